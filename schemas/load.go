@@ -1,0 +1,282 @@
+package schemas
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ConfigError is a problem with a configuration file, positioned at the
+// file, line and field it concerns.
+type ConfigError struct {
+	File  string
+	Line  int    // 1-based; 0 when unknown
+	Field string // YAML path, e.g. datasets[0].inputs[1].format
+	Err   error
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": field %s", e.Field)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrConfig is wrapped by every ConfigError's chain for errors.Is checks.
+var ErrConfig = errors.New("invalid configuration")
+
+// LoadConfig reads, strictly decodes and validates a run configuration.
+// Relative paths in it are made absolute against the file's directory.
+func LoadConfig(path string) (*Config, error) {
+	var c Config
+	if err := DecodeFile(path, &c); err != nil {
+		return nil, err
+	}
+	if err := positioned(path, c.Validate()); err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, &ConfigError{File: path, Err: fmt.Errorf("%w: %w", ErrConfig, err)}
+	}
+	c.Input = resolveStoreURI(dir, c.Input)
+	c.Output = resolveStoreURI(dir, c.Output)
+	c.Policy = resolvePath(dir, c.Policy)
+	c.Sources = resolvePath(dir, c.Sources)
+	c.Ledger.Dir = resolvePath(dir, c.Ledger.Dir)
+	c.Ledger.SigningKey = resolvePath(dir, c.Ledger.SigningKey)
+	c.Ledger.PublicKey = resolvePath(dir, c.Ledger.PublicKey)
+	if c.Work == "" {
+		c.Work = filepath.Join(filepath.Dir(c.Ledger.Dir), "work")
+	} else {
+		c.Work = resolvePath(dir, c.Work)
+	}
+	if c.Metrics.Textfile != "" {
+		c.Metrics.Textfile = resolvePath(dir, c.Metrics.Textfile)
+	}
+	if c.Ledger.Origin == "" {
+		c.Ledger.Origin = "prov.local/ledger"
+	}
+	return &c, nil
+}
+
+// LoadPolicy reads a policy file, applies defaults and validates it.
+func LoadPolicy(path string) (*Policy, error) {
+	var p Policy
+	if err := DecodeFile(path, &p); err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, &ConfigError{File: path, Err: fmt.Errorf("%w: %w", ErrConfig, err)}
+	}
+	p.Dir = dir
+	p.ApplyDefaults()
+	if err := positioned(path, p.Validate()); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// LoadSources reads and validates a source registry file.
+func LoadSources(path string) (*SourceRegistry, error) {
+	var r SourceRegistry
+	if err := DecodeFile(path, &r); err != nil {
+		return nil, err
+	}
+	if err := positioned(path, r.Validate()); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Validate checks the registry: unique ids, known channels, and the fields
+// every channel needs to be registered at all. Missing evidence that is a
+// rule finding (not a config error) is left to the legality stage.
+func (r *SourceRegistry) Validate() error {
+	seen := map[string]bool{}
+	for i, s := range r.Sources {
+		p := fmt.Sprintf("sources[%d]", i)
+		if s.ID == "" {
+			return &FieldError{p + ".id", "is required"}
+		}
+		if seen[s.ID] {
+			return &FieldError{p + ".id", fmt.Sprintf("source %q is defined twice", s.ID)}
+		}
+		seen[s.ID] = true
+		if !contains(Channels, s.Channel) {
+			return &FieldError{p + ".channel", fmt.Sprintf("%q is not one of %s", s.Channel, strings.Join(Channels, ", "))}
+		}
+		switch s.Origin {
+		case "", "domestic", "foreign":
+		default:
+			return &FieldError{p + ".origin", fmt.Sprintf("%q is not domestic or foreign", s.Origin)}
+		}
+	}
+	return nil
+}
+
+// DecodeFile strictly decodes the YAML file at path into v: unknown keys,
+// duplicate keys and type mismatches are ConfigErrors naming file and line.
+func DecodeFile(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return &ConfigError{File: path, Err: fmt.Errorf("%w: %w", ErrConfig, err)}
+	}
+	return Decode(path, data, v)
+}
+
+// Decode strictly decodes YAML data (named name in errors) into v.
+func Decode(name string, data []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return yamlError(name, err)
+	}
+	return nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+// yamlError turns yaml.v3's errors ("yaml: unmarshal errors:\n  line 5:
+// field foo not found in type schemas.Config") into a ConfigError.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	msg := err.Error()
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	ce := &ConfigError{File: name}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		ce.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+		if f := strings.TrimPrefix(msg, "field "); f != msg {
+			if i := strings.Index(f, " not found"); i > 0 {
+				ce.Field = f[:i]
+				msg = "unknown field (a typo would silently disable a check)"
+			}
+		}
+	}
+	ce.Err = fmt.Errorf("%w: %s", ErrConfig, strings.TrimPrefix(msg, "yaml: "))
+	return ce
+}
+
+// positioned turns a *FieldError from Validate into a ConfigError with the
+// line of that field in the file.
+func positioned(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		return &ConfigError{File: path, Err: fmt.Errorf("%w: %w", ErrConfig, err)}
+	}
+	line := 0
+	if data, rerr := os.ReadFile(path); rerr == nil {
+		var root yaml.Node
+		if yaml.Unmarshal(data, &root) == nil {
+			line = lineOf(&root, fe.Path)
+		}
+	}
+	return &ConfigError{File: path, Line: line, Field: fe.Path, Err: fmt.Errorf("%w: %s", ErrConfig, fe.Msg)}
+}
+
+// lineOf finds the line of a YAML path like "a.b[2].c" in a document node,
+// falling back to the deepest node found.
+func lineOf(n *yaml.Node, path string) int {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, part := range splitPath(path) {
+		var next *yaml.Node
+		switch {
+		case n.Kind == yaml.MappingNode && !strings.HasPrefix(part, "["):
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == part {
+					line = n.Content[i].Line
+					next = n.Content[i+1]
+					break
+				}
+			}
+		case n.Kind == yaml.SequenceNode && strings.HasPrefix(part, "["):
+			idx, err := strconv.Atoi(strings.Trim(part, "[]"))
+			if err == nil && idx >= 0 && idx < len(n.Content) {
+				next = n.Content[idx]
+				line = next.Line
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+	}
+	return line
+}
+
+func splitPath(p string) []string {
+	var out []string
+	for _, seg := range strings.Split(p, ".") {
+		for seg != "" {
+			i := strings.Index(seg, "[")
+			switch {
+			case i < 0:
+				out = append(out, seg)
+				seg = ""
+			case i > 0:
+				out = append(out, seg[:i])
+				seg = seg[i:]
+			default:
+				j := strings.Index(seg, "]")
+				if j < 0 {
+					out = append(out, seg)
+					seg = ""
+				} else {
+					out = append(out, seg[:j+1])
+					seg = seg[j+1:]
+				}
+			}
+		}
+	}
+	return out
+}
+
+func resolvePath(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// resolveStoreURI makes relative local store paths absolute file:// URIs and
+// leaves s3:// and absolute file:// URIs alone.
+func resolveStoreURI(dir, u string) string {
+	switch {
+	case strings.HasPrefix(u, "s3://"):
+		return u
+	case strings.HasPrefix(u, "file://"):
+		p := strings.TrimPrefix(u, "file://")
+		return "file://" + resolvePath(dir, p)
+	default:
+		abs, err := filepath.Abs(resolvePath(dir, u))
+		if err != nil {
+			return "file://" + resolvePath(dir, u)
+		}
+		return "file://" + abs
+	}
+}

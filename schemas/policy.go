@@ -1,0 +1,67 @@
+package schemas
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+)
+
+// Policy is the policy file: which rules apply and with which thresholds.
+// Thresholds from REQUIREMENTS.md are defaults of these settings (applied by
+// each section's Defaults), never constants in the stages. Each stage owns
+// one section, defined in policy_<stage>.go.
+type Policy struct {
+	ID      string `yaml:"id" json:"id"`
+	Version string `yaml:"version" json:"version"`
+	// Seed drives every reproducible sample (harmful-content sampling,
+	// spot checks, assessment samples).
+	Seed uint64 `yaml:"seed,omitempty" json:"seed"`
+
+	Legality   LegalityPolicy   `yaml:"legality,omitempty" json:"legality"`
+	Licence    LicencePolicy    `yaml:"licence,omitempty" json:"licence"`
+	PII        PIIPolicy        `yaml:"pii,omitempty" json:"pii"`
+	Annotation AnnotationPolicy `yaml:"annotation,omitempty" json:"annotation"`
+	Quality    QualityPolicy    `yaml:"quality,omitempty" json:"quality"`
+
+	// Dir is the directory of the policy file; relative paths inside the
+	// policy (keyword lists, annotation rules) resolve against it.
+	Dir string `yaml:"-" json:"-"`
+}
+
+// Validate checks p after defaults were applied.
+func (p *Policy) Validate() error {
+	if p.ID == "" {
+		return &FieldError{"id", "is required"}
+	}
+	for _, err := range []error{
+		p.Legality.validate("legality"),
+		p.Licence.validate("licence"),
+		p.PII.validate("pii"),
+		p.Annotation.validate("annotation"),
+		p.Quality.validate("quality"),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ApplyDefaults fills every unset threshold with its REQUIREMENTS.md default.
+func (p *Policy) ApplyDefaults() {
+	p.Legality.defaults()
+	p.Licence.defaults()
+	p.PII.defaults()
+	p.Annotation.defaults()
+	p.Quality.defaults()
+}
+
+// Digest is the sha256 of the policy's canonical JSON (defaults applied), so
+// formatting changes of the file do not change it but any setting does.
+func (p *Policy) Digest() (Digest, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return Digest{}, fmt.Errorf("encoding policy %q: %w", p.ID, err)
+	}
+	return sha256.Sum256(b), nil
+}

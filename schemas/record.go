@@ -1,0 +1,149 @@
+package schemas
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// Field names a logical field of a record. A dataset's field map says which
+// input field (JSON key or column name) holds each logical field.
+type Field uint8
+
+// The logical fields. Their numeric values are part of the record digest's
+// canonical encoding: never renumber, only append.
+const (
+	FieldText      Field = iota // the content used for training
+	FieldID                     // the record's own id in its source
+	FieldURL                    // where it was fetched from (self-collected)
+	FieldLicence                // SPDX expression stated for this record
+	FieldSubject                // data-subject id (user id, author id)
+	FieldConsent                // consent object (raw JSON) or flag
+	FieldLabels                 // annotation object (raw JSON)
+	FieldSource                 // source id, when the record names it
+	FieldFetchedAt              // RFC 3339 fetch / collection time
+	FieldUserAgent              // crawler user agent used to fetch it
+	FieldLanguage               // declared language (BCP 47)
+	NumFields                   // number of logical fields
+)
+
+var fieldNames = [NumFields]string{
+	"text", "id", "url", "licence", "subject_id", "consent", "labels",
+	"source", "fetched_at", "user_agent", "language",
+}
+
+// String returns the field's config name (as used in a dataset's field map).
+func (f Field) String() string {
+	if f < NumFields {
+		return fieldNames[f]
+	}
+	return fmt.Sprintf("field(%d)", uint8(f))
+}
+
+// ParseField returns the logical field with the given config name.
+func ParseField(name string) (Field, bool) {
+	for i, n := range fieldNames {
+		if n == name {
+			return Field(i), true
+		}
+	}
+	return 0, false
+}
+
+// FieldNames lists the config names of all logical fields in digest order.
+func FieldNames() []string { return fieldNames[:] }
+
+// Digest is a SHA-256 digest.
+type Digest [32]byte
+
+// String returns the digest in lower-case hex.
+func (d Digest) String() string { return hex.EncodeToString(d[:]) }
+
+// IsZero reports whether d is the zero digest.
+func (d Digest) IsZero() bool { return d == Digest{} }
+
+// ParseDigest parses 64 hex characters, optionally prefixed with "sha256:".
+func ParseDigest(s string) (Digest, error) {
+	var d Digest
+	if len(s) == 71 && s[:7] == "sha256:" {
+		s = s[7:]
+	}
+	if len(s) != 64 {
+		return d, fmt.Errorf("parsing digest %q: %w", s, ErrBadDigest)
+	}
+	if _, err := hex.Decode(d[:], []byte(s)); err != nil {
+		return d, fmt.Errorf("parsing digest %q: %w", s, ErrBadDigest)
+	}
+	return d, nil
+}
+
+// ErrBadDigest is returned for a digest that is not 64 hex characters.
+var ErrBadDigest = errors.New("not a sha256 digest")
+
+// Record is one training item as read from an input object. Readers fill
+// Object, Line, Size, Values and Has; the pipeline sets Source and Digest.
+// Values of FieldConsent and FieldLabels hold raw JSON when the input had an
+// object there.
+type Record struct {
+	Object string // object URI, e.g. s3://bucket/key or file:///dir/key
+	Line   int64  // 1-based line (JSONL, text) or 1-based row (Parquet, Arrow)
+	Size   int    // bytes of the raw input this record came from
+	Source string // resolved source id ("" when none could be resolved)
+	Digest Digest // CanonicalDigest of Values/Has
+
+	Values [NumFields]string
+	Has    uint32 // bit f set when field f was present in the input
+
+	// Err is set when the input could not be parsed into a record; such a
+	// record is quarantined with Err as its reason and no stage sees it.
+	Err error
+}
+
+// Get returns the value of field f and whether it was present.
+func (r *Record) Get(f Field) (string, bool) {
+	return r.Values[f], r.Has&(1<<f) != 0
+}
+
+// Set stores v as field f and marks it present.
+func (r *Record) Set(f Field, v string) {
+	r.Values[f] = v
+	r.Has |= 1 << f
+}
+
+// Text returns the record's text.
+func (r *Record) Text() string { return r.Values[FieldText] }
+
+// Locator returns "<object>#L<line>", the position findings cite.
+func (r *Record) Locator() string { return Locator(r.Object, r.Line) }
+
+// Locator formats an object URI and 1-based line/row as a locator.
+func Locator(object string, line int64) string {
+	return fmt.Sprintf("%s#L%d", object, line)
+}
+
+// Reset clears r for reuse.
+func (r *Record) Reset() { *r = Record{} }
+
+// CanonicalDigest is the record digest: SHA-256 over the canonical encoding
+// of the present logical fields, in field order, each as
+// uvarint(field) uvarint(len(value)) value. It does not depend on the input
+// format, so the same record in JSONL and Parquet has the same digest.
+// The encoding is frozen: changing it changes every dataset digest.
+func (r *Record) CanonicalDigest() Digest {
+	h := sha256.New()
+	var hdr [2 * binary.MaxVarintLen64]byte
+	for f := Field(0); f < NumFields; f++ {
+		if r.Has&(1<<f) == 0 {
+			continue
+		}
+		n := binary.PutUvarint(hdr[:], uint64(f))
+		n += binary.PutUvarint(hdr[n:], uint64(len(r.Values[f])))
+		h.Write(hdr[:n])
+		h.Write([]byte(r.Values[f]))
+	}
+	var d Digest
+	h.Sum(d[:0])
+	return d
+}
