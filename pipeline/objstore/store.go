@@ -1,7 +1,17 @@
 // Package objstore is the object-storage layer: one Store interface with an
 // S3 implementation (minio-go) and a local-directory implementation (the
 // embedded default, file:// URIs). Both pass the same conformance suite
-// (storetest).
+// (storetest); the S3 one runs against a real server (versitygw, see s3test).
+//
+// Open picks the implementation from a URI:
+//
+//	file:///abs/dir, /abs/dir, rel/dir   local directory
+//	s3://bucket[/prefix]                 S3 (endpoint etc. from schemas.S3Config)
+//
+// Keys are '/'-separated and relative to the store root. S3 credentials come
+// from the environment only: PROV_S3_ACCESS_KEY / PROV_S3_SECRET_KEY, else
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); with none
+// set, requests are anonymous.
 package objstore
 
 import (
@@ -13,17 +23,29 @@ import (
 
 // Object describes one stored object.
 type Object struct {
-	Key       string    // key relative to the store root, '/'-separated
-	VersionID string    // S3 version id ("" when unversioned / local)
-	ETag      string    // entity tag without quotes; local: hex sha256 of content? see impl
-	Size      int64     // bytes
-	ModTime   time.Time // last modification
+	Key string // key relative to the store root, '/'-separated
+	// VersionID is the S3 version id from Stat ("" when unversioned, from
+	// List on S3, and always for the local store).
+	VersionID string
+	// ETag changes whenever the content changes; compare it, never parse it.
+	// S3: the server's entity tag without quotes. Local: 32 hex digits of
+	// SHA-256 over (size, mtime ns, inode, device) of the file: cheap (no
+	// read), and changed by every write through Put (a new inode) or in place
+	// (a new mtime). Two copies of the same bytes have different local ETags.
+	ETag    string
+	Size    int64     // bytes
+	ModTime time.Time // last modification
 }
 
 // GetOptions selects part of an object and guards against concurrent change.
 type GetOptions struct {
-	Offset int64 // first byte
-	Length int64 // bytes to read; <= 0 reads to the end
+	// Offset is the first byte to read. A negative Offset reads the last
+	// -Offset bytes (a suffix range, the whole object if it is shorter) and
+	// Length is ignored. An Offset at or past the end gives an empty stream.
+	Offset int64
+	// Length is the number of bytes to read; <= 0 reads to the end. A range
+	// past the end is cut at the end.
+	Length int64
 	// IfMatch, when set, makes Get fail with ErrChanged unless the object's
 	// current ETag equals it (an object modified during a run is detected,
 	// never mixed).
