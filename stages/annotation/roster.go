@@ -1,0 +1,130 @@
+package annotation
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prov-ai/prov/schemas"
+)
+
+// Roster is the annotator roster, indexed by id.
+type Roster struct {
+	byID map[string]*schemas.Annotator
+}
+
+// maxRosterLine caps one JSONL roster line.
+const maxRosterLine = 1 << 20
+
+// ParseRoster reads a roster: a YAML list when name ends in .yaml or .yml,
+// JSONL otherwise (blank lines allowed). Ids must be unique and roles known.
+func ParseRoster(r io.Reader, name string) (*Roster, error) {
+	var list []schemas.Annotator
+	lines := []int(nil)
+	switch strings.ToLower(path.Ext(name)) {
+	case ".yaml", ".yml":
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("reading roster %s: %w", name, err)
+		}
+		if err := schemas.Decode(name, data, &list); err != nil {
+			return nil, fmt.Errorf("decoding roster: %w: %w", ErrMalformedRoster, err)
+		}
+	default:
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 64<<10), maxRosterLine)
+		for n := 1; sc.Scan(); n++ {
+			line := bytes.TrimSpace(sc.Bytes())
+			if len(line) == 0 {
+				continue
+			}
+			var a schemas.Annotator
+			dec := json.NewDecoder(bytes.NewReader(line))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&a); err != nil {
+				return nil, &RosterError{name, n, fmt.Errorf("%w: %w", ErrMalformedRoster, err)}
+			}
+			if dec.More() {
+				return nil, &RosterError{name, n, fmt.Errorf("%w: trailing data", ErrMalformedRoster)}
+			}
+			list = append(list, a)
+			lines = append(lines, n)
+		}
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				return nil, &RosterError{name, len(lines) + 1, fmt.Errorf("%w: line over %d bytes", ErrMalformedRoster, maxRosterLine)}
+			}
+			return nil, fmt.Errorf("reading roster %s: %w", name, err)
+		}
+	}
+	ro := &Roster{byID: make(map[string]*schemas.Annotator, len(list))}
+	for i := range list {
+		a := &list[i]
+		line := i + 1
+		if lines != nil {
+			line = lines[i]
+		}
+		if a.ID == "" {
+			return nil, &RosterError{name, line, fmt.Errorf("%w: entry %d has no id", ErrMalformedRoster, i)}
+		}
+		if _, dup := ro.byID[a.ID]; dup {
+			return nil, &RosterError{name, line, fmt.Errorf("%w: id %q is listed twice", ErrMalformedRoster, a.ID)}
+		}
+		for _, role := range a.Roles {
+			if role != schemas.RoleAnnotator && role != schemas.RoleReviewer {
+				return nil, &RosterError{name, line, fmt.Errorf("%w: id %q: role %q is not annotator or reviewer", ErrMalformedRoster, a.ID, role)}
+			}
+		}
+		ro.byID[a.ID] = a
+	}
+	return ro, nil
+}
+
+// Len is the number of annotators in the roster.
+func (ro *Roster) Len() int {
+	if ro == nil {
+		return 0
+	}
+	return len(ro.byID)
+}
+
+// Known reports whether id is in the roster.
+func (ro *Roster) Known(id string) bool {
+	if ro == nil {
+		return false
+	}
+	_, ok := ro.byID[id]
+	return ok
+}
+
+// Qualified reports whether annotator id held role and was trained, examined
+// and not suspended at time at; if not, reason says why (without the id).
+func (ro *Roster) Qualified(id, role string, at time.Time) (ok bool, reason string) {
+	var a *schemas.Annotator
+	if ro != nil {
+		a = ro.byID[id]
+	}
+	switch {
+	case a == nil:
+		return false, "not in the roster"
+	case !slices.Contains(a.Roles, role):
+		return false, "does not hold the " + role + " role"
+	case at.IsZero():
+		return false, "no time given, qualification cannot be checked"
+	case a.Trained.IsZero() || a.Trained.After(at):
+		return false, "not trained before " + at.UTC().Format(time.DateOnly)
+	case a.ExamPassed.IsZero() || a.ExamPassed.After(at):
+		return false, "no exam passed before " + at.UTC().Format(time.DateOnly)
+	case !a.SuspendedFrom.IsZero() && !at.Before(a.SuspendedFrom.Time) &&
+		(a.SuspendedTo.IsZero() || at.Before(a.SuspendedTo.Time)):
+		return false, "suspended at " + at.UTC().Format(time.DateOnly)
+	}
+	return true, ""
+}
