@@ -3,20 +3,51 @@
 // plain text / source-code files (one record per file). No reader holds a
 // whole object in memory.
 //
+// Accepted formats:
+//   - jsonl: one JSON object per line (keys .jsonl, .ndjson, .json), plain or
+//     compressed with gzip (.gz) or zstd (.zst, .zstd). Compression is
+//     recognised by its magic bytes; a key that claims compression its bytes
+//     do not have is corrupt. Blank lines are skipped; "\r\n" line ends are
+//     accepted. Mapped values are taken from the object's top-level keys:
+//     strings unescaped, numbers and booleans as their JSON text, objects and
+//     arrays as compact JSON text, null as absent.
+//   - parquet: read through Arrow Go's pqarrow in record batches over ranged
+//     reads; columns are mapped by top-level name.
+//   - arrow: the Arrow IPC file format (ranged reads) or stream format
+//     (streamed), told apart by the file magic "ARROW1".
+//   - text: any other key; the whole (decompressed) object is one record
+//     whose text is its content.
+//
 // Malformed input never stops a read: a bad JSON line, invalid UTF-8, a line
 // over the size limit, a truncated compressed stream or a Parquet file with
-// the wrong schema becomes a record whose Err says what is wrong and where
-// (it is quarantined by the pipeline). Read returns an error only when the
-// underlying transport fails (the object could not be read), so the caller
-// can retry the object from the start.
+// the wrong schema becomes a record whose Err is a *ParseError saying what
+// is wrong and where (the pipeline quarantines it). Read returns an error only
+// when the underlying transport fails (the object could not be read), so the
+// caller can retry the object from the start, or when ctx is done.
 package readers
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"path"
+	"strings"
 
 	"github.com/prov-ai/prov/schemas"
 )
+
+// Formats returned by FormatOf and accepted in Input.Format.
+const (
+	FormatJSONL   = "jsonl"
+	FormatParquet = "parquet"
+	FormatArrow   = "arrow"
+	FormatText    = "text"
+)
+
+// DefaultMaxLine is the line / text-file size limit when Options.MaxLine is 0.
+const DefaultMaxLine = 16 << 20
 
 // Input is one object to read.
 type Input struct {
@@ -29,11 +60,197 @@ type Input struct {
 	Open func(ctx context.Context, offset, length int64) (io.ReadCloser, error)
 }
 
-// Options say how to map input fields to records.
+// Options say how to map input fields to records. The zero value maps
+// nothing and uses the default limits.
 type Options struct {
 	// Fields maps each logical field to the input field (JSON key or column
 	// name) that holds it; "" means the field is not mapped.
 	Fields [schemas.NumFields]string
 	// MaxLine caps one JSONL line or one text file in bytes (0: 16 MiB).
 	MaxLine int
+}
+
+func (o Options) maxLine() int {
+	if o.MaxLine <= 0 {
+		return DefaultMaxLine
+	}
+	return o.MaxLine
+}
+
+// FormatOf returns the format to read key with: declared when it is set
+// (other than "auto"), else the one its extension names after any .gz /
+// .zst / .zstd suffix: .jsonl, .ndjson, .json → jsonl; .parquet → parquet;
+// .arrow, .feather, .ipc, .arrows → arrow; anything else → text.
+func FormatOf(key, declared string) string {
+	if d := strings.ToLower(strings.TrimSpace(declared)); d != "" && d != "auto" {
+		return d
+	}
+	k := strings.ToLower(key)
+	for _, suf := range []string{".gz", ".zst", ".zstd"} {
+		k = strings.TrimSuffix(k, suf)
+	}
+	switch path.Ext(k) {
+	case ".jsonl", ".ndjson", ".json":
+		return FormatJSONL
+	case ".parquet":
+		return FormatParquet
+	case ".arrow", ".feather", ".ipc", ".arrows":
+		return FormatArrow
+	default:
+		return FormatText
+	}
+}
+
+// Read streams the records of one object to fn, in input order.
+//
+// Every record has Object (= in.URI), Line (1-based line for JSONL, 1-based
+// row across the file for Parquet and Arrow, 1 for a text file), Size (raw
+// bytes: the line without its terminator, the file, or an estimate of the
+// row's bytes for columnar input), Values / Has of the mapped fields, and
+// Digest = CanonicalDigest(). A record that could not be parsed has Err set
+// to a *ParseError, no values and a zero Digest.
+//
+// The *Record passed to fn is reused for the next record after fn returns:
+// copy the struct (rec2 := *rec) to keep it. Its strings are never reused, so
+// a copy of the struct is a full copy. An error from fn stops the read and is
+// returned as it is. Other errors returned come from the transport (in.Open
+// or the reader it returned) wrapped with the URI, from ctx, or
+// ErrUnknownFormat.
+func Read(ctx context.Context, in Input, opts Options, fn func(*schemas.Record) error) error {
+	switch f := FormatOf(in.Key, in.Format); f {
+	case FormatJSONL:
+		return readStream(ctx, in, opts, fn, readJSONL)
+	case FormatText:
+		return readStream(ctx, in, opts, fn, readText)
+	case FormatParquet:
+		return readParquet(ctx, in, opts, fn)
+	case FormatArrow:
+		return readArrow(ctx, in, opts, fn)
+	default:
+		return fmt.Errorf("reading %s: %w %q", in.URI, ErrUnknownFormat, f)
+	}
+}
+
+// emitter hands records to fn, reusing one Record.
+type emitter struct {
+	ctx context.Context
+	uri string
+	fn  func(*schemas.Record) error
+	rec schemas.Record
+	n   int
+}
+
+// start resets the record for line/row n and returns it.
+func (e *emitter) start(line int64, size int) *schemas.Record {
+	e.rec = schemas.Record{Object: e.uri, Line: line, Size: size}
+	return &e.rec
+}
+
+// emit passes the current record to fn, checking ctx now and then.
+func (e *emitter) emit() error {
+	e.n++
+	if e.n&1023 == 0 {
+		if err := e.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return e.fn(&e.rec)
+}
+
+// emitErr emits an error record.
+func (e *emitter) emitErr(pe *ParseError, size int) error {
+	pe.Object = e.uri
+	e.start(pe.Line, size).Err = pe
+	return e.emit()
+}
+
+// transport wraps the reader returned by Input.Open and remembers its first
+// non-EOF error, so decoding errors can be told from transport errors.
+type transport struct {
+	r   io.Reader
+	err error
+}
+
+func (t *transport) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF && t.err == nil {
+		t.err = err
+	}
+	return n, err
+}
+
+// transportErr wraps a transport failure with the object's URI.
+func transportErr(uri string, err error) error {
+	return fmt.Errorf("reading %s: %w", uri, err)
+}
+
+var (
+	magicGzip = []byte{0x1f, 0x8b}
+	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// streamFunc decodes a decompressed stream.
+type streamFunc func(e *emitter, r io.Reader, t *transport, opts Options) error
+
+// readStream opens the object as a stream, undoes its compression and
+// hands it to decode.
+func readStream(ctx context.Context, in Input, opts Options, fn func(*schemas.Record) error, decode streamFunc) error {
+	rc, err := in.Open(ctx, 0, -1)
+	if err != nil {
+		return transportErr(in.URI, err)
+	}
+	defer rc.Close()
+	t := &transport{r: rc}
+	e := &emitter{ctx: ctx, uri: in.URI, fn: fn}
+
+	var head [4]byte
+	n, err := io.ReadFull(t, head[:])
+	if t.err != nil {
+		return transportErr(in.URI, t.err)
+	}
+	if n == 0 {
+		return nil // a zero-byte object has no records
+	}
+	_ = err // a short object is fine: it is just short
+	r := io.MultiReader(bytes.NewReader(head[:n]), t)
+
+	claimed := compressionOf(in.Key)
+	var actual string
+	switch {
+	case bytes.HasPrefix(head[:n], magicGzip):
+		actual = "gzip"
+	case bytes.HasPrefix(head[:n], magicZstd):
+		actual = "zstd"
+	}
+	if claimed != "" && claimed != actual {
+		return e.emitErr(&ParseError{Line: 1, Offset: 0,
+			Err: wrapDetail(ErrCorrupt, "not "+claimed+" data")}, 0)
+	}
+	switch actual {
+	case "gzip":
+		return decodeGzip(e, r, t, opts, decode)
+	case "zstd":
+		return decodeZstd(e, r, t, opts, decode)
+	}
+	return decode(e, r, t, opts)
+}
+
+// compressionOf names the compression the key's extension claims.
+func compressionOf(key string) string {
+	k := strings.ToLower(key)
+	switch {
+	case strings.HasSuffix(k, ".gz"):
+		return "gzip"
+	case strings.HasSuffix(k, ".zst"), strings.HasSuffix(k, ".zstd"):
+		return "zstd"
+	}
+	return ""
+}
+
+// decodeErr classifies a non-transport error from a decompressor.
+func decodeErr(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: decompressing: %w", ErrTruncated, err)
+	}
+	return fmt.Errorf("%w: decompressing: %w", ErrCorrupt, err)
 }

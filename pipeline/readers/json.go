@@ -1,0 +1,567 @@
+package readers
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/prov-ai/prov/schemas"
+)
+
+// maxDepth caps JSON nesting: deeper input is an ErrTooDeep record rather
+// than unbounded recursion.
+const maxDepth = 512
+
+// span locates one extracted value inside extractor.scratch.
+type span struct{ start, end int }
+
+// extractor pulls the mapped top-level fields out of one JSON object line.
+// It scans the line once: unmapped values are validated and skipped without
+// allocating; mapped values are copied (unescaped or compacted when needed)
+// into scratch. It is reused for every line of an object.
+type extractor struct {
+	names   [schemas.NumFields]string // input key of each logical field ("" = unmapped)
+	scratch []byte                    // extracted values, back to back
+	spans   [schemas.NumFields]span
+	has     uint32
+	keybuf  []byte // unescaped key when a key holds escapes
+
+	// Position and reason of the last error.
+	errAt    int
+	errField string
+}
+
+func newExtractor(fields [schemas.NumFields]string) *extractor {
+	return &extractor{names: fields}
+}
+
+// fail records the position (and field) of an error and returns it.
+func (x *extractor) fail(at int, field string, err error) error {
+	x.errAt, x.errField = at, field
+	return err
+}
+
+// parse extracts the mapped fields of line, which holds no line terminator
+// and is not blank. On error, x.errAt / x.errField say where.
+func (x *extractor) parse(line []byte) error {
+	x.scratch = x.scratch[:0]
+	x.has = 0
+	x.errField = ""
+	i := skipWS(line, 0)
+	if i >= len(line) {
+		return x.fail(i, "", ErrSyntax)
+	}
+	if line[i] != '{' {
+		// Tell a valid non-object value from garbage.
+		end, err := x.skipValue(line, i, 1)
+		if err != nil {
+			return err
+		}
+		if j := skipWS(line, end); j < len(line) {
+			return x.fail(j, "", syntaxAt(line, j))
+		}
+		return x.fail(i, "", ErrNotObject)
+	}
+	i = skipWS(line, i+1)
+	if i < len(line) && line[i] == '}' {
+		return x.trailing(line, i+1)
+	}
+	for {
+		if i >= len(line) {
+			return x.fail(i, "", ErrSyntax)
+		}
+		if line[i] != '"' {
+			return x.fail(i, "", syntaxAt(line, i))
+		}
+		end, esc, err := x.scanString(line, i+1)
+		if err != nil {
+			return err
+		}
+		key := line[i+1 : end]
+		if esc {
+			x.keybuf, err = unescape(x.keybuf[:0], key)
+			if err != nil {
+				return x.fail(i, "", err)
+			}
+			key = x.keybuf
+		}
+		mask := x.match(key)
+		i = skipWS(line, end+1)
+		if i >= len(line) || line[i] != ':' {
+			return x.fail(i, "", syntaxAt(line, i))
+		}
+		i = skipWS(line, i+1)
+		if i >= len(line) {
+			return x.fail(i, "", ErrSyntax)
+		}
+		if mask == 0 {
+			i, err = x.skipValue(line, i, 2)
+		} else {
+			i, err = x.extract(line, i, mask)
+		}
+		if err != nil {
+			return err
+		}
+		i = skipWS(line, i)
+		if i >= len(line) {
+			return x.fail(i, "", ErrSyntax)
+		}
+		switch line[i] {
+		case ',':
+			i = skipWS(line, i+1)
+		case '}':
+			return x.trailing(line, i+1)
+		default:
+			return x.fail(i, "", syntaxAt(line, i))
+		}
+	}
+}
+
+// trailing checks that only white space follows the object.
+func (x *extractor) trailing(line []byte, i int) error {
+	if j := skipWS(line, i); j < len(line) {
+		return x.fail(j, "", syntaxAt(line, j))
+	}
+	return nil
+}
+
+// match returns the set of logical fields mapped to key.
+func (x *extractor) match(key []byte) uint32 {
+	var m uint32
+	for f := range x.names {
+		n := x.names[f]
+		if n != "" && len(n) == len(key) && n == string(key) {
+			m |= 1 << f
+		}
+	}
+	return m
+}
+
+// fieldName names the input key of the lowest field in mask.
+func (x *extractor) fieldName(mask uint32) string {
+	return x.names[bits.TrailingZeros32(mask)]
+}
+
+// set records scratch[start:] as the value of every field in mask.
+func (x *extractor) set(mask uint32, start int) {
+	sp := span{start, len(x.scratch)}
+	for m := mask; m != 0; m &= m - 1 {
+		x.spans[bits.TrailingZeros32(m)] = sp
+	}
+	x.has |= mask
+}
+
+// extract copies the value at line[i] into scratch for the fields in mask
+// and returns the index after it.
+func (x *extractor) extract(line []byte, i int, mask uint32) (int, error) {
+	start := len(x.scratch)
+	switch c := line[i]; {
+	case c == '"':
+		end, esc, err := x.scanString(line, i+1)
+		if err != nil {
+			x.errField = x.fieldName(mask)
+			return 0, err
+		}
+		raw := line[i+1 : end]
+		if !utf8.Valid(raw) {
+			return 0, x.fail(i+1+invalidAt(raw), x.fieldName(mask), ErrInvalidUTF8)
+		}
+		if esc {
+			x.scratch, err = unescape(x.scratch, raw)
+			if err != nil {
+				return 0, x.fail(i, x.fieldName(mask), err)
+			}
+		} else {
+			x.scratch = append(x.scratch, raw...)
+		}
+		x.set(mask, start)
+		return end + 1, nil
+	case c == 'n':
+		end, err := x.skipValue(line, i, 2)
+		if err != nil {
+			return 0, err
+		}
+		// JSON null: the field is absent (a later duplicate key may set it).
+		x.has &^= mask
+		return end, nil
+	case c == '{' || c == '[':
+		end, err := x.skipValue(line, i, 2)
+		if err != nil {
+			return 0, err
+		}
+		raw := line[i:end]
+		if !utf8.Valid(raw) {
+			return 0, x.fail(i+invalidAt(raw), x.fieldName(mask), ErrInvalidUTF8)
+		}
+		x.scratch = compact(x.scratch, raw)
+		x.set(mask, start)
+		return end, nil
+	default: // number, true, false
+		end, err := x.skipValue(line, i, 2)
+		if err != nil {
+			return 0, err
+		}
+		x.scratch = append(x.scratch, line[i:end]...)
+		x.set(mask, start)
+		return end, nil
+	}
+}
+
+// skipValue validates the JSON value at line[i] (at nesting depth) and
+// returns the index after it. It does not allocate.
+func (x *extractor) skipValue(line []byte, i, depth int) (int, error) {
+	if i >= len(line) {
+		return 0, x.fail(i, "", ErrSyntax)
+	}
+	switch c := line[i]; c {
+	case '"':
+		end, _, err := x.scanString(line, i+1)
+		if err != nil {
+			return 0, err
+		}
+		return end + 1, nil
+	case '{', '[':
+		if depth > maxDepth {
+			return 0, x.fail(i, "", ErrTooDeep)
+		}
+		return x.skipContainer(line, i, depth)
+	case 't':
+		return x.literal(line, i, "true")
+	case 'f':
+		return x.literal(line, i, "false")
+	case 'n':
+		return x.literal(line, i, "null")
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return x.number(line, i)
+		}
+		return 0, x.fail(i, "", syntaxAt(line, i))
+	}
+}
+
+// skipContainer skips the object or array opening at line[i].
+func (x *extractor) skipContainer(line []byte, i, depth int) (int, error) {
+	obj := line[i] == '{'
+	closer := byte(']')
+	if obj {
+		closer = '}'
+	}
+	i = skipWS(line, i+1)
+	if i < len(line) && line[i] == closer {
+		return i + 1, nil
+	}
+	for {
+		if obj {
+			if i >= len(line) || line[i] != '"' {
+				return 0, x.fail(i, "", syntaxAt(line, i))
+			}
+			end, _, err := x.scanString(line, i+1)
+			if err != nil {
+				return 0, err
+			}
+			i = skipWS(line, end+1)
+			if i >= len(line) || line[i] != ':' {
+				return 0, x.fail(i, "", syntaxAt(line, i))
+			}
+			i = skipWS(line, i+1)
+		}
+		var err error
+		i, err = x.skipValue(line, i, depth+1)
+		if err != nil {
+			return 0, err
+		}
+		i = skipWS(line, i)
+		if i >= len(line) {
+			return 0, x.fail(i, "", ErrSyntax)
+		}
+		switch line[i] {
+		case ',':
+			i = skipWS(line, i+1)
+		case closer:
+			return i + 1, nil
+		default:
+			return 0, x.fail(i, "", syntaxAt(line, i))
+		}
+	}
+}
+
+func (x *extractor) literal(line []byte, i int, lit string) (int, error) {
+	if len(line)-i < len(lit) || string(line[i:i+len(lit)]) != lit {
+		return 0, x.fail(i, "", ErrSyntax)
+	}
+	return i + len(lit), nil
+}
+
+// number validates a JSON number at line[i].
+func (x *extractor) number(line []byte, i int) (int, error) {
+	start := i
+	if line[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(line) && line[i] == '0':
+		i++
+	case i < len(line) && line[i] >= '1' && line[i] <= '9':
+		i = digits(line, i+1)
+	default:
+		return 0, x.fail(start, "", ErrSyntax)
+	}
+	if i < len(line) && line[i] == '.' {
+		j := digits(line, i+1)
+		if j == i+1 {
+			return 0, x.fail(i, "", ErrSyntax)
+		}
+		i = j
+	}
+	if i < len(line) && (line[i] == 'e' || line[i] == 'E') {
+		i++
+		if i < len(line) && (line[i] == '+' || line[i] == '-') {
+			i++
+		}
+		j := digits(line, i)
+		if j == i {
+			return 0, x.fail(i, "", ErrSyntax)
+		}
+		i = j
+	}
+	return i, nil
+}
+
+func digits(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// special returns a mask with the high bit set in the first byte of x (in
+// little-endian order) that is '"', '\\' or a control character below 0x20.
+// Bytes after the first match may be flagged spuriously; callers use only
+// the lowest set bit.
+func special(x uint64) uint64 {
+	q := x ^ (lo8 * '"')
+	b := x ^ (lo8 * '\\')
+	m := ((q - lo8) &^ q) | ((b - lo8) &^ b) | ((x - lo8*0x20) &^ x)
+	return m & hi8
+}
+
+// scanString scans a JSON string body starting at line[i] (after the
+// opening quote) and returns the index of the closing quote and whether the
+// body holds escapes. It validates escapes and rejects raw control bytes.
+func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
+	esc := false
+	for {
+		for i+8 <= len(line) {
+			m := special(binary.LittleEndian.Uint64(line[i:]))
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		for i < len(line) {
+			c := line[i]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			i++
+		}
+		if i >= len(line) {
+			return 0, false, x.fail(i, "", ErrSyntax)
+		}
+		switch c := line[i]; {
+		case c == '"':
+			return i, esc, nil
+		case c == '\\':
+			esc = true
+			if i+1 >= len(line) {
+				return 0, false, x.fail(i, "", ErrSyntax)
+			}
+			switch line[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(line) || !isHex4(line[i+2:i+6]) {
+					return 0, false, x.fail(i, "", ErrSyntax)
+				}
+				i += 6
+			default:
+				return 0, false, x.fail(i, "", ErrSyntax)
+			}
+		case c == 0:
+			return 0, false, x.fail(i, "", ErrNUL)
+		default:
+			return 0, false, x.fail(i, "", errControl)
+		}
+	}
+}
+
+var errControl = wrapDetail(ErrSyntax, "control character in string")
+
+type detailError struct {
+	sentinel error
+	detail   string
+}
+
+func (e *detailError) Error() string { return e.sentinel.Error() + ": " + e.detail }
+func (e *detailError) Unwrap() error { return e.sentinel }
+
+// wrapDetail adds a fixed detail to a sentinel without fmt at parse time.
+func wrapDetail(sentinel error, detail string) error {
+	return &detailError{sentinel, detail}
+}
+
+// syntaxAt is the error for an unexpected byte at line[i].
+func syntaxAt(line []byte, i int) error {
+	if i < len(line) && line[i] == 0 {
+		return ErrNUL
+	}
+	return ErrSyntax
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b[:4] {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func hexVal(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		default:
+			r |= rune(c - 'A' + 10)
+		}
+	}
+	return r
+}
+
+// unescape appends the decoded JSON string body raw (already validated by
+// scanString) to dst. Lone surrogates become U+FFFD, as in encoding/json.
+func unescape(dst, raw []byte) ([]byte, error) {
+	for len(raw) > 0 {
+		i := 0
+		for i < len(raw) && raw[i] != '\\' {
+			i++
+		}
+		dst = append(dst, raw[:i]...)
+		raw = raw[i:]
+		if len(raw) == 0 {
+			break
+		}
+		if len(raw) < 2 {
+			return dst, ErrSyntax
+		}
+		switch raw[1] {
+		case '"', '\\', '/':
+			dst = append(dst, raw[1])
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			if len(raw) < 6 || !isHex4(raw[2:6]) {
+				return dst, ErrSyntax
+			}
+			r := hexVal(raw[2:6])
+			raw = raw[6:]
+			if utf16.IsSurrogate(r) {
+				if len(raw) >= 6 && raw[0] == '\\' && raw[1] == 'u' && isHex4(raw[2:6]) {
+					if r2 := utf16.DecodeRune(r, hexVal(raw[2:6])); r2 != utf8.RuneError {
+						raw = raw[6:]
+						dst = utf8.AppendRune(dst, r2)
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		default:
+			return dst, ErrSyntax
+		}
+		raw = raw[2:]
+	}
+	return dst, nil
+}
+
+// compact appends the valid JSON value raw to dst without insignificant
+// white space; strings are copied as they are.
+func compact(dst, raw []byte) []byte {
+	inStr := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if inStr {
+			dst = append(dst, c)
+			switch c {
+			case '\\':
+				i++
+				dst = append(dst, raw[i])
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		case '"':
+			inStr = true
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// skipWS returns the index of the first non-white-space byte at or after i.
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// invalidAt returns the offset of the first invalid UTF-8 sequence in b.
+func invalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return 0
+}
+
+// isBlank reports whether line holds only white space.
+func isBlank(line []byte) bool { return skipWS(line, 0) == len(line) }

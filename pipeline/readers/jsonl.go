@@ -1,0 +1,104 @@
+package readers
+
+import (
+	"bufio"
+	"errors"
+	"io"
+)
+
+// jsonlBufSize is the read buffer of the JSONL reader: lines shorter than
+// it are parsed in place, longer ones are gathered up to MaxLine.
+const jsonlBufSize = 1 << 20
+
+// readJSONL splits r into lines and emits one record per non-blank line.
+func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
+	maxLine := opts.maxLine()
+	br := bufio.NewReaderSize(r, jsonlBufSize)
+	x := newExtractor(opts.Fields)
+	var (
+		lineNo int64
+		off    int64 // stream offset of the current line
+		long   []byte
+	)
+	for {
+		line, err := br.ReadSlice('\n')
+		raw := int64(len(line)) // bytes consumed for this line, terminator included
+		tooLong := false
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				raw += int64(len(line))
+				if !tooLong && len(long)+len(line) > maxLine+2 {
+					tooLong, long = true, long[:0]
+				}
+				if !tooLong {
+					long = append(long, line...)
+				}
+			}
+			line = long
+		}
+		if err != nil && err != io.EOF {
+			if t.err != nil {
+				return transportErr(e.uri, t.err)
+			}
+			// A decompression error: the complete lines before it were
+			// emitted; the rest is one error record.
+			lineNo++
+			return e.emitErr(&ParseError{Line: lineNo, Offset: off + raw, Err: decodeErr(err)}, int(raw))
+		}
+		if raw == 0 && err == io.EOF {
+			return nil
+		}
+		lineNo++
+		content := trimEOL(line)
+		size := int(raw - int64(len(line)-len(content)))
+		if tooLong || len(content) > maxLine {
+			if tooLong {
+				size = int(raw - 1)
+				if err == io.EOF {
+					size = int(raw)
+				}
+			}
+			if e := e.emitErr(&ParseError{Line: lineNo, Offset: off, Err: ErrLineTooLong}, size); e != nil {
+				return e
+			}
+		} else if !isBlank(content) {
+			if perr := x.parse(content); perr != nil {
+				pe := &ParseError{Line: lineNo, Offset: off + int64(x.errAt), Field: x.errField, Err: perr}
+				if e := e.emitErr(pe, size); e != nil {
+					return e
+				}
+			} else {
+				rec := e.start(lineNo, size)
+				all := string(x.scratch)
+				for f := range rec.Values {
+					if x.has&(1<<f) != 0 {
+						sp := x.spans[f]
+						rec.Values[f] = all[sp.start:sp.end]
+					}
+				}
+				rec.Has = x.has
+				rec.Digest = rec.CanonicalDigest()
+				if e := e.emit(); e != nil {
+					return e
+				}
+			}
+		}
+		off += raw
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+	}
+}
+
+// trimEOL drops a trailing "\n" or "\r\n".
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+		if n := len(b); n > 0 && b[n-1] == '\r' {
+			b = b[:n-1]
+		}
+	}
+	return b
+}

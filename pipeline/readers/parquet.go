@@ -1,0 +1,128 @@
+package readers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/prov-ai/prov/schemas"
+)
+
+// parquetBufferSize is the page read buffer of each column chunk: pages
+// are streamed through it instead of loading whole column chunks.
+const parquetBufferSize = 1 << 20
+
+// readParquet reads a Parquet file in record batches through pqarrow,
+// fetching only the mapped columns with ranged reads.
+func readParquet(ctx context.Context, in Input, opts Options, fn func(*schemas.Record) error) error {
+	c := newColumnEmitter(ctx, in, fn)
+	if in.Size == 0 {
+		return nil
+	}
+	rr := newRangeReader(ctx, in)
+	var (
+		pf  *file.Reader
+		rdr pqarrow.RecordReader
+	)
+	err := guard(func() error {
+		props := parquet.NewReaderProperties(memory.DefaultAllocator)
+		props.BufferedStreamEnabled = true
+		props.BufferSize = parquetBufferSize
+		var err error
+		if pf, err = file.NewParquetReader(rr, file.WithReadProps(props)); err != nil {
+			return corrupt(err)
+		}
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: columnarBatchRows}, memory.DefaultAllocator)
+		if err != nil {
+			return corrupt(err)
+		}
+		sc, err := fr.Schema()
+		if err != nil {
+			return corrupt(err)
+		}
+		cm, err := resolveColumns(sc, opts.Fields)
+		if err != nil {
+			return err
+		}
+		var leaves []int
+		for _, ix := range cm.idx {
+			if ix >= 0 {
+				leaves = appendLeaves(leaves, &fr.Manifest.Fields[ix])
+			}
+		}
+		if len(leaves) == 0 {
+			// Nothing mapped is present: read one column to count rows.
+			leaves = []int{0}
+		}
+		if rdr, err = fr.GetRecordReader(ctx, dedupe(leaves), nil); err != nil {
+			return corrupt(err)
+		}
+		if c.cm, err = resolveColumns(rdr.Schema(), opts.Fields); err != nil {
+			return err
+		}
+		return nil
+	})
+	if pf != nil {
+		defer pf.Close()
+	}
+	if err != nil {
+		return c.fileErr(rr, err)
+	}
+	defer func() { _ = guard(func() error { rdr.Release(); return nil }) }()
+	for {
+		var (
+			b    arrow.RecordBatch
+			more bool
+		)
+		err := guard(func() error {
+			if more = rdr.Next(); !more {
+				if err := rdr.Err(); err != nil && !errors.Is(err, context.Canceled) {
+					return corrupt(err)
+				}
+				return nil
+			}
+			b = rdr.RecordBatch()
+			return nil
+		})
+		if err != nil {
+			return c.fileErr(rr, err)
+		}
+		if !more {
+			if rr.err != nil {
+				return transportErr(in.URI, rr.err)
+			}
+			return ctx.Err()
+		}
+		if err := c.batch(b); err != nil {
+			return err
+		}
+	}
+}
+
+// appendLeaves appends the leaf column indices under a schema field.
+func appendLeaves(dst []int, f *pqarrow.SchemaField) []int {
+	if f.IsLeaf() {
+		return append(dst, f.ColIndex)
+	}
+	for i := range f.Children {
+		dst = appendLeaves(dst, &f.Children[i])
+	}
+	return dst
+}
+
+// dedupe removes repeated indices (two fields mapped to one column).
+func dedupe(ix []int) []int {
+	seen := make(map[int]bool, len(ix))
+	out := ix[:0]
+	for _, i := range ix {
+		if !seen[i] {
+			seen[i] = true
+			out = append(out, i)
+		}
+	}
+	return out
+}
