@@ -1,0 +1,285 @@
+package legality
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxKeywordLen is the longest keyword accepted, in bytes.
+const MaxKeywordLen = 256
+
+// MaxAutomatonCells caps states × byte classes of a compiled Matcher
+// (4 bytes each), so that a huge list fails loudly instead of exhausting
+// memory.
+const MaxAutomatonCells = 1 << 26
+
+// maxAutomatonCells is MaxAutomatonCells, lowered by tests.
+var maxAutomatonCells int64 = MaxAutomatonCells
+
+// ParseKeywords reads a keyword list: UTF-8 text, one keyword per line,
+// surrounding white space trimmed, blank lines and lines starting with '#'
+// ignored, an initial byte-order mark skipped. A line that is not valid
+// UTF-8 or is longer than MaxKeywordLen is a *ParseError wrapping
+// ErrBadKeyword.
+func ParseKeywords(r io.Reader) ([]string, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), 1<<20)
+	var out []string
+	line := 0
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if line == 1 {
+			b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+		}
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 || b[0] == '#' {
+			continue
+		}
+		if !utf8.Valid(b) {
+			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: not valid UTF-8", ErrBadKeyword)}
+		}
+		if len(b) > MaxKeywordLen {
+			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: %d bytes, at most %d", ErrBadKeyword, len(b), MaxKeywordLen)}
+		}
+		out = append(out, string(b))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &ParseError{Line: line + 1, Err: fmt.Errorf("%w: %w", ErrBadKeyword, err)}
+	}
+	return out, nil
+}
+
+// Keyword is one keyword of a Matcher with its risk category index.
+type Keyword struct {
+	Text     string
+	Category int // index into the Matcher's categories, < 64
+}
+
+// Matcher finds keywords in text in one pass: an Aho-Corasick automaton
+// compiled to a dense DFA over byte classes (bytes that occur in no keyword
+// share one class), with ASCII letters case-folded. A keyword whose first
+// (last) byte is an ASCII letter or digit only matches where the text byte
+// before (after) it is not one, so "ass" does not match inside "class";
+// keywords in scripts without spaces (Chinese) match anywhere.
+// A Matcher is immutable and safe for concurrent use.
+type Matcher struct {
+	class   [256]uint8
+	nclass  int32
+	trans   []int32 // [state*nclass + class] → next state*nclass, ^x when next has outputs
+	outIdx  []int32 // per state: start of its outputs in outs (len states+1)
+	outs    []int32 // keyword indexes
+	kws     []kwInfo
+	cats    []string
+	nstates int
+}
+
+type kwInfo struct {
+	n         int32
+	cat       uint8
+	wordStart bool
+	wordEnd   bool
+}
+
+// Hits summarises the keyword matches in one text.
+type Hits struct {
+	Count      int    // matches (overlapping matches all count)
+	Categories uint64 // bit i set when a keyword of category i matched
+}
+
+// NewMatcher compiles keywords; categories names the category indexes.
+func NewMatcher(keywords []Keyword, categories []string) (*Matcher, error) {
+	if len(categories) > 64 {
+		return nil, fmt.Errorf("compiling %d keyword categories: at most 64: %w", len(categories), ErrTooManyKeywords)
+	}
+	m := &Matcher{cats: append([]string(nil), categories...)}
+	// Byte classes: class 0 is every byte no keyword uses.
+	var used [256]bool
+	for _, k := range keywords {
+		for i := 0; i < len(k.Text); i++ {
+			used[fold(k.Text[i])] = true
+		}
+	}
+	n := int32(1)
+	for c := 0; c < 256; c++ {
+		if used[c] {
+			m.class[c] = uint8(n)
+			n++
+			if n > 255 {
+				// More than 255 used bytes: fall back to one class per byte.
+				n = 0
+				break
+			}
+		}
+	}
+	if n == 0 {
+		for c := 0; c < 256; c++ {
+			m.class[c] = uint8(c)
+		}
+		n = 256
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		m.class[c] = m.class[c+'a'-'A']
+	}
+	m.nclass = n
+
+	// Trie with sorted sparse children.
+	type node struct {
+		next map[uint8]int32
+		out  []int32
+	}
+	nodes := []node{{next: map[uint8]int32{}}}
+	for i, k := range keywords {
+		if k.Text == "" || k.Category < 0 || k.Category >= 64 {
+			continue
+		}
+		s := int32(0)
+		for j := 0; j < len(k.Text); j++ {
+			c := m.class[k.Text[j]]
+			nx, ok := nodes[s].next[c]
+			if !ok {
+				nx = int32(len(nodes))
+				nodes = append(nodes, node{next: map[uint8]int32{}})
+				nodes[s].next[c] = nx
+			}
+			s = nx
+		}
+		nodes[s].out = append(nodes[s].out, int32(i))
+	}
+	for _, k := range keywords {
+		m.kws = append(m.kws, kwInfo{
+			n: int32(len(k.Text)), cat: uint8(k.Category & 63),
+			wordStart: len(k.Text) > 0 && isWordByte(k.Text[0]),
+			wordEnd:   len(k.Text) > 0 && isWordByte(k.Text[len(k.Text)-1]),
+		})
+	}
+	ns := len(nodes)
+	if int64(ns)*int64(n) > maxAutomatonCells {
+		return nil, fmt.Errorf("compiling %d keywords: %d states × %d classes: %w", len(keywords), ns, n, ErrTooManyKeywords)
+	}
+	m.nstates = ns
+	stride := int(n)
+	trans := make([]int32, ns*stride)
+	fail := make([]int32, ns)
+	outs := make([][]int32, ns)
+	// BFS: fill dense rows; a missing edge follows the failure state's row.
+	queue := make([]int32, 0, ns)
+	for c := 0; c < stride; c++ {
+		if nx, ok := nodes[0].next[uint8(c)]; ok {
+			trans[c] = nx
+			fail[nx] = 0
+			queue = append(queue, nx)
+		}
+	}
+	outs[0] = nodes[0].out
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		f := fail[s]
+		outs[s] = append(append([]int32(nil), nodes[s].out...), outs[f]...)
+		row := trans[int(s)*stride : int(s+1)*stride]
+		frow := trans[int(f)*stride : int(f+1)*stride]
+		copy(row, frow)
+		keys := make([]int, 0, len(nodes[s].next))
+		for c := range nodes[s].next {
+			keys = append(keys, int(c))
+		}
+		sort.Ints(keys)
+		for _, c := range keys {
+			nx := nodes[s].next[uint8(c)]
+			fail[nx] = frow[c]
+			row[c] = nx
+			queue = append(queue, nx)
+		}
+	}
+	// Premultiply and mark states with outputs.
+	m.outIdx = make([]int32, ns+1)
+	for s := 0; s < ns; s++ {
+		m.outIdx[s] = int32(len(m.outs))
+		m.outs = append(m.outs, outs[s]...)
+	}
+	m.outIdx[ns] = int32(len(m.outs))
+	for i, t := range trans {
+		v := t * n
+		if len(outs[t]) > 0 {
+			v = ^v
+		}
+		trans[i] = v
+	}
+	m.trans = trans
+	return m, nil
+}
+
+func fold(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// Categories returns the category names of the Matcher.
+func (m *Matcher) Categories() []string { return m.cats }
+
+// Len returns the number of keywords.
+func (m *Matcher) Len() int { return len(m.kws) }
+
+// States returns the number of automaton states.
+func (m *Matcher) States() int { return m.nstates }
+
+// Scan counts the keyword matches in text.
+func (m *Matcher) Scan(text string) Hits {
+	var h Hits
+	if m == nil || len(m.kws) == 0 {
+		return h
+	}
+	trans, cls := m.trans, &m.class
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		s = trans[s+int32(cls[text[i]])]
+		if s < 0 {
+			s = ^s
+			m.report(text, i, s/m.nclass, &h)
+		}
+	}
+	return h
+}
+
+// report counts the outputs of state st ending at text[end].
+func (m *Matcher) report(text string, end int, st int32, h *Hits) {
+	for _, k := range m.outs[m.outIdx[st]:m.outIdx[st+1]] {
+		kw := &m.kws[k]
+		start := end + 1 - int(kw.n)
+		if kw.wordStart && start > 0 && isWordByte(text[start-1]) {
+			continue
+		}
+		if kw.wordEnd && end+1 < len(text) && isWordByte(text[end+1]) {
+			continue
+		}
+		h.Count++
+		h.Categories |= 1 << kw.cat
+	}
+}
+
+// CategoryNames lists the names of the categories set in mask.
+func (m *Matcher) CategoryNames(mask uint64) []string {
+	var out []string
+	for i, c := range m.cats {
+		if mask&(1<<uint(i)) != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// String describes the matcher for logs.
+func (m *Matcher) String() string {
+	return fmt.Sprintf("%d keywords in %s, %d states × %d classes", len(m.kws), strings.Join(m.cats, ","), m.nstates, m.nclass)
+}
