@@ -267,3 +267,22 @@ func (t Time) MarshalText() ([]byte, error) {
 	}
 	return []byte(t.Format(time.RFC3339Nano)), nil
 }
+
+// UnmarshalJSON accepts a JSON string in the forms UnmarshalText accepts,
+// or null (unset). It overrides time.Time's stricter method.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("parsing time: %w", ErrBadTime)
+	}
+	return t.UnmarshalText([]byte(s))
+}
+
+// MarshalJSON writes the time as an RFC 3339 string ("" when unset).
+func (t Time) MarshalJSON() ([]byte, error) {
+	b, _ := t.MarshalText()
+	return json.Marshal(string(b))
+}
