@@ -1,0 +1,92 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/pipeline/readers"
+	"github.com/prov-ai/prov/schemas"
+)
+
+// Shard selects part of the objects: those whose key hash mod N = I.
+// The zero value means the whole dataset.
+type Shard struct{ I, N int }
+
+// ParseShard parses "I/N" with 0 <= I < N.
+func ParseShard(s string) (Shard, error) {
+	if s == "" {
+		return Shard{}, nil
+	}
+	i, n, ok := strings.Cut(s, "/")
+	if !ok {
+		return Shard{}, fmt.Errorf("parsing shard %q: want I/N", s)
+	}
+	si, err1 := strconv.Atoi(i)
+	sn, err2 := strconv.Atoi(n)
+	if err1 != nil || err2 != nil || sn < 1 || si < 0 || si >= sn {
+		return Shard{}, fmt.Errorf("parsing shard %q: want I/N with 0 <= I < N", s)
+	}
+	return Shard{si, sn}, nil
+}
+
+func (s Shard) String() string {
+	if s.N == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.I, s.N)
+}
+
+// Has reports whether the shard includes key.
+func (s Shard) Has(key string) bool {
+	if s.N <= 1 {
+		return true
+	}
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return int(h.Sum64()%uint64(s.N)) == s.I
+}
+
+// planned is one input object to read.
+type planned struct {
+	obj    objstore.Object
+	input  schemas.InputConfig
+	format string
+}
+
+// auxiliary reports whether a key is an auxiliary object (a path segment
+// starting with '_' or '.': rosters, opt-out snapshots, crawl records) that
+// is not itself training data.
+func auxiliary(key string) bool {
+	for _, seg := range strings.Split(key, "/") {
+		if strings.HasPrefix(seg, "_") || strings.HasPrefix(seg, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// plan lists the objects of a dataset, in key order, de-duplicated when
+// two inputs overlap (the first input wins).
+func plan(ctx context.Context, st objstore.Store, ds *schemas.DatasetConfig) ([]planned, error) {
+	seen := map[string]bool{}
+	var out []planned
+	for _, in := range ds.Inputs {
+		for obj, err := range st.List(ctx, in.Prefix) {
+			if err != nil {
+				return nil, fmt.Errorf("listing %s: %w", st.URI(in.Prefix), err)
+			}
+			if auxiliary(obj.Key) || seen[obj.Key] {
+				continue
+			}
+			seen[obj.Key] = true
+			out = append(out, planned{obj: obj, input: in, format: readers.FormatOf(obj.Key, in.Format)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].obj.Key < out[j].obj.Key })
+	return out, nil
+}

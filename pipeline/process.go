@@ -1,0 +1,266 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/pipeline/readers"
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
+)
+
+// RuleRead is the rule ID of findings about input that could not be read
+// into records (not a legal rule: prov's own accounting rule that every
+// record is accounted for).
+const RuleRead = "PROV-READ"
+
+// maxAttempts caps whole-object retries after a transport error.
+const maxAttempts = 4
+
+func segmentDir(work, dataset string) string {
+	return filepath.Join(work, "segments", dataset)
+}
+
+// segmentPath names the segment of an object version under a fingerprint.
+func (rc *runCtx) segmentPath(p planned) string {
+	h := sha256.New()
+	for _, s := range []string{p.obj.Key, p.obj.ETag, p.obj.VersionID, p.input.Source, p.format, rc.fingerprint} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return filepath.Join(rc.segDir, hex.EncodeToString(h.Sum(nil))[:40]+".seg")
+}
+
+// processObject makes the segment of one object unless a complete one
+// exists. It reports whether an existing segment was reused.
+func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
+	path := rc.segmentPath(p)
+	if _, _, err := readTrailer(path); err == nil {
+		rc.log.Debug("reusing segment", "object", rc.opts.Input.URI(p.obj.Key))
+		if rc.opts.Progress != nil {
+			rc.opts.Progress(p.obj.Size)
+		}
+		return true, nil
+	}
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = rc.readObject(ctx, p, path)
+		if err == nil || !objstore.IsRetryable(err) || ctx.Err() != nil {
+			break
+		}
+		rc.log.Warn("retrying object", "object", rc.opts.Input.URI(p.obj.Key), "attempt", attempt, "err", err)
+		select {
+		case <-time.After(time.Duration(attempt*attempt) * 200 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+	return false, err
+}
+
+// hashingOpen wraps Open so the first full sequential read also computes
+// the object's sha256.
+type hashingOpen struct {
+	h     hash.Hash
+	n     int64
+	used  bool
+	store objstore.Store
+	obj   objstore.Object
+}
+
+type teeCloser struct {
+	io.Reader
+	io.Closer
+}
+
+type countingHash struct {
+	h hash.Hash
+	n *int64
+}
+
+func (c countingHash) Write(p []byte) (int, error) {
+	*c.n += int64(len(p))
+	return c.h.Write(p)
+}
+
+func (ho *hashingOpen) open(ctx context.Context, off, length int64) (io.ReadCloser, error) {
+	rc, err := ho.store.Get(ctx, ho.obj.Key, objstore.GetOptions{Offset: off, Length: length, IfMatch: ho.obj.ETag})
+	if err != nil {
+		return nil, err
+	}
+	if off == 0 && length <= 0 && !ho.used {
+		ho.used = true
+		return teeCloser{io.TeeReader(rc, countingHash{ho.h, &ho.n}), rc}, nil
+	}
+	return rc, nil
+}
+
+// sum returns the object's sha256, reading it again if the reader did not
+// stream the whole object once.
+func (ho *hashingOpen) sum(ctx context.Context) (string, error) {
+	if ho.used && ho.n == ho.obj.Size {
+		return hex.EncodeToString(ho.h.Sum(nil)), nil
+	}
+	rc, err := ho.store.Get(ctx, ho.obj.Key, objstore.GetOptions{IfMatch: ho.obj.ETag})
+	if err != nil {
+		return "", fmt.Errorf("hashing %s: %w", ho.store.URI(ho.obj.Key), err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", ho.store.URI(ho.obj.Key), err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readObject streams one object through the stages into a new segment.
+func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error {
+	st := rc.opts.Input
+	uri := st.URI(p.obj.Key)
+	start := time.Now()
+	info := schemas.InputObject{URI: uri, Key: p.obj.Key, VersionID: p.obj.VersionID, ETag: p.obj.ETag,
+		Size: p.obj.Size, Format: p.format, Source: p.input.Source}
+	names := make([]string, len(rc.stages))
+	states := make([]stages.State, len(rc.stages))
+	for i, s := range rc.stages {
+		names[i] = s.Name()
+		states[i] = s.NewState()
+	}
+	w, err := createSegment(path, segHeader{Format: segmentFormat, Fingerprint: rc.fingerprint, Object: info, Stages: names})
+	if err != nil {
+		return err
+	}
+	ho := &hashingOpen{h: sha256.New(), store: st, obj: p.obj}
+	in := readers.Input{URI: uri, Key: p.obj.Key, Format: p.format, Size: p.obj.Size, Open: ho.open}
+	opts := readers.Options{Fields: rc.fields, MaxLine: p.input.MaxLine}
+	var out stages.Outcome
+	var counts schemas.Counts
+	var lastBytes int64
+	err = readers.Read(ctx, in, opts, func(r *schemas.Record) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if src, ok := r.Get(schemas.FieldSource); ok && src != "" {
+			r.Source = src
+		} else {
+			r.Source = p.input.Source
+		}
+		out.Reset()
+		if r.Err != nil {
+			out.Find(schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
+				Verdict: schemas.Quarantine.String(), Message: r.Err.Error()})
+		} else {
+			for i, s := range rc.stages {
+				s.Check(r, states[i], &out)
+			}
+		}
+		counts.Add(out.Verdict)
+		dig := r.Digest
+		if r.Err != nil && dig.IsZero() {
+			// An unparseable line has no canonical fields; its digest names
+			// its position so the quarantine can be found again.
+			dig = sha256.Sum256([]byte(schemas.Locator(p.obj.Key, r.Line)))
+		}
+		for i := range out.Findings {
+			f := &out.Findings[i]
+			f.Dataset = rc.ds.Name
+			f.RecordDigest = dig.String()
+			f.Object = uri
+			f.Locator = r.Locator()
+			if f.Source == "" {
+				f.Source = r.Source
+			}
+		}
+		rec := segRecord{Digest: dig, Line: r.Line, Verdict: out.Verdict, Source: r.Source,
+			Bytes: int64(r.Size), Attrib: out.Attribution}
+		if len(out.Subjects) > 0 {
+			rec.Subjects = append([]string(nil), out.Subjects...)
+		}
+		if rc.opts.Progress != nil && r.Size > 0 {
+			rc.opts.Progress(int64(r.Size))
+			lastBytes += int64(r.Size)
+		}
+		return w.add(rec, out.Findings)
+	})
+	if err != nil {
+		w.abort()
+		return fmt.Errorf("reading %s: %w", uri, err)
+	}
+	if rc.opts.Progress != nil && p.obj.Size > lastBytes {
+		rc.opts.Progress(p.obj.Size - lastBytes)
+	}
+	if !counts.Reconciles() {
+		w.abort()
+		return fmt.Errorf("reading %s: %w: %+v", uri, ErrReconcile, counts)
+	}
+	sum, err := ho.sum(ctx)
+	if err != nil {
+		w.abort()
+		return err
+	}
+	info.SHA256 = sum
+	info.Counts = counts
+	t := segTrailer{Object: info}
+	for i, s := range states {
+		if s == nil {
+			t.States = append(t.States, nil)
+			continue
+		}
+		b, err := s.MarshalBinary()
+		if err != nil {
+			w.abort()
+			return fmt.Errorf("saving %s state of %s: %w", names[i], uri, err)
+		}
+		t.States = append(t.States, b)
+	}
+	if err := w.finish(t); err != nil {
+		return err
+	}
+	rc.log.Info("object checked", "object", uri, "records", counts.In, "admit", counts.Admit,
+		"redact", counts.Redact, "quarantine", counts.Quarantine, "reject", counts.Reject,
+		"bytes", p.obj.Size, "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// writeShardMarker records that a shard finished, listing its segments.
+func (rc *runCtx) writeShardMarker(objs []planned) error {
+	dir := filepath.Join(rc.segDir, "shards")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing shard marker: %w", err)
+	}
+	name := fmt.Sprintf("%d-of-%d.%s", rc.opts.Shard.I, rc.opts.Shard.N, rc.fingerprint[:16])
+	var b []byte
+	for _, p := range objs {
+		b = append(b, rc.segmentPath(p)...)
+		b = append(b, '\n')
+	}
+	return writeFileAtomic(filepath.Join(dir, name), b)
+}
+
+// writeFileAtomic writes a local file via temp + fsync + rename + fsync dir.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	_, werr := f.Write(data)
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}

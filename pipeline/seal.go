@@ -1,0 +1,481 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
+)
+
+// Rule IDs the pipeline itself applies at seal.
+const (
+	RuleWithdrawn   = "PIPL-15/47"   // consent withdrawn: excluded from new versions
+	RuleRevoked     = "TC260-5.2-b3" // complaint upheld: source or object revoked
+	RuleReconcile   = "PROV-RECONCILE"
+	maxAttributions = 1000
+	findingsFile    = "findings.parquet"
+	metricsFile     = "metrics.parquet"
+	manifestFile    = "manifest.json"
+)
+
+// Sealed is a sealed dataset version, handed to AfterSeal hooks.
+type Sealed struct {
+	Manifest      *schemas.Manifest
+	ManifestBytes []byte
+	// Prefix is the version's folder in the output store ("<dataset>/<version>/").
+	Prefix     string
+	Output     objstore.Store
+	RunID      string
+	Policy     *schemas.Policy
+	LedgerLeaf uint64
+	Metrics    []schemas.Metric
+	Outputs    Outputs
+	// Certificate is the certificate's URI, set by a certificate hook.
+	Certificate string
+}
+
+// Failed returns the rule lines that failed a policy gate.
+func (s *Sealed) Failed() []schemas.RuleResult {
+	var out []schemas.RuleResult
+	for _, r := range s.Manifest.Rules {
+		if r.Gate && !r.Pass {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *Sealed) result() DatasetResult {
+	return DatasetResult{
+		Name: s.Manifest.Dataset, Version: s.Manifest.Version, Digest: s.Manifest.Digest,
+		Counts: s.Manifest.Counts, Outputs: s.Outputs, Failed: s.Failed(), Objects: len(s.Manifest.Inputs),
+	}
+}
+
+// overrides are the seal-time decisions that reject admitted records.
+type overrides struct {
+	blocked map[string]string // source → rule
+	rev     *Revocations
+}
+
+// apply returns the final verdict of a record and, when it changed, the
+// finding that says why.
+func (o *overrides) apply(r *segRecord) (schemas.Verdict, *schemas.Finding) {
+	if !r.Verdict.Admitted() {
+		return r.Verdict, nil
+	}
+	mk := func(rule, stage, msg string) *schemas.Finding {
+		return &schemas.Finding{RuleID: rule, Stage: stage, Severity: schemas.SeverityError,
+			Verdict: schemas.Reject.String(), RecordDigest: r.Digest.String(), Source: r.Source, Message: msg}
+	}
+	if rule, ok := o.blocked[r.Source]; ok {
+		return schemas.Reject, mk(rule, "seal", fmt.Sprintf("source %s is blocked by %s", r.Source, rule))
+	}
+	if o.rev != nil {
+		if reason, ok := o.rev.Sources[r.Source]; ok {
+			return schemas.Reject, mk(RuleRevoked, "seal", fmt.Sprintf("source %s revoked: %s", r.Source, reason))
+		}
+		for _, s := range r.Subjects {
+			if _, ok := o.rev.Subjects[s]; ok {
+				return schemas.Reject, mk(RuleWithdrawn, "seal", "data subject "+s+" withdrew consent")
+			}
+		}
+	}
+	return r.Verdict, nil
+}
+
+type objectPlan struct {
+	p     planned
+	path  string
+	hdr   segHeader
+	trail *segTrailer
+}
+
+// seal merges the segments of every object of the dataset into a version.
+func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
+	opts := rc.opts
+	// Pass 0: every segment must exist; merge the stage states.
+	plans := make([]objectPlan, 0, len(objs))
+	var missing []string
+	for _, p := range objs {
+		path := rc.segmentPath(p)
+		hdr, t, err := readTrailer(path)
+		if err != nil {
+			missing = append(missing, opts.Input.URI(p.obj.Key))
+			continue
+		}
+		plans = append(plans, objectPlan{p: p, path: path, hdr: hdr, trail: t})
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("sealing dataset %s: %w: %d object(s) not processed yet, first %s (run the missing shards)",
+			rc.ds.Name, ErrMissingShard, len(missing), missing[0])
+	}
+	merged := make([]stages.State, len(rc.stages))
+	for i, s := range rc.stages {
+		merged[i] = s.NewState()
+	}
+	for _, op := range plans {
+		if len(op.trail.States) != len(rc.stages) {
+			return nil, fmt.Errorf("sealing dataset %s: segment %s: %w: %d stage states, want %d",
+				rc.ds.Name, op.path, ErrBadSegment, len(op.trail.States), len(rc.stages))
+		}
+		for i, s := range rc.stages {
+			if merged[i] == nil || op.trail.States[i] == nil {
+				continue
+			}
+			st := s.NewState()
+			if err := st.UnmarshalBinary(op.trail.States[i]); err != nil {
+				return nil, fmt.Errorf("sealing dataset %s: loading %s state of %s: %w", rc.ds.Name, s.Name(), op.trail.Object.URI, err)
+			}
+			if err := merged[i].Merge(st); err != nil {
+				return nil, fmt.Errorf("sealing dataset %s: merging %s state: %w", rc.ds.Name, s.Name(), err)
+			}
+		}
+	}
+	var concl stages.Conclusion
+	for i, s := range rc.stages {
+		if err := s.Conclude(merged[i], &concl); err != nil {
+			return nil, fmt.Errorf("sealing dataset %s: concluding stage %s: %w", rc.ds.Name, s.Name(), err)
+		}
+	}
+	ov := &overrides{blocked: concl.Blocked}
+	if opts.Ledger != nil {
+		rev, err := opts.Ledger.Revocations(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sealing dataset %s: reading revocations: %w", rc.ds.Name, err)
+		}
+		ov.rev = rev
+	}
+
+	// Pass 1: final verdicts, counts, object roots, ledger, dataset digest.
+	tmpDir, err := os.MkdirTemp(rc.opts.Config.Work, ".seal-*")
+	if err != nil {
+		if err := os.MkdirAll(rc.opts.Config.Work, 0o755); err != nil {
+			return nil, fmt.Errorf("creating work directory: %w", err)
+		}
+		if tmpDir, err = os.MkdirTemp(rc.opts.Config.Work, ".seal-*"); err != nil {
+			return nil, fmt.Errorf("creating seal temp directory: %w", err)
+		}
+	}
+	defer os.RemoveAll(tmpDir)
+	sorter := newDigestSorter(tmpDir, 0)
+	pd := rc.policyDigest()
+	var total schemas.Counts
+	var withdrawn int64
+	srcRecs := map[string]*schemas.SourceRef{}
+	attrib := map[string]int64{}
+	var leaves []uint64
+	inputs := make([]schemas.InputObject, 0, len(plans))
+	for _, op := range plans {
+		obj := op.trail.Object
+		var counts schemas.Counts
+		mb := schemas.NewMerkleBuilder()
+		var refs []RecordRef
+		r, err := openSegment(op.path)
+		if err != nil {
+			return nil, err
+		}
+		_, err = r.each(func(c *segChunk) error {
+			for i := range c.Records {
+				rec := &c.Records[i]
+				v, f := ov.apply(rec)
+				if f != nil {
+					withdrawn++
+				}
+				counts.Add(v)
+				if err := mb.Append(schemas.RecordLeaf(rec.Digest, rec.Line, v)); err != nil {
+					return err
+				}
+				if opts.Ledger != nil {
+					refs = append(refs, RecordRef{Digest: rec.Digest, Line: rec.Line, Verdict: v, Subjects: rec.Subjects})
+				}
+				if !v.Admitted() {
+					continue
+				}
+				if err := sorter.add(rec.Digest); err != nil {
+					return err
+				}
+				sr := srcRecs[rec.Source]
+				if sr == nil {
+					sr = &schemas.SourceRef{ID: rec.Source}
+					srcRecs[rec.Source] = sr
+				}
+				sr.Records++
+				sr.Bytes += rec.Bytes
+				if rec.Attrib != "" {
+					if _, ok := attrib[rec.Attrib]; ok || len(attrib) < maxAttributions {
+						attrib[rec.Attrib]++
+					}
+				}
+			}
+			return nil
+		})
+		_ = r.close()
+		if err != nil {
+			return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
+		}
+		if counts.In != obj.Counts.In || !counts.Reconciles() {
+			return nil, fmt.Errorf("sealing dataset %s: object %s: %w: read %d records, segment holds %d",
+				rc.ds.Name, obj.URI, ErrReconcile, obj.Counts.In, counts.In)
+		}
+		root, err := mb.Root()
+		if err != nil {
+			return nil, err
+		}
+		obj.RecordRoot = "sha256:" + root.String()
+		obj.Counts = counts
+		total.Merge(counts)
+		if opts.Ledger != nil {
+			leaf, err := opts.Ledger.IngestObject(ctx, ObjectInfo{Dataset: rc.ds.Name, RunID: rc.runID, PolicyDigest: pd, Object: obj}, refs)
+			if err != nil {
+				return nil, fmt.Errorf("sealing dataset %s: recording %s in the ledger: %w", rc.ds.Name, obj.URI, err)
+			}
+			leaves = append(leaves, leaf)
+		}
+		inputs = append(inputs, obj)
+	}
+	if !total.Reconciles() {
+		return nil, fmt.Errorf("sealing dataset %s: %w: %+v", rc.ds.Name, ErrReconcile, total)
+	}
+	root := schemas.NewMerkleBuilder()
+	if err := sorter.each(func(d schemas.Digest) error { return root.Append(d[:]) }); err != nil {
+		return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
+	}
+	digest, err := root.Root()
+	if err != nil {
+		return nil, err
+	}
+	version := rc.ds.Version
+	if version == "" {
+		h := sha256.Sum256([]byte(digest.String() + "\x00" + pd))
+		version = hex.EncodeToString(h[:])[:16]
+	}
+	prefix := rc.ds.Name + "/" + version + "/"
+
+	// Pass 2: findings.parquet.
+	ff, err := newParquetFile[schemas.Finding](tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, op := range plans {
+		r, err := openSegment(op.path)
+		if err != nil {
+			ff.discard()
+			return nil, err
+		}
+		uri := op.trail.Object.URI
+		_, err = r.each(func(c *segChunk) error {
+			for i := range c.Findings {
+				c.Findings[i].Version = version
+			}
+			if err := ff.write(c.Findings...); err != nil {
+				return err
+			}
+			for i := range c.Records {
+				if _, f := ov.apply(&c.Records[i]); f != nil {
+					f.Dataset, f.Version, f.Object = rc.ds.Name, version, uri
+					f.Locator = schemas.Locator(uri, c.Records[i].Line)
+					if err := ff.write(*f); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		_ = r.close()
+		if err != nil {
+			ff.discard()
+			return nil, fmt.Errorf("sealing dataset %s: writing findings: %w", rc.ds.Name, err)
+		}
+	}
+	for i := range concl.Findings {
+		f := concl.Findings[i]
+		f.Dataset, f.Version = rc.ds.Name, version
+		if err := ff.write(f); err != nil {
+			ff.discard()
+			return nil, err
+		}
+	}
+	findRows := ff.rows + int64(len(ff.buf))
+	fsum, fsize, err := ff.publish(ctx, opts.Output, prefix+findingsFile)
+	if err != nil {
+		return nil, err
+	}
+
+	// Metrics.
+	metrics := rc.pipelineMetrics(total, srcRecs, inputs)
+	metrics = append(metrics, concl.Metrics...)
+	for i := range metrics {
+		metrics[i].Dataset, metrics[i].Version = rc.ds.Name, version
+	}
+	sort.SliceStable(metrics, func(i, j int) bool {
+		if metrics[i].Metric != metrics[j].Metric {
+			return metrics[i].Metric < metrics[j].Metric
+		}
+		return metrics[i].Dimension < metrics[j].Dimension
+	})
+	mf, err := newParquetFile[schemas.Metric](tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := mf.write(metrics...); err != nil {
+		mf.discard()
+		return nil, err
+	}
+	msum, msize, err := mf.publish(ctx, opts.Output, prefix+metricsFile)
+	if err != nil {
+		return nil, err
+	}
+
+	// Manifest.
+	rules := append([]schemas.RuleResult(nil), concl.Rules...)
+	rules = append(rules, schemas.RuleResult{RuleID: RuleReconcile, Scope: "dataset", Pass: true, Figure: float64(total.In), N: total.In,
+		Detail: fmt.Sprintf("records in %d = admit %d + redact %d + quarantine %d + reject %d", total.In, total.Admit, total.Redact, total.Quarantine, total.Reject)})
+	sort.SliceStable(rules, func(i, j int) bool {
+		if rules[i].RuleID != rules[j].RuleID {
+			return rules[i].RuleID < rules[j].RuleID
+		}
+		return rules[i].Scope < rules[j].Scope
+	})
+	supersedes := ""
+	if opts.Ledger != nil {
+		prev, err := opts.Ledger.LatestVersion(ctx, rc.ds.Name)
+		if err != nil {
+			return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
+		}
+		if prev != version {
+			supersedes = prev
+		}
+	}
+	m := &schemas.Manifest{
+		Schema: schemas.ManifestSchema, Dataset: rc.ds.Name, Version: version,
+		Digest: "sha256:" + digest.String(), Records: int64(root.Size()), Counts: total,
+		Policy: schemas.ManifestPolicy{ID: opts.Policy.ID, Version: opts.Policy.Version, Digest: pd},
+		Use:    useOf(rc.ds), Inputs: inputs, Sources: rc.sourceRefs(srcRecs, inputs),
+		Blocked: blockedList(concl.Blocked), RejectedAtSeal: withdrawn, Rules: rules,
+		Attributions: attributionList(attrib),
+		Outputs: schemas.ManifestOutput{
+			Findings: schemas.FileRef{Path: findingsFile, SHA256: fsum, Size: fsize, Rows: findRows},
+			Metrics:  schemas.FileRef{Path: metricsFile, SHA256: msum, Size: msize, Rows: int64(len(metrics))},
+		},
+		Supersedes: supersedes,
+	}
+	mb, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding manifest: %w", err)
+	}
+	mb = append(mb, '\n')
+	msha, err := putBytes(ctx, opts.Output, prefix+manifestFile, mb)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sealed{Manifest: m, ManifestBytes: mb, Prefix: prefix, Output: opts.Output, RunID: rc.runID, Policy: opts.Policy,
+		Metrics: metrics, Outputs: Outputs{
+			Manifest: opts.Output.URI(prefix + manifestFile),
+			Findings: opts.Output.URI(prefix + findingsFile),
+			Metrics:  opts.Output.URI(prefix + metricsFile),
+		}}
+	if opts.Ledger != nil {
+		var srcs []string
+		for _, sr := range m.Sources {
+			srcs = append(srcs, sr.ID)
+		}
+		leaf, err := opts.Ledger.Seal(ctx, SealInfo{Dataset: rc.ds.Name, Version: version, Digest: m.Digest,
+			ManifestSHA256: msha, PolicyDigest: pd, RunID: rc.runID, Supersedes: supersedes, Counts: total,
+			ObjectLeaves: leaves, Sources: srcs})
+		if err != nil {
+			return nil, fmt.Errorf("sealing dataset %s: recording the version in the ledger: %w", rc.ds.Name, err)
+		}
+		s.LedgerLeaf = leaf
+	}
+	return s, nil
+}
+
+func useOf(ds *schemas.DatasetConfig) string {
+	if ds.Use == "" {
+		return "commercial"
+	}
+	return ds.Use
+}
+
+func (rc *runCtx) sourceRefs(recs map[string]*schemas.SourceRef, inputs []schemas.InputObject) []schemas.SourceRef {
+	ids := map[string]bool{}
+	for _, in := range inputs {
+		if in.Source != "" {
+			ids[in.Source] = true
+		}
+	}
+	for id := range recs {
+		ids[id] = true
+	}
+	var out []schemas.SourceRef
+	for id := range ids {
+		ref := schemas.SourceRef{ID: id}
+		if r := recs[id]; r != nil {
+			ref.Records, ref.Bytes = r.Records, r.Bytes
+		}
+		if s := rc.opts.Sources.Lookup(id); s != nil {
+			ref.Channel, ref.LegalBasis, ref.Licence, ref.Origin, ref.Modality = s.Channel, s.LegalBasis, s.Licence, s.Origin, s.Modality
+			if ref.Modality == "" {
+				ref.Modality = "text"
+			}
+		} else {
+			ref.Channel = "unregistered"
+		}
+		out = append(out, ref)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func blockedList(m map[string]string) []schemas.BlockedSource {
+	var out []schemas.BlockedSource
+	for s, r := range m {
+		out = append(out, schemas.BlockedSource{Source: s, RuleID: r})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out
+}
+
+func attributionList(m map[string]int64) []schemas.Attribution {
+	var out []schemas.Attribution
+	for t, n := range m {
+		out = append(out, schemas.Attribution{Text: t, Records: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Text < out[j].Text })
+	return out
+}
+
+// pipelineMetrics are the run's own figures: verdict counts overall and per
+// source and object counts.
+func (rc *runCtx) pipelineMetrics(total schemas.Counts, srcs map[string]*schemas.SourceRef, inputs []schemas.InputObject) []schemas.Metric {
+	m := []schemas.Metric{
+		{Metric: "records_in", Dimension: "overall", Value: float64(total.In)},
+		{Metric: "records_admit", Dimension: "overall", Value: float64(total.Admit)},
+		{Metric: "records_redact", Dimension: "overall", Value: float64(total.Redact)},
+		{Metric: "records_quarantine", Dimension: "overall", Value: float64(total.Quarantine)},
+		{Metric: "records_reject", Dimension: "overall", Value: float64(total.Reject)},
+		{Metric: "objects", Dimension: "overall", Value: float64(len(inputs))},
+	}
+	var bytesIn int64
+	for _, in := range inputs {
+		bytesIn += in.Size
+	}
+	m = append(m, schemas.Metric{Metric: "input_bytes", Dimension: "overall", Value: float64(bytesIn)})
+	for id, s := range srcs {
+		m = append(m,
+			schemas.Metric{Metric: "source_admitted_records", Dimension: "source=" + id, Value: float64(s.Records)},
+			schemas.Metric{Metric: "source_admitted_bytes", Dimension: "source=" + id, Value: float64(s.Bytes)})
+	}
+	return m
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

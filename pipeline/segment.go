@@ -1,0 +1,242 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/prov-ai/prov/schemas"
+)
+
+// segmentFormat versions the segment encoding; it is part of every
+// segment's fingerprint, so a new format never reuses old segments.
+const segmentFormat = "prov-segment/v1"
+
+// segHeader opens a segment: which object, read how, under which policy.
+type segHeader struct {
+	Format      string
+	Fingerprint string
+	Object      schemas.InputObject
+	Stages      []string // stage names, in order, matching States
+}
+
+// segRecord is one record's result.
+type segRecord struct {
+	Digest   schemas.Digest
+	Line     int64
+	Verdict  schemas.Verdict
+	Source   string
+	Bytes    int64
+	Subjects []string
+	Attrib   string
+}
+
+// segChunk is one gob message of a segment: a batch of records and
+// findings, or the closing trailer.
+type segChunk struct {
+	Records  []segRecord
+	Findings []schemas.Finding
+	Trailer  *segTrailer
+}
+
+// segTrailer closes a complete segment.
+type segTrailer struct {
+	Object schemas.InputObject // with SHA256, RecordRoot and Counts filled
+	States [][]byte            // marshalled stage states, nil for stateless stages
+	NRec   int64
+	NFind  int64
+}
+
+const segBatch = 4096
+
+// segWriter streams a segment to a temp file; Close renames it into place.
+type segWriter struct {
+	hdr  segHeader
+	path string
+	f    *os.File
+	bw   *bufio.Writer
+	enc  *gob.Encoder
+	cur  segChunk
+	nrec int64
+	nfd  int64
+}
+
+func createSegment(path string, h segHeader) (*segWriter, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("creating segment directory: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".seg-*")
+	if err != nil {
+		return nil, fmt.Errorf("creating segment for %s: %w", h.Object.URI, err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w := &segWriter{hdr: h, path: path, f: f, bw: bw, enc: gob.NewEncoder(bw)}
+	if err := w.enc.Encode(&h); err != nil {
+		w.abort()
+		return nil, fmt.Errorf("writing segment header for %s: %w", h.Object.URI, err)
+	}
+	return w, nil
+}
+
+func (w *segWriter) add(r segRecord, fs []schemas.Finding) error {
+	w.cur.Records = append(w.cur.Records, r)
+	w.cur.Findings = append(w.cur.Findings, fs...)
+	w.nrec++
+	w.nfd += int64(len(fs))
+	if len(w.cur.Records) >= segBatch || len(w.cur.Findings) >= segBatch {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *segWriter) flush() error {
+	if len(w.cur.Records) == 0 && len(w.cur.Findings) == 0 {
+		return nil
+	}
+	if err := w.enc.Encode(&w.cur); err != nil {
+		return fmt.Errorf("writing segment %s: %w", w.path, err)
+	}
+	w.cur.Records = w.cur.Records[:0]
+	w.cur.Findings = w.cur.Findings[:0]
+	return nil
+}
+
+// finish writes the trailer and atomically publishes the segment.
+func (w *segWriter) finish(t segTrailer) error {
+	if err := w.flush(); err != nil {
+		w.abort()
+		return err
+	}
+	t.NRec, t.NFind = w.nrec, w.nfd
+	if err := w.enc.Encode(&segChunk{Trailer: &t}); err != nil {
+		w.abort()
+		return fmt.Errorf("writing segment trailer %s: %w", w.path, err)
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.abort()
+		return fmt.Errorf("writing segment %s: %w", w.path, err)
+	}
+	if err := w.f.Sync(); err != nil {
+		w.abort()
+		return fmt.Errorf("syncing segment %s: %w", w.path, err)
+	}
+	tmp := w.f.Name()
+	if err := writeTrailerFile(w.path+".trailer", w.hdr, &t); err != nil {
+		w.abort()
+		return err
+	}
+	if err := w.f.Close(); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("closing segment %s: %w", w.path, err)
+	}
+	if err := os.Rename(tmp, w.path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("publishing segment %s: %w", w.path, err)
+	}
+	return syncDir(filepath.Dir(w.path))
+}
+
+func (w *segWriter) abort() {
+	name := w.f.Name()
+	_ = w.f.Close()
+	_ = os.Remove(name)
+}
+
+// segReader reads a segment back.
+type segReader struct {
+	f   *os.File
+	dec *gob.Decoder
+	hdr segHeader
+}
+
+func openSegment(path string) (*segReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	r := &segReader{f: f, dec: gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))}
+	if err := r.dec.Decode(&r.hdr); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, err)
+	}
+	if r.hdr.Format != segmentFormat {
+		_ = f.Close()
+		return nil, fmt.Errorf("reading segment %s: %w: format %q", path, ErrBadSegment, r.hdr.Format)
+	}
+	return r, nil
+}
+
+// each calls fn for every chunk and returns the trailer.
+func (r *segReader) each(fn func(c *segChunk) error) (*segTrailer, error) {
+	for {
+		var c segChunk
+		if err := r.dec.Decode(&c); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("reading segment %s: %w: no trailer", r.f.Name(), ErrBadSegment)
+			}
+			return nil, fmt.Errorf("reading segment %s: %w: %w", r.f.Name(), ErrBadSegment, err)
+		}
+		if c.Trailer != nil {
+			return c.Trailer, nil
+		}
+		if err := fn(&c); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (r *segReader) close() error { return r.f.Close() }
+
+// trailerFile is the small side file holding a segment's header and
+// trailer, so that resume checks and state merging need not read the
+// segment. It is written before the segment is renamed into place: a
+// segment that exists always has its trailer file.
+type trailerFile struct {
+	Header  segHeader
+	Trailer segTrailer
+}
+
+func writeTrailerFile(path string, h segHeader, t *segTrailer) error {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&trailerFile{h, *t}); err != nil {
+		return fmt.Errorf("encoding segment trailer %s: %w", path, err)
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}
+
+// readTrailer checks a segment is complete and returns its header and
+// trailer.
+func readTrailer(path string) (segHeader, *segTrailer, error) {
+	if _, err := os.Stat(path); err != nil {
+		return segHeader{}, nil, err
+	}
+	b, err := os.ReadFile(path + ".trailer")
+	if err != nil {
+		return segHeader{}, nil, fmt.Errorf("reading segment trailer: %w: %w", ErrBadSegment, err)
+	}
+	var tf trailerFile
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&tf); err != nil {
+		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, err)
+	}
+	if tf.Header.Format != segmentFormat {
+		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: format %q", path, ErrBadSegment, tf.Header.Format)
+	}
+	return tf.Header, &tf.Trailer, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}

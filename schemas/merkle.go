@@ -1,0 +1,62 @@
+package schemas
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
+)
+
+// MerkleBuilder computes an RFC 6962 Merkle tree root over leaves appended
+// in order, in O(log n) memory. It defines two frozen commitments:
+//
+//   - the dataset digest: leaves are the 32-byte record digests of the
+//     admitted records, sorted ascending and de-duplicated;
+//   - an object's record root: leaves are RecordLeaf(digest, line, verdict)
+//     for every record of the object in input order.
+type MerkleBuilder struct {
+	r *compact.Range
+}
+
+var rangeFactory = compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+
+// NewMerkleBuilder returns an empty builder.
+func NewMerkleBuilder() *MerkleBuilder {
+	return &MerkleBuilder{r: rangeFactory.NewEmptyRange(0)}
+}
+
+// Append adds one leaf (its data, hashed with the 0x00 leaf prefix).
+func (m *MerkleBuilder) Append(leaf []byte) error {
+	if err := m.r.Append(rfc6962.DefaultHasher.HashLeaf(leaf), nil); err != nil {
+		return fmt.Errorf("appending merkle leaf: %w", err)
+	}
+	return nil
+}
+
+// Size is the number of leaves appended.
+func (m *MerkleBuilder) Size() uint64 { return m.r.End() }
+
+// Root returns the tree root; the root of an empty tree is SHA-256("").
+func (m *MerkleBuilder) Root() (Digest, error) {
+	var d Digest
+	if m.r.End() == 0 {
+		copy(d[:], rfc6962.DefaultHasher.EmptyRoot())
+		return d, nil
+	}
+	root, err := m.r.GetRootHash(nil)
+	if err != nil {
+		return d, fmt.Errorf("computing merkle root: %w", err)
+	}
+	copy(d[:], root)
+	return d, nil
+}
+
+// RecordLeaf is the leaf of an object's record root: digest || line
+// (8 bytes big-endian) || verdict (1 byte).
+func RecordLeaf(d Digest, line int64, v Verdict) []byte {
+	b := make([]byte, 0, 41)
+	b = append(b, d[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(line))
+	return append(b, byte(v))
+}
