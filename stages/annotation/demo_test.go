@@ -107,6 +107,77 @@ func runDemo(t *testing.T) (map[string]stages.Outcome, *stages.Conclusion) {
 	return outs, &c
 }
 
+func TestDemo(t *testing.T) {
+	outs, c := runDemo(t)
+	if len(outs) != 64 {
+		t.Fatalf("read %d demo records, want 64", len(outs))
+	}
+	// Each planted problem is caught with its rule ID and verdict.
+	want := []struct {
+		id, rule, kind string
+		verdict        schemas.Verdict
+	}{
+		{"b-0001-007", RuleStaff, "unqualified", schemas.Reject},
+		{"b-0001-012", RuleStaff, "self_review", schemas.Quarantine},
+		{"b-0002-005", RuleReview, "unreviewed", schemas.Quarantine},
+		{"b-0002-011", RuleRules, "rule_version", schemas.Quarantine},
+		{"b-0002-016", RuleQuality, "review_rejected", schemas.Quarantine},
+	}
+	flagged := map[string]bool{}
+	for _, w := range want {
+		flagged[w.id] = true
+		t.Run(w.id, func(t *testing.T) {
+			o := outs[w.id]
+			if o.Verdict != w.verdict {
+				t.Errorf("verdict %s, want %s", o.Verdict, w.verdict)
+			}
+			for _, f := range o.Findings {
+				if f.RuleID == w.rule && f.Evidence == "annotation:"+w.kind {
+					return
+				}
+			}
+			t.Errorf("no %s finding %s in %+v", w.rule, w.kind, o.Findings)
+		})
+	}
+	for id, o := range outs {
+		if !flagged[id] && (len(o.Findings) != 0 || o.Verdict != schemas.Admit) {
+			t.Errorf("%s: unexpected findings %+v", id, o.Findings)
+		}
+	}
+	// Batch lines: b-0003 fails agreement (a gate), the others pass.
+	lines := map[string]schemas.RuleResult{}
+	for _, r := range c.Rules {
+		if r.RuleID == RuleQuality && strings.Contains(r.Detail, "alpha") {
+			lines[r.Scope] = r
+		}
+	}
+	for scope, pass := range map[string]bool{
+		"batch safety-v2/b-0001": true, "batch safety-v2/b-0002": true,
+		"batch safety-v2/b-0003": false, "batch helpful-v1/f-0001": true,
+	} {
+		r, ok := lines[scope]
+		if !ok {
+			t.Errorf("no agreement line for %s", scope)
+			continue
+		}
+		if r.Pass != pass || !r.Gate {
+			t.Errorf("%s: pass=%v gate=%v, want pass=%v gate: %s", scope, r.Pass, r.Gate, pass, r.Detail)
+		}
+		if !pass && !strings.Contains(r.Detail, fmt.Sprintf("%.3f", r.Figure)) {
+			t.Errorf("%s: detail does not state the figure: %s", scope, r.Detail)
+		}
+	}
+	var failed int
+	for _, f := range c.Findings {
+		if f.RuleID == RuleQuality && strings.Contains(f.Message, "b-0003") {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("want one dataset finding for b-0003's agreement, got %d", failed)
+	}
+}
+
 func TestDemoPrint(t *testing.T) {
 	if !testing.Verbose() {
 		t.Skip("prints the demo outcome with -v")
