@@ -184,7 +184,9 @@ func TestLicencePolicy(t *testing.T) {
 		mut  func(*LicencePolicy)
 		path string
 	}{
-		{"bad class", func(p *LicencePolicy) { p.Accept = map[string][]string{"commercial": {"commercial", "non-commercial", "free"}} }, "licence.accept.commercial[2]"},
+		{"bad class", func(p *LicencePolicy) {
+			p.Accept = map[string][]string{"commercial": {"commercial", "non-commercial", "free"}}
+		}, "licence.accept.commercial[2]"},
 		{"bad use", func(p *LicencePolicy) { p.Accept = map[string][]string{"personal": {"commercial"}} }, "licence.accept.personal"},
 		{"bad action", func(p *LicencePolicy) { p.OnConflict = "drop" }, "licence.on_conflict"},
 		{"bad work type", func(p *LicencePolicy) { p.ReviewWorkTypes = []string{"literary", "poetry"} }, "licence.review_work_types[1]"},

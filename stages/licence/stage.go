@@ -1,0 +1,292 @@
+package licence
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
+)
+
+// Rule IDs this stage cites (REQUIREMENTS.md §2).
+const (
+	RuleIP       = "CN-IM-7.2"
+	RuleIPReview = "TC260-5.2-b2"
+)
+
+var _ stages.Stage = (*Stage)(nil)
+
+// Stage is the licence check. Build it with New; it is safe for concurrent
+// use.
+type Stage struct {
+	pol       schemas.LicencePolicy
+	use       string
+	accept    [4]bool
+	overrides map[string]schemas.UseClass
+	sources   map[string]*sourceLicence
+	review    map[string]bool
+	exprs     sync.Map // record licence string -> *parsedLicence
+	nExprs    int64
+	mu        sync.Mutex
+}
+
+type parsedLicence struct {
+	expr *schemas.LicenceExpr
+	err  error
+}
+
+type sourceLicence struct {
+	src *schemas.Source
+	parsedLicence
+}
+
+// New builds the stage for env.Dataset under env.Policy's licence section.
+func New(ctx context.Context, env stages.Env) (*Stage, error) {
+	if env.Policy == nil {
+		return nil, ErrNoPolicy
+	}
+	s := &Stage{pol: env.Policy.Licence, use: schemas.UseCommercial, sources: map[string]*sourceLicence{}, review: map[string]bool{}}
+	// A policy built in code may skip ApplyDefaults: fill the same defaults.
+	if s.pol.OnUnaccepted == "" || s.pol.Accept == nil || s.pol.ScanBytes == 0 {
+		p := schemas.Policy{ID: "licence-defaults", Licence: s.pol}
+		p.ApplyDefaults()
+		s.pol = p.Licence
+	}
+	if env.Dataset != nil && env.Dataset.Use != "" {
+		s.use = env.Dataset.Use
+	}
+	for _, c := range s.pol.AcceptedClasses(s.use) {
+		s.accept[c] = true
+	}
+	s.overrides = s.pol.ClassOverrides()
+	for _, w := range s.pol.ReviewWorkTypes {
+		s.review[w] = true
+	}
+	if env.Sources != nil {
+		for i := range env.Sources.Sources {
+			src := &env.Sources.Sources[i]
+			sl := &sourceLicence{src: src}
+			if src.Licence != "" {
+				sl.expr, sl.err = schemas.ParseLicenceExpression(src.Licence)
+			}
+			s.sources[src.ID] = sl
+		}
+	}
+	return s, nil
+}
+
+// Name implements stages.Stage.
+func (s *Stage) Name() string { return "licence" }
+
+// NewState implements stages.Stage.
+func (s *Stage) NewState() stages.State { return newState() }
+
+func (s *Stage) accepts(c schemas.UseClass) bool { return int(c) < len(s.accept) && s.accept[c] }
+
+const maxCachedExprs = 1 << 14
+
+// parse parses a record licence, memoised: records repeat a few licences.
+func (s *Stage) parse(lic string) *parsedLicence {
+	if v, ok := s.exprs.Load(lic); ok {
+		return v.(*parsedLicence)
+	}
+	e, err := schemas.ParseLicenceExpression(lic)
+	p := &parsedLicence{expr: e, err: err}
+	s.mu.Lock()
+	if s.nExprs < maxCachedExprs {
+		s.exprs.Store(lic, p)
+		s.nExprs++
+	}
+	s.mu.Unlock()
+	return p
+}
+
+func (s *Stage) finding(rule, severity, verdict, msg, evidence string) schemas.Finding {
+	return schemas.Finding{RuleID: rule, Stage: "licence", Severity: severity, Verdict: verdict, Message: msg, Evidence: evidence}
+}
+
+// Check implements stages.Stage.
+func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
+	state, _ := st.(*State)
+	text := r.Text()
+	if len(text) > s.pol.ScanBytes {
+		text = text[:s.pol.ScanBytes]
+	}
+	// Detect only reads its input: view the string's bytes without a copy.
+	det := Detect(unsafe.Slice(unsafe.StringData(text), len(text)))
+
+	// Declared licences: the record's AND its source's.
+	var declared schemas.LicenceTerms
+	var declaredIDs []string
+	var declaredStr []string
+	hasDeclared := false
+	addDeclared := func(c schemas.LicenceChoice, label string) {
+		if hasDeclared {
+			declared = declared.And(c.LicenceTerms)
+		} else {
+			declared, hasDeclared = c.LicenceTerms, true
+		}
+		declaredIDs = mergeIDs(declaredIDs, c.IDs)
+		declaredStr = append(declaredStr, label)
+	}
+	if lic, ok := r.Get(schemas.FieldLicence); ok && strings.TrimSpace(lic) != "" {
+		p := s.parse(lic)
+		if p.err != nil {
+			out.Find(s.finding(RuleIP, schemas.SeverityWarning, schemas.Admit.String(),
+				"record licence is not a valid SPDX expression; treated as unspecified", p.err.Error()))
+			addDeclared(schemas.LicenceChoice{IDs: []string{"LicenseRef-Invalid"}}, "record licence (invalid)")
+		} else {
+			addDeclared(p.expr.Resolve(s.accepts, s.overrides), "record licence "+p.expr.String())
+		}
+	}
+	sl := s.sources[r.Source]
+	if sl != nil && sl.src.Licence != "" {
+		if sl.err != nil {
+			addDeclared(schemas.LicenceChoice{IDs: []string{"LicenseRef-Invalid"}}, "source licence (invalid)")
+		} else {
+			addDeclared(sl.expr.Resolve(s.accepts, s.overrides), "source "+r.Source+" licence "+sl.expr.String())
+		}
+	}
+
+	// Licence evidence in the content.
+	eff := declared
+	effIDs := declaredIDs
+	conflict := false
+	if det.HasLicence() || det.Has(RefNoReproduction) {
+		var content schemas.LicenceTerms
+		var contentIDs []string
+		first := true
+		var ev []string
+		for _, m := range det.Licences {
+			if isNoticeRef(m.SPDX) && m.SPDX != RefNoReproduction {
+				continue
+			}
+			var c schemas.LicenceChoice
+			if e, err := schemas.ParseLicenceExpression(m.SPDX); err == nil {
+				c = e.Resolve(s.accepts, s.overrides)
+			} else {
+				c = schemas.LicenceChoice{IDs: []string{m.SPDX}}
+			}
+			if first {
+				content, first = c.LicenceTerms, false
+			} else {
+				content = content.And(c.LicenceTerms)
+			}
+			contentIDs = mergeIDs(contentIDs, c.IDs)
+			ev = append(ev, m.Evidence+":"+m.SPDX)
+		}
+		if hasDeclared {
+			combined := declared.And(content)
+			if combined.Class < declared.Class || combined.ShareAlike != declared.ShareAlike ||
+				combined.NoDerivatives != declared.NoDerivatives || combined.UseRestricted != declared.UseRestricted {
+				conflict = true
+				out.Find(s.finding(RuleIPReview, schemas.SeverityWarning, s.pol.OnConflict,
+					fmt.Sprintf("content carries licence evidence more restrictive than the declared licence (%s): %s",
+						strings.Join(declaredStr, ", "), strings.Join(contentIDs, ", ")),
+					strings.Join(ev, "; ")))
+			}
+			eff = combined
+		} else {
+			eff = content
+			hasDeclared = true
+		}
+		effIDs = mergeIDs(effIDs, contentIDs)
+	}
+	arrOnly := false
+	if !hasDeclared {
+		eff = schemas.LicenceTerms{Class: schemas.ClassUnspecified}
+		if det.Has(RefAllRightsReserved) || det.Has(RefReprintWithCredit) {
+			arrOnly = true
+			effIDs = []string{RefAllRightsReserved}
+			out.Find(s.finding(RuleIPReview, schemas.SeverityWarning, s.pol.OnUnspecified,
+				"all-rights-reserved notice and no licence: use needs the right holder's permission", evidenceOf(det)))
+		} else {
+			effIDs = []string{"none"}
+		}
+	}
+
+	// Does the intended use accept the effective class?
+	accepted := s.accepts(eff.Class)
+	if !accepted {
+		verdict := s.pol.OnUnaccepted
+		msg := fmt.Sprintf("effective licence %s is %s, not accepted for %s use", strings.Join(effIDs, " AND "), eff.Class, s.use)
+		if eff.Class == schemas.ClassUnspecified {
+			verdict = s.pol.OnUnspecified
+			if effIDs[0] == "none" {
+				msg = fmt.Sprintf("no licence: neither the record, its source nor its content states one (unspecified, not accepted for %s use)", s.use)
+				if sl != nil && sl.src.Channel == schemas.ChannelOpenSource {
+					msg += "; open-source sources must hold their licence (TC260-5.1-c1)"
+				}
+			}
+		}
+		out.Find(s.finding(RuleIP, schemas.SeverityError, verdict, msg, eff.Flags()))
+	}
+
+	// Literary, artistic and scientific works are routed to review.
+	reviewed := false
+	if sl != nil && s.review[sl.src.WorkType] {
+		reviewed = true
+		if s.pol.OnReviewWorkType == "quarantine" {
+			out.Find(s.finding(RuleIPReview, schemas.SeverityWarning, schemas.Quarantine.String(),
+				fmt.Sprintf("source %s holds %s works: routed to IP review", sl.src.ID, sl.src.WorkType), sl.src.WorkType))
+		}
+	}
+
+	if eff.Attribution && accepted {
+		out.Attribution = attribution(r, sl, effIDs)
+	}
+	if state != nil {
+		state.add(r, sl, eff, effIDs, accepted, conflict, arrOnly, reviewed, out.Attribution != "", len(r.Values[schemas.FieldText]))
+	}
+}
+
+func evidenceOf(det Result) string {
+	var ev []string
+	for _, m := range det.Licences {
+		ev = append(ev, m.Evidence+":"+m.SPDX)
+	}
+	return strings.Join(ev, "; ")
+}
+
+// attribution is the credit line a trainer must keep for the record.
+func attribution(r *schemas.Record, sl *sourceLicence, ids []string) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(ids, " AND "))
+	if sl != nil {
+		b.WriteString("; source: ")
+		if sl.src.Name != "" {
+			b.WriteString(sl.src.Name + " (" + sl.src.ID + ")")
+		} else {
+			b.WriteString(sl.src.ID)
+		}
+		if sl.src.LicenceEvidence != "" {
+			b.WriteString("; licence: " + sl.src.LicenceEvidence)
+		}
+	}
+	if u, ok := r.Get(schemas.FieldURL); ok && u != "" {
+		b.WriteString("; from: " + u)
+	} else if id, ok := r.Get(schemas.FieldID); ok && id != "" {
+		b.WriteString("; item: " + id)
+	}
+	return b.String()
+}
+
+func mergeIDs(a, b []string) []string {
+	out := a
+	for _, id := range b {
+		dup := false
+		for _, x := range out {
+			if x == id {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, id)
+		}
+	}
+	return out
+}
