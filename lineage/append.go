@@ -1,0 +1,458 @@
+package lineage
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/transparency-dev/merkle/compact"
+
+	"github.com/prov-ai/prov/schemas"
+)
+
+type kv struct{ k, v []byte }
+
+// smallIndex returns the derived index keys of one entry that are written
+// in the same transaction as the entry itself.
+func smallIndex(s Stored) []kv {
+	var out []kv
+	if k := s.Entry.naturalKey(); k != "" {
+		out = append(out, kv{append([]byte{pKey}, keyID(k)...), be64(s.Index)})
+	}
+	i := s.Index
+	add := func(k []byte) { out = append(out, kv{k, nil}) }
+	switch e := s.Entry.(type) {
+	case ObjectIngested:
+		add(objKey(e.URI, i))
+		for _, src := range e.Sources {
+			add(strKey(pSrc, src, i))
+		}
+		add(strKey(pDS, e.Dataset, i))
+		if e.RunID != "" {
+			add(strKey(pRun, e.RunID, i))
+		}
+	case SourceAssessed:
+		add(strKey(pSrc, e.Source, i))
+		add(strKey(pDS, e.Dataset, i))
+		if e.RunID != "" {
+			add(strKey(pRun, e.RunID, i))
+		}
+	case DatasetSealed:
+		add(strKey(pDS, e.Dataset, i))
+		for _, src := range e.Sources {
+			add(strKey(pSealSrc, src, i))
+		}
+		for _, r := range e.RunIDs {
+			add(strKey(pRun, r, i))
+		}
+	case CertificateIssued:
+		add(strKey(pDS, e.Dataset, i))
+	case CertificateRevoked:
+		add(strKey(pDS, e.Dataset, i))
+	case AssessmentImported:
+		add(strKey(pDS, e.Dataset, i))
+	case ConsentWithdrawn:
+		raw, _ := hex.DecodeString(e.Subject)
+		add(binary.BigEndian.AppendUint64(append([]byte{pWithdr}, raw...), i))
+	case SourceRevoked:
+		add(strKey(pSrc, e.Source, i))
+	case ObjectRevoked:
+		add(objKey(e.URI, i))
+	case RunStarted:
+		add(strKey(pRun, e.RunID, i))
+	case RunFinished:
+		add(strKey(pRun, e.RunID, i))
+	}
+	return out
+}
+
+// sealKeys are the object → dataset-version keys of a sealed version,
+// written in bulk before the entry.
+func sealKeys(e DatasetSealed, leaf uint64) [][]byte {
+	out := make([][]byte, len(e.Objects))
+	for j, o := range e.Objects {
+		k := binary.BigEndian.AppendUint64([]byte{pVer}, o)
+		out[j] = binary.BigEndian.AppendUint64(k, leaf)
+	}
+	return out
+}
+
+// recordKeys returns the record and subject index keys and values of an
+// object's canonical refs (one record key per distinct digest; duplicates
+// of a digest in one object share it with several (verdict, line) pairs).
+// Refs with a zero digest (unparseable input) are listed but not indexed.
+func recordKeys(refs []ref, leaf uint64, emit func(k, v []byte) error) error {
+	kbuf := make([]byte, 0, len(refs)*41)
+	vbuf := make([]byte, 0, len(refs)*6)
+	var lb [8]byte
+	binary.BigEndian.PutUint64(lb[:], leaf)
+	for i := 0; i < len(refs); {
+		j := i + 1
+		for j < len(refs) && refs[j].digest == refs[i].digest {
+			j++
+		}
+		if !refs[i].digest.IsZero() {
+			ks := len(kbuf)
+			kbuf = append(kbuf, pRec)
+			kbuf = append(kbuf, refs[i].digest[:]...)
+			kbuf = append(kbuf, lb[:]...)
+			vs := len(vbuf)
+			for _, r := range refs[i:j] {
+				vbuf = append(vbuf, byte(r.verdict))
+				vbuf = binary.AppendUvarint(vbuf, uint64(r.line))
+			}
+			if err := emit(kbuf[ks:len(kbuf):len(kbuf)], vbuf[vs:len(vbuf):len(vbuf)]); err != nil {
+				return err
+			}
+			for _, r := range refs[i:j] {
+				for _, s := range r.subjects {
+					k := make([]byte, 0, 73)
+					k = append(k, pSubj)
+					k = append(k, s[:]...)
+					k = append(k, r.digest[:]...)
+					k = append(k, lb[:]...)
+					if err := emit(k, nil); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		i = j
+	}
+	return nil
+}
+
+// IngestObject appends an ObjectIngested entry with the object's record
+// references, or returns the existing leaf when the same object (dataset,
+// URI, version id, ETag, SHA-256, policy digest and record root) is already
+// in the ledger (appended = false). Pass every record read from the object
+// with its final verdict, the unparseable ones with a zero Digest. It fills
+// e.RecordRoot, e.Records and e.Counts from recs (a non-zero value that
+// disagrees is an error) and sorts e.Sources. The record list is stored
+// beside the entry and the record, subject, object, source, dataset and run
+// indexes are updated; an append interrupted by a crash is undone at the
+// next Open.
+func (l *Ledger) IngestObject(ctx context.Context, e ObjectIngested, recs []RecordRef) (leaf uint64, appended bool, err error) {
+	refs, err := canonicalRefs(recs)
+	if err != nil {
+		return 0, false, fmt.Errorf("ingesting %s: %w", e.URI, err)
+	}
+	root := hex.EncodeToString(refsRoot(refs))
+	if e.RecordRoot != "" && e.RecordRoot != root {
+		return 0, false, fmt.Errorf("ingesting %s: %w: record_root %s does not match the records (%s)", e.URI, ErrBadEntry, e.RecordRoot, root)
+	}
+	var c schemas.Counts
+	for i := range refs {
+		c.Add(refs[i].verdict)
+	}
+	if e.Counts != (schemas.Counts{}) && e.Counts != c {
+		return 0, false, fmt.Errorf("ingesting %s: %w: counts %+v do not match the records %+v", e.URI, ErrBadEntry, e.Counts, c)
+	}
+	e.RecordRoot, e.Records, e.Counts = root, int64(len(refs)), c
+	e.Sources = slices.Compact(slices.Sorted(slices.Values(e.Sources)))
+	if len(e.Sources) > 0 && e.Sources[0] == "" {
+		e.Sources = e.Sources[1:]
+	}
+	chunks := make([][]byte, 0, (len(refs)+recordsPerChunk-1)/recordsPerChunk)
+	for i := 0; i < len(refs); i += recordsPerChunk {
+		chunks = append(chunks, encodeChunk(nil, refs[i:min(i+recordsPerChunk, len(refs))]))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	leaf, appended, err = l.appendLocked(ctx, e, func(idx uint64, set func(k, v []byte) error) error {
+		for c, b := range chunks {
+			if err := set(listKey(idx, uint32(c)), b); err != nil {
+				return err
+			}
+		}
+		return recordKeys(refs, idx, set)
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("ingesting %s: %w", e.URI, err)
+	}
+	return leaf, appended, nil
+}
+
+// Append appends an entry of any kind but ObjectIngested (use
+// IngestObject). Entries with a natural key are idempotent: appending the
+// same fact again returns the existing leaf with appended = false. A
+// DatasetSealed whose dataset and version are already sealed with another
+// digest fails with ErrConflict; its Objects must be ObjectIngested leaves
+// of the same dataset. A CertificateIssued needs its version sealed.
+func (l *Ledger) Append(ctx context.Context, e Entry) (leaf uint64, appended bool, err error) {
+	e = deref(e)
+	if _, ok := e.(ObjectIngested); ok {
+		return 0, false, fmt.Errorf("appending object_ingested: %w: use IngestObject", ErrBadEntry)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var bulk func(uint64, func(k, v []byte) error) error
+	switch v := e.(type) {
+	case DatasetSealed:
+		if err := l.checkSealObjects(v); err != nil {
+			return 0, false, err
+		}
+		bulk = func(idx uint64, set func(k, v []byte) error) error {
+			for _, k := range sealKeys(v, idx) {
+				if err := set(k, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	case CertificateIssued:
+		if _, err := l.leafByKey(nk("sealed", v.Dataset, v.Version)); err != nil {
+			return 0, false, fmt.Errorf("appending certificate of %s@%s: version not sealed: %w", v.Dataset, v.Version, err)
+		}
+	case CertificateRevoked:
+		if v.Cause >= int64(l.size) {
+			return 0, false, fmt.Errorf("appending certificate revocation: %w: cause %d", ErrBadRange, v.Cause)
+		}
+	}
+	leaf, appended, err = l.appendLocked(ctx, e, bulk)
+	if err != nil {
+		return 0, false, fmt.Errorf("appending %s: %w", e.Kind(), err)
+	}
+	return leaf, appended, nil
+}
+
+func (l *Ledger) checkSealObjects(e DatasetSealed) error {
+	return l.db.View(func(txn *badger.Txn) error {
+		for _, o := range e.Objects {
+			if o >= l.size {
+				return fmt.Errorf("sealing %s@%s: object leaf %d: %w", e.Dataset, e.Version, o, ErrBadRange)
+			}
+			s, err := readEntry(txn, o)
+			if err != nil {
+				return fmt.Errorf("sealing %s@%s: %w", e.Dataset, e.Version, err)
+			}
+			oi, ok := s.Entry.(ObjectIngested)
+			if !ok || oi.Dataset != e.Dataset {
+				return fmt.Errorf("sealing %s@%s: %w: leaf %d is not an object of the dataset", e.Dataset, e.Version, ErrBadEntry, o)
+			}
+		}
+		return nil
+	})
+}
+
+func (l *Ledger) leafByKey(k string) (uint64, error) {
+	var leaf uint64
+	err := l.db.View(func(txn *badger.Txn) error {
+		v, err := getVal(txn, append([]byte{pKey}, keyID(k)...))
+		if err != nil {
+			return err
+		}
+		if len(v) != 8 {
+			return fmt.Errorf("reading natural key: %w", ErrTampered)
+		}
+		leaf = binary.BigEndian.Uint64(v)
+		return nil
+	})
+	return leaf, err
+}
+
+// appendLocked appends e (l.mu held). bulk, when set, writes derived keys
+// too many for one transaction; they go first, in a write batch, under a
+// pending marker that lets Open undo them if the entry never commits.
+func (l *Ledger) appendLocked(ctx context.Context, e Entry, bulk func(idx uint64, set func(k, v []byte) error) error) (uint64, bool, error) {
+	if l.cfg.ReadOnly {
+		return 0, false, ErrReadOnly
+	}
+	if l.closed {
+		return 0, false, fmt.Errorf("ledger closed: %w", badger.ErrDBClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, false, err
+	}
+	if err := e.check(); err != nil {
+		return 0, false, err
+	}
+	if k := e.naturalKey(); k != "" {
+		leaf, err := l.leafByKey(k)
+		switch {
+		case err == nil:
+			if err := l.sameFact(leaf, e); err != nil {
+				return 0, false, err
+			}
+			return leaf, false, nil
+		case !errors.Is(err, ErrNotFound):
+			return 0, false, err
+		}
+	}
+	idx := l.size
+	t := l.cfg.Now().UTC()
+	if t.Before(l.lastTime) {
+		t = l.lastTime
+	}
+	s := Stored{Index: idx, Time: t, Entry: e}
+	b, err := EncodeEntry(s)
+	if err != nil {
+		return 0, false, err
+	}
+	if bulk != nil {
+		pending := append(be64(idx), b...)
+		if err := l.db.Update(func(txn *badger.Txn) error { return txn.Set(metaPending, pending) }); err != nil {
+			return 0, false, fmt.Errorf("marking append %d pending: %w", idx, err)
+		}
+		wb := l.db.NewWriteBatch()
+		if err := bulk(idx, wb.Set); err != nil {
+			wb.Cancel()
+			return 0, false, fmt.Errorf("writing indexes of entry %d: %w", idx, err)
+		}
+		if err := wb.Flush(); err != nil {
+			return 0, false, fmt.Errorf("writing indexes of entry %d: %w", idx, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, false, err
+		}
+	}
+	rng, err := rangeFactory.NewRange(0, l.size, slices.Clone(l.rng.Hashes()))
+	if err != nil {
+		return 0, false, fmt.Errorf("cloning tree range: %w", err)
+	}
+	var nodes []kv
+	if err := rng.Append(LeafHash(b), func(id compact.NodeID, h []byte) {
+		nodes = append(nodes, kv{nodeKey(id), h})
+	}); err != nil {
+		return 0, false, fmt.Errorf("hashing entry %d: %w", idx, err)
+	}
+	err = l.db.Update(func(txn *badger.Txn) error {
+		sets := append(nodes, kv{entryKey(idx), b}, kv{metaSize, be64(idx + 1)},
+			kv{metaTime, be64(uint64(t.UnixNano()))})
+		sets = append(sets, smallIndex(s)...)
+		for _, x := range sets {
+			if err := txn.Set(x.k, x.v); err != nil {
+				return err
+			}
+		}
+		if bulk != nil {
+			return txn.Delete(metaPending)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("committing entry %d: %w", idx, err)
+	}
+	l.size, l.rng, l.lastTime = idx+1, rng, t
+	l.log.Debug("ledger append", "leaf", idx, "kind", e.Kind())
+	return idx, true, nil
+}
+
+// sameFact checks that e, whose natural key is already at leaf, records the
+// same fact; a sealed version's digest must match.
+func (l *Ledger) sameFact(leaf uint64, e Entry) error {
+	n, ok := e.(DatasetSealed)
+	if !ok {
+		return nil
+	}
+	var old Stored
+	err := l.db.View(func(txn *badger.Txn) (err error) {
+		old, err = readEntry(txn, leaf)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if o, ok := old.Entry.(DatasetSealed); ok && o.Digest != n.Digest {
+		return fmt.Errorf("sealing %s@%s with digest %s: %w: leaf %d sealed it with digest %s",
+			n.Dataset, n.Version, n.Digest, ErrConflict, leaf, o.Digest)
+	}
+	return nil
+}
+
+// recoverPending undoes the bulk keys of an append that did not commit.
+func (l *Ledger) recoverPending(txn *badger.Txn) error {
+	p, err := getVal(txn, metaPending)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(p) < 8 {
+		return fmt.Errorf("reading pending append: %w", ErrTampered)
+	}
+	idx := binary.BigEndian.Uint64(p)
+	if idx < l.size {
+		return txn.Delete(metaPending)
+	}
+	s, err := DecodeEntry(p[8:])
+	if err != nil {
+		return fmt.Errorf("reading pending append %d: %w", idx, err)
+	}
+	l.log.Warn("undoing interrupted ledger append", "leaf", idx, "kind", s.Entry.Kind())
+	var keys [][]byte
+	switch e := s.Entry.(type) {
+	case DatasetSealed:
+		keys = sealKeys(e, idx)
+	case ObjectIngested:
+		refs, chunkKeys, err := readRefs(txn, idx, true)
+		if err != nil {
+			return err
+		}
+		keys = chunkKeys
+		if err := recordKeys(refs, idx, func(k, _ []byte) error { keys = append(keys, k); return nil }); err != nil {
+			return err
+		}
+	}
+	wb := l.db.NewWriteBatch()
+	for _, k := range keys {
+		if err := wb.Delete(k); err != nil {
+			wb.Cancel()
+			return fmt.Errorf("undoing append %d: %w", idx, err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return fmt.Errorf("undoing append %d: %w", idx, err)
+	}
+	return txn.Delete(metaPending)
+}
+
+// readRefs reads the stored record list of an object leaf. With partial,
+// missing trailing chunks are tolerated (crash recovery) and the chunk keys
+// read are returned.
+func readRefs(txn *badger.Txn, leaf uint64, partial bool) ([]ref, [][]byte, error) {
+	prefix := binary.BigEndian.AppendUint64([]byte{pList}, leaf)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 16})
+	defer it.Close()
+	var refs []ref
+	var keys [][]byte
+	want := uint32(0)
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		k := it.Item().KeyCopy(nil)
+		if !partial && (len(k) != 13 || binary.BigEndian.Uint32(k[9:]) != want) {
+			return nil, nil, fmt.Errorf("reading records of entry %d: %w: chunk %d missing", leaf, ErrTampered, want)
+		}
+		want++
+		keys = append(keys, k)
+		var err error
+		err = it.Item().Value(func(v []byte) error {
+			refs, err = decodeChunk(v, refs)
+			return err
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading records of entry %d: %w", leaf, err)
+		}
+	}
+	return refs, keys, nil
+}
+
+// readEntry reads and decodes the entry at leaf.
+func readEntry(txn *badger.Txn, leaf uint64) (Stored, error) {
+	b, err := getVal(txn, entryKey(leaf))
+	if err != nil {
+		return Stored{}, fmt.Errorf("reading entry %d: %w", leaf, err)
+	}
+	s, err := DecodeEntry(b)
+	if err != nil {
+		return Stored{}, fmt.Errorf("reading entry %d: %w", leaf, err)
+	}
+	if s.Index != leaf {
+		return Stored{}, fmt.Errorf("reading entry %d: %w: it says it is entry %d", leaf, ErrTampered, s.Index)
+	}
+	return s, nil
+}

@@ -1,0 +1,496 @@
+package lineage
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/transparency-dev/merkle/compact"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// DefaultOrigin is the checkpoint origin used when Config.Origin is empty.
+const DefaultOrigin = "prov.local/ledger"
+
+// Files kept in the ledger directory besides the badger database (db/).
+const (
+	lockFile   = "LOCK"
+	secretFile = "subject.key"
+	dbDir      = "db"
+)
+
+// Config locates a ledger. Zero fields take defaults; Open reports the first
+// invalid field by name.
+type Config struct {
+	// Dir is the ledger directory (required). It holds the badger database,
+	// the subject-key secret (mode 0600) and a lock file.
+	Dir string
+	// Origin is the log's name in checkpoints and the signed-note key name.
+	// Default DefaultOrigin.
+	Origin string
+	// SigningKey is the PEM PKCS#8 Ed25519 private key for checkpoints.
+	// Optional: without it Checkpoint fails with ErrNoSigningKey.
+	SigningKey string
+	// PublicKey is the PEM PKIX public key checkpoints are verified with.
+	// Default: derived from SigningKey.
+	PublicKey string
+	// ReadOnly opens the ledger for queries and verification only. Several
+	// read-only processes may share a ledger; never with a writer.
+	ReadOnly bool
+	// Logger receives the ledger's and badger's logs (badger's info lines at
+	// debug level). Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock (tests). Default time.Now.
+	Now func() time.Time
+	// GCInterval is how often value-log GC runs. Default 10 minutes;
+	// negative disables it.
+	GCInterval time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Origin == "" {
+		c.Origin = DefaultOrigin
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.GCInterval == 0 {
+		c.GCInterval = 10 * time.Minute
+	}
+}
+
+// valid names the first bad setting.
+func (c *Config) valid() error {
+	if c.Dir == "" {
+		return fmt.Errorf("%w: Dir is required", ErrConfig)
+	}
+	if strings.ContainsAny(c.Origin, " \t\n+") {
+		return fmt.Errorf("%w: Origin %q must not contain spaces or '+'", ErrConfig, c.Origin)
+	}
+	return nil
+}
+
+// Ledger is an open ledger. Its methods are safe for concurrent use;
+// appends are serialised.
+type Ledger struct {
+	cfg    Config
+	db     *badger.DB
+	lock   *os.File
+	secret []byte
+	log    *slog.Logger
+
+	signer note.Signer
+	pub    ed25519.PublicKey
+
+	mu       sync.Mutex // serialises appends; guards size, rng, lastTime
+	size     uint64
+	rng      *compact.Range
+	lastTime time.Time
+
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	closed bool
+}
+
+// Open opens (creating when writable) the ledger in cfg.Dir. A directory
+// held by another process gives an error wrapping ErrInUse. ctx bounds the
+// background value-log GC, which also stops at Close.
+func Open(ctx context.Context, cfg Config) (*Ledger, error) {
+	cfg.setDefaults()
+	if err := cfg.valid(); err != nil {
+		return nil, err
+	}
+	l := &Ledger{cfg: cfg, log: cfg.Logger.With("ledger", cfg.Dir)}
+	if !cfg.ReadOnly {
+		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+			return nil, fmt.Errorf("creating ledger %s: %w", cfg.Dir, err)
+		}
+	} else if _, err := os.Stat(filepath.Join(cfg.Dir, dbDir)); err != nil {
+		return nil, fmt.Errorf("opening ledger %s: %w", cfg.Dir, ErrNotFound)
+	}
+	if err := l.acquireLock(); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			l.lock.Close()
+		}
+	}()
+	var err error
+	if l.secret, err = loadSecret(filepath.Join(cfg.Dir, secretFile), cfg.ReadOnly); err != nil {
+		return nil, err
+	}
+	if err := l.loadKeys(); err != nil {
+		return nil, err
+	}
+	opts := badger.DefaultOptions(filepath.Join(cfg.Dir, dbDir)).
+		WithLogger(badgerLogger{l.log}).
+		WithReadOnly(cfg.ReadOnly).
+		WithValueThreshold(1 << 10).
+		WithNumCompactors(2).
+		WithMetricsEnabled(false).
+		WithDetectConflicts(false)
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("opening ledger database %s: %w", cfg.Dir, err)
+	}
+	l.db = db
+	if err := l.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if !cfg.ReadOnly && cfg.GCInterval > 0 {
+		gctx, cancel := context.WithCancel(ctx)
+		l.stop = cancel
+		l.wg.Add(1)
+		go l.gcLoop(gctx)
+	}
+	ok = true
+	return l, nil
+}
+
+func (l *Ledger) acquireLock() error {
+	p := filepath.Join(l.cfg.Dir, lockFile)
+	flag, how := os.O_RDWR|os.O_CREATE, syscall.LOCK_EX
+	if l.cfg.ReadOnly {
+		flag, how = os.O_RDONLY, syscall.LOCK_SH
+	}
+	f, err := os.OpenFile(p, flag, 0o644)
+	if err != nil && l.cfg.ReadOnly && errors.Is(err, fs.ErrNotExist) {
+		f, err = os.Open(l.cfg.Dir)
+	}
+	if err != nil {
+		return fmt.Errorf("locking ledger %s: %w", l.cfg.Dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("ledger %s: %w", l.cfg.Dir, ErrInUse)
+		}
+		return fmt.Errorf("locking ledger %s: %w", l.cfg.Dir, err)
+	}
+	l.lock = f
+	return nil
+}
+
+func loadSecret(path string, readOnly bool) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s, derr := hex.DecodeString(strings.TrimSpace(string(b)))
+		if derr != nil || len(s) < 32 {
+			return nil, fmt.Errorf("reading subject secret %s: not 32+ hex bytes: %w", path, ErrConfig)
+		}
+		return s, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) || readOnly {
+		return nil, fmt.Errorf("reading subject secret %s: %w", path, err)
+	}
+	s := make([]byte, 32)
+	if _, err := rand.Read(s); err != nil {
+		return nil, fmt.Errorf("creating subject secret: %w", err)
+	}
+	if err := writeNew(path, []byte(hex.EncodeToString(s)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("creating subject secret: %w", err)
+	}
+	return s, nil
+}
+
+func (l *Ledger) loadKeys() error {
+	if l.cfg.SigningKey != "" && !l.cfg.ReadOnly {
+		priv, err := LoadSigner(l.cfg.SigningKey)
+		if err != nil {
+			return err
+		}
+		if l.signer, err = NewNoteSigner(l.cfg.Origin, priv); err != nil {
+			return err
+		}
+		l.pub = priv.Public().(ed25519.PublicKey)
+	}
+	if l.cfg.PublicKey != "" {
+		pub, err := LoadPublicKey(l.cfg.PublicKey)
+		if err != nil {
+			return err
+		}
+		if l.pub != nil && !l.pub.Equal(pub) {
+			return fmt.Errorf("loading keys: %s is not the public key of %s: %w", l.cfg.PublicKey, l.cfg.SigningKey, ErrBadKey)
+		}
+		l.pub = pub
+	}
+	return nil
+}
+
+// Close stops background work and closes the database. It is safe to call
+// more than once.
+func (l *Ledger) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	if l.stop != nil {
+		l.stop()
+	}
+	l.wg.Wait()
+	err := l.db.Close()
+	l.lock.Close()
+	if err != nil {
+		return fmt.Errorf("closing ledger %s: %w", l.cfg.Dir, err)
+	}
+	return nil
+}
+
+// Origin returns the checkpoint origin of the ledger.
+func (l *Ledger) Origin() string { return l.cfg.Origin }
+
+// PublicKey returns the checkpoint verification key (nil if none is
+// configured).
+func (l *Ledger) PublicKey() ed25519.PublicKey { return l.pub }
+
+// Size returns the current number of entries (the tree size).
+func (l *Ledger) Size() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.size
+}
+
+// SubjectKey returns the keyed hash that indexes a data subject: hex
+// HMAC-SHA-256 under the ledger's secret of kind, a zero byte and value.
+// kind is "subject_id", "email", "phone", "id_number" ...; value should be
+// normalised first (NormalizeIdentifier) so that spellings of one
+// identifier meet.
+func (l *Ledger) SubjectKey(kind, value string) string {
+	m := hmac.New(sha256.New, l.secret)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// NormalizeIdentifier normalises an identifier before SubjectKey: email
+// trimmed and lower-cased; phone reduced to digits with a leading +86 /
+// 0086 country code stripped; id_number upper-cased without spaces;
+// anything else trimmed.
+func NormalizeIdentifier(kind, value string) string {
+	v := strings.TrimSpace(value)
+	switch kind {
+	case "email":
+		return strings.ToLower(v)
+	case "phone":
+		var b strings.Builder
+		for _, r := range v {
+			if r >= '0' && r <= '9' {
+				b.WriteRune(r)
+			}
+		}
+		d := b.String()
+		switch {
+		case strings.HasPrefix(d, "0086") && len(d) > 11:
+			d = d[4:]
+		case strings.HasPrefix(d, "86") && len(d) == 13:
+			d = d[2:]
+		}
+		return d
+	case "id_number":
+		return strings.ToUpper(strings.Join(strings.Fields(v), ""))
+	}
+	return v
+}
+
+// badgerLogger routes badger's logs to slog; its chatty info lines go to
+// debug so that a run's info log stays readable.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.l.Error(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+func (b badgerLogger) Infof(f string, a ...any) {
+	b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+func (b badgerLogger) Debugf(f string, a ...any) {
+	b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+
+func (l *Ledger) gcLoop(ctx context.Context) {
+	defer l.wg.Done()
+	t := time.NewTicker(l.cfg.GCInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for ctx.Err() == nil {
+			err := l.db.RunValueLogGC(0.5)
+			if err == nil {
+				continue
+			}
+			// y.Wrap flattens errors: compare badger's sentinels right here.
+			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
+				l.log.Warn("value-log GC", "err", err)
+			}
+			break
+		}
+	}
+}
+
+// Key layout. Primary data: E, N, C, L, M. Derived indexes (rebuilt and
+// compared by VerifyAll): K, R, S, O, V, Q, D, U, W, X.
+const (
+	pEntry   = 'E' // E be64(leaf) → canonical entry
+	pNode    = 'N' // N level(1) be64(index) → tree node hash
+	pCkpt    = 'C' // C be64(size) → signed checkpoint note
+	pList    = 'L' // L be64(objLeaf) be32(chunk) → record-ref chunk
+	pMeta    = 'M' // M name → value
+	pKey     = 'K' // K sha256(natural key) → be64(leaf)
+	pRec     = 'R' // R digest(32) be64(objLeaf) → (verdict, uvarint line)+
+	pSubj    = 'S' // S subject(32) digest(32) be64(objLeaf) → ""
+	pObj     = 'O' // O sha256(uri)[:16] be64(leaf) → "" (ingested / revoked)
+	pVer     = 'V' // V be64(objLeaf) be64(sealLeaf) → ""
+	pSrc     = 'Q' // Q source 0 be64(leaf) → "" (ingested, assessed, revoked)
+	pDS      = 'D' // D dataset 0 be64(leaf) → "" (entries naming a dataset)
+	pRun     = 'U' // U run 0 be64(leaf) → ""
+	pSealSrc = 'W' // W source 0 be64(sealLeaf) → ""
+	pWithdr  = 'X' // X subject(32) be64(leaf) → ""
+)
+
+var (
+	metaSize    = []byte("Msize")
+	metaTime    = []byte("Mtime")
+	metaPending = []byte("Mpending")
+)
+
+func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func entryKey(i uint64) []byte { return binary.BigEndian.AppendUint64([]byte{pEntry}, i) }
+
+func nodeKey(id compact.NodeID) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pNode, byte(id.Level)}, id.Index)
+}
+
+func ckptKey(size uint64) []byte { return binary.BigEndian.AppendUint64([]byte{pCkpt}, size) }
+
+func listKey(leaf uint64, chunk uint32) []byte {
+	k := binary.BigEndian.AppendUint64([]byte{pList}, leaf)
+	return binary.BigEndian.AppendUint32(k, chunk)
+}
+
+func strKey(p byte, s string, leaf uint64) []byte {
+	k := make([]byte, 0, 2+len(s)+8)
+	k = append(k, p)
+	k = append(k, s...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, leaf)
+}
+
+func strPrefix(p byte, s string) []byte {
+	k := make([]byte, 0, 2+len(s))
+	k = append(k, p)
+	k = append(k, s...)
+	return append(k, 0)
+}
+
+func uriHash(uri string) []byte {
+	h := sha256.Sum256([]byte(uri))
+	return h[:16]
+}
+
+func objKey(uri string, leaf uint64) []byte {
+	k := append([]byte{pObj}, uriHash(uri)...)
+	return binary.BigEndian.AppendUint64(k, leaf)
+}
+
+// load reads the tree size, rebuilds the compact range of the right border
+// and finishes or undoes an append interrupted by a crash.
+func (l *Ledger) load() error {
+	return l.db.Update(func(txn *badger.Txn) error {
+		size, err := getU64(txn, metaSize)
+		if err != nil {
+			return err
+		}
+		t, err := getU64(txn, metaTime)
+		if err != nil {
+			return err
+		}
+		l.size = size
+		if t != 0 {
+			l.lastTime = time.Unix(0, int64(t)).UTC()
+		}
+		rng, err := loadRange(txn, size)
+		if err != nil {
+			return err
+		}
+		l.rng = rng
+		if l.cfg.ReadOnly {
+			return nil
+		}
+		return l.recoverPending(txn)
+	})
+}
+
+func loadRange(txn *badger.Txn, size uint64) (*compact.Range, error) {
+	ids := compact.RangeNodes(0, size, nil)
+	hashes := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, err := getVal(txn, nodeKey(id))
+		if err != nil {
+			return nil, fmt.Errorf("loading tree node %d/%d: %w", id.Level, id.Index, err)
+		}
+		hashes[i] = h
+	}
+	rng, err := rangeFactory.NewRange(0, size, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("loading tree: %w", err)
+	}
+	return rng, nil
+}
+
+// getVal returns a copy of key's value, ErrNotFound if absent.
+func getVal(txn *badger.Txn, key []byte) ([]byte, error) {
+	it, err := txn.Get(key)
+	if err != nil {
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("reading ledger key %q: %w", key, err)
+	}
+	return it.ValueCopy(nil)
+}
+
+func getU64(txn *badger.Txn, key []byte) (uint64, error) {
+	v, err := getVal(txn, key)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("reading %s: %w: bad length", key, ErrTampered)
+	}
+	return binary.BigEndian.Uint64(v), nil
+}

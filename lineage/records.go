@@ -1,0 +1,181 @@
+package lineage
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"github.com/transparency-dev/merkle/compact"
+
+	"github.com/prov-ai/prov/schemas"
+)
+
+// RecordRef is what the ledger keeps of one record of an object: its
+// digest, 1-based line (or row), final verdict and the subject keys
+// (SubjectKey, hex) of the data subjects it is about. Never the content.
+type RecordRef struct {
+	Digest   schemas.Digest
+	Line     int64
+	Verdict  schemas.Verdict
+	Subjects []string
+}
+
+// recordsPerChunk bounds one stored chunk of an object's record list.
+const recordsPerChunk = 4096
+
+// refLeaf appends the canonical encoding of one reference: digest(32)
+// verdict(1) uvarint(line) uvarint(n) n×subject(32 raw bytes). Subjects
+// must already be raw, sorted and unique.
+func refLeaf(dst []byte, r *ref) []byte {
+	dst = append(dst, r.digest[:]...)
+	dst = append(dst, byte(r.verdict))
+	dst = binary.AppendUvarint(dst, uint64(r.line))
+	dst = binary.AppendUvarint(dst, uint64(len(r.subjects)))
+	for _, s := range r.subjects {
+		dst = append(dst, s[:]...)
+	}
+	return dst
+}
+
+// ref is the canonical in-memory form of a RecordRef.
+type ref struct {
+	digest   schemas.Digest
+	line     int64
+	verdict  schemas.Verdict
+	subjects [][32]byte
+}
+
+func compareRefs(a, b *ref) int {
+	if c := bytes.Compare(a.digest[:], b.digest[:]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.line, b.line)
+}
+
+// canonicalRefs validates recs and returns them sorted by (digest, line)
+// with subject keys decoded, sorted and de-duplicated.
+func canonicalRefs(recs []RecordRef) ([]ref, error) {
+	out := make([]ref, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		if r.Line < 0 {
+			return nil, fmt.Errorf("record %d: %w: negative line", i, ErrBadEntry)
+		}
+		if r.Verdict > schemas.Reject {
+			return nil, fmt.Errorf("record %d: %w: verdict %d", i, ErrBadEntry, r.Verdict)
+		}
+		o := &out[i]
+		o.digest, o.line, o.verdict = r.Digest, r.Line, r.Verdict
+		if len(r.Subjects) > 0 {
+			o.subjects = make([][32]byte, 0, len(r.Subjects))
+			for _, s := range r.Subjects {
+				var k [32]byte
+				if len(s) != 64 {
+					return nil, fmt.Errorf("record %d: %w: subject key %q is not 64 hex digits", i, ErrBadEntry, s)
+				}
+				if _, err := hex.Decode(k[:], []byte(s)); err != nil {
+					return nil, fmt.Errorf("record %d: %w: subject key: %w", i, ErrBadEntry, err)
+				}
+				o.subjects = append(o.subjects, k)
+			}
+			slices.SortFunc(o.subjects, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+			o.subjects = slices.Compact(o.subjects)
+		}
+	}
+	if !slices.IsSortedFunc(out, func(a, b ref) int { return compareRefs(&a, &b) }) {
+		slices.SortFunc(out, func(a, b ref) int { return compareRefs(&a, &b) })
+	}
+	return out, nil
+}
+
+// RecordRefsRoot returns the RFC 6962 root (hex) over recs sorted by digest
+// then line, each leaf the canonical reference encoding. It is the
+// RecordRoot an ObjectIngested entry commits to; IngestObject fills it.
+func RecordRefsRoot(recs []RecordRef) (string, error) {
+	refs, err := canonicalRefs(recs)
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(refsRoot(refs)), nil
+}
+
+var rangeFactory = compact.RangeFactory{Hash: hasher.HashChildren}
+
+func refsRoot(refs []ref) []byte {
+	r := rangeFactory.NewEmptyRange(0)
+	var buf []byte
+	for i := range refs {
+		buf = refLeaf(buf[:0], &refs[i])
+		// Append only fails for ranges of another factory.
+		_ = r.Append(hasher.HashLeaf(buf), nil)
+	}
+	if len(refs) == 0 {
+		return hasher.EmptyRoot()
+	}
+	root, _ := r.GetRootHash(nil)
+	return root
+}
+
+// encodeChunk stores refs as uvarint(count) followed by their leaves.
+func encodeChunk(dst []byte, refs []ref) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(refs)))
+	for i := range refs {
+		dst = refLeaf(dst, &refs[i])
+	}
+	return dst
+}
+
+// decodeChunk parses a chunk written by encodeChunk.
+func decodeChunk(b []byte, out []ref) ([]ref, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > recordsPerChunk {
+		return out, fmt.Errorf("decoding record chunk: %w: bad count", ErrBadEntry)
+	}
+	b = b[k:]
+	for range n {
+		var r ref
+		if len(b) < 33 {
+			return out, fmt.Errorf("decoding record chunk: %w: short", ErrBadEntry)
+		}
+		copy(r.digest[:], b)
+		r.verdict = schemas.Verdict(b[32])
+		if r.verdict > schemas.Reject {
+			return out, fmt.Errorf("decoding record chunk: %w: verdict", ErrBadEntry)
+		}
+		b = b[33:]
+		line, k := binary.Uvarint(b)
+		if k <= 0 || line > 1<<62 {
+			return out, fmt.Errorf("decoding record chunk: %w: line", ErrBadEntry)
+		}
+		r.line = int64(line)
+		b = b[k:]
+		ns, k := binary.Uvarint(b)
+		if k <= 0 || ns > uint64(len(b)-k)/32 {
+			return out, fmt.Errorf("decoding record chunk: %w: subjects", ErrBadEntry)
+		}
+		b = b[k:]
+		if ns > 0 {
+			r.subjects = make([][32]byte, ns)
+			for j := range r.subjects {
+				copy(r.subjects[j][:], b)
+				b = b[32:]
+			}
+		}
+		out = append(out, r)
+	}
+	if len(b) != 0 {
+		return out, fmt.Errorf("decoding record chunk: %w: trailing bytes", ErrBadEntry)
+	}
+	return out, nil
+}
+
+func (r *ref) export() RecordRef {
+	out := RecordRef{Digest: r.digest, Line: r.line, Verdict: r.verdict}
+	for _, s := range r.subjects {
+		out.Subjects = append(out.Subjects, hex.EncodeToString(s[:]))
+	}
+	return out
+}
