@@ -1,0 +1,303 @@
+package quality
+
+import (
+	"container/heap"
+	"hash/fnv"
+	"math"
+	"math/bits"
+	"slices"
+	"strings"
+)
+
+// entry is one distinct record (by digest) in a bottom-k sample.
+type entry struct {
+	h      uint64 // keyed hash of the record digest: the sample order
+	count  int64  // occurrences of the digest; exact while it is sampled
+	source string // least source id seen with this digest (order-free)
+	// Payload, computed once when the digest enters the sample (global
+	// sample only). undecided: the script did not decide the language;
+	// lang is then the identifier's answer when the entry is in the
+	// language sub-sample ("" otherwise).
+	undecided bool
+	lang      string
+	top2      float32 // Gopher top word 2-gram character share
+	sig       *signature
+}
+
+// bottomK keeps the k distinct digests with the smallest keyed hashes and
+// how often each occurred. A digest whose hash is below the final k-th
+// smallest was kept from its first occurrence on, so its count is exact;
+// the kept set is the same whatever the order and grouping of the input,
+// which is what makes merging exact.
+type bottomK struct {
+	k         int
+	m         map[uint64]*entry
+	h         maxHeap
+	saturated bool // some digest was ever left out or evicted
+}
+
+func newBottomK(k int) *bottomK { return &bottomK{k: k, m: map[uint64]*entry{}} }
+
+type maxHeap []*entry
+
+func (h maxHeap) Len() int           { return len(h) }
+func (h maxHeap) Less(i, j int) bool { return h[i].h > h[j].h }
+func (h maxHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *maxHeap) Push(x any)        { *h = append(*h, x.(*entry)) }
+func (h *maxHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// observe counts one occurrence of the digest with keyed hash h. It returns
+// the new entry when the digest just entered the sample (the caller fills
+// its payload), and nil otherwise.
+func (b *bottomK) observe(h uint64, source string) *entry {
+	if e, ok := b.m[h]; ok {
+		e.count++
+		if source < e.source {
+			e.source = source
+		}
+		return nil
+	}
+	if len(b.h) >= b.k {
+		b.saturated = true
+		if h > b.h[0].h {
+			return nil
+		}
+	}
+	e := &entry{h: h, count: 1, source: source}
+	b.insert(e)
+	return e
+}
+
+func (b *bottomK) insert(e *entry) {
+	b.m[e.h] = e
+	heap.Push(&b.h, e)
+	for len(b.h) > b.k {
+		x := heap.Pop(&b.h).(*entry)
+		delete(b.m, x.h)
+		b.saturated = true
+	}
+}
+
+// merge folds o into b (same k). Payloads of a digest present in both are
+// equal (they are functions of the record), so either may be kept; the one
+// with more computed fields wins.
+func (b *bottomK) merge(o *bottomK) {
+	b.saturated = b.saturated || o.saturated
+	for _, e := range o.sorted() {
+		if x, ok := b.m[e.h]; ok {
+			x.count += e.count
+			if e.source < x.source {
+				x.source = e.source
+			}
+			if x.lang == "" {
+				x.lang = e.lang
+			}
+			if x.sig == nil {
+				x.sig = e.sig
+			}
+			continue
+		}
+		c := *e
+		b.insert(&c)
+	}
+}
+
+// sorted returns the entries by increasing hash.
+func (b *bottomK) sorted() []*entry {
+	out := make([]*entry, 0, len(b.m))
+	for _, e := range b.m {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(x, y *entry) int {
+		switch {
+		case x.h < y.h:
+			return -1
+		case x.h > y.h:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// hashHeap is a bounded max-heap of hashes: the bottom-k of a set of
+// distinct hashes, used for the nested language sub-sample.
+type hashHeap struct {
+	k         int
+	h         []uint64
+	saturated bool
+}
+
+func (x *hashHeap) Len() int           { return len(x.h) }
+func (x *hashHeap) Less(i, j int) bool { return x.h[i] > x.h[j] }
+func (x *hashHeap) Swap(i, j int)      { x.h[i], x.h[j] = x.h[j], x.h[i] }
+func (x *hashHeap) Push(v any)         { x.h = append(x.h, v.(uint64)) }
+func (x *hashHeap) Pop() any {
+	v := x.h[len(x.h)-1]
+	x.h = x.h[:len(x.h)-1]
+	return v
+}
+
+// admit adds a new distinct hash and reports whether it is (for now) among
+// the k smallest.
+func (x *hashHeap) admit(h uint64) bool {
+	if len(x.h) >= x.k {
+		x.saturated = true
+		if h > x.h[0] {
+			return false
+		}
+		heap.Push(x, h)
+		heap.Pop(x)
+		return true
+	}
+	heap.Push(x, h)
+	return true
+}
+
+func (x *hashHeap) merge(o *hashHeap) {
+	x.saturated = x.saturated || o.saturated
+	all := append(slices.Clone(x.h), o.h...)
+	slices.Sort(all)
+	all = slices.Compact(all)
+	if len(all) > x.k {
+		all = all[:x.k]
+		x.saturated = true
+	}
+	x.h = all
+	heap.Init(x)
+}
+
+// max is the largest hash kept (the sub-sample bound), or MaxUint64 when
+// the sub-sample is not full.
+func (x *hashHeap) max() uint64 {
+	if len(x.h) < x.k {
+		return math.MaxUint64
+	}
+	return x.h[0]
+}
+
+// tally is a record and byte count.
+type tally struct{ records, bytes int64 }
+
+// capped counts records and bytes per key (registrable domain, label) in a
+// bounded table. While there are at most cap distinct keys it is exact.
+// Beyond, it keeps the keys whose hash has at least level leading zero bits
+// (a uniform sample of keys of rate 2^-level), raising level until the
+// table fits. The kept set depends only on the set of all keys, so merging
+// in any order gives the same table.
+type capped struct {
+	cap   int
+	level uint8
+	m     map[string]*tally
+}
+
+func newCapped(limit int) *capped { return &capped{cap: limit, m: map[string]*tally{}} }
+
+func keyHash(k string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	return mix64(h.Sum64())
+}
+
+func (c *capped) add(k string, records, bytes int64) {
+	if t, ok := c.m[k]; ok {
+		t.records += records
+		t.bytes += bytes
+		return
+	}
+	if uint8(bits.LeadingZeros64(keyHash(k))) < c.level {
+		return
+	}
+	c.m[strings.Clone(k)] = &tally{records, bytes}
+	c.shrink()
+}
+
+func (c *capped) shrink() {
+	for len(c.m) > c.cap && c.level < 64 {
+		c.level++
+		for k := range c.m {
+			if uint8(bits.LeadingZeros64(keyHash(k))) < c.level {
+				delete(c.m, k)
+			}
+		}
+	}
+}
+
+func (c *capped) merge(o *capped) {
+	if o.level > c.level {
+		c.level = o.level
+		for k := range c.m {
+			if uint8(bits.LeadingZeros64(keyHash(k))) < c.level {
+				delete(c.m, k)
+			}
+		}
+	}
+	for k, t := range o.m {
+		if uint8(bits.LeadingZeros64(keyHash(k))) < c.level {
+			continue
+		}
+		if x, ok := c.m[k]; ok {
+			x.records += t.records
+			x.bytes += t.bytes
+		} else {
+			c.m[k] = &tally{t.records, t.bytes}
+		}
+	}
+	c.shrink()
+}
+
+// histBins is the number of quarter-octave bins of a histogram.
+const histBins = 1 + 64*4
+
+// hist is a fixed log-scale histogram of non-negative integers: bin 0 holds
+// 0, and each power of two is split into four bins, so a percentile read
+// from it is within ±12.5 % (half a bin). Fixed bins merge exactly.
+type hist [histBins]int64
+
+func histBin(x uint64) int {
+	if x == 0 {
+		return 0
+	}
+	e := bits.Len64(x) - 1
+	frac := int((x << (63 - uint(e))) >> 61 & 3)
+	return 1 + 4*e + frac
+}
+
+// histRange is the integer range [lo, hi] of bin i.
+func histRange(i int) (lo, hi float64) {
+	if i == 0 {
+		return 0, 0
+	}
+	e, frac := (i-1)/4, (i-1)%4
+	l := float64(4+frac) * math.Ldexp(1, e) / 4
+	h := float64(5+frac) * math.Ldexp(1, e) / 4
+	return math.Ceil(l), math.Ceil(h) - 1
+}
+
+// quantile returns the midpoint of the bin holding quantile q and its
+// half-width (the stated error).
+func (h *hist) quantile(q float64) (value, err float64) {
+	var n int64
+	for _, c := range h {
+		n += c
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	rank := int64(math.Ceil(q * float64(n)))
+	rank = max(rank, 1)
+	var seen int64
+	for i, c := range h {
+		seen += c
+		if seen >= rank {
+			lo, hi := histRange(i)
+			return (lo + hi) / 2, (hi - lo) / 2
+		}
+	}
+	return 0, 0
+}

@@ -1,0 +1,132 @@
+package quality
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
+)
+
+// Name is the stage name used in findings.
+const Name = "quality"
+
+// config is the resolved, read-only setting of a Stage, shared by its
+// states.
+type config struct {
+	policy           schemas.QualityPolicy
+	seed             uint64
+	dataset, version string
+
+	sampleSize, sourceSampleSize, langSampleSize int
+	domainCap, minChars                          int
+	minLetterShare, maxDupLine, maxDupPara       float64
+	maxTop2, nearDup                             float64
+
+	languages  map[string]bool // reported by name; empty: all
+	modalities map[string]string
+	mapped     []schemas.Field // logical fields the dataset maps
+}
+
+// modalityOf returns the registered modality of a source ("text" when the
+// source or its modality is unknown).
+func (c *config) modalityOf(source string) string {
+	if m, ok := c.modalities[source]; ok {
+		return m
+	}
+	return "text"
+}
+
+// Stage measures the quality metrics of a dataset version (REQUIREMENTS.md
+// §5). It never changes a record's verdict; its output is the metrics, the
+// rule lines and, for failed limits, dataset-level findings.
+type Stage struct {
+	cfg *config
+}
+
+var _ stages.Stage = (*Stage)(nil)
+
+// New builds the quality stage from the policy's quality section (defaults
+// when env.Policy is nil), the source registry (modalities, languages) and
+// the dataset config (which fields are mapped, name and version label).
+func New(ctx context.Context, env stages.Env) (*Stage, error) {
+	var p schemas.Policy
+	if env.Policy != nil {
+		p = *env.Policy
+	}
+	p.ApplyDefaults()
+	if env.Policy != nil {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("building quality stage: %w", err)
+		}
+	}
+	qp := p.Quality
+	cfg := &config{
+		policy:           qp,
+		seed:             mix64(p.Seed ^ 0x7175616c69747900), // "quality": the sample key
+		sampleSize:       qp.SampleSize,
+		sourceSampleSize: min(qp.SampleSize, 4096),
+		langSampleSize:   qp.LanguageSampleSize,
+		domainCap:        qp.DomainCap,
+		minChars:         qp.MinChars,
+		minLetterShare:   qp.MinLetterShare,
+		maxDupLine:       qp.MaxDupLineShare,
+		maxDupPara:       qp.MaxDupParagraphShare,
+		maxTop2:          qp.MaxTopBigramShare,
+		nearDup:          qp.NearDupThreshold,
+		languages:        map[string]bool{},
+		modalities:       map[string]string{},
+	}
+	for _, l := range qp.Languages {
+		cfg.languages[l] = true
+	}
+	if env.Sources != nil {
+		for _, s := range env.Sources.Sources {
+			if s.Modality != "" {
+				cfg.modalities[s.ID] = s.Modality
+			}
+			if len(qp.Languages) == 0 {
+				for _, l := range s.Languages {
+					cfg.languages[l] = true
+				}
+			}
+		}
+	}
+	if env.Dataset != nil {
+		cfg.dataset, cfg.version = env.Dataset.Name, env.Dataset.Version
+		for k := range env.Dataset.Fields {
+			if f, ok := schemas.ParseField(k); ok {
+				cfg.mapped = append(cfg.mapped, f)
+			}
+		}
+	}
+	if len(cfg.mapped) == 0 {
+		for f := schemas.Field(0); f < schemas.NumFields; f++ {
+			cfg.mapped = append(cfg.mapped, f)
+		}
+	}
+	slices.Sort(cfg.mapped)
+	return &Stage{cfg: cfg}, nil
+}
+
+// Name returns "quality".
+func (s *Stage) Name() string { return Name }
+
+// NewState returns an empty accumulator for one worker or shard.
+func (s *Stage) NewState() stages.State { return newState(s.cfg) }
+
+// Check counts every record in records_in and measures the admitted ones
+// (out.Verdict.Admitted(): quality runs last). It adds no findings and
+// never changes the verdict.
+func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
+	q, ok := st.(*State)
+	if !ok || q == nil {
+		return
+	}
+	q.recordsIn++
+	if !out.Verdict.Admitted() {
+		return
+	}
+	q.add(r)
+}

@@ -1,0 +1,287 @@
+package quality
+
+import (
+	"hash/maphash"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+)
+
+// textStats are the per-record figures of one pass over a text.
+type textStats struct {
+	bytes, chars   int
+	nonSpace       int // characters that are not white space
+	letters        int
+	han, kana      int // CJK ideographs; hiragana + katakana
+	hangul, latin  int
+	cyrillic       int
+	words          int // white-space separated runs without CJK characters
+	wordChars      int
+	tokens         int64
+	invalid        bool // not valid UTF-8
+	lines, dupLine int  // non-empty lines; lines equal to an earlier one
+	lineChars      int
+	dupLineChars   int
+	paras, dupPara int
+	paraChars      int
+	dupParaChars   int
+}
+
+// lineSeed hashes lines and word n-grams for equality tests inside one
+// record only, so a per-process random seed does not affect any figure.
+var lineSeed = maphash.MakeSeed()
+
+// spanHash is a line or paragraph: its hash and its length in characters.
+type spanHash struct {
+	h uint64
+	n int
+}
+
+// scratch holds per-worker buffers reused across records.
+type scratch struct {
+	lines, paras []spanHash
+	grams        []spanHash
+}
+
+const (
+	clsSpace = 1 << iota
+	clsLetter
+	clsNewline
+)
+
+var asciiClass = func() (t [128]uint8) {
+	for c := 0; c < 128; c++ {
+		switch {
+		case c == '\n':
+			t[c] = clsSpace | clsNewline
+		case c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f':
+			t[c] = clsSpace
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			t[c] = clsLetter
+		}
+	}
+	return t
+}()
+
+func isHan(r rune) bool {
+	return (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) ||
+		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0x20000 && r <= 0x2FA1F)
+}
+
+// scanText measures s in one pass. Tokens are estimated without a
+// tokenizer: every CJK character (Han, kana, Hangul) counts 1 and every
+// other white-space separated word counts ceil(characters/4).
+func scanText(s string, sc *scratch) textStats {
+	var st textStats
+	st.bytes = len(s)
+	sc.lines = sc.lines[:0]
+	sc.paras = sc.paras[:0]
+	wordLen := 0
+	endWord := func() {
+		if wordLen > 0 {
+			st.words++
+			st.wordChars += wordLen
+			st.tokens += int64((wordLen + 3) / 4)
+			wordLen = 0
+		}
+	}
+	lineStart, lineRunes, lineNS := 0, 0, 0
+	paraStart, paraEnd, paraRunes := 0, 0, 0
+	endLine := func(end int) {
+		if st.nonSpace > lineNS {
+			sc.lines = append(sc.lines, spanHash{maphash.String(lineSeed, s[lineStart:end]), lineRunes})
+			if paraRunes == 0 {
+				paraStart = lineStart
+			}
+			paraRunes += lineRunes
+			paraEnd = end
+		} else if paraRunes > 0 {
+			// A blank line ends a paragraph.
+			sc.paras = append(sc.paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
+			paraRunes = 0
+		}
+		lineStart, lineRunes, lineNS = end+1, 0, st.nonSpace
+	}
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			st.chars++
+			lineRunes++
+			cls := asciiClass[c]
+			switch {
+			case cls&clsSpace != 0:
+				endWord()
+				if cls&clsNewline != 0 {
+					lineRunes--
+					endLine(i)
+				}
+			default:
+				st.nonSpace++
+				wordLen++
+				if cls&clsLetter != 0 {
+					st.letters++
+					st.latin++
+				}
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		st.chars++
+		lineRunes++
+		if r == utf8.RuneError && size == 1 {
+			st.invalid = true
+			st.nonSpace++
+			wordLen++
+			continue
+		}
+		switch {
+		case isHan(r):
+			endWord()
+			st.han++
+			st.letters++
+			st.nonSpace++
+			st.tokens++
+		case r >= 0x3040 && r <= 0x30FF:
+			endWord()
+			st.kana++
+			st.letters++
+			st.nonSpace++
+			st.tokens++
+		case (r >= 0xAC00 && r <= 0xD7AF) || (r >= 0x1100 && r <= 0x11FF):
+			endWord()
+			st.hangul++
+			st.letters++
+			st.nonSpace++
+			st.tokens++
+		case r >= 0x3000 && r <= 0x303F, r >= 0xFF00 && r <= 0xFF0F:
+			// CJK punctuation: a token of its own, not a letter.
+			endWord()
+			st.nonSpace++
+			st.tokens++
+		case unicode.IsSpace(r):
+			endWord()
+		default:
+			st.nonSpace++
+			wordLen++
+			if unicode.IsLetter(r) {
+				st.letters++
+				switch {
+				case r < 0x0250 || (r >= 0x1E00 && r <= 0x1EFF):
+					st.latin++
+				case r >= 0x0400 && r <= 0x04FF:
+					st.cyrillic++
+				}
+			}
+		}
+	}
+	endWord()
+	endLine(len(s))
+	if paraRunes > 0 {
+		sc.paras = append(sc.paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
+	}
+	st.lines, st.dupLine, st.lineChars, st.dupLineChars = countDups(sc.lines)
+	st.paras, st.dupPara, st.paraChars, st.dupParaChars = countDups(sc.paras)
+	return st
+}
+
+// countDups sorts spans by hash and counts those equal to an earlier one.
+func countDups(sp []spanHash) (n, dup, chars, dupChars int) {
+	n = len(sp)
+	for _, x := range sp {
+		chars += x.n
+	}
+	if n < 2 {
+		return n, 0, chars, 0
+	}
+	slices.SortFunc(sp, func(a, b spanHash) int {
+		switch {
+		case a.h < b.h:
+			return -1
+		case a.h > b.h:
+			return 1
+		}
+		return 0
+	})
+	for i := 1; i < n; i++ {
+		if sp[i].h == sp[i-1].h {
+			dup++
+			dupChars += sp[i].n
+		}
+	}
+	return n, dup, chars, dupChars
+}
+
+// topBigramShare is the Gopher "top 2-gram character share": the characters
+// covered by the most frequent word 2-gram over all word characters. It is
+// computed only for sampled records (it costs a sort per record).
+func topBigramShare(s string, sc *scratch) float64 {
+	sc.grams = sc.grams[:0]
+	var prevStart, prevEnd, total int
+	prevStart = -1
+	i := 0
+	for i < len(s) {
+		for i < len(s) && isSpaceAt(s, i) {
+			i += spaceLen(s, i)
+		}
+		start := i
+		for i < len(s) && !isSpaceAt(s, i) {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+		}
+		if i == start {
+			break
+		}
+		n := utf8.RuneCountInString(s[start:i])
+		total += n
+		if prevStart >= 0 {
+			h := maphash.String(lineSeed, s[prevStart:prevEnd]) ^ (maphash.String(lineSeed, s[start:i]) * 0x9E3779B97F4A7C15)
+			sc.grams = append(sc.grams, spanHash{h, utf8.RuneCountInString(s[prevStart:prevEnd]) + n})
+		}
+		prevStart, prevEnd = start, i
+	}
+	if len(sc.grams) < 2 || total == 0 {
+		return 0
+	}
+	slices.SortFunc(sc.grams, func(a, b spanHash) int {
+		switch {
+		case a.h < b.h:
+			return -1
+		case a.h > b.h:
+			return 1
+		}
+		return 0
+	})
+	best, run := 0, 0
+	for i := range sc.grams {
+		if i > 0 && sc.grams[i].h == sc.grams[i-1].h {
+			run += sc.grams[i].n
+		} else {
+			run = sc.grams[i].n
+		}
+		// Only repeated 2-grams count: a text of distinct words has share 0.
+		if i > 0 && sc.grams[i].h == sc.grams[i-1].h && run > best {
+			best = run
+		}
+	}
+	return min(1, float64(best)/float64(total))
+}
+
+func isSpaceAt(s string, i int) bool {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return asciiClass[c]&clsSpace != 0
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r)
+}
+
+func spaceLen(s string, i int) int {
+	if s[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return size
+}
