@@ -43,7 +43,7 @@ func Open(ctx context.Context, uri string, cfg schemas.S3Config) (Store, error) 
 		return openLocal(u.Path)
 	case scheme == "s3":
 		bucket, prefix, _ := strings.Cut(rest, "/")
-		if err := s3utils.CheckValidBucketName(bucket); err != nil {
+		if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
 			return nil, fmt.Errorf("opening store %q: %w: bucket %q: %w", uri, ErrUnsupportedURI, bucket, err)
 		}
 		prefix = strings.Trim(prefix, "/")
