@@ -151,7 +151,10 @@ func setupLogging(level string) error {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return usageError{fmt.Errorf("parsing --log-level %q: %w", level, err)}
 	}
-	h := slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	var h slog.Handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	if isTerminal(os.Stderr) {
+		h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	}
 	slog.SetDefault(slog.New(h))
 	return nil
 }

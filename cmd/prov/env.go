@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/prov-ai/prov/pipeline"
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages/catalog"
+)
+
+// runEnv is everything a command needs from the configuration: loaded
+// files, opened stores and the ledger.
+type runEnv struct {
+	cfg     *schemas.Config
+	policy  *schemas.Policy
+	sources *schemas.SourceRegistry
+	input   objstore.Store
+	output  objstore.Store
+	ledger  pipeline.Ledger
+	closers []func() error
+}
+
+// openEnv loads the configuration named by -c and opens its stores and
+// (writable when write is set) its ledger.
+func openEnv(ctx context.Context, write bool) (*runEnv, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	pol, err := schemas.LoadPolicy(cfg.Policy)
+	if err != nil {
+		return nil, err
+	}
+	src, err := schemas.LoadSources(cfg.Sources)
+	if err != nil {
+		return nil, err
+	}
+	in, err := objstore.Open(ctx, cfg.Input, cfg.S3)
+	if err != nil {
+		return nil, err
+	}
+	out, err := objstore.Open(ctx, cfg.Output, cfg.S3)
+	if err != nil {
+		return nil, err
+	}
+	e := &runEnv{cfg: cfg, policy: pol, sources: src, input: in, output: out}
+	led, closeLedger, err := pipeline.OpenLedger(ctx, cfg, !write)
+	if err != nil {
+		return nil, err
+	}
+	e.ledger = led
+	e.closers = append(e.closers, closeLedger)
+	return e, nil
+}
+
+func (e *runEnv) close() error {
+	var errs []error
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		errs = append(errs, e.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+func (e *runEnv) pipelineOptions() pipeline.Options {
+	return pipeline.Options{
+		Config: e.cfg, Policy: e.policy, Sources: e.sources,
+		Input: e.input, Output: e.output, Ledger: e.ledger,
+		Stages: catalog.Build,
+	}
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/prov-ai/prov/pipeline"
+)
+
+func init() { register("", newRunCmd) }
+
+func newRunCmd() *cobra.Command {
+	var (
+		dataset string
+		workers int
+		output  string
+		shard   string
+	)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Check every record of the configured datasets and seal a version of each",
+		Long: `run reads the input objects of each dataset, checks every record (legality,
+licence, pii, annotation, quality), and writes per dataset version manifest.json,
+findings.parquet, metrics.parquet and a certificate, recording everything in the
+ledger. Exit codes: 0 done, 1 error, 2 bad usage or configuration, 3 done but a
+policy gate failed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "text" && output != "json" {
+				return usageError{fmt.Errorf("-o %q: want text or json", output)}
+			}
+			sh, err := pipeline.ParseShard(shard)
+			if err != nil {
+				return usageError{err}
+			}
+			env, err := openEnv(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer env.close()
+			opts := env.pipelineOptions()
+			opts.Dataset, opts.Workers, opts.Shard = dataset, workers, sh
+			var bar *progressbar.ProgressBar
+			if isTerminal(os.Stderr) {
+				bar = progressbar.DefaultBytes(-1, "checking")
+				opts.Progress = func(n int64) { _ = bar.Add64(n) }
+			}
+			res, runErr := pipeline.Run(cmd.Context(), opts)
+			if bar != nil {
+				_ = bar.Finish()
+				fmt.Fprintln(os.Stderr)
+			}
+			if res != nil {
+				if err := printRunResult(cmd.OutOrStdout(), output, res); err != nil {
+					return err
+				}
+			}
+			if errors.Is(runErr, pipeline.ErrGate) {
+				return fmt.Errorf("%w: %w", errGate, runErr)
+			}
+			return runErr
+		},
+	}
+	cmd.Flags().StringVar(&dataset, "dataset", "", "run only this dataset")
+	cmd.Flags().IntVar(&workers, "workers", 0, "objects read in parallel (default: config, then number of CPUs)")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&shard, "shard", "", "process only shard I/N of the objects (then `prov seal`)")
+	return cmd
+}
+
+func printRunResult(w io.Writer, format string, res *pipeline.Result) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	for _, d := range res.Datasets {
+		if d.Shard != "" {
+			fmt.Fprintf(w, "%s shard %s: %d objects checked (%d reused); run `prov seal %s` when all shards are done\n",
+				d.Name, d.Shard, d.Objects, d.Resumed, d.Name)
+			continue
+		}
+		c := d.Counts
+		fmt.Fprintf(w, "%s@%s  digest %s\n", d.Name, d.Version, d.Digest)
+		fmt.Fprintf(w, "  records %d: admit %d, redact %d, quarantine %d, reject %d (objects %d, reused %d)\n",
+			c.In, c.Admit, c.Redact, c.Quarantine, c.Reject, d.Objects, d.Resumed)
+		fmt.Fprintf(w, "  manifest  %s\n  findings  %s\n  metrics   %s\n", d.Outputs.Manifest, d.Outputs.Findings, d.Outputs.Metrics)
+		if d.Outputs.Certificate != "" {
+			fmt.Fprintf(w, "  certificate %s\n", d.Outputs.Certificate)
+		}
+		for _, r := range d.Failed {
+			fmt.Fprintf(w, "  GATE FAILED %s [%s]: %s\n", r.RuleID, r.Scope, r.Detail)
+		}
+	}
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prov-ai/prov/pipeline"
+)
+
+func init() { register("", newShowCmd) }
+
+func newShowCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "show NAME[@VERSION]",
+		Short: "Summarise a sealed dataset version: counts, rule lines and findings by rule",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			env, err := openEnv(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			defer env.close()
+			name, version, _ := strings.Cut(args[0], "@")
+			if version == "" {
+				if version, err = env.ledger.LatestVersion(cmd.Context(), name); err != nil {
+					return err
+				}
+				if version == "" {
+					return fmt.Errorf("dataset %s has no sealed version in the ledger", name)
+				}
+			}
+			r, err := pipeline.LoadReport(cmd.Context(), env.output, name, version)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if output == "json" {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			m := r.Manifest
+			c := m.Counts
+			fmt.Fprintf(w, "%s@%s  digest %s  policy %s (%s)\n", m.Dataset, m.Version, m.Digest, m.Policy.ID, m.Policy.Digest)
+			fmt.Fprintf(w, "records %d: admit %d, redact %d, quarantine %d, reject %d; %d distinct admitted\n",
+				c.In, c.Admit, c.Redact, c.Quarantine, c.Reject, m.Records)
+			for _, b := range m.Blocked {
+				fmt.Fprintf(w, "source %s blocked by %s\n", b.Source, b.RuleID)
+			}
+			fmt.Fprintln(w, "\nrule lines (certificate):")
+			for _, rl := range m.Rules {
+				mark := "pass"
+				if !rl.Pass {
+					mark = "FAIL"
+					if rl.Gate {
+						mark = "FAIL(gate)"
+					}
+				}
+				fmt.Fprintf(w, "  %-10s %-16s %-20s %s\n", mark, rl.RuleID, rl.Scope, rl.Detail)
+			}
+			fmt.Fprintln(w, "\nfindings by rule:")
+			for _, rc := range r.ByRule {
+				var vs []string
+				for _, v := range []string{"admit", "redact", "quarantine", "reject"} {
+					if n := rc.Verdicts[v]; n > 0 {
+						vs = append(vs, fmt.Sprintf("%s %d", v, n))
+					}
+				}
+				fmt.Fprintf(w, "  %-16s %-10s %5d  (%s)\n", rc.RuleID, rc.Stage, rc.Findings, strings.Join(vs, ", "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
