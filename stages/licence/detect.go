@@ -116,7 +116,8 @@ var triggers = [][]byte{
 // licTriggers mark text worth giving to licensecheck (licence prose).
 var licTriggers = [][]byte{
 	[]byte("icens"), []byte("ICENS"), []byte("ermission is hereby"), []byte("edistribution and use"),
-	[]byte("ublic domain"), []byte("WITHOUT WARRANTY"), []byte("without warranty"),
+	[]byte("ublic domain"), []byte("WITHOUT WARRANTY"), []byte("without warranty"), []byte("ermission to use"),
+	[]byte("edistribute"), []byte("AS IS"), []byte("ARRANTIES"), []byte("arranties"),
 }
 
 const (
@@ -419,12 +420,19 @@ var licencePhrases = []struct {
 	{phrase(`\bBSD(?:-| )style licen[sc]e`), "BSD-3-Clause", 0.5},
 	{phrase(`\bunder (?:the )?(?:terms of the )?(?:3-clause|new|modified) BSD licen[sc]e`), "BSD-3-Clause", 0.7},
 	{phrase(`\bunder (?:the )?(?:terms of the )?(?:2-clause|simplified) BSD licen[sc]e`), "BSD-2-Clause", 0.7},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.1\b`), "GFDL-1.1-only", 0.8},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.2\b`), "GFDL-1.2-only", 0.8},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.3\b`), "GFDL-1.3-only", 0.8},
+	{phrase(`PSF LICENSE AGREEMENT FOR PYTHON`), "PSF-2.0", 0.8},
+	{phrase(`PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2`), "Python-2.0", 0.8},
+	{phrase(`CeCILL FREE SOFTWARE LICENSE AGREEMENT Version 2\.1`), "CECILL-2.1", 0.8},
+	{phrase(`developed by the Apache Group for use in the Apache HTTP server project`), "Apache-1.0", 0.8},
 	{phrase(`\b(?:released|dedicated) (?:in)?to the public domain\b`), "CC-PDDC", 0.5},
 }
 
 func phraseNotices(text []byte, ms []Match) []Match {
 	if !bytes.Contains(text, []byte("icens")) && !bytes.Contains(text, []byte("ICENS")) &&
-		!bytes.Contains(text, []byte("ublic domain")) {
+		!bytes.Contains(text, []byte("ublic domain")) && !bytes.Contains(text, []byte("Apache Group")) {
 		return ms
 	}
 	for _, p := range licencePhrases {
@@ -559,9 +567,27 @@ func cacheKey(w []byte) uint64 {
 	return h.Sum64()
 }
 
-// scanTexts runs licensecheck on the windows around licence words.
+// scanTexts runs licensecheck on the windows around licence words. When
+// the windows match nothing but cover a fair share of a small text, the
+// whole text is scanned: licence texts with few licence words (Artistic)
+// match only as a whole.
 func scanTexts(text []byte, ms []Match) []Match {
-	for _, w := range windows(text) {
+	ws := windows(text)
+	n := len(ms)
+	ms = scanWindows(text, ws, ms)
+	covered := 0
+	for _, w := range ws {
+		covered += w[1] - w[0]
+	}
+	if len(ms) == n && covered > 0 && len(text) <= maxWindows && covered*100 >= len(text)*15 &&
+		!(len(ws) == 1 && ws[0] == [2]int{0, len(text)}) {
+		ms = scanWindows(text, [][2]int{{0, len(text)}}, ms)
+	}
+	return ms
+}
+
+func scanWindows(text []byte, ws [][2]int, ms []Match) []Match {
+	for _, w := range ws {
 		win := text[w[0]:w[1]]
 		key := cacheKey(win)
 		scanCache.Lock()
@@ -599,10 +625,10 @@ func licensecheckWindow(win []byte) (out []Match) {
 			out = append(out, Match{SPDX: id, Confidence: 0.85, Evidence: EvidenceURL})
 			continue
 		}
-		// Confidence grows with the share of the window the match covers:
-		// a whole licence text is near 1, a header inside code about 0.9.
-		share := float64(m.End-m.Start) / float64(len(win))
-		out = append(out, Match{SPDX: id, Confidence: 0.85 + 0.15*min(1, share*1.5), Evidence: EvidenceText})
+		// Confidence grows with the matched length: a full licence text or
+		// long header is 1, a short notice about 0.9. Equal confidences keep
+		// document order, so the first of concatenated texts comes first.
+		out = append(out, Match{SPDX: id, Confidence: 0.9 + 0.1*min(1, float64(m.End-m.Start)/1500), Evidence: EvidenceText})
 	}
 	return out
 }

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: Zlib
+// Copyright (c) 2024 Example Authors
+
+package demo
+
+func Add(a, b int) int { return a + b }

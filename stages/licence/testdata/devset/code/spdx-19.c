@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: CC-BY-NC-4.0 */
+/* Copyright (c) 2024 Example Authors */
+
+#include <stdio.h>
+
+int main(void) { puts("hi"); return 0; }
