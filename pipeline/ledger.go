@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
+	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/schemas"
 )
 
@@ -21,7 +22,7 @@ type Ledger interface {
 	RunStarted(ctx context.Context, r RunInfo) error
 	RunFinished(ctx context.Context, r RunInfo) error
 	// IngestObject records one object's final record list; idempotent.
-	IngestObject(ctx context.Context, o ObjectInfo, recs []RecordRef) (leaf uint64, err error)
+	IngestObject(ctx context.Context, o ObjectInfo, recs []lineage.RecordRef) (leaf uint64, err error)
 	// Revocations returns what the ledger says must no longer be used.
 	Revocations(ctx context.Context) (*Revocations, error)
 	// LatestVersion returns the newest sealed version of a dataset ("" if none).
@@ -46,13 +47,6 @@ type ObjectInfo struct {
 	Object       schemas.InputObject
 }
 
-// RecordRef is one record of an ingested object.
-type RecordRef struct {
-	Digest   schemas.Digest
-	Line     int64
-	Verdict  schemas.Verdict
-	Subjects []string
-}
 
 // SealInfo is a sealed dataset version for the ledger.
 type SealInfo struct {

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
@@ -44,7 +47,8 @@ func (testStage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) 
 		out.Find(schemas.Finding{RuleID: "T-1", Stage: "test", Severity: schemas.SeverityError, Verdict: "reject", Message: "bad word"})
 	case strings.Contains(r.Text(), "EMAIL"):
 		out.Find(schemas.Finding{RuleID: "T-2", Stage: "test", Severity: schemas.SeverityWarning, Verdict: "redact", Message: "pi"})
-		out.Subjects = append(out.Subjects, "subject-"+r.Values[schemas.FieldSubject])
+		sum := sha256.Sum256([]byte(r.Values[schemas.FieldSubject]))
+		out.Subjects = append(out.Subjects, hex.EncodeToString(sum[:]))
 	}
 }
 func (testStage) Conclude(st stages.State, c *stages.Conclusion) error {
@@ -323,5 +327,73 @@ func TestDigestSorterSpills(t *testing.T) {
 		if cmpDigest(got[i-1], got[i]) >= 0 {
 			t.Fatalf("not strictly ascending at %d", i)
 		}
+	}
+}
+
+func openTestLedger(t *testing.T, root string) *lineage.Ledger {
+	t.Helper()
+	dir := filepath.Join(root, "keys")
+	priv, pub, err := lineage.GenerateKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lineage.Open(context.Background(), lineage.Config{Dir: filepath.Join(root, "ledger"), Origin: "test/ledger",
+		SigningKey: priv, PublicKey: pub, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	return l
+}
+
+func countKinds(t *testing.T, l *lineage.Ledger) map[lineage.Kind]int {
+	t.Helper()
+	m := map[lineage.Kind]int{}
+	for i := uint64(0); i < l.Size(); i++ {
+		st, _, err := l.Entry(context.Background(), i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[st.Entry.Kind()]++
+	}
+	return m
+}
+
+func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
+	root := newCorpus(t)
+	l := openTestLedger(t, root)
+	opts := testOptions(t, root)
+	opts.Ledger = NewLineageLedger(l)
+	d1 := runOK(t, opts)
+	k1 := countKinds(t, l)
+	if k1[lineage.KindObjectIngested] != 7 || k1[lineage.KindDatasetSealed] != 1 {
+		t.Fatalf("after first run: %v", k1)
+	}
+	// An unchanged rerun appends only its run entries.
+	opts = testOptions(t, root)
+	opts.Ledger = NewLineageLedger(l)
+	d2 := runOK(t, opts)
+	k2 := countKinds(t, l)
+	if d2.Digest != d1.Digest || k2[lineage.KindObjectIngested] != 7 || k2[lineage.KindDatasetSealed] != 1 {
+		t.Fatalf("after rerun: digest %s vs %s, kinds %v", d2.Digest, d1.Digest, k2)
+	}
+	// Subject u5 withdraws consent: the next run rejects their records and
+	// seals a new version that supersedes the first.
+	sum := sha256.Sum256([]byte("u5"))
+	if _, err := l.WithdrawConsent(context.Background(), hex.EncodeToString(sum[:]), "user request", "ticket-1"); err != nil {
+		t.Fatal(err)
+	}
+	opts = testOptions(t, root)
+	opts.Ledger = NewLineageLedger(l)
+	d3 := runOK(t, opts)
+	if d3.Digest == d1.Digest || d3.Counts.Reject <= d1.Counts.Reject || d3.Counts.In != d1.Counts.In {
+		t.Fatalf("after withdrawal: %+v vs %+v", d3.Counts, d1.Counts)
+	}
+	m, _, err := LoadManifest(context.Background(), opts.Output, "ds", d3.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Supersedes != d1.Version || m.RejectedAtSeal == 0 {
+		t.Fatalf("manifest supersedes %q (want %q), rejected at seal %d", m.Supersedes, d1.Version, m.RejectedAtSeal)
 	}
 }

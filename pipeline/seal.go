@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
@@ -68,7 +69,7 @@ type overrides struct {
 
 // apply returns the final verdict of a record and, when it changed, the
 // finding that says why.
-func (o *overrides) apply(r *segRecord) (schemas.Verdict, *schemas.Finding) {
+func (o *overrides) apply(uri string, r *segRecord) (schemas.Verdict, *schemas.Finding) {
 	if !r.Verdict.Admitted() {
 		return r.Verdict, nil
 	}
@@ -82,6 +83,9 @@ func (o *overrides) apply(r *segRecord) (schemas.Verdict, *schemas.Finding) {
 	if o.rev != nil {
 		if reason, ok := o.rev.Sources[r.Source]; ok {
 			return schemas.Reject, mk(RuleRevoked, "seal", fmt.Sprintf("source %s revoked: %s", r.Source, reason))
+		}
+		if reason, ok := o.rev.Objects[uri]; ok {
+			return schemas.Reject, mk(RuleRevoked, "seal", "object revoked: "+reason)
 		}
 		for _, s := range r.Subjects {
 			if _, ok := o.rev.Subjects[s]; ok {
@@ -177,8 +181,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	for _, op := range plans {
 		obj := op.trail.Object
 		var counts schemas.Counts
-		mb := schemas.NewMerkleBuilder()
-		var refs []RecordRef
+		var refs []lineage.RecordRef
 		r, err := openSegment(op.path)
 		if err != nil {
 			return nil, err
@@ -186,17 +189,12 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		_, err = r.each(func(c *segChunk) error {
 			for i := range c.Records {
 				rec := &c.Records[i]
-				v, f := ov.apply(rec)
+				v, f := ov.apply(obj.URI, rec)
 				if f != nil {
 					withdrawn++
 				}
 				counts.Add(v)
-				if err := mb.Append(schemas.RecordLeaf(rec.Digest, rec.Line, v)); err != nil {
-					return err
-				}
-				if opts.Ledger != nil {
-					refs = append(refs, RecordRef{Digest: rec.Digest, Line: rec.Line, Verdict: v, Subjects: rec.Subjects})
-				}
+				refs = append(refs, lineage.RecordRef{Digest: rec.Digest, Line: rec.Line, Verdict: v, Subjects: rec.Subjects})
 				if !v.Admitted() {
 					continue
 				}
@@ -226,11 +224,11 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 			return nil, fmt.Errorf("sealing dataset %s: object %s: %w: read %d records, segment holds %d",
 				rc.ds.Name, obj.URI, ErrReconcile, obj.Counts.In, counts.In)
 		}
-		root, err := mb.Root()
+		rroot, err := lineage.RecordRefsRoot(refs)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("sealing dataset %s: object %s: %w", rc.ds.Name, obj.URI, err)
 		}
-		obj.RecordRoot = "sha256:" + root.String()
+		obj.RecordRoot = rroot
 		obj.Counts = counts
 		total.Merge(counts)
 		if opts.Ledger != nil {
@@ -280,7 +278,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 				return err
 			}
 			for i := range c.Records {
-				if _, f := ov.apply(&c.Records[i]); f != nil {
+				if _, f := ov.apply(uri, &c.Records[i]); f != nil {
 					f.Dataset, f.Version, f.Object = rc.ds.Name, version, uri
 					f.Locator = schemas.Locator(uri, c.Records[i].Line)
 					if err := ff.write(*f); err != nil {

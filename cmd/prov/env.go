@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/pipeline"
 	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
@@ -19,6 +20,7 @@ type runEnv struct {
 	input   objstore.Store
 	output  objstore.Store
 	ledger  pipeline.Ledger
+	lineage *lineage.Ledger
 	closers []func() error
 }
 
@@ -46,11 +48,11 @@ func openEnv(ctx context.Context, write bool) (*runEnv, error) {
 		return nil, err
 	}
 	e := &runEnv{cfg: cfg, policy: pol, sources: src, input: in, output: out}
-	led, closeLedger, err := pipeline.OpenLedger(ctx, cfg, !write)
+	led, lin, closeLedger, err := pipeline.OpenLedger(ctx, cfg, !write)
 	if err != nil {
 		return nil, err
 	}
-	e.ledger = led
+	e.ledger, e.lineage = led, lin
 	e.closers = append(e.closers, closeLedger)
 	return e, nil
 }

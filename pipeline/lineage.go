@@ -1,0 +1,133 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/schemas"
+)
+
+// lineageLedger adapts the lineage ledger to what a run needs.
+type lineageLedger struct {
+	l *lineage.Ledger
+}
+
+// NewLineageLedger wraps an open lineage ledger for a run.
+func NewLineageLedger(l *lineage.Ledger) Ledger { return &lineageLedger{l} }
+
+// OpenLedger opens the ledger named by the configuration and returns it
+// with its close function.
+func OpenLedger(ctx context.Context, cfg *schemas.Config, readOnly bool) (Ledger, *lineage.Ledger, func() error, error) {
+	l, err := lineage.Open(ctx, lineage.Config{Dir: cfg.Ledger.Dir, Origin: cfg.Ledger.Origin,
+		SigningKey: cfg.Ledger.SigningKey, PublicKey: cfg.Ledger.PublicKey, ReadOnly: readOnly})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return &lineageLedger{l}, l, l.Close, nil
+}
+
+func (a *lineageLedger) SubjectKey(kind, value string) string { return a.l.SubjectKey(kind, value) }
+
+func (a *lineageLedger) RunStarted(ctx context.Context, r RunInfo) error {
+	_, _, err := a.l.Append(ctx, lineage.RunStarted{RunID: r.RunID, Datasets: []string{r.Dataset},
+		PolicyID: r.PolicyID, PolicyDigest: r.PolicyDigest, ConfigDigest: r.Fingerprint, Shard: r.Shard})
+	return err
+}
+
+func (a *lineageLedger) RunFinished(ctx context.Context, r RunInfo) error {
+	_, _, err := a.l.Append(ctx, lineage.RunFinished{RunID: r.RunID, Status: "ok", Counts: r.Counts})
+	return err
+}
+
+func (a *lineageLedger) IngestObject(ctx context.Context, o ObjectInfo, refs []lineage.RecordRef) (uint64, error) {
+	srcSet := map[string]bool{}
+	if o.Object.Source != "" {
+		srcSet[o.Object.Source] = true
+	}
+	var srcs []string
+	for s := range srcSet {
+		srcs = append(srcs, s)
+	}
+	sort.Strings(srcs)
+	leaf, _, err := a.l.IngestObject(ctx, lineage.ObjectIngested{
+		Dataset: o.Dataset, URI: o.Object.URI, VersionID: o.Object.VersionID, ETag: o.Object.ETag,
+		SHA256: o.Object.SHA256, Size: o.Object.Size, Sources: srcs, PolicyDigest: o.PolicyDigest, RunID: o.RunID,
+	}, refs)
+	return leaf, err
+}
+
+// Revocations scans the ledger's revocation and withdrawal entries.
+func (a *lineageLedger) Revocations(ctx context.Context) (*Revocations, error) {
+	r := &Revocations{Subjects: map[string]string{}, Sources: map[string]string{}, Objects: map[string]string{}}
+	size := a.l.Size()
+	for i := uint64(0); i < size; i++ {
+		st, _, err := a.l.Entry(ctx, i)
+		if err != nil {
+			return nil, fmt.Errorf("reading ledger entry %d: %w", i, err)
+		}
+		switch e := st.Entry.(type) {
+		case lineage.ConsentWithdrawn:
+			r.Subjects[e.Subject] = e.Reason
+		case lineage.SourceRevoked:
+			r.Sources[e.Source] = e.Reason
+		case lineage.ObjectRevoked:
+			r.Objects[e.URI] = e.Reason
+		}
+	}
+	return r, nil
+}
+
+func (a *lineageLedger) LatestVersion(ctx context.Context, dataset string) (string, error) {
+	v, err := a.l.At(ctx, lineage.AsOf{})
+	if err != nil {
+		return "", err
+	}
+	info, err := v.Dataset(ctx, dataset, "")
+	if lineage.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if len(info.Versions) == 0 {
+		return "", nil
+	}
+	return info.Versions[len(info.Versions)-1].Version, nil
+}
+
+func (a *lineageLedger) Seal(ctx context.Context, s SealInfo) (uint64, error) {
+	leaves := append([]uint64(nil), s.ObjectLeaves...)
+	sort.Slice(leaves, func(i, j int) bool { return leaves[i] < leaves[j] })
+	leaves = dedupU64(leaves)
+	srcs := append([]string(nil), s.Sources...)
+	sort.Strings(srcs)
+	leaf, _, err := a.l.Append(ctx, lineage.DatasetSealed{Dataset: s.Dataset, Version: s.Version, Digest: trimSHA(s.Digest),
+		ManifestSHA256: s.ManifestSHA256, Counts: s.Counts, Objects: leaves, Sources: srcs, RunIDs: []string{s.RunID},
+		PolicyDigest: trimSHA(s.PolicyDigest), Supersedes: s.Supersedes})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := a.l.Checkpoint(ctx); err != nil {
+		return 0, fmt.Errorf("publishing checkpoint: %w", err)
+	}
+	return leaf, nil
+}
+
+func dedupU64(s []uint64) []uint64 {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func trimSHA(s string) string {
+	if len(s) > 7 && s[:7] == "sha256:" {
+		return s[7:]
+	}
+	return s
+}
