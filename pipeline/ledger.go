@@ -47,7 +47,6 @@ type ObjectInfo struct {
 	Object       schemas.InputObject
 }
 
-
 // SealInfo is a sealed dataset version for the ledger.
 type SealInfo struct {
 	Dataset, Version, Digest, ManifestSHA256, PolicyDigest, RunID, Supersedes string
