@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/compact"
@@ -9,12 +8,11 @@ import (
 )
 
 // MerkleBuilder computes an RFC 6962 Merkle tree root over leaves appended
-// in order, in O(log n) memory. It defines two frozen commitments:
-//
-//   - the dataset digest: leaves are the 32-byte record digests of the
-//     admitted records, sorted ascending and de-duplicated;
-//   - an object's record root: leaves are RecordLeaf(digest, line, verdict)
-//     for every record of the object in input order.
+// in order, in O(log n) memory. It defines the dataset digest, a frozen
+// commitment: the leaves are the 32-byte record digests of the admitted
+// records, sorted ascending and de-duplicated, so the digest does not depend
+// on worker count, shard split or input order. (An object's record root is
+// defined by the ledger: lineage.RecordRefsRoot.)
 type MerkleBuilder struct {
 	r *compact.Range
 }
@@ -50,13 +48,4 @@ func (m *MerkleBuilder) Root() (Digest, error) {
 	}
 	copy(d[:], root)
 	return d, nil
-}
-
-// RecordLeaf is the leaf of an object's record root: digest || line
-// (8 bytes big-endian) || verdict (1 byte).
-func RecordLeaf(d Digest, line int64, v Verdict) []byte {
-	b := make([]byte, 0, 41)
-	b = append(b, d[:]...)
-	b = binary.BigEndian.AppendUint64(b, uint64(line))
-	return append(b, byte(v))
 }
