@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -273,6 +274,9 @@ func (t Time) MarshalText() ([]byte, error) {
 func (t *Time) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
+	}
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && !bytes.ContainsAny(b[1:n-1], "\\\"") {
+		return t.UnmarshalText(b[1 : n-1]) // the common case, without a second decoder
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
