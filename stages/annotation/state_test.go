@@ -268,4 +268,3 @@ func BenchmarkCheckUnlabelled(b *testing.B) {
 		s.Check(r, st, &o)
 	}
 }
-
