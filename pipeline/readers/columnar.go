@@ -20,7 +20,9 @@ type panicError struct {
 	stack []byte
 }
 
-func (p *panicError) Error() string { return fmt.Sprintf("%v: reader panicked: %v", ErrCorrupt, p.value) }
+func (p *panicError) Error() string {
+	return fmt.Sprintf("%v: reader panicked: %v", ErrCorrupt, p.value)
+}
 func (p *panicError) Unwrap() error { return ErrCorrupt }
 
 // guard runs f, turning a panic (some Arrow / Parquet code panics on

@@ -7,11 +7,15 @@ import (
 	"io"
 )
 
-// Ranged-read tuning: reads below readAhead fetch a readAhead window and
-// serve the next small reads from it; the last tailSize bytes (Parquet
-// footer, Arrow IPC footer) are fetched once and kept.
+// Ranged-read tuning: a read below smallRead (metadata, headers) fetches a
+// readAhead window and serves the next small reads from it; larger reads
+// fetch exactly what is asked (the Parquet reader already asks for whole
+// column-chunk buffers, and reading ahead past them would fetch unmapped
+// columns). The last tailSize bytes (Parquet footer, Arrow IPC footer) are
+// fetched once and kept.
 const (
-	readAhead = 1 << 20
+	smallRead = 4 << 10
+	readAhead = 16 << 10
 	tailSize  = 64 << 10
 )
 
@@ -86,7 +90,7 @@ func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
 		copy(p[:want], r.tail[off-r.tailOff:])
 	case r.winOff >= 0 && off >= r.winOff && off+int64(want) <= r.winOff+int64(len(r.win)):
 		copy(p[:want], r.win[off-r.winOff:])
-	case want >= readAhead:
+	case want >= smallRead:
 		if err := r.fetch(p[:want], off); err != nil {
 			return 0, err
 		}
