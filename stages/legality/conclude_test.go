@@ -2,10 +2,10 @@ package legality
 
 import (
 	"bytes"
-	"io"
-	"log/slog"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
