@@ -131,13 +131,14 @@ func Start(t testing.TB) *Server {
 // simply absent and S3 is not required, fail otherwise.
 func missing(t testing.TB, err error, absent bool) {
 	t.Helper()
-	if absent && os.Getenv("CI") == "" && os.Getenv("PROV_REQUIRE_S3") == "" {
+	switch {
+	case absent && os.Getenv("CI") == "" && os.Getenv("PROV_REQUIRE_S3") == "":
 		t.Skipf("S3 tests skipped: %v; install with: %s", err, InstallCommand)
-	}
-	if absent {
+	case absent:
 		t.Fatalf("S3 tests required (CI or PROV_REQUIRE_S3 set): %v; install with: %s", err, InstallCommand)
+	default:
+		t.Fatalf("starting versitygw: %v", err)
 	}
-	t.Fatalf("starting versitygw: %v", err)
 }
 
 // errNoBinary: versitygw was not found.
