@@ -48,10 +48,11 @@ func allDigits(s string) bool {
 	return len(s) > 0
 }
 
-// validDate reports whether yyyymmdd is a real calendar date in 1900-2099.
+// validDate reports whether yyyymmdd is a real calendar date in 1800-2099
+// (GB 11643's own example is born in 1880).
 func validDate(s string) bool {
 	y, m, d := atoi(s[0:4]), atoi(s[4:6]), atoi(s[6:8])
-	if y < 1900 || y > 2099 || m < 1 || m > 12 || d < 1 {
+	if y < 1800 || y > 2099 || m < 1 || m > 12 || d < 1 {
 		return false
 	}
 	return d <= daysIn(y, m)

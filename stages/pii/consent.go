@@ -1,0 +1,232 @@
+package pii
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/prov-ai/prov/schemas"
+)
+
+// Consent is what a data subject agreed to, from a record's consent field
+// or a consent-registry row.
+type Consent struct {
+	Training  bool      // the consent covers the policy's scope (training)
+	Type      string    // general, separate or guardian
+	ID        string    // consent reference
+	Granted   time.Time // zero when unknown
+	Withdrawn time.Time // zero when not withdrawn
+}
+
+// covers reports whether c covers PI that needs the given consent type.
+func (c Consent) covers(need string) bool {
+	if !c.Training {
+		return false
+	}
+	switch need {
+	case schemas.ConsentGuardian:
+		return c.Type == schemas.ConsentGuardian
+	case schemas.ConsentSeparate:
+		return c.Type == schemas.ConsentSeparate || c.Type == schemas.ConsentGuardian
+	}
+	return true
+}
+
+// withdrawnBy reports whether c was withdrawn at or before t.
+func (c Consent) withdrawnBy(t time.Time) bool {
+	return !c.Withdrawn.IsZero() && !c.Withdrawn.After(t)
+}
+
+// consentField is the JSON form of a record's consent field:
+// {"training": true, "type": "separate", "id": "...", "withdrawn_at": "..."}
+// (also "scopes": [...] and "granted_at"), or a bare true / false.
+type consentField struct {
+	Training    *bool    `json:"training"`
+	Scopes      []string `json:"scopes"`
+	Type        string   `json:"type"`
+	ID          string   `json:"id"`
+	GrantedAt   string   `json:"granted_at"`
+	WithdrawnAt string   `json:"withdrawn_at"`
+}
+
+// ParseConsent parses a record's consent field value (raw JSON object or a
+// bare boolean) for the given scope. ok is false when the value is not
+// understood (treated as no consent).
+func ParseConsent(raw, scope string) (c Consent, ok bool) {
+	raw = strings.TrimSpace(raw)
+	switch strings.ToLower(raw) {
+	case "true", `"true"`, "yes", `"yes"`, "1":
+		return Consent{Training: true, Type: schemas.ConsentGeneral}, true
+	case "false", `"false"`, "no", `"no"`, "0", "", "null":
+		return Consent{}, raw != ""
+	}
+	var f consentField
+	if err := json.Unmarshal([]byte(raw), &f); err != nil {
+		return Consent{}, false
+	}
+	return f.consent(scope)
+}
+
+func (f consentField) consent(scope string) (Consent, bool) {
+	c := Consent{Type: strings.ToLower(f.Type), ID: f.ID}
+	switch {
+	case f.Training != nil:
+		c.Training = *f.Training
+	case f.Scopes != nil:
+		for _, s := range f.Scopes {
+			if strings.EqualFold(s, scope) {
+				c.Training = true
+			}
+		}
+	default:
+		c.Training = true // a consent object without scopes: general use
+	}
+	if c.Type == "" {
+		c.Type = schemas.ConsentGeneral
+	}
+	ok := true
+	switch c.Type {
+	case schemas.ConsentGeneral, schemas.ConsentSeparate, schemas.ConsentGuardian:
+	default:
+		ok = false
+		c.Training = false
+	}
+	var err error
+	if f.GrantedAt != "" {
+		if c.Granted, err = parseTime(f.GrantedAt); err != nil {
+			ok = false
+		}
+	}
+	if f.WithdrawnAt != "" {
+		if c.Withdrawn, err = parseTime(f.WithdrawnAt); err != nil {
+			ok = false
+			// an unreadable withdrawal date is treated as withdrawn long ago:
+			// failing safe for the data subject
+			c.Withdrawn = time.Unix(0, 0).UTC()
+		}
+	}
+	return c, ok
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("parsing time %q: want RFC 3339", s)
+}
+
+// registryRow is one row of the consent registry (JSONL object or Parquet
+// row with these column names).
+type registryRow struct {
+	SubjectID   string   `json:"subject_id" parquet:"subject_id"`
+	Scopes      []string `json:"scopes" parquet:"scopes,list"`
+	Type        string   `json:"type" parquet:"type"`
+	ID          string   `json:"id" parquet:"id,optional"`
+	GrantedAt   string   `json:"granted_at" parquet:"granted_at,optional"`
+	WithdrawnAt string   `json:"withdrawn_at" parquet:"withdrawn_at,optional"`
+}
+
+// Registry maps subject ids to their current consent.
+type Registry map[string]Consent
+
+// LoadRegistry reads a consent registry (JSONL, or Parquet when the data
+// starts with the PAR1 magic). For a subject with several rows, the row
+// granted or withdrawn last wins. name is used in errors.
+func LoadRegistry(r io.Reader, name, scope string) (Registry, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading consent registry %s: %w", name, err)
+	}
+	var rows []registryRow
+	if bytes.HasPrefix(data, []byte("PAR1")) {
+		rows, err = readParquetRows(data)
+		if err != nil {
+			return nil, fmt.Errorf("reading consent registry %s: %w: %w", name, ErrRegistry, err)
+		}
+	} else {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(nil, 1<<20)
+		for line := 1; sc.Scan(); line++ {
+			b := bytes.TrimSpace(sc.Bytes())
+			if len(b) == 0 {
+				continue
+			}
+			var row registryRow
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&row); err != nil {
+				return nil, fmt.Errorf("parsing consent registry %s line %d: %w: %w", name, line, ErrRegistry, err)
+			}
+			if row.SubjectID == "" {
+				return nil, fmt.Errorf("parsing consent registry %s line %d: %w: subject_id is empty", name, line, ErrRegistry)
+			}
+			rows = append(rows, row)
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("reading consent registry %s: %w", name, err)
+		}
+	}
+	reg := Registry{}
+	for i, row := range rows {
+		f := consentField{Scopes: row.Scopes, Type: row.Type, ID: row.ID, GrantedAt: row.GrantedAt, WithdrawnAt: row.WithdrawnAt}
+		if row.Scopes == nil {
+			f.Scopes = []string{}
+		}
+		c, ok := f.consent(scope)
+		if !ok {
+			return nil, fmt.Errorf("parsing consent registry %s row %d (subject key omitted): %w: bad type or time", name, i+1, ErrRegistry)
+		}
+		if old, seen := reg[row.SubjectID]; seen && lastEvent(old).After(lastEvent(c)) {
+			continue
+		}
+		reg[row.SubjectID] = c
+	}
+	return reg, nil
+}
+
+func lastEvent(c Consent) time.Time {
+	if c.Withdrawn.After(c.Granted) {
+		return c.Withdrawn
+	}
+	return c.Granted
+}
+
+// readParquetRows reads registry rows from a Parquet file, turning a
+// library panic into an error.
+func readParquetRows(data []byte) (rows []registryRow, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decoding parquet: %v", p)
+		}
+	}()
+	rows, err = parquet.Read[registryRow](bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("decoding parquet: %w", err)
+	}
+	return rows, nil
+}
+
+// openRegistry loads the registry named by the policy through env.Open.
+func openRegistry(ctx context.Context, open func(context.Context, string) (io.ReadCloser, error), key, scope string) (Registry, error) {
+	if key == "" {
+		return Registry{}, nil
+	}
+	if open == nil {
+		return nil, fmt.Errorf("opening consent registry %s: %w: no store to open it from", key, ErrRegistry)
+	}
+	rc, err := open(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("opening consent registry %s: %w", key, err)
+	}
+	defer rc.Close()
+	return LoadRegistry(rc, key, scope)
+}
