@@ -228,6 +228,19 @@ type Review struct {
 	Verdict string `json:"verdict"`
 }
 
+// SpotCheck is one reviewer verdict recorded outside the labels, e.g. by
+// `prov assess import` after a seeded spot-check sample was reviewed. It is
+// matched to a record by rule version, batch and record id (FieldID) and
+// counts as a review of that item.
+type SpotCheck struct {
+	RuleVersion string `json:"rule_version"`
+	Batch       string `json:"batch"`
+	ID          string `json:"id"`
+	Reviewer    string `json:"reviewer"`
+	At          Time   `json:"at"`
+	Verdict     string `json:"verdict"`
+}
+
 // Review verdicts.
 const (
 	ReviewAccept = "accept"

@@ -23,6 +23,10 @@ type AnnotationPolicy struct {
 	// store: JSONL (one schemas.Annotator per line) or YAML (a list), chosen
 	// by the key's extension (.jsonl / .yaml / .yml).
 	Roster string `yaml:"roster,omitempty" json:"roster,omitempty"`
+	// SpotChecks is the key (or full URI) of imported reviewer verdicts in
+	// the input store: JSONL of schemas.SpotCheck (written by `prov assess
+	// import`). Optional; verdicts inside the labels count as well.
+	SpotChecks string `yaml:"spot_checks,omitempty" json:"spot_checks,omitempty"`
 
 	// MinAgreement is the inter-annotator agreement a batch must reach
 	// (default 0.667, Krippendorff's lowest level for tentative conclusions).

@@ -49,6 +49,16 @@
 // Roster ids are pseudonyms and may be cited in findings; an id that is not in
 // the roster may be anything (an e-mail address) and is cited by keyed hash.
 //
+// # Spot checks
+//
+// Reviewer verdicts count wherever they are recorded: inside the labels
+// (review, reviews) or in the imported spot-check file named by the policy
+// (`annotation.spot_checks`, JSONL of schemas.SpotCheck, matched to records by
+// rule version, batch and record id; see ParseSpotChecks). SpotCheckSelected
+// draws the seeded per-item sample that `prov assess sample --annotations`
+// exports for reviewers; `prov assess import` writes their verdicts to that
+// file. A reviewer who labelled the item does not count (self-review).
+//
 // # Decisions and rule lines
 //
 // Record-level violations (malformed labels, missing or unknown rule version,

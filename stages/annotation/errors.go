@@ -11,6 +11,8 @@ var (
 	ErrMalformedLabels = errors.New("malformed labels")
 	// ErrMalformedRoster: the annotator roster cannot be parsed or is invalid.
 	ErrMalformedRoster = errors.New("malformed annotator roster")
+	// ErrMalformedSpotChecks: the imported spot-check verdicts cannot be parsed.
+	ErrMalformedSpotChecks = errors.New("malformed spot-check verdicts")
 	// ErrRules: the annotation-rule files of the policy cannot be used.
 	ErrRules = errors.New("unusable annotation rules")
 	// ErrState: a State cannot be decoded or merged.
@@ -31,16 +33,18 @@ func (e *LabelsError) Error() string {
 // Unwrap returns the underlying error (which wraps ErrMalformedLabels).
 func (e *LabelsError) Unwrap() error { return e.Err }
 
-// RosterError is a problem in the roster, positioned at its 1-based line.
-type RosterError struct {
+// LineError is a problem in a JSONL or YAML auxiliary file (the roster, the
+// imported spot checks), positioned at its 1-based line.
+type LineError struct {
 	Name string
 	Line int
 	Err  error
 }
 
-func (e *RosterError) Error() string {
+func (e *LineError) Error() string {
 	return fmt.Sprintf("%s:%d: %v", e.Name, e.Line, e.Err)
 }
 
-// Unwrap returns the underlying error (which wraps ErrMalformedRoster).
-func (e *RosterError) Unwrap() error { return e.Err }
+// Unwrap returns the underlying error (which wraps ErrMalformedRoster or
+// ErrMalformedSpotChecks).
+func (e *LineError) Unwrap() error { return e.Err }

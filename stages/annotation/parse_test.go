@@ -133,7 +133,7 @@ func TestParseRoster(t *testing.T) {
 	})
 }
 
-func TestParseRosterErrors(t *testing.T) {
+func TestParseLineErrors(t *testing.T) {
 	cases := []struct {
 		name, file, in string
 		line           int
@@ -159,9 +159,9 @@ func TestParseRosterErrors(t *testing.T) {
 				}
 				return
 			}
-			var re *RosterError
+			var re *LineError
 			if !errors.As(err, &re) || re.Line != c.line || !errors.Is(err, ErrMalformedRoster) {
-				t.Fatalf("error %v, want a RosterError on line %d", err, c.line)
+				t.Fatalf("error %v, want a LineError on line %d", err, c.line)
 			}
 		})
 	}

@@ -49,17 +49,17 @@ func ParseRoster(r io.Reader, name string) (*Roster, error) {
 			dec := json.NewDecoder(bytes.NewReader(line))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&a); err != nil {
-				return nil, &RosterError{name, n, fmt.Errorf("%w: %w", ErrMalformedRoster, err)}
+				return nil, &LineError{name, n, fmt.Errorf("%w: %w", ErrMalformedRoster, err)}
 			}
 			if dec.More() {
-				return nil, &RosterError{name, n, fmt.Errorf("%w: trailing data", ErrMalformedRoster)}
+				return nil, &LineError{name, n, fmt.Errorf("%w: trailing data", ErrMalformedRoster)}
 			}
 			list = append(list, a)
 			lines = append(lines, n)
 		}
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				return nil, &RosterError{name, len(lines) + 1, fmt.Errorf("%w: line over %d bytes", ErrMalformedRoster, maxRosterLine)}
+				return nil, &LineError{name, len(lines) + 1, fmt.Errorf("%w: line over %d bytes", ErrMalformedRoster, maxRosterLine)}
 			}
 			return nil, fmt.Errorf("reading roster %s: %w", name, err)
 		}
@@ -72,14 +72,14 @@ func ParseRoster(r io.Reader, name string) (*Roster, error) {
 			line = lines[i]
 		}
 		if a.ID == "" {
-			return nil, &RosterError{name, line, fmt.Errorf("%w: entry %d has no id", ErrMalformedRoster, i)}
+			return nil, &LineError{name, line, fmt.Errorf("%w: entry %d has no id", ErrMalformedRoster, i)}
 		}
 		if _, dup := ro.byID[a.ID]; dup {
-			return nil, &RosterError{name, line, fmt.Errorf("%w: id %q is listed twice", ErrMalformedRoster, a.ID)}
+			return nil, &LineError{name, line, fmt.Errorf("%w: id %q is listed twice", ErrMalformedRoster, a.ID)}
 		}
 		for _, role := range a.Roles {
 			if role != schemas.RoleAnnotator && role != schemas.RoleReviewer {
-				return nil, &RosterError{name, line, fmt.Errorf("%w: id %q: role %q is not annotator or reviewer", ErrMalformedRoster, a.ID, role)}
+				return nil, &LineError{name, line, fmt.Errorf("%w: id %q: role %q is not annotator or reviewer", ErrMalformedRoster, a.ID, role)}
 			}
 		}
 		ro.byID[a.ID] = a

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -24,7 +25,8 @@ type Stage struct {
 	rules      map[string]*ruleSet
 	versions   []string // sorted rule versions
 	roster     *Roster
-	mapped     bool // the dataset maps the labels field explicitly
+	spot       map[string][]schemas.Review // imported verdicts by spotKey
+	mapped     bool                        // the dataset maps the labels field explicitly
 	subjectKey func(kind, value string) string
 	verdicts   [numKinds]schemas.Verdict
 }
@@ -68,23 +70,48 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		s.versions = append(s.versions, v)
 	}
 	slices.Sort(s.versions)
-	if pol.Roster != "" && env.Open != nil {
-		rc, err := env.Open(ctx, pol.Roster)
-		if err != nil {
-			return nil, fmt.Errorf("opening annotator roster %s: %w", pol.Roster, err)
-		}
-		s.roster, err = ParseRoster(rc, pol.Roster)
-		cerr := rc.Close()
+	if pol.Roster != "" {
+		err := readAux(ctx, env, pol.Roster, func(r io.Reader) (err error) {
+			s.roster, err = ParseRoster(r, pol.Roster)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("reading annotator roster: %w", err)
 		}
-		if cerr != nil {
-			return nil, fmt.Errorf("closing annotator roster %s: %w", pol.Roster, cerr)
+	}
+	if pol.SpotChecks != "" {
+		err := readAux(ctx, env, pol.SpotChecks, func(r io.Reader) error {
+			checks, err := ParseSpotChecks(r, pol.SpotChecks)
+			s.spot = make(map[string][]schemas.Review, len(checks))
+			for _, c := range checks {
+				k := spotKey(c.RuleVersion, c.Batch, c.ID)
+				s.spot[k] = append(s.spot[k], schemas.Review{Reviewer: c.Reviewer, At: c.At, Verdict: c.Verdict})
+			}
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading spot-check verdicts: %w", err)
 		}
 	}
 	slog.Debug("annotation stage ready", "rule_versions", s.versions, "roster", pol.Roster,
-		"annotators", s.roster.Len(), "labels_mapped", s.mapped)
+		"annotators", s.roster.Len(), "spot_checks", len(s.spot), "labels_mapped", s.mapped)
 	return s, nil
+}
+
+// readAux opens an auxiliary object through env.Open and parses it.
+func readAux(ctx context.Context, env stages.Env, key string, parse func(io.Reader) error) error {
+	if env.Open == nil {
+		return fmt.Errorf("opening %s: %w: no store to read it from", key, ErrRules)
+	}
+	rc, err := env.Open(ctx, key)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", key, err)
+	}
+	err = parse(rc)
+	if cerr := rc.Close(); err == nil && cerr != nil {
+		return fmt.Errorf("closing %s: %w", key, cerr)
+	}
+	return err
 }
 
 // Name implements stages.Stage.
@@ -184,6 +211,9 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	}
 	if l.Batch == "" {
 		c.add(kRuleVersion, "labels declare no batch")
+	}
+	if id, ok := r.Get(schemas.FieldID); ok && len(s.spot) > 0 {
+		l.Reviews = append(l.Reviews, s.spot[spotKey(l.RuleVersion, l.Batch, id)]...)
 	}
 	var b *batchState
 	if state != nil {

@@ -1,8 +1,10 @@
 package annotation
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -74,10 +76,13 @@ func newTestStage(t testing.TB, mapped bool, edit func(*schemas.AnnotationPolicy
 	s, err := New(context.Background(), stages.Env{
 		Policy: pol, Dataset: ds,
 		Open: func(_ context.Context, key string) (io.ReadCloser, error) {
-			if key != "_roster/r.jsonl" {
-				return nil, os.ErrNotExist
+			switch key {
+			case "_roster/r.jsonl":
+				return io.NopCloser(strings.NewReader(testRoster)), nil
+			case "_spot/s.jsonl":
+				return os.Open("testdata/spotchecks/import.jsonl")
 			}
-			return io.NopCloser(strings.NewReader(testRoster)), nil
+			return nil, os.ErrNotExist
 		},
 	})
 	if err != nil {
@@ -405,4 +410,93 @@ func TestVerdictOrder(t *testing.T) {
 	if !slices.Equal(names, kindNames[:]) {
 		t.Fatalf("policy verdict names %v != stage kinds %v", names, kindNames)
 	}
+}
+
+func TestImportedSpotChecks(t *testing.T) {
+	s := newTestStage(t, true, func(p *schemas.AnnotationPolicy) { p.SpotChecks = "_spot/s.jsonl" })
+	st := s.NewState()
+	got := map[string][]string{}
+	for i := 1; i <= 4; i++ {
+		id := fmt.Sprintf("i-%d", i)
+		l1 := "a1"
+		if i == 3 {
+			l1 = "r2" // r2 labelled i-3 and its imported spot check is by r2
+		}
+		r := rec("text", `{"rule_version":"f-v1","batch":"f1","labels":[{"label":"good","annotator":"`+l1+`","at":"2024-02-01T00:00:00Z"}]}`)
+		r.Set(schemas.FieldID, id)
+		var o stages.Outcome
+		o.Reset()
+		s.Check(r, st, &o)
+		got[id] = kinds(&o)
+	}
+	want := map[string][]string{"i-1": nil, "i-2": {"review_rejected"}, "i-3": {"self_review"}, "i-4": nil}
+	for id, w := range want {
+		if !slices.Equal(got[id], w) {
+			t.Errorf("%s: kinds %v, want %v", id, got[id], w)
+		}
+	}
+	var c stages.Conclusion
+	if err := s.Conclude(st, &c); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := ruleLine(&c, RuleReview, "batch f-v1/f1", "spot-check rate 0.500 >= 0.500 (2 of 4"); !ok || !r.Pass {
+		t.Fatalf("spot-check line %+v (found %v) in %+v", r, ok, c.Rules)
+	}
+	if r, ok := ruleLine(&c, RuleQuality, "batch f-v1/f1", "1 of 2 reviewed items accepted"); !ok || r.Pass {
+		t.Fatalf("accuracy line %+v (found %v)", r, ok)
+	}
+}
+
+func TestParseSpotChecks(t *testing.T) {
+	cases := []struct {
+		name, in string
+		n, line  int
+	}{
+		{"ok", `{"rule_version":"v","batch":"b","id":"i","reviewer":"r","verdict":"accept"}`, 1, 0},
+		{"blank lines", "\n\n" + `{"rule_version":"v","batch":"b","id":"i","reviewer":"r","verdict":"reject"}` + "\n", 1, 0},
+		{"no id", `{"rule_version":"v","batch":"b","reviewer":"r","verdict":"accept"}`, 0, 1},
+		{"bad verdict", "\n" + `{"rule_version":"v","batch":"b","id":"i","reviewer":"r","verdict":"ok"}`, 0, 2},
+		{"unknown key", `{"rule_version":"v","batch":"b","id":"i","reviewer":"r","verdict":"accept","x":1}`, 0, 1},
+		{"syntax", `{"rule_version":`, 0, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := ParseSpotChecks(strings.NewReader(c.in), "s.jsonl")
+			if c.line == 0 {
+				if err != nil || len(got) != c.n {
+					t.Fatalf("got %d checks, err %v; want %d", len(got), err, c.n)
+				}
+				return
+			}
+			var le *LineError
+			if !errors.As(err, &le) || le.Line != c.line || !errors.Is(err, ErrMalformedSpotChecks) {
+				t.Fatalf("error %v, want a LineError on line %d", err, c.line)
+			}
+		})
+	}
+}
+
+func FuzzParseSpotChecks(f *testing.F) {
+	files, _ := filepath.Glob("testdata/spotchecks/*.jsonl")
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checks, err := ParseSpotChecks(bytes.NewReader(data), "s.jsonl")
+		if err != nil {
+			if !errors.Is(err, ErrMalformedSpotChecks) {
+				t.Fatalf("error %v does not wrap ErrMalformedSpotChecks", err)
+			}
+			return
+		}
+		for _, c := range checks {
+			if c.ID == "" || c.Reviewer == "" || (c.Verdict != schemas.ReviewAccept && c.Verdict != schemas.ReviewReject) {
+				t.Fatalf("accepted %+v", c)
+			}
+		}
+	})
 }
