@@ -268,3 +268,35 @@ func BenchmarkCheckUnlabelled(b *testing.B) {
 		s.Check(r, st, &o)
 	}
 }
+
+// TestConcurrentCheck runs Check from several goroutines, each with its own
+// State, as the pipeline's workers do (run with -race).
+func TestConcurrentCheck(t *testing.T) {
+	s := newTestStage(t, true, nil)
+	labels := randomLabels(400, 11)
+	states := make([]stages.State, 4)
+	done := make(chan struct{})
+	for w := range states {
+		states[w] = s.NewState()
+		go func() {
+			defer func() { done <- struct{}{} }()
+			var o stages.Outcome
+			for i := w; i < len(labels); i += len(states) {
+				o.Reset()
+				s.Check(rec("text", labels[i]), states[w], &o)
+			}
+		}()
+	}
+	for range states {
+		<-done
+	}
+	merged := s.NewState()
+	for _, st := range states {
+		if err := merged.Merge(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := merged.(*State).Labelled; got != int64(len(labels)) {
+		t.Fatalf("labelled %d, want %d", got, len(labels))
+	}
+}
