@@ -382,3 +382,17 @@ func SpotCheckSelected(seed uint64, version, batch, id string, rate float64) boo
 	u := binary.BigEndian.Uint64(sum[:8]) >> 11 // 53 bits
 	return float64(u)/float64(1<<53) < rate
 }
+
+// SpotCheckRate returns the spot-check rate that applies to items of a rule
+// version (the rule file's, else the policy's) and whether the version is
+// known; `prov assess sample --annotations` passes it to SpotCheckSelected.
+func (s *Stage) SpotCheckRate(version string) (float64, bool) {
+	rs := s.rules[version]
+	if rs == nil {
+		return 0, false
+	}
+	if rs.rules.Task == schemas.TaskSecurity {
+		return 1, true // every security item is reviewed (TC260-5.3-c)
+	}
+	return rs.spotRate, true
+}

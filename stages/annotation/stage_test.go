@@ -500,3 +500,16 @@ func FuzzParseSpotChecks(f *testing.F) {
 		}
 	})
 }
+
+func TestSpotCheckRate(t *testing.T) {
+	s := newTestStage(t, true, nil)
+	for _, c := range []struct {
+		version string
+		rate    float64
+		ok      bool
+	}{{"f-v1", 0.5, true}, {"t-v1", 1, true}, {"nope", 0, false}} {
+		if r, ok := s.SpotCheckRate(c.version); r != c.rate || ok != c.ok {
+			t.Errorf("SpotCheckRate(%s) = %v, %v; want %v, %v", c.version, r, ok, c.rate, c.ok)
+		}
+	}
+}
