@@ -27,7 +27,7 @@ func (s *Stage) Conclude(st stages.State, c *stages.Conclusion) error {
 	metric("records", "overall", float64(acc.records))
 
 	blocked := s.concludeHarmful(acc, c, metric)
-	s.concludeAssessment(acc, c, metric)
+	s.concludeAssessment(acc, c, metric, blocked)
 	s.concludeDiversity(acc, c, metric, blocked)
 
 	for _, rule := range recordRules {
@@ -90,7 +90,9 @@ func (s *Stage) concludeHarmful(acc *state, c *stages.Conclusion, metric func(st
 		}
 		detail := fmt.Sprintf("source %s harmful ratio %.3f %s %g over n=%d (seed %d, %d records)", id, ratio, cmp, thr, n, s.seed, a.records)
 		c.Rules = append(c.Rules, schemas.RuleResult{
-			RuleID: RuleHarmful, Scope: id, Pass: pass, Figure: ratio, Threshold: thr, N: int64(n), Detail: detail, Gate: true,
+			// Not a gate: a failing source is blocked, so the version holds
+			// none of its records.
+			RuleID: RuleHarmful, Scope: id, Pass: pass, Figure: ratio, Threshold: thr, N: int64(n), Detail: detail,
 		})
 		metric("harmful_ratio", id, ratio)
 		metric("harmful_sample_n", id, float64(n))
@@ -115,7 +117,7 @@ func (s *Stage) concludeHarmful(acc *state, c *stages.Conclusion, metric func(st
 	return blocked
 }
 
-func (s *Stage) concludeAssessment(acc *state, c *stages.Conclusion, metric func(string, string, float64)) {
+func (s *Stage) concludeAssessment(acc *state, c *stages.Conclusion, metric func(string, string, float64), blocked map[string]bool) {
 	a := s.pol.Assessment
 	if s.matcher == nil {
 		c.Rules = append(c.Rules, schemas.RuleResult{
@@ -125,7 +127,12 @@ func (s *Stage) concludeAssessment(acc *state, c *stages.Conclusion, metric func
 		return
 	}
 	var records, scored, harmful int64
-	for _, sa := range acc.sources {
+	// The assessment covers the corpus that is trained on: records of a
+	// source blocked above are rejected and leave it.
+	for id, sa := range acc.sources {
+		if blocked[id] {
+			continue
+		}
 		records += sa.records
 		scored += sa.scored
 		harmful += sa.harmful
@@ -140,7 +147,7 @@ func (s *Stage) concludeAssessment(acc *state, c *stages.Conclusion, metric func
 	pass := scored > 0 && coverage >= a.MinAutomatedCoverage && rate >= a.AutomatedPass
 	c.Rules = append(c.Rules, schemas.RuleResult{
 		RuleID: RuleAutomatedAssessment, Scope: "dataset", Pass: pass, Figure: rate, Threshold: a.AutomatedPass, N: scored,
-		Detail: fmt.Sprintf("automated keyword pass rate %.4f (min %g) over %d of %d records, coverage %.3f (min %g)",
+		Detail: fmt.Sprintf("automated keyword pass rate %.4f (min %g) over %d of %d records of unblocked sources, coverage %.3f (min %g)",
 			rate, a.AutomatedPass, scored, records, coverage, a.MinAutomatedCoverage),
 		Gate: true,
 	})
