@@ -57,21 +57,6 @@ func minhash(s string, seed uint64, sig *signature) bool {
 		sig[i] = math.MaxUint32
 	}
 	any := false
-	add := func(r rune) {
-		v := uint64(r) + 1
-		h = h*rollBase + v - win[n%shingleRunes]*rollBase5
-		win[n%shingleRunes] = v
-		n++
-		if n >= shingleRunes {
-			x := mix64(h ^ seed)
-			bin := x >> 57
-			val := uint32(x) & 0xFFFFFF
-			if val < sig[bin] {
-				sig[bin] = val
-			}
-			any = true
-		}
-	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		var r rune
@@ -82,12 +67,21 @@ func minhash(s string, seed uint64, sig *signature) bool {
 			}
 			i++
 		} else {
-			var size int
-			r, size = utf8.DecodeRuneInString(s[i:])
-			i += size
-			r = unicode.ToLower(r)
+			if c&0xF0 == 0xE0 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+				// Any 3-byte form: equal bytes give equal shingles, which is
+				// all a signature needs.
+				r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+				i += 3
+			} else {
+				var size int
+				r, size = utf8.DecodeRuneInString(s[i:])
+				i += size
+			}
+			if r < 0x3000 || r > 0xFFEF { // CJK has no case
+				r = unicode.ToLower(r)
+			}
 		}
-		space := r == ' ' || r == '\t' || r == '\n' || r == '\r' || (r >= utf8.RuneSelf && unicode.IsSpace(r))
+		space := r == ' ' || r == '\t' || r == '\n' || r == '\r' || (r >= utf8.RuneSelf && r < 0x3000 && unicode.IsSpace(r)) || r == 0x3000
 		if space {
 			if lastSpace {
 				continue
@@ -95,7 +89,19 @@ func minhash(s string, seed uint64, sig *signature) bool {
 			r = ' '
 		}
 		lastSpace = space
-		add(r)
+		v := uint64(r) + 1
+		slot := n % shingleRunes
+		h = h*rollBase + v - win[slot]*rollBase5
+		win[slot] = v
+		n++
+		if n >= shingleRunes {
+			x := mix64(h ^ seed)
+			bin := x >> 57
+			if val := uint32(x) & 0xFFFFFF; val < sig[bin] {
+				sig[bin] = val
+			}
+			any = true
+		}
 	}
 	if !any {
 		if n == 0 {

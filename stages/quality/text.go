@@ -74,116 +74,138 @@ func isHan(r rune) bool {
 func scanText(s string, sc *scratch) textStats {
 	var st textStats
 	st.bytes = len(s)
-	sc.lines = sc.lines[:0]
-	sc.paras = sc.paras[:0]
-	wordLen := 0
-	endWord := func() {
-		if wordLen > 0 {
-			st.words++
-			st.wordChars += wordLen
-			st.tokens += int64((wordLen + 3) / 4)
-			wordLen = 0
-		}
-	}
-	lineStart, lineRunes, lineNS := 0, 0, 0
-	paraStart, paraEnd, paraRunes := 0, 0, 0
-	endLine := func(end int) {
-		if st.nonSpace > lineNS {
-			sc.lines = append(sc.lines, spanHash{maphash.String(lineSeed, s[lineStart:end]), lineRunes})
-			if paraRunes == 0 {
-				paraStart = lineStart
-			}
-			paraRunes += lineRunes
-			paraEnd = end
-		} else if paraRunes > 0 {
-			// A blank line ends a paragraph.
-			sc.paras = append(sc.paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
-			paraRunes = 0
-		}
-		lineStart, lineRunes, lineNS = end+1, 0, st.nonSpace
-	}
+	lines := sc.lines[:0]
+	paras := sc.paras[:0]
+	var (
+		chars, nonSpace, letters, latin int
+		words, wordChars, wordLen       int
+		tokens                          int64
+		lineStart, lineRunes, lineNS    int
+		paraStart, paraEnd, paraRunes   int
+	)
 	i := 0
-	for i < len(s) {
-		c := s[i]
+	for i <= len(s) {
+		var c byte = '\n' // the end of the text ends the last line
+		if i < len(s) {
+			c = s[i]
+		}
 		if c < utf8.RuneSelf {
-			st.chars++
-			lineRunes++
 			cls := asciiClass[c]
-			switch {
-			case cls&clsSpace != 0:
-				endWord()
-				if cls&clsNewline != 0 {
-					lineRunes--
-					endLine(i)
-				}
-			default:
-				st.nonSpace++
+			if cls&clsSpace == 0 {
+				chars++
+				lineRunes++
+				nonSpace++
 				wordLen++
 				if cls&clsLetter != 0 {
-					st.letters++
-					st.latin++
+					letters++
+					latin++
 				}
+				i++
+				continue
+			}
+			if wordLen > 0 {
+				words++
+				wordChars += wordLen
+				tokens += int64((wordLen + 3) / 4)
+				wordLen = 0
+			}
+			if cls&clsNewline == 0 {
+				chars++
+				lineRunes++
+				i++
+				continue
+			}
+			if i < len(s) {
+				chars++
+			}
+			// End of a line: blank lines end paragraphs.
+			if nonSpace > lineNS {
+				lines = append(lines, spanHash{maphash.String(lineSeed, s[lineStart:i]), lineRunes})
+				if paraRunes == 0 {
+					paraStart = lineStart
+				}
+				paraRunes += lineRunes
+				paraEnd = i
+			} else if paraRunes > 0 {
+				paras = append(paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
+				paraRunes = 0
 			}
 			i++
+			lineStart, lineRunes, lineNS = i, 0, nonSpace
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		var r rune
+		var size int
+		if c&0xF0 == 0xE0 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
+			(c != 0xE0 || s[i+1] >= 0xA0) && (c != 0xED || s[i+1] < 0xA0) {
+			// Inline 3-byte decode: the bulk of CJK text.
+			r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+			size = 3
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
 		i += size
-		st.chars++
+		chars++
 		lineRunes++
-		if r == utf8.RuneError && size == 1 {
-			st.invalid = true
-			st.nonSpace++
-			wordLen++
-			continue
-		}
+		nonSpace++
+		cjk := false
 		switch {
+		case r == utf8.RuneError && size == 1:
+			st.invalid = true
+			wordLen++
 		case isHan(r):
-			endWord()
 			st.han++
-			st.letters++
-			st.nonSpace++
-			st.tokens++
+			letters++
+			cjk = true
 		case r >= 0x3040 && r <= 0x30FF:
-			endWord()
 			st.kana++
-			st.letters++
-			st.nonSpace++
-			st.tokens++
+			letters++
+			cjk = true
 		case (r >= 0xAC00 && r <= 0xD7AF) || (r >= 0x1100 && r <= 0x11FF):
-			endWord()
 			st.hangul++
-			st.letters++
-			st.nonSpace++
-			st.tokens++
+			letters++
+			cjk = true
 		case r >= 0x3000 && r <= 0x303F, r >= 0xFF00 && r <= 0xFF0F:
 			// CJK punctuation: a token of its own, not a letter.
-			endWord()
-			st.nonSpace++
-			st.tokens++
+			cjk = true
 		case unicode.IsSpace(r):
-			endWord()
+			nonSpace--
+			if wordLen > 0 {
+				words++
+				wordChars += wordLen
+				tokens += int64((wordLen + 3) / 4)
+				wordLen = 0
+			}
 		default:
-			st.nonSpace++
 			wordLen++
 			if unicode.IsLetter(r) {
-				st.letters++
+				letters++
 				switch {
 				case r < 0x0250 || (r >= 0x1E00 && r <= 0x1EFF):
-					st.latin++
+					latin++
 				case r >= 0x0400 && r <= 0x04FF:
 					st.cyrillic++
 				}
 			}
 		}
+		if cjk {
+			tokens++
+			if wordLen > 0 {
+				words++
+				wordChars += wordLen
+				tokens += int64((wordLen + 3) / 4)
+				wordLen = 0
+			}
+		}
 	}
-	endWord()
-	endLine(len(s))
 	if paraRunes > 0 {
-		sc.paras = append(sc.paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
+		paras = append(paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
 	}
-	st.lines, st.dupLine, st.lineChars, st.dupLineChars = countDups(sc.lines)
-	st.paras, st.dupPara, st.paraChars, st.dupParaChars = countDups(sc.paras)
+	st.chars, st.nonSpace, st.letters, st.latin = chars, nonSpace, letters, latin
+	st.words, st.wordChars, st.tokens = words, wordChars, tokens
+	sc.lines, sc.paras = lines, paras
+	st.lines, st.dupLine, st.lineChars, st.dupLineChars = countDups(lines)
+	st.paras, st.dupPara, st.paraChars, st.dupParaChars = countDups(paras)
 	return st
 }
 
