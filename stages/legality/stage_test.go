@@ -220,3 +220,27 @@ func TestNewErrors(t *testing.T) {
 		t.Error("bad tdmrep.json: want error")
 	}
 }
+
+// BenchmarkCheck measures the per-record cost of the whole stage on crawled
+// web records (URL parse, snapshot lookup, robots/TDMRep, keyword scan,
+// sampling).
+func BenchmarkCheck(b *testing.B) {
+	s := newTestStage(b, testPolicy())
+	text := benchText(64 << 10)
+	var recs []*schemas.Record
+	for i := range 256 {
+		r := rec("web", "text", text[i*200:i*200+2000], "url", fmt.Sprintf("https://news.example.com/a/%d.html", i),
+			"fetched_at", "2024-03-01T10:00:00Z", "user_agent", "ProvBot/1.0")
+		recs = append(recs, r)
+	}
+	st := s.NewState()
+	var out stages.Outcome
+	b.ReportAllocs()
+	b.SetBytes(2000)
+	i := 0
+	for b.Loop() {
+		out.Reset()
+		s.Check(recs[i%len(recs)], st, &out)
+		i++
+	}
+}
