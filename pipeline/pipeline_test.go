@@ -397,3 +397,24 @@ func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
 		t.Fatalf("manifest supersedes %q (want %q), rejected at seal %d", m.Supersedes, d1.Version, m.RejectedAtSeal)
 	}
 }
+
+func TestRunWritesMetricsTextfile(t *testing.T) {
+	root := newCorpus(t)
+	opts := testOptions(t, root)
+	opts.Config.Metrics.Textfile = filepath.Join(root, "prov.prom")
+	d := runOK(t, opts)
+	b, err := os.ReadFile(opts.Config.Metrics.Textfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf(`prov_records_total{dataset="ds",verdict="admit"} %d`, d.Counts.Admit+2), // blocked at seal still count as admitted when read
+		`prov_objects_total{dataset="ds",outcome="checked"} 7`,
+		`prov_stage_seconds_count{stage="test"}`,
+		`prov_last_success_timestamp_seconds{dataset="ds"}`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics textfile lacks %q:\n%s", want, b)
+		}
+	}
+}

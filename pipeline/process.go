@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
@@ -57,6 +59,7 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 		if err == nil || !objstore.IsRetryable(err) || ctx.Err() != nil {
 			break
 		}
+		rc.ops.errors.WithLabelValues(rc.ds.Name, "retry").Inc()
 		rc.log.Warn("retrying object", "object", rc.opts.Input.URI(p.obj.Key), "attempt", attempt, "err", err)
 		select {
 		case <-time.After(time.Duration(attempt*attempt) * 200 * time.Millisecond):
@@ -143,6 +146,11 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	opts := readers.Options{Fields: rc.fields, MaxLine: p.input.MaxLine}
 	var out stages.Outcome
 	var counts schemas.Counts
+	var n int
+	stageHist := make([]prometheus.Observer, len(rc.stages))
+	for i, s := range rc.stages {
+		stageHist[i] = rc.ops.stage.WithLabelValues(s.Name())
+	}
 	var lastBytes int64
 	err = readers.Read(ctx, in, opts, func(r *schemas.Record) error {
 		if err := ctx.Err(); err != nil {
@@ -157,6 +165,12 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		if r.Err != nil {
 			out.Find(schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
 				Verdict: schemas.Quarantine.String(), Message: r.Err.Error()})
+		} else if n++; n%stageSample == 0 {
+			for i, s := range rc.stages {
+				t := time.Now()
+				s.Check(r, states[i], &out)
+				stageHist[i].Observe(time.Since(t).Seconds())
+			}
 		} else {
 			for i, s := range rc.stages {
 				s.Check(r, states[i], &out)
@@ -224,6 +238,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	if err := w.finish(t); err != nil {
 		return err
 	}
+	rc.ops.countObject(rc.ds.Name, counts, p.obj.Size)
 	rc.log.Info("object checked", "object", uri, "records", counts.In, "admit", counts.Admit,
 		"redact", counts.Redact, "quarantine", counts.Quarantine, "reject", counts.Reject,
 		"bytes", p.obj.Size, "seconds", time.Since(start).Seconds())

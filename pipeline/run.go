@@ -116,6 +116,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		opts.Workers = runtime.NumCPU()
 	}
 	res := &Result{RunID: newRunID()}
+	ops := newOpsMetrics()
+	defer func() {
+		if err := ops.publish(context.WithoutCancel(ctx), opts.Config.Metrics, "prov"); err != nil {
+			opts.Logger.Warn("publishing run metrics", "err", err)
+		}
+	}()
 	var gateErr error
 	found := false
 	for i := range opts.Config.Datasets {
@@ -124,7 +130,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			continue
 		}
 		found = true
-		dr, err := runDataset(ctx, &opts, res.RunID, ds)
+		start := time.Now()
+		dr, err := runDataset(ctx, &opts, res.RunID, ds, ops)
+		ops.duration.WithLabelValues(ds.Name).Set(time.Since(start).Seconds())
+		if dr != nil && dr.Shard == "" && (err == nil || errors.Is(err, ErrGate)) {
+			ops.lastOK.WithLabelValues(ds.Name).SetToCurrentTime()
+			ops.gateFails.WithLabelValues(ds.Name).Set(float64(len(dr.Failed)))
+		}
 		if dr != nil {
 			res.Datasets = append(res.Datasets, *dr)
 		}
@@ -152,9 +164,10 @@ type runCtx struct {
 	segDir      string
 	log         *slog.Logger
 	fields      [schemas.NumFields]string
+	ops         *opsMetrics
 }
 
-func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.DatasetConfig) (*DatasetResult, error) {
+func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.DatasetConfig, ops *opsMetrics) (*DatasetResult, error) {
 	log := opts.Logger.With("run_id", runID, "dataset", ds.Name)
 	if opts.Shard.N > 1 {
 		log = log.With("shard", opts.Shard.String())
@@ -163,6 +176,7 @@ func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.Da
 	if err != nil {
 		return nil, err
 	}
+	rc.ops = ops
 	objs, err := plan(ctx, opts.Input, ds)
 	if err != nil {
 		return nil, fmt.Errorf("planning dataset %s: %w", ds.Name, err)
@@ -317,10 +331,12 @@ func (rc *runCtx) processAll(ctx context.Context, objs []planned) (int, error) {
 			for p := range work {
 				reused, err := rc.processObject(ctx, p)
 				if err != nil {
+					rc.ops.objects.WithLabelValues(rc.ds.Name, "failed").Inc()
 					errOnce.Do(func() { firstErr = err; cancel() })
 					continue
 				}
 				if reused {
+					rc.ops.objects.WithLabelValues(rc.ds.Name, "reused").Inc()
 					resumed.Add(1)
 				}
 			}

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# `make bench`: end-to-end throughput and memory of `prov run` on a generated
+# corpus (BENCH_SIZE, default 2GB, in BENCH_PARTS objects) through the local
+# store and through S3 (versitygw), against the raw read + SHA-256 speed of
+# the same bytes; then every package benchmark. Results go to out/bench/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${BENCH_SIZE:-2GB}
+PARTS=${BENCH_PARTS:-32}
+PKG_BENCH=${BENCH_PACKAGES:-1}
+dir=out/bench
+rm -rf "$dir"; mkdir -p "$dir"
+go build -o "$dir/provbench" ./cmd/provbench
+go build -o bin/prov ./cmd/prov
+
+echo "== generating $SIZE in $PARTS objects"
+"$dir/provbench" gen -size "$SIZE" -parts "$PARTS" -out "$dir/corpus" | tee "$dir/gen.txt"
+bytes=$(du -sb "$dir/corpus" | cut -f1)
+
+cat > "$dir/sources.yaml" <<'YAML'
+sources:
+  - id: bench-web
+    channel: open_source
+    legal_basis: licence
+    origin: domestic
+    languages: [zh, en]
+    licence: CC-BY-4.0
+    licence_evidence: https://creativecommons.org/licenses/by/4.0/legalcode
+YAML
+write_cfg() { # $1 = config path, $2 = input URI, $3 = extra
+  cat > "$1" <<YAML
+version: 1
+input: $2
+output: $PWD/$dir/out-$(basename "$1" .yaml)
+ledger:
+  dir: $PWD/$dir/ledger-$(basename "$1" .yaml)
+  origin: prov.bench/ledger
+  signing_key: $PWD/$dir/keys/ledger.key
+  public_key: $PWD/$dir/keys/ledger.pub
+policy: $PWD/fixtures/demo/policy.yaml
+sources: $PWD/$dir/sources.yaml
+work: $PWD/$dir/work-$(basename "$1" .yaml)
+datasets:
+  - name: bench
+    inputs:
+      - prefix: bench/
+        source: bench-web
+    fields:
+      text: text
+      id: id
+      url: url
+      licence: license
+      subject_id: user_id
+      consent: consent
+      fetched_at: fetched_at
+      user_agent: crawler_ua
+      language: lang
+$3
+YAML
+}
+bin/prov -c /dev/null keygen --out "$dir/keys" >/dev/null 2>&1 || true
+
+measure() { # $1 label, $2 config, $3 workers
+  local t0 t1 rss out
+  out="$dir/run-$1.json"
+  set +e
+  /usr/bin/time -f '%e %M' -o "$dir/time-$1.txt" bin/prov -c "$2" run -o json --workers "$3" --log-level warn > "$out" 2> "$dir/stderr-$1.txt"
+  local code=$?
+  set -e
+  if [[ $code != 0 && $code != 3 ]]; then echo "prov run ($1) failed: exit $code"; tail -5 "$dir/stderr-$1.txt"; exit 1; fi
+  read -r secs rsskb < "$dir/time-$1.txt"
+  local recs
+  recs=$(grep -m1 '"in"' "$out" | tr -dc '0-9')
+  awk -v l="$1" -v b="$bytes" -v s="$secs" -v r="$rsskb" -v n="$recs" \
+    'BEGIN{printf "| %-22s | %8.1f | %10.0f | %7.1f | %6.0f |\n", l, b/1e6/s, n/s, s, r/1024}' | tee -a "$dir/table.md"
+}
+
+echo "== raw read + sha256 of the same bytes"
+sync
+raw1=$("$dir/provbench" rawhash -workers 1 "$dir/corpus")
+raw2=$("$dir/provbench" rawhash -workers 2 "$dir/corpus")
+echo "1 core: $raw1"; echo "2 cores: $raw2"
+
+{
+  echo "corpus: $bytes bytes in $PARTS objects ($(cat "$dir/gen.txt"))"
+  echo "raw read+sha256, 1 core: $(echo "$raw1" | sed 's/.*mbps=//') MB/s; 2 cores: $(echo "$raw2" | sed 's/.*mbps=//') MB/s"
+  echo
+  echo "| run                    |     MB/s |  records/s |       s | RSS MB |"
+  echo "|------------------------|---------:|-----------:|--------:|-------:|"
+} > "$dir/table.md"
+
+for w in 1 2; do
+  write_cfg "$dir/local-w$w.yaml" "file://$PWD/$dir/corpus" ""
+  measure "local, $w worker(s)" "$dir/local-w$w.yaml" "$w"
+done
+
+echo "== S3 path (versitygw on 127.0.0.1)"
+port=${BENCH_S3_PORT:-7071}
+./scripts/versitygw.sh start "$PWD/$dir/s3data" "$port" >/dev/null
+trap './scripts/versitygw.sh stop >/dev/null 2>&1 || true' EXIT
+export PROV_S3_ACCESS_KEY=testaccess PROV_S3_SECRET_KEY=testsecret123
+go run ./cmd/s3seed "127.0.0.1:$port" bench "$dir/corpus" >/dev/null
+write_cfg "$dir/s3-w2.yaml" "s3://bench" "s3:
+  endpoint: 127.0.0.1:$port
+  region: us-east-1
+  insecure: true
+  path_style: true"
+measure "s3, 2 worker(s)" "$dir/s3-w2.yaml" 2
+
+echo; cat "$dir/table.md"
+if [[ $PKG_BENCH == 1 ]]; then
+  echo "== package benchmarks"
+  go test -run '^$' -bench . -benchtime 2x -benchmem ./pipeline/... ./stages/... ./lineage/... 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' | tee "$dir/packages.txt"
+fi
