@@ -352,18 +352,19 @@ var (
 
 // ccNotices reads Creative Commons licences named in words.
 func ccNotices(text []byte, ms []Match) []Match {
-	if bytes.Contains(text, []byte("CC")) {
-		for _, m := range ccAbbrev.FindAllSubmatch(text, 16) {
+	for _, w := range around(text, ccAnchors, 2, 24) {
+		win := text[w[0]:w[1]]
+		for _, m := range ccAbbrev.FindAllSubmatch(win, 16) {
 			if id := ccID(strings.FieldsFunc(string(m[1]), isSep), string(m[2]), ""); id != "" {
 				ms = append(ms, Match{SPDX: id, Confidence: 0.8, Evidence: EvidenceNotice})
 			}
 		}
-		for _, m := range ccAbbrevCN.FindAllSubmatch(text, 16) {
+		for _, m := range ccAbbrevCN.FindAllSubmatch(win, 16) {
 			if id := ccID(strings.FieldsFunc(string(m[2]), isSep), string(m[1]), ""); id != "" {
 				ms = append(ms, Match{SPDX: id, Confidence: 0.8, Evidence: EvidenceNotice})
 			}
 		}
-		if cc0Word.Match(text) {
+		if cc0Word.Match(win) {
 			ms = append(ms, Match{SPDX: "CC0-1.0", Confidence: 0.75, Evidence: EvidenceNotice})
 		}
 	}
@@ -409,38 +410,95 @@ var licencePhrases = []struct {
 	re   *regexp.Regexp
 	id   string
 	conf float64
+	key  string // lower-case literal the phrase contains: checked before the regexp
 }{
-	{phrase(`\bunder (?:the )?(?:terms of the )?MIT(?: License| licence)?\b`), "MIT", 0.7},
-	{phrase(`\bMIT(?:-| )licen[sc]ed\b`), "MIT", 0.7},
-	{phrase(`\bunder (?:the )?(?:terms of the )?Apache License,? (?:Version |v)?2\.0`), "Apache-2.0", 0.7},
-	{phrase(`\bunder (?:the )?(?:terms of the )?ISC licen[sc]e`), "ISC", 0.7},
-	{phrase(`\bunder (?:the )?(?:terms of the )?Mozilla Public License,? (?:Version |v)?2\.0`), "MPL-2.0", 0.7},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?3(?:\.0)?\b`), "GPL-3.0-only", 0.6},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?2(?:\.0)?\b`), "GPL-2.0-only", 0.6},
-	{phrase(`\bBSD(?:-| )style licen[sc]e`), "BSD-3-Clause", 0.5},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:3-clause|new|modified) BSD licen[sc]e`), "BSD-3-Clause", 0.7},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:2-clause|simplified) BSD licen[sc]e`), "BSD-2-Clause", 0.7},
-	{phrase(`GNU Free Documentation License (?:Version |v)?1\.1\b`), "GFDL-1.1-only", 0.8},
-	{phrase(`GNU Free Documentation License (?:Version |v)?1\.2\b`), "GFDL-1.2-only", 0.8},
-	{phrase(`GNU Free Documentation License (?:Version |v)?1\.3\b`), "GFDL-1.3-only", 0.8},
-	{phrase(`PSF LICENSE AGREEMENT FOR PYTHON`), "PSF-2.0", 0.8},
-	{phrase(`PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2`), "Python-2.0", 0.8},
-	{phrase(`CeCILL FREE SOFTWARE LICENSE AGREEMENT Version 2\.1`), "CECILL-2.1", 0.8},
-	{phrase(`developed by the Apache Group for use in the Apache HTTP server project`), "Apache-1.0", 0.8},
-	{phrase(`\b(?:released|dedicated) (?:in)?to the public domain\b`), "CC-PDDC", 0.5},
+	{phrase(`\bunder (?:the )?(?:terms of the )?MIT(?: License| licence)?\b`), "MIT", 0.7, "mit"},
+	{phrase(`\bMIT(?:-| )licen[sc]ed\b`), "MIT", 0.7, "mit"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?Apache License,? (?:Version |v)?2\.0`), "Apache-2.0", 0.7, "apache"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?ISC licen[sc]e`), "ISC", 0.7, "isc"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?Mozilla Public License,? (?:Version |v)?2\.0`), "MPL-2.0", 0.7, "mozilla"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?3(?:\.0)?\b`), "GPL-3.0-only", 0.6, "g"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?2(?:\.0)?\b`), "GPL-2.0-only", 0.6, "g"},
+	{phrase(`\bBSD(?:-| )style licen[sc]e`), "BSD-3-Clause", 0.5, "bsd"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:3-clause|new|modified) BSD licen[sc]e`), "BSD-3-Clause", 0.7, "bsd"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:2-clause|simplified) BSD licen[sc]e`), "BSD-2-Clause", 0.7, "bsd"},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.1\b`), "GFDL-1.1-only", 0.8, "free documentation"},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.2\b`), "GFDL-1.2-only", 0.8, "free documentation"},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.3\b`), "GFDL-1.3-only", 0.8, "free documentation"},
+	{phrase(`PSF LICENSE AGREEMENT FOR PYTHON`), "PSF-2.0", 0.8, "psf"},
+	{phrase(`PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2`), "Python-2.0", 0.8, "python software"},
+	{phrase(`CeCILL FREE SOFTWARE LICENSE AGREEMENT Version 2\.1`), "CECILL-2.1", 0.8, "cecill"},
+	{phrase(`developed by the Apache Group for use in the Apache HTTP server project`), "Apache-1.0", 0.8, "apache group"},
+	{phrase(`\b(?:released|dedicated) (?:in)?to the public domain\b`), "CC-PDDC", 0.5, "public domain"},
 }
 
+// phraseAnchors are the words every licence phrase contains; phrases are
+// matched only near them, so regular expressions never run over whole
+// files of code.
+var phraseAnchors = [][]byte{[]byte("icens"), []byte("ICENS"), []byte("ublic domain"), []byte("Apache Group")}
+
 func phraseNotices(text []byte, ms []Match) []Match {
-	if !bytes.Contains(text, []byte("icens")) && !bytes.Contains(text, []byte("ICENS")) &&
-		!bytes.Contains(text, []byte("ublic domain")) && !bytes.Contains(text, []byte("Apache Group")) {
+	ws := around(text, phraseAnchors, 160, 200)
+	if len(ws) == 0 {
 		return ms
 	}
+	lower := make([][]byte, len(ws))
+	for i, w := range ws {
+		lower[i] = bytes.ToLower(text[w[0]:w[1]])
+	}
 	for _, p := range licencePhrases {
-		if p.re.Match(text) {
-			ms = append(ms, Match{SPDX: p.id, Confidence: p.conf, Evidence: EvidenceNotice})
+		for i, w := range ws {
+			if bytes.Contains(lower[i], []byte(p.key)) && p.re.Match(text[w[0]:w[1]]) {
+				ms = append(ms, Match{SPDX: p.id, Confidence: p.conf, Evidence: EvidenceNotice})
+				break
+			}
 		}
 	}
 	return ms
+}
+
+// maxAnchors caps the occurrences of each anchor around() considers.
+const maxAnchors = 64
+
+// around returns the merged byte ranges [hit-before, hit+after) around the
+// occurrences of the needles.
+func around(text []byte, needles [][]byte, before, after int) [][2]int {
+	var hits []int
+	for _, nd := range needles {
+		off := 0
+		for n := 0; n < maxAnchors; n++ {
+			i := bytes.Index(text[off:], nd)
+			if i < 0 {
+				break
+			}
+			hits = append(hits, off+i)
+			off += i + len(nd)
+		}
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	sort.Ints(hits)
+	var ws [][2]int
+	for _, h := range hits {
+		a, b := max(0, h-before), min(len(text), h+after)
+		if n := len(ws); n > 0 && a <= ws[n-1][1] {
+			ws[n-1][1] = max(ws[n-1][1], b)
+			continue
+		}
+		ws = append(ws, [2]int{a, b})
+	}
+	return ws
+}
+
+// matchAround reports whether re matches near one of the needles.
+func matchAround(text []byte, re *regexp.Regexp, needles [][]byte, before, after int) bool {
+	for _, w := range around(text, needles, before, after) {
+		if re.Match(text[w[0]:w[1]]) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -449,6 +507,12 @@ var (
 	noReproduction    = []string{"未经许可不得转载", "未经授权不得转载", "未经允许不得转载", "未经同意不得转载", "禁止转载", "严禁转载", "不得转载", "謝絕轉載", "禁止轉載", "未經許可不得轉載", "未經授權不得轉載", "不得轉載", "请勿转载"}
 	reprintCredit     = []string{"转载请注明出处", "转载请注明来源", "转载请注明作者", "转载请保留", "转载请附上", "轉載請註明出處", "转载须注明"}
 	rightsCN          = []string{"版权所有", "版權所有"}
+)
+
+var (
+	arrAnchors       = [][]byte{[]byte("ights reserved"), []byte("ights Reserved"), []byte("IGHTS RESERVED"), []byte("ights reserved")}
+	copyrightAnchors = [][]byte{[]byte("opyright"), []byte("OPYRIGHT"), []byte("©")}
+	ccAnchors        = [][]byte{[]byte("CC")}
 )
 
 // rightsNotices reports notices that grant nothing; called only when no
@@ -466,9 +530,9 @@ func rightsNotices(text []byte, ms []Match) []Match {
 			break
 		}
 	}
-	if allRightsReserved.Match(text) {
+	if matchAround(text, allRightsReserved, arrAnchors, 8, 20) {
 		ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.8, Evidence: EvidenceNotice})
-	} else if copyrightLine.Match(text) {
+	} else if matchAround(text, copyrightLine, copyrightAnchors, 12, 24) {
 		ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.5, Evidence: EvidenceNotice})
 	}
 	for _, s := range reprintCredit {
