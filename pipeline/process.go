@@ -46,14 +46,21 @@ func (rc *runCtx) segmentPath(p planned) string {
 // exists. It reports whether an existing segment was reused.
 func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 	path := rc.segmentPath(p)
-	if _, _, err := readTrailer(path); err == nil {
+	_, _, err := readTrailer(path)
+	if err != nil {
+		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
+			return false, ferr
+		} else if ok {
+			_, _, err = readTrailer(path)
+		}
+	}
+	if err == nil {
 		rc.log.Debug("reusing segment", "object", rc.opts.Input.URI(p.obj.Key))
 		if rc.opts.Progress != nil {
 			rc.opts.Progress(p.obj.Size)
 		}
 		return true, nil
 	}
-	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		err = rc.readObject(ctx, p, path)
 		if err == nil || !objstore.IsRetryable(err) || ctx.Err() != nil {
@@ -66,7 +73,10 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 		case <-ctx.Done():
 		}
 	}
-	return false, err
+	if err != nil {
+		return false, err
+	}
+	return false, rc.uploadSegment(ctx, path)
 }
 
 // hashingOpen wraps Open so the first full sequential read also computes

@@ -28,6 +28,9 @@ type Options struct {
 	Sources *schemas.SourceRegistry
 	Input   objstore.Store
 	Output  objstore.Store
+	// Shared, if set, is where shard runs publish their segments and where
+	// seal fetches those it lacks locally (Config.SharedWork).
+	Shared objstore.Store
 	// Ledger records the run; nil runs without one (tests, dry runs).
 	Ledger Ledger
 	// Stages builds the stages for one dataset, in run order.

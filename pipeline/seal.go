@@ -113,6 +113,13 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		path := rc.segmentPath(p)
 		hdr, t, err := readTrailer(path)
 		if err != nil {
+			if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
+				return nil, ferr
+			} else if ok {
+				hdr, t, err = readTrailer(path)
+			}
+		}
+		if err != nil {
 			missing = append(missing, opts.Input.URI(p.obj.Key))
 			continue
 		}

@@ -34,6 +34,12 @@ type Config struct {
 	// Default: <ledger.dir>/../work.
 	Work string `yaml:"work,omitempty" json:"work,omitempty"`
 
+	// SharedWork is a store URI (s3://bucket/prefix or a shared directory)
+	// where shard runs publish their per-object segments so that `prov seal`
+	// on another machine can merge them (Kubernetes Indexed Jobs). Empty:
+	// segments stay in the local Work directory.
+	SharedWork string `yaml:"shared_work,omitempty" json:"shared_work,omitempty"`
+
 	// Workers is the default worker count (0 = number of CPUs).
 	Workers int `yaml:"workers,omitempty" json:"workers,omitempty"`
 

@@ -56,6 +56,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	c.Input = resolveStoreURI(dir, c.Input)
 	c.Output = resolveStoreURI(dir, c.Output)
+	if c.SharedWork != "" {
+		c.SharedWork = resolveStoreURI(dir, c.SharedWork)
+	}
 	c.Policy = resolvePath(dir, c.Policy)
 	c.Sources = resolvePath(dir, c.Sources)
 	c.Ledger.Dir = resolvePath(dir, c.Ledger.Dir)

@@ -19,6 +19,7 @@ type runEnv struct {
 	sources *schemas.SourceRegistry
 	input   objstore.Store
 	output  objstore.Store
+	shared  objstore.Store
 	ledger  pipeline.Ledger
 	lineage *lineage.Ledger
 	closers []func() error
@@ -48,6 +49,11 @@ func openEnv(ctx context.Context, write bool) (*runEnv, error) {
 		return nil, err
 	}
 	e := &runEnv{cfg: cfg, policy: pol, sources: src, input: in, output: out}
+	if cfg.SharedWork != "" {
+		if e.shared, err = objstore.Open(ctx, cfg.SharedWork, cfg.S3); err != nil {
+			return nil, err
+		}
+	}
 	led, lin, closeLedger, err := pipeline.OpenLedger(ctx, cfg, !write)
 	if err != nil {
 		return nil, err
@@ -68,7 +74,7 @@ func (e *runEnv) close() error {
 func (e *runEnv) pipelineOptions() pipeline.Options {
 	return pipeline.Options{
 		Config: e.cfg, Policy: e.policy, Sources: e.sources,
-		Input: e.input, Output: e.output, Ledger: e.ledger,
+		Input: e.input, Output: e.output, Ledger: e.ledger, Shared: e.shared,
 		Stages: catalog.Build,
 	}
 }

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prov-ai/prov/pipeline"
+)
+
+func init() { register("", newSealCmd) }
+
+func newSealCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "seal NAME",
+		Short: "Merge the segments of all shard runs of a dataset into a sealed version",
+		Long: `seal is the single writer after N shard runs (` + "`prov run --shard I/N`" + `): it
+merges their per-object segments (from the work directory or the config's
+shared_work store), records the version in the ledger and writes its outputs.
+It refuses to seal while any object's segment is missing, naming it. The
+digest, counts and exact metrics equal those of an unsharded run.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return usageError{fmt.Errorf("-o %q: want text or json", output)}
+			}
+			env, err := openEnv(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer env.close()
+			opts := env.pipelineOptions()
+			opts.Dataset, opts.SealOnly = args[0], true
+			res, runErr := pipeline.Run(cmd.Context(), opts)
+			if res != nil {
+				if err := printRunResult(cmd.OutOrStdout(), output, res); err != nil {
+					return err
+				}
+			}
+			if errors.Is(runErr, pipeline.ErrGate) {
+				return fmt.Errorf("%w: %w", errGate, runErr)
+			}
+			return runErr
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
