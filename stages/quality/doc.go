@@ -58,7 +58,7 @@
 // Languages: the declared FieldLanguage wins; otherwise the script decides
 // when it can (kana: ja, Hangul: ko, Han: zh), at no cost. Other texts
 // (Latin, Cyrillic ...) are identified with github.com/abadojack/whatlanggo
-// on their first 512 bytes, only for the records in a nested bottom-k
+// on their first 256 bytes, restricted to the configured and a dozen common languages,, only for the records in a nested bottom-k
 // sub-sample (quality.language_sample_size), and their language split is
 // extrapolated to all such records with a binomial error. whatlanggo was
 // chosen over github.com/pemistahl/lingua-go: both placed 24/24 of the

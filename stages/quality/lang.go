@@ -9,7 +9,7 @@ import (
 )
 
 // detectPrefix bounds the text the language identifier reads.
-const detectPrefix = 512
+const detectPrefix = 256
 
 // iso6391 maps whatlanggo's languages to ISO 639-1 codes once (its own
 // Iso6391 method rebuilds a map on every call).
@@ -25,6 +25,31 @@ var iso6391 = func() map[whatlanggo.Lang]string {
 	return m
 }()
 
+// commonLanguages are always candidates of the identifier besides the
+// configured ones, so that a text in another common language is reported
+// as "other" instead of being forced onto the nearest configured language.
+var commonLanguages = []string{"en", "fr", "de", "es", "pt", "it", "nl", "ru", "tr", "id", "vi", "pl"}
+
+// detectOptions restricts the identifier to the configured and common
+// languages: each candidate costs a profile comparison, and whatlanggo
+// compares against every profile of the script otherwise.
+func detectOptions(configured map[string]bool) whatlanggo.Options {
+	want := map[string]bool{}
+	for _, l := range commonLanguages {
+		want[l] = true
+	}
+	for l := range configured {
+		want[l] = true
+	}
+	wl := map[whatlanggo.Lang]bool{}
+	for l, code := range iso6391 {
+		if want[code] {
+			wl[l] = true
+		}
+	}
+	return whatlanggo.Options{Whitelist: wl}
+}
+
 // detect runs the language identifier on a bounded prefix of s and returns
 // the reported language ("und" when it cannot tell).
 func (c *config) detect(s string) string {
@@ -35,7 +60,7 @@ func (c *config) detect(s string) string {
 		}
 		s = s[:cut]
 	}
-	info := whatlanggo.Detect(s)
+	info := whatlanggo.DetectWithOptions(s, c.detectOpts)
 	code, ok := iso6391[info.Lang]
 	if !ok {
 		return langUnknown

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/abadojack/whatlanggo"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 )
@@ -25,6 +26,7 @@ type config struct {
 	maxTop2, nearDup                             float64
 
 	languages  map[string]bool // reported by name; empty: all
+	detectOpts whatlanggo.Options
 	modalities map[string]string
 	mapped     []schemas.Field // logical fields the dataset maps
 }
@@ -93,6 +95,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 			}
 		}
 	}
+	cfg.detectOpts = detectOptions(cfg.languages)
 	if env.Dataset != nil {
 		cfg.dataset, cfg.version = env.Dataset.Name, env.Dataset.Version
 		for k := range env.Dataset.Fields {
