@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -32,17 +34,22 @@ best match first; licences is [] and class "none" when the file holds no licence
 		RunE: func(cmd *cobra.Command, args []string) error {
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetEscapeHTML(false)
+			var failed error
 			for _, path := range args {
 				text, err := os.ReadFile(path)
 				if err != nil {
-					return fmt.Errorf("reading %s: %w", path, err)
+					// Report it and go on: one unreadable file must not hide
+					// the results of the others.
+					slog.Error("reading file", "file", path, "err", err)
+					failed = errors.Join(failed, fmt.Errorf("reading %s: %w", path, err))
+					continue
 				}
 				r := licence.Detect(text)
 				if err := enc.Encode(detectLicenceLine{File: path, Licences: r.Licences, Class: r.Class}); err != nil {
 					return fmt.Errorf("writing result for %s: %w", path, err)
 				}
 			}
-			return nil
+			return failed
 		},
 	}
 }
