@@ -29,7 +29,7 @@ type QualityPolicy struct {
 	SampleSize int `yaml:"sample_size,omitempty" json:"sample_size"`
 	// LanguageSampleSize is the size of the nested sub-sample on which the
 	// language identifier runs for records whose script does not decide
-	// their language. Default 1024.
+	// their language. Default 1024 (at most sample_size).
 	LanguageSampleSize int `yaml:"language_sample_size,omitempty" json:"language_sample_size"`
 	// MinChars: a non-empty text with fewer characters is "too short".
 	// Default 20.
@@ -122,7 +122,7 @@ func (p *QualityPolicy) defaults() {
 		p.SampleSize = 16384
 	}
 	if p.LanguageSampleSize == 0 {
-		p.LanguageSampleSize = 1024
+		p.LanguageSampleSize = min(1024, p.SampleSize)
 	}
 	if p.MinChars == 0 {
 		p.MinChars = 20

@@ -553,3 +553,18 @@ func TestHostAndDomain(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoPolicy loads the demo policy's quality section and builds the
+// stage from it.
+func TestDemoPolicy(t *testing.T) {
+	p, err := schemas.LoadPolicy("../../fixtures/demo/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Quality.MaxExactDupRate == nil || !p.Quality.MaxExactDupRate.Gate {
+		t.Errorf("demo policy should gate the exact-duplicate rate: %+v", p.Quality)
+	}
+	if _, err := New(context.Background(), stages.Env{Policy: p}); err != nil {
+		t.Fatal(err)
+	}
+}
