@@ -1,0 +1,238 @@
+package certificate
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/pipeline"
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/schemas"
+)
+
+// Bundle file names, under the version's folder "<dataset>/<version>/".
+const (
+	EnvelopeFile = "certificate.dsse.json"
+	ProofFile    = "proof.json"
+	ManifestFile = "manifest.json"
+	PubKeyFile   = "pubkey.pem"
+)
+
+// Issuer signs certificates with the ledger's key and records them in the
+// ledger. Now and Logger default to time.Now and slog.Default().
+type Issuer struct {
+	Ledger *lineage.Ledger
+	Key    ed25519.PrivateKey
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// NewIssuer returns an issuer over an open, writable ledger with the
+// Ed25519 signing key at keyPath (the ledger's checkpoint key: one key
+// signs checkpoints and certificates, so pubkey.pem verifies both).
+func NewIssuer(l *lineage.Ledger, keyPath string) (*Issuer, error) {
+	if l == nil {
+		return nil, fmt.Errorf("building certificate issuer: %w", ErrNoLedger)
+	}
+	key, err := lineage.LoadSigner(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	if pub := l.PublicKey(); pub != nil && !pub.Equal(key.Public()) {
+		return nil, fmt.Errorf("building certificate issuer: %s is not the ledger's key: %w", keyPath, lineage.ErrBadKey)
+	}
+	return &Issuer{Ledger: l, Key: key}, nil
+}
+
+// Issued describes an issued certificate.
+type Issued struct {
+	Dataset string `json:"dataset"`
+	Version string `json:"version"`
+	// Leaf is the CertificateIssued entry's leaf index.
+	Leaf           uint64 `json:"leaf"`
+	EnvelopeSHA256 string `json:"envelope_sha256"`
+	ManifestSHA256 string `json:"manifest_sha256"`
+	// TreeSize is the size of the checkpoint proof.json is against.
+	TreeSize uint64 `json:"tree_size"`
+	// URI is the certificate envelope's URI in the output store.
+	URI        string             `json:"certificate"`
+	Statement  *schemas.Statement `json:"-"`
+	Envelope   []byte             `json:"-"`
+	ProofBytes []byte             `json:"-"`
+}
+
+// Issue signs a certificate for the version whose exact manifest bytes are
+// manifest and whose DatasetSealed entry is at sealedLeaf, appends its
+// CertificateIssued entry, publishes a checkpoint that includes it and
+// writes certificate.dsse.json, proof.json and pubkey.pem under prefix
+// ("<dataset>/<version>/") of out. pol resolves licence classes (nil:
+// without the policy's overrides).
+func (is *Issuer) Issue(ctx context.Context, out objstore.Store, prefix string, manifest []byte, sealedLeaf uint64, pol *schemas.Policy) (*Issued, error) {
+	now, log := time.Now, slog.Default()
+	if is.Now != nil {
+		now = is.Now
+	}
+	if is.Logger != nil {
+		log = is.Logger
+	}
+	l := is.Ledger
+	st, _, err := l.Entry(ctx, sealedLeaf)
+	if err != nil {
+		return nil, fmt.Errorf("issuing certificate: reading the sealed version: %w", err)
+	}
+	sealed, ok := st.Entry.(lineage.DatasetSealed)
+	if !ok {
+		return nil, fmt.Errorf("issuing certificate: %w: leaf %d is a %s entry, not dataset_sealed", ErrBadManifest, sealedLeaf, st.Entry.Kind())
+	}
+	pub := is.Key.Public().(ed25519.PublicKey)
+	keyID, err := KeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := BuildStatement(manifest, Version{Origin: l.Origin(), SealedLeaf: sealedLeaf, Sealed: sealed}, keyID, pol, now())
+	if err != nil {
+		return nil, err
+	}
+	payload, err := EncodeStatement(stmt)
+	if err != nil {
+		return nil, err
+	}
+	env, err := SignStatement(ctx, is.Key, payload)
+	if err != nil {
+		return nil, err
+	}
+	esum := sha256.Sum256(env)
+	iss := &Issued{Dataset: sealed.Dataset, Version: sealed.Version, EnvelopeSHA256: hex.EncodeToString(esum[:]),
+		ManifestSHA256: stmt.Subject[0].Digest["sha256"], Statement: stmt, Envelope: env}
+	leaf, _, err := l.Append(ctx, lineage.CertificateIssued{Dataset: iss.Dataset, Version: iss.Version,
+		EnvelopeSHA256: iss.EnvelopeSHA256, ManifestSHA256: iss.ManifestSHA256,
+		PredicateType: schemas.CertificatePredicateType, KeyID: keyID})
+	if err != nil {
+		return nil, fmt.Errorf("issuing certificate of %s: %w", SubjectName(iss.Dataset, iss.Version), err)
+	}
+	iss.Leaf = leaf
+	proof, err := is.prove(ctx, leaf, pub)
+	if err != nil {
+		return nil, fmt.Errorf("issuing certificate of %s: %w", SubjectName(iss.Dataset, iss.Version), err)
+	}
+	iss.TreeSize = proof.size
+	if iss.ProofBytes, err = proof.p.Marshal(); err != nil {
+		return nil, err
+	}
+	pemBytes, err := PublicKeyPEM(pub)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{PubKeyFile, pemBytes}, {EnvelopeFile, env}, {ProofFile, iss.ProofBytes}} {
+		if _, err := out.Put(ctx, prefix+f.name, bytes.NewReader(f.data), int64(len(f.data))); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", out.URI(prefix+f.name), err)
+		}
+	}
+	iss.URI = out.URI(prefix + EnvelopeFile)
+	log.Info("certificate issued", "dataset", iss.Dataset, "version", iss.Version, "leaf", leaf,
+		"tree_size", iss.TreeSize, "envelope_sha256", iss.EnvelopeSHA256, "object", iss.URI)
+	return iss, nil
+}
+
+type provenEntry struct {
+	p    *Proof
+	size uint64
+}
+
+// prove publishes a checkpoint covering leaf and returns the inclusion
+// proof of leaf against it.
+func (is *Issuer) prove(ctx context.Context, leaf uint64, pub ed25519.PublicKey) (*provenEntry, error) {
+	l := is.Ledger
+	signed, err := l.Checkpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("publishing checkpoint: %w", err)
+	}
+	c, err := lineage.VerifyCheckpoint(signed, l.Origin(), pub)
+	if err != nil {
+		return nil, err
+	}
+	if c.Size <= leaf {
+		return nil, fmt.Errorf("proving entry %d: checkpoint size %d does not include it: %w", leaf, c.Size, lineage.ErrBadRange)
+	}
+	hashes, err := l.InclusionProof(ctx, leaf, c.Size)
+	if err != nil {
+		return nil, err
+	}
+	_, canonical, err := l.Entry(ctx, leaf)
+	if err != nil {
+		return nil, err
+	}
+	if err := lineage.VerifyInclusion(canonical, leaf, hashes, c); err != nil {
+		return nil, fmt.Errorf("checking the new proof: %w", err)
+	}
+	return &provenEntry{p: NewProof(l.Origin(), leaf, canonical, hashes, signed), size: c.Size}, nil
+}
+
+// IssueVersion (re-)issues the certificate of an already sealed version:
+// it finds the version's DatasetSealed entry in the ledger and reads its
+// manifest.json from out.
+func (is *Issuer) IssueVersion(ctx context.Context, out objstore.Store, dataset, version string, pol *schemas.Policy) (*Issued, error) {
+	v, err := is.Ledger.At(ctx, lineage.AsOf{})
+	if err != nil {
+		return nil, err
+	}
+	info, err := v.Dataset(ctx, dataset, version)
+	if err != nil {
+		return nil, err
+	}
+	prefix := dataset + "/" + version + "/"
+	rc, err := out.Get(ctx, prefix+ManifestFile, objstore.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", out.URI(prefix+ManifestFile), err)
+	}
+	manifest, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", out.URI(prefix+ManifestFile), err)
+	}
+	return is.Issue(ctx, out, prefix, manifest, info.Versions[0].Leaf, pol)
+}
+
+// Hook returns a pipeline AfterSeal hook that issues the certificate of
+// every sealed version and sets Sealed.Certificate to its URI. The signing
+// key at keyPath is loaded at the first call.
+func Hook(l *lineage.Ledger, keyPath string) func(ctx context.Context, s *pipeline.Sealed) error {
+	var once sync.Once
+	var is *Issuer
+	var ierr error
+	return func(ctx context.Context, s *pipeline.Sealed) error {
+		once.Do(func() { is, ierr = NewIssuer(l, keyPath) })
+		if ierr != nil {
+			return fmt.Errorf("issuing certificate of %s: %w", SubjectName(s.Manifest.Dataset, s.Manifest.Version), ierr)
+		}
+		iss, err := is.Issue(ctx, s.Output, s.Prefix, s.ManifestBytes, s.LedgerLeaf, s.Policy)
+		if err != nil {
+			return err
+		}
+		s.Certificate = iss.URI
+		return nil
+	}
+}
+
+// PublicKeyPEM encodes pub as PEM PKIX ("PUBLIC KEY"), the form
+// `cosign verify-blob-attestation --key` reads.
+func PublicKeyPEM(pub ed25519.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("encoding public key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
