@@ -1,0 +1,291 @@
+package export
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+const olSpecDir = "testdata/openlineage-2-0-2"
+
+// olValidator compiles the official OpenLineage 2-0-2 schemas and every
+// facet schema from testdata (resolving $ref by $id, no network), plus our
+// own facet schema.
+type olValidator struct {
+	c *jsonschema.Compiler
+	// roots maps a standard facet key ("schema", "dataSource" ...) to the
+	// $ids of the facet files whose root schema defines that key.
+	roots map[string][]string
+}
+
+func newOLValidator(t testing.TB) *olValidator {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	c.UseLoader(noNetwork{})
+	v := &olValidator{c: c, roots: map[string][]string{}}
+	files, err := filepath.Glob(filepath.Join(olSpecDir, "facets", "*.json"))
+	if err != nil || len(files) < 10 {
+		t.Fatalf("facet schemas in %s: %v (%d files)", olSpecDir, err, len(files))
+	}
+	files = append(files, filepath.Join(olSpecDir, "OpenLineage.json"), filepath.Join("schemas", "prov-facets-1-0-0.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		id, _ := doc.(map[string]any)["$id"].(string)
+		if id == "" {
+			t.Fatalf("%s has no $id", f)
+		}
+		if err := c.AddResource(id, doc); err != nil {
+			t.Fatalf("adding %s: %v", f, err)
+		}
+		if strings.Contains(f, "facets") {
+			props, _ := doc.(map[string]any)["properties"].(map[string]any)
+			for k := range props {
+				v.roots[k] = append(v.roots[k], id)
+			}
+		}
+	}
+	return v
+}
+
+type noNetwork struct{}
+
+func (noNetwork) Load(url string) (any, error) {
+	return nil, errors.New("no network in tests: unknown schema " + url)
+}
+
+func (v *olValidator) validate(t testing.TB, url string, doc any) error {
+	t.Helper()
+	sch, err := v.c.Compile(url)
+	if err != nil {
+		t.Fatalf("compiling %s: %v", url, err)
+	}
+	return sch.Validate(doc)
+}
+
+func toDoc(t testing.TB, x any) any {
+	t.Helper()
+	b, err := json.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// validateEvent checks a RunEvent against the RunEvent schema, then every
+// facet against the schema its _schemaURL names, and every standard facet
+// map against the facet files' root schemas (which pin the facet's key).
+func (v *olValidator) validateEvent(t testing.TB, doc any) error {
+	t.Helper()
+	if err := v.validate(t, OLSchemaURL, doc); err != nil {
+		return err
+	}
+	ev := doc.(map[string]any)
+	var maps []map[string]any
+	collect := func(obj any, keys ...string) {
+		m, _ := obj.(map[string]any)
+		for _, k := range keys {
+			if f, ok := m[k].(map[string]any); ok {
+				maps = append(maps, f)
+			}
+		}
+	}
+	collect(ev["run"], "facets")
+	collect(ev["job"], "facets")
+	for _, side := range []string{"inputs", "outputs"} {
+		list, _ := ev[side].([]any)
+		for _, d := range list {
+			collect(d, "facets", "inputFacets", "outputFacets")
+		}
+	}
+	for _, fm := range maps {
+		for name, f := range fm {
+			u, _ := f.(map[string]any)["_schemaURL"].(string)
+			if u == "" {
+				return errors.New("facet " + name + " has no _schemaURL")
+			}
+			if err := v.validate(t, u, f); err != nil {
+				return err
+			}
+		}
+		for name := range fm {
+			for _, id := range v.roots[name] {
+				if err := v.validate(t, id, fm); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func TestOpenLineageEventsValidate(t *testing.T) {
+	v := newOLValidator(t)
+	ver := testVersion()
+	events, err := OpenLineage(ver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for i, ev := range events {
+		types = append(types, ev.EventType)
+		if err := v.validateEvent(t, toDoc(t, ev)); err != nil {
+			t.Errorf("event %d (%s) does not validate: %v", i, ev.EventType, err)
+		}
+	}
+	// ok/gate run: START+COMPLETE; failed run: START+FAIL; unfinished: START.
+	if got, want := strings.Join(types, ","), "START,COMPLETE,START,FAIL,START"; got != want {
+		t.Fatalf("event types %s, want %s", got, want)
+	}
+	complete := events[1]
+	if complete.Run.RunID != events[0].Run.RunID || complete.Run.RunID == events[2].Run.RunID {
+		t.Errorf("run ids: START %s COMPLETE %s other %s", events[0].Run.RunID, complete.Run.RunID, events[2].Run.RunID)
+	}
+	if complete.Job.Namespace != "prov" || complete.Job.Name != "prov-run/chat" {
+		t.Errorf("job %+v", complete.Job)
+	}
+	if len(complete.Inputs) != 4 || complete.Inputs[0].Namespace != "s3://corpus" || complete.Inputs[0].Name != "web/news-01.jsonl" {
+		t.Errorf("inputs %+v", complete.Inputs[0])
+	}
+	if complete.Inputs[2].Namespace != "file" || complete.Inputs[2].Name != "/data/vendor/books.jsonl" {
+		t.Errorf("file input named %s %s", complete.Inputs[2].Namespace, complete.Inputs[2].Name)
+	}
+	if len(complete.Outputs) != 1 || complete.Outputs[0].Namespace != "s3://out" || complete.Outputs[0].Name != "prov/chat/v1" {
+		t.Fatalf("outputs %+v", complete.Outputs)
+	}
+	out := complete.Outputs[0]
+	dq := out.Facets["dataQualityMetrics"].(dqFacet)
+	if dq.RowCount != 900 || dq.Bytes != 734000 || *dq.ColumnMetrics["url"].NullCount != 270 || *dq.ColumnMetrics["licence"].NullCount != 675 {
+		t.Errorf("dataQualityMetrics %+v url %+v", dq, dq.ColumnMetrics["url"])
+	}
+	if ver := out.Facets["version"].(versionFacet); ver.DatasetVersion != "v1" {
+		t.Errorf("version facet %+v", ver)
+	}
+	cert := out.Facets["prov_certificate"].(CertificateFacet)
+	if cert.Status != "valid" || cert.EnvelopeSHA256 != strings.Repeat("8", 64) || cert.PredicateType == "" {
+		t.Errorf("certificate facet %+v", cert)
+	}
+	if c := out.Facets["prov_consent"].(ConsentFacet); c.Entities["email"] != 15 || len(c.Rules) != 2 {
+		t.Errorf("consent facet %+v", c)
+	}
+	if s := complete.Inputs[1].Facets["version"].(versionFacet); s.DatasetVersion != "3HL4kqtJlcpXroDTDmJ" {
+		t.Errorf("input version facet %+v", s)
+	}
+	if events[3].EventType != "FAIL" || len(events[3].Outputs) != 0 {
+		t.Errorf("FAIL event has outputs: %+v", events[3].Outputs)
+	}
+}
+
+// TestOpenLineageValidatorRejects proves the validation can fail: each
+// mutation of a valid event must be rejected.
+func TestOpenLineageValidatorRejects(t *testing.T) {
+	v := newOLValidator(t)
+	events, err := OpenLineage(testVersion())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		mut  func(ev map[string]any)
+	}{
+		{"runId not a uuid", func(ev map[string]any) { ev["run"].(map[string]any)["runId"] = "run-1" }},
+		{"no eventTime", func(ev map[string]any) { delete(ev, "eventTime") }},
+		{"bad eventType", func(ev map[string]any) { ev["eventType"] = "DONE" }},
+		{"bad eventTime", func(ev map[string]any) { ev["eventTime"] = "yesterday" }},
+		{"no job name", func(ev map[string]any) { delete(ev["job"].(map[string]any), "name") }},
+		{"facet without _producer", func(ev map[string]any) {
+			in := ev["inputs"].([]any)[0].(map[string]any)
+			delete(in["facets"].(map[string]any)["schema"].(map[string]any), "_producer")
+		}},
+		{"version facet without datasetVersion", func(ev map[string]any) {
+			in := ev["inputs"].([]any)[0].(map[string]any)
+			delete(in["facets"].(map[string]any)["version"].(map[string]any), "datasetVersion")
+		}},
+		{"dataQualityMetrics without columnMetrics", func(ev map[string]any) {
+			out := ev["outputs"].([]any)[0].(map[string]any)
+			delete(out["facets"].(map[string]any)["dataQualityMetrics"].(map[string]any), "columnMetrics")
+		}},
+		{"rowCount not an integer", func(ev map[string]any) {
+			in := ev["inputs"].([]any)[0].(map[string]any)
+			in["inputFacets"].(map[string]any)["dataQualityMetrics"].(map[string]any)["rowCount"] = 1.5
+		}},
+		{"certificate status unknown", func(ev map[string]any) {
+			out := ev["outputs"].([]any)[0].(map[string]any)
+			out["facets"].(map[string]any)["prov_certificate"].(map[string]any)["status"] = "fine"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := toDoc(t, events[1])
+			if err := v.validateEvent(t, doc); err != nil {
+				t.Fatalf("unmutated event invalid: %v", err)
+			}
+			tc.mut(doc.(map[string]any))
+			if err := v.validateEvent(t, doc); err == nil {
+				t.Fatal("mutated event validated")
+			}
+		})
+	}
+}
+
+func TestOpenLineageNeedsRuns(t *testing.T) {
+	v := testVersion()
+	v.Ledger.Runs = nil
+	if _, err := OpenLineage(v); !errors.Is(err, ErrNoRuns) {
+		t.Fatalf("no runs: %v", err)
+	}
+	v.Ledger = nil
+	if _, err := OpenLineage(v); !errors.Is(err, ErrNoLedger) {
+		t.Fatalf("no ledger: %v", err)
+	}
+}
+
+func TestRunUUID(t *testing.T) {
+	a := RunUUID("20261127T090000Z-aaaa", "chat")
+	if a != RunUUID("20261127T090000Z-aaaa", "chat") {
+		t.Fatal("not stable")
+	}
+	if a == RunUUID("20261127T090000Z-aaaa", "labels") || a == RunUUID("20261127T090000Z-aaab", "chat") {
+		t.Fatal("collides across datasets or runs")
+	}
+	u, err := uuid.Parse(a)
+	if err != nil || u.Version() != 5 || u.Variant() != uuid.RFC4122 {
+		t.Fatalf("%s: version %d variant %v err %v", a, u.Version(), u.Variant(), err)
+	}
+}
+
+func TestOLName(t *testing.T) {
+	for _, tc := range []struct{ uri, ns, name string }{
+		{"s3://bucket/a/b.jsonl", "s3://bucket", "a/b.jsonl"},
+		{"s3://bucket/pre%20fix/b.jsonl", "s3://bucket", "pre fix/b.jsonl"},
+		{"file:///data/x.jsonl", "file", "/data/x.jsonl"},
+		{"file://nas/data/x.jsonl", "file://nas", "/data/x.jsonl"},
+		{"gs://b/k", "gs://b", "k"},
+		{"/plain/path", "file", "/plain/path"},
+	} {
+		t.Run(tc.uri, func(t *testing.T) {
+			ns, name := OLName(tc.uri)
+			if ns != tc.ns || name != tc.name {
+				t.Fatalf("got (%s, %s), want (%s, %s)", ns, name, tc.ns, tc.name)
+			}
+		})
+	}
+}

@@ -1,0 +1,247 @@
+package export
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/pipeline"
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/schemas"
+)
+
+// Producer is the OpenLineage producer URI and the Croissant / summary
+// generator name.
+const Producer = "https://github.com/prov-ai/prov"
+
+// Version is everything the exports read about one sealed dataset version.
+// Load fills it from the output store and the ledger; tests construct it.
+type Version struct {
+	Manifest *schemas.Manifest
+	// ManifestSHA256 is the hex sha256 of manifest.json as stored (the
+	// certificate's subject digest).
+	ManifestSHA256 string
+	ManifestSize   int64
+	// OutputURI is the URI of the version's folder in the output store,
+	// without a trailing slash (s3://bucket/prefix/<dataset>/<version>).
+	OutputURI string
+	// Metrics are the rows of metrics.parquet.
+	Metrics []schemas.Metric
+	// Sources is the source registry (for licences, crawlers, contracts).
+	// Optional.
+	Sources *schemas.SourceRegistry
+	// Policy is the policy the exports cite thresholds from. Optional.
+	Policy *schemas.Policy
+	// Dataset is the dataset's configuration (field map). Optional.
+	Dataset *schemas.DatasetConfig
+	// Ledger is what the ledger says about the version (seal time, runs,
+	// certificates). Optional: OpenLineage needs it, the others do without.
+	Ledger *lineage.VersionInfo
+	// LedgerOrigin is the ledger's origin line, cited by the Croissant card.
+	LedgerOrigin string
+}
+
+// LoadOptions are where Load reads from.
+type LoadOptions struct {
+	Output  objstore.Store          // required
+	Ledger  *lineage.Ledger         // optional
+	Policy  *schemas.Policy         // optional
+	Sources *schemas.SourceRegistry // optional
+	Config  *schemas.Config         // optional; gives the dataset's field map
+}
+
+// Load reads a sealed version: its manifest and metrics from the output
+// store and, when a ledger is given, its ledger record. An empty version
+// means the latest version the ledger knows.
+func Load(ctx context.Context, opts LoadOptions, dataset, version string) (*Version, error) {
+	var info *lineage.VersionInfo
+	if opts.Ledger != nil {
+		view, err := opts.Ledger.At(ctx, lineage.AsOf{})
+		if err != nil {
+			return nil, err
+		}
+		di, err := view.Dataset(ctx, dataset, version)
+		if err != nil {
+			return nil, err
+		}
+		vi := di.Versions[len(di.Versions)-1]
+		info, version = &vi, vi.Version
+	}
+	if version == "" {
+		return nil, fmt.Errorf("loading %s: %w: name a version (NAME@VERSION)", dataset, ErrNoLedger)
+	}
+	m, raw, err := pipeline.LoadManifest(ctx, opts.Output, dataset, version)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	v := &Version{
+		Manifest: m, ManifestSHA256: hex.EncodeToString(sum[:]), ManifestSize: int64(len(raw)),
+		OutputURI: strings.TrimSuffix(opts.Output.URI(dataset+"/"+version), "/"),
+		Sources:   opts.Sources, Policy: opts.Policy, Ledger: info,
+	}
+	if info != nil && info.ManifestSHA256 != "" && strings.TrimPrefix(info.ManifestSHA256, "sha256:") != v.ManifestSHA256 {
+		return nil, fmt.Errorf("loading %s@%s: manifest sha256 %s differs from the ledger's %s: %w",
+			dataset, version, v.ManifestSHA256, info.ManifestSHA256, lineage.ErrTampered)
+	}
+	if opts.Ledger != nil {
+		v.LedgerOrigin = opts.Ledger.Origin()
+	}
+	if opts.Config != nil {
+		for i := range opts.Config.Datasets {
+			if opts.Config.Datasets[i].Name == dataset {
+				v.Dataset = &opts.Config.Datasets[i]
+			}
+		}
+	}
+	if m.Outputs.Metrics.Path != "" {
+		if v.Metrics, err = ReadMetrics(ctx, opts.Output, dataset+"/"+version+"/"+m.Outputs.Metrics.Path); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// ReadMetrics reads every row of a metrics.parquet file in the store.
+func ReadMetrics(ctx context.Context, st objstore.Store, key string) (out []schemas.Metric, err error) {
+	rc, err := st.Get(ctx, key, objstore.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp("", "prov-metrics-*")
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
+	}
+	defer func() {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}()
+	size, err := io.Copy(f, rc)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("reading %s: parquet library panic: %v", st.URI(key), r)
+		}
+	}()
+	pf, err := parquet.OpenFile(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
+	}
+	rd := parquet.NewGenericReader[schemas.Metric](pf)
+	defer rd.Close()
+	buf := make([]schemas.Metric, 256)
+	for {
+		n, rerr := rd.Read(buf)
+		out = append(out, buf[:n]...)
+		if errors.Is(rerr, io.EOF) {
+			return out, nil
+		}
+		if rerr != nil {
+			return nil, fmt.Errorf("reading %s: %w", st.URI(key), rerr)
+		}
+	}
+}
+
+// metric returns the value of a metric at a dimension and whether it exists.
+func (v *Version) metric(name, dim string) (float64, bool) {
+	for _, m := range v.Metrics {
+		if m.Metric == name && m.Dimension == dim {
+			return m.Value, true
+		}
+	}
+	return 0, false
+}
+
+// metricsByPrefix returns the metrics called name whose dimension starts
+// with prefix, keyed by the rest of the dimension, and the keys sorted.
+func (v *Version) metricsByPrefix(name, prefix string) (map[string]schemas.Metric, []string) {
+	out := map[string]schemas.Metric{}
+	var keys []string
+	for _, m := range v.Metrics {
+		if m.Metric != name || !strings.HasPrefix(m.Dimension, prefix) {
+			continue
+		}
+		k := strings.TrimPrefix(m.Dimension, prefix)
+		if _, ok := out[k]; !ok {
+			keys = append(keys, k)
+		}
+		out[k] = m
+	}
+	sort.Strings(keys)
+	return out, keys
+}
+
+// rules returns the manifest's rule lines whose ID is one of ids.
+func (v *Version) rules(ids ...string) []schemas.RuleResult {
+	var out []schemas.RuleResult
+	for _, r := range v.Manifest.Rules {
+		for _, id := range ids {
+			if r.RuleID == id {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// source returns the registry entry of a source id, or nil.
+func (v *Version) source(id string) *schemas.Source {
+	if v.Sources == nil {
+		return nil
+	}
+	return v.Sources.Lookup(id)
+}
+
+// sealedAt is the seal time from the ledger (zero when unknown).
+func (v *Version) sealedAt() time.Time {
+	if v.Ledger == nil {
+		return time.Time{}
+	}
+	return v.Ledger.Time
+}
+
+// latestCert is the most recent certificate of the version, or nil.
+func (v *Version) latestCert() *lineage.CertInfo {
+	if v.Ledger == nil || len(v.Ledger.Certificates) == 0 {
+		return nil
+	}
+	return &v.Ledger.Certificates[len(v.Ledger.Certificates)-1]
+}
+
+// mappedFields lists the logical fields the dataset maps, with the input
+// field name holding each (all logical fields under their own names when
+// the dataset configuration is unknown).
+func (v *Version) mappedFields() []mappedField {
+	var out []mappedField
+	if v.Dataset == nil || len(v.Dataset.Fields) == 0 {
+		for f := schemas.Field(0); f < schemas.NumFields; f++ {
+			out = append(out, mappedField{f, f.String()})
+		}
+		return out
+	}
+	for f := schemas.Field(0); f < schemas.NumFields; f++ {
+		if in, ok := v.Dataset.Fields[f.String()]; ok {
+			out = append(out, mappedField{f, in})
+		}
+	}
+	return out
+}
+
+type mappedField struct {
+	field schemas.Field
+	input string
+}
