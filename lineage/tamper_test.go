@@ -98,7 +98,6 @@ func TestTamper(t *testing.T) {
 			txn.Set(k, nil)
 		}, 1, "index"},
 		{"drop an object from the version index", func(t *testing.T, txn *badger.Txn, f *fixture) {
-			txn.Delete(append(be64(7), be64(8)...)[0:0:0])
 			txn.Delete(append([]byte{pVer}, append(be64(7), be64(8)...)...))
 		}, 8, "index"},
 		{"forge the stored checkpoint", func(t *testing.T, txn *badger.Txn, f *fixture) {

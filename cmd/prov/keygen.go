@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prov-ai/prov/lineage"
+)
+
+func init() { register("", newKeygenCmd) }
+
+func newKeygenCmd() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "keygen",
+		Short: "Create the Ed25519 key pair that signs checkpoints and certificates",
+		Long: "keygen writes ledger.signing_key (PEM PKCS#8, mode 0600) and ledger.public_key (PEM PKIX)\n" +
+			"from the configuration, or ledger.key / ledger.pub in --out DIR. It never overwrites a key\n" +
+			"and prints the public key PEM (what auditors and cosign use).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var priv, pub string
+			if out != "" {
+				priv, pub = filepath.Join(out, lineage.PrivateKeyFile), filepath.Join(out, lineage.PublicKeyFile)
+			} else {
+				cfg, err := loadConfig()
+				if err != nil {
+					return err
+				}
+				priv, pub = cfg.Ledger.SigningKey, cfg.Ledger.PublicKey
+				if priv == "" || pub == "" {
+					return usageError{errors.New("the configuration sets no ledger.signing_key / ledger.public_key: pass --out DIR")}
+				}
+			}
+			pem, err := lineage.WriteKeys(priv, pub)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (private, 0600) and %s\n", priv, pub)
+			_, err = cmd.OutOrStdout().Write(pem)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "write ledger.key and ledger.pub in this directory instead of the configured paths")
+	return cmd
+}

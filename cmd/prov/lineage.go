@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/schemas"
+)
+
+func init() {
+	register("lineage", newLineageDatasetCmd)
+	register("lineage", newLineageObjectCmd)
+	register("lineage", newLineageRecordCmd)
+	register("lineage", newLineageSubjectCmd)
+	register("lineage", newLineageImpactCmd)
+	register("lineage", newLineageDiffCmd)
+}
+
+// lineageFlags are the flags every lineage query takes.
+type lineageFlags struct {
+	output string
+	asOf   string
+}
+
+func (f *lineageFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVar(&f.asOf, "as-of", "", "answer as the ledger stood at a TREE_SIZE or TIME (RFC 3339 or YYYY-MM-DD)")
+}
+
+// query opens the ledger read-only, resolves --as-of and runs fn; its
+// result is printed as JSON or by table.
+func (f *lineageFlags) query(cmd *cobra.Command, fn func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error), table func(w io.Writer, res any)) error {
+	if err := linCheckOutput(f.output); err != nil {
+		return err
+	}
+	asOf, err := lineage.ParseAsOf(f.asOf)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx := cmd.Context()
+	l, err := openLedger(ctx, true, false)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	v, err := l.At(ctx, asOf)
+	if err != nil {
+		return err
+	}
+	res, err := fn(ctx, l, v)
+	if err != nil {
+		return err
+	}
+	if f.output == "json" {
+		return linWriteJSON(cmd.OutOrStdout(), res)
+	}
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	table(tw, res)
+	return tw.Flush()
+}
+
+func linCheckOutput(o string) error {
+	if o != "table" && o != "json" && o != "text" {
+		return usageError{fmt.Errorf("output %q: want table or json", o)}
+	}
+	return nil
+}
+
+func linWriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func short(s string) string {
+	if len(s) > 16 {
+		return s[:16]
+	}
+	return s
+}
+
+func countsLine(c schemas.Counts) string {
+	return fmt.Sprintf("in %d  admit %d  redact %d  quarantine %d  reject %d", c.In, c.Admit, c.Redact, c.Quarantine, c.Reject)
+}
+
+func certLine(c lineage.CertInfo) string {
+	s := fmt.Sprintf("%s (leaf %d, envelope %s)", c.Status, c.Leaf, short(c.EnvelopeSHA256))
+	if c.Cause >= 0 {
+		s += fmt.Sprintf(" cause leaf %d", c.Cause)
+	}
+	if c.Reason != "" {
+		s += ": " + c.Reason
+	}
+	return s
+}
+
+func versionsLine(vs []lineage.VersionRef) string {
+	if len(vs) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = fmt.Sprintf("%s@%s", v.Dataset, v.Version)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func newLineageDatasetCmd() *cobra.Command {
+	var f lineageFlags
+	cmd := &cobra.Command{
+		Use:   "dataset NAME[@VERSION]",
+		Short: "Versions of a dataset: runs, sources, counts, digests and certificate status",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, version, _ := strings.Cut(args[0], "@")
+			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
+				return v.Dataset(ctx, name, version)
+			}, func(w io.Writer, res any) {
+				d := res.(*lineage.DatasetInfo)
+				for i, vi := range d.Versions {
+					if i > 0 {
+						fmt.Fprintln(w)
+					}
+					fmt.Fprintf(w, "%s@%s\tsealed at leaf %d, %s\n", vi.Dataset, vi.Version, vi.Leaf, ts(vi.Time))
+					fmt.Fprintf(w, "  digest\t%s\n", vi.Digest)
+					if vi.ManifestSHA256 != "" {
+						fmt.Fprintf(w, "  manifest\tsha256:%s\n", vi.ManifestSHA256)
+					}
+					fmt.Fprintf(w, "  counts\t%s\n", countsLine(vi.Counts))
+					fmt.Fprintf(w, "  objects\t%d\n", vi.Objects)
+					fmt.Fprintf(w, "  sources\t%s\n", strings.Join(vi.Sources, ", "))
+					if vi.PolicyDigest != "" {
+						fmt.Fprintf(w, "  policy\t%s %s\n", vi.PolicyID, short(vi.PolicyDigest))
+					}
+					for _, r := range vi.Runs {
+						st := r.Status
+						if st == "" {
+							st = "unfinished"
+						}
+						fmt.Fprintf(w, "  run\t%s %s (started %s)\n", r.RunID, st, ts(r.StartedAt))
+					}
+					if vi.Supersedes != "" {
+						fmt.Fprintf(w, "  supersedes\t%s\n", vi.Supersedes)
+					}
+					if vi.SupersededBy != "" {
+						fmt.Fprintf(w, "  superseded by\t%s\n", vi.SupersededBy)
+					}
+					if len(vi.Certificates) == 0 {
+						fmt.Fprintf(w, "  certificate\tnone\n")
+					}
+					for _, c := range vi.Certificates {
+						fmt.Fprintf(w, "  certificate\t%s\n", certLine(c))
+					}
+				}
+			})
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+func newLineageObjectCmd() *cobra.Command {
+	var f lineageFlags
+	cmd := &cobra.Command{
+		Use:   "object URI",
+		Short: "Every ingestion of an object and the dataset versions that hold it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
+				return v.Object(ctx, args[0])
+			}, func(w io.Writer, res any) {
+				o := res.(*lineage.ObjectInfo)
+				fmt.Fprintf(w, "%s\n", o.URI)
+				if o.RevokedLeaf != nil {
+					fmt.Fprintf(w, "  REVOKED\tat leaf %d\n", *o.RevokedLeaf)
+				}
+				fmt.Fprintln(w, "LEAF\tDATASET\tVERSION ID / ETAG\tSOURCES\tCOUNTS\tIN VERSIONS")
+				for _, i := range o.Ingested {
+					id := i.VersionID
+					if id == "" {
+						id = i.ETag
+					}
+					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", i.Leaf, i.Dataset, short(id), strings.Join(i.Sources, ","),
+						countsLine(i.Counts), versionsLine(i.Versions))
+				}
+			})
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+func newLineageRecordCmd() *cobra.Command {
+	var f lineageFlags
+	cmd := &cobra.Command{
+		Use:   "record DIGEST",
+		Short: "Where a record was read (object, line, verdict) and the dataset versions that hold it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := schemas.ParseDigest(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
+				return v.Record(ctx, d)
+			}, func(w io.Writer, res any) { printRecord(w, res.(*lineage.RecordInfo)) })
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
+
+func printRecord(w io.Writer, r *lineage.RecordInfo) {
+	fmt.Fprintf(w, "record sha256:%s\tin %s\n", r.Digest, versionsLine(r.Versions))
+	for _, o := range r.Occurrences {
+		fmt.Fprintf(w, "  %s\t%s\t(dataset %s, object leaf %d)\n", schemas.Locator(o.Object, o.Line), o.Verdict, o.Dataset, o.ObjectLeaf)
+	}
+}
+
+func newLineageSubjectCmd() *cobra.Command {
+	var f lineageFlags
+	var email, phone, idNumber, subjectID string
+	cmd := &cobra.Command{
+		Use:   "subject --email X | --phone X | --id-number X | --subject-id X",
+		Short: "Every record and dataset version of a data subject (looked up by keyed hash, never stored in clear)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var kind, value string
+			n := 0
+			for _, c := range []struct{ k, v string }{{"email", email}, {"phone", phone}, {"id_number", idNumber}, {"subject_id", subjectID}} {
+				if c.v != "" {
+					kind, value = c.k, c.v
+					n++
+				}
+			}
+			if n != 1 {
+				return usageError{errors.New("give exactly one of --email, --phone, --id-number, --subject-id")}
+			}
+			return f.query(cmd, func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error) {
+				return v.Subject(ctx, l.SubjectKey(kind, lineage.NormalizeIdentifier(kind, value)))
+			}, func(w io.Writer, res any) {
+				s := res.(*lineage.SubjectInfo)
+				fmt.Fprintf(w, "subject %s (%s)\t%d records in %s\n", short(s.Subject), kind, len(s.Records), versionsLine(s.Versions))
+				for _, l := range s.Withdrawn {
+					fmt.Fprintf(w, "  consent withdrawn\tat leaf %d\n", l)
+				}
+				for i := range s.Records {
+					printRecord(w, &s.Records[i])
+				}
+			})
+		},
+	}
+	cmd.Flags().StringVar(&email, "email", "", "e-mail address (case-insensitive)")
+	cmd.Flags().StringVar(&phone, "phone", "", "phone number (digits; +86 is stripped)")
+	cmd.Flags().StringVar(&idNumber, "id-number", "", "resident ID number")
+	cmd.Flags().StringVar(&subjectID, "subject-id", "", "subject id as in the records' subject field")
+	f.add(cmd)
+	return cmd
+}
+
+func newLineageImpactCmd() *cobra.Command {
+	var f lineageFlags
+	var source string
+	cmd := &cobra.Command{
+		Use:   "impact --source ID",
+		Short: "Every object, dataset version and certificate built on a source",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if source == "" {
+				return usageError{errors.New("--source is required")}
+			}
+			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
+				return v.Impact(ctx, source)
+			}, func(w io.Writer, res any) {
+				im := res.(*lineage.ImpactInfo)
+				fmt.Fprintf(w, "source %s\t%d objects, %d dataset versions, %d certificates\n", im.Source, len(im.Objects), len(im.Versions), len(im.Certificates))
+				if im.RevokedLeaf != nil {
+					fmt.Fprintf(w, "  REVOKED\tat leaf %d\n", *im.RevokedLeaf)
+				}
+				for _, v := range im.Versions {
+					fmt.Fprintf(w, "  version\t%s@%s (leaf %d)\n", v.Dataset, v.Version, v.Leaf)
+				}
+				for _, c := range im.Certificates {
+					fmt.Fprintf(w, "  certificate\t%s@%s %s\n", c.Dataset, c.Version, certLine(c))
+				}
+				for _, o := range im.Objects {
+					fmt.Fprintf(w, "  object\t%s (leaf %d, %s)\n", o.URI, o.Leaf, o.Dataset)
+				}
+			})
+		},
+	}
+	cmd.Flags().StringVar(&source, "source", "", "source id from the source registry")
+	f.add(cmd)
+	return cmd
+}
+
+func newLineageDiffCmd() *cobra.Command {
+	var f lineageFlags
+	cmd := &cobra.Command{
+		Use:   "diff NAME@V1 NAME@V2",
+		Short: "Objects and admitted records added and removed between two versions of a dataset",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n1, v1, ok1 := strings.Cut(args[0], "@")
+			n2, v2, ok2 := strings.Cut(args[1], "@")
+			if !ok1 || !ok2 || n1 != n2 || v1 == "" || v2 == "" {
+				return usageError{errors.New("want NAME@V1 NAME@V2 of one dataset")}
+			}
+			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
+				return v.Diff(ctx, n1, v1, v2)
+			}, func(w io.Writer, res any) {
+				d := res.(*lineage.DiffInfo)
+				fmt.Fprintf(w, "%s: %s (leaf %d) → %s (leaf %d)\n", d.Dataset, d.From.Version, d.From.Leaf, d.To.Version, d.To.Leaf)
+				fmt.Fprintf(w, "  records\t+%d  -%d admitted\n", d.RecordsAdded, d.RecordsRemoved)
+				fmt.Fprintf(w, "  counts %s\t%s\n", d.From.Version, countsLine(d.FromCounts))
+				fmt.Fprintf(w, "  counts %s\t%s\n", d.To.Version, countsLine(d.ToCounts))
+				for _, u := range d.ObjectsAdded {
+					fmt.Fprintf(w, "  + object\t%s\n", u)
+				}
+				for _, u := range d.ObjectsRemoved {
+					fmt.Fprintf(w, "  - object\t%s\n", u)
+				}
+				for _, u := range d.ObjectsChanged {
+					fmt.Fprintf(w, "  ~ object\t%s\n", u)
+				}
+			})
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
