@@ -4,7 +4,41 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
 )
+
+type stageOutcome = stages.Outcome
+
+func newBenchStage(b *testing.B) *Stage {
+	b.Helper()
+	pol := &schemas.Policy{ID: "bench"}
+	pol.ApplyDefaults()
+	s, err := New(b.Context(), stages.Env{Policy: pol, SubjectKey: testKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// splitRecords cuts text into records of about n bytes on UTF-8 boundaries.
+func splitRecords(text string, n int) []*schemas.Record {
+	var out []*schemas.Record
+	for i := 0; i < len(text); {
+		j := min(i+n, len(text))
+		for j < len(text) && text[j]&0xC0 == 0x80 {
+			j++
+		}
+		r := &schemas.Record{}
+		r.Set(schemas.FieldText, text[i:j])
+		r.Set(schemas.FieldSubject, "u1")
+		r.Set(schemas.FieldConsent, "true")
+		out = append(out, r)
+		i = j
+	}
+	return out
+}
 
 // benchText is about 1 MiB of mixed Chinese / English prose, code and logs
 // with a realistic sprinkle of PI, built from testdata/bench_*.txt.

@@ -1,10 +1,5 @@
 package pii
 
-import (
-	"bytes"
-	"unsafe"
-)
-
 // Context words near a candidate raise (a label such as 身份证 or "SSN") or
 // lower (an order number, a version) its score. They are looked for in a
 // window of bytes before and after the candidate; ASCII words match
@@ -17,7 +12,7 @@ const (
 	ctxLower  = 0.4
 )
 
-var positive = map[string][]string{
+var positiveWords = map[string][]string{
 	TypeCNResidentID: {"身份证", "身份證", "证件号", "證件號", "公民身份", "身份号", "id card", "id number", "id no", "identity", "resident id", "citizen id"},
 	TypePhone:        {"电话", "電話", "手机", "手機", "联系", "聯絡", "致电", "拨打", "热线", "传真", "号码", "tel", "phone", "telephone", "mobile", "call", "fax", "contact", "cell", "whatsapp", "text me"},
 	TypeBankCard:     {"卡号", "卡號", "银行卡", "信用卡", "借记卡", "储蓄卡", "银联", "账号", "帳號", "card", "visa", "mastercard", "amex", "unionpay", "account", "payment", "credit"},
@@ -29,7 +24,7 @@ var positive = map[string][]string{
 	TypeTWID:         {"台湾", "台灣", "身分證", "身份证", "national id", "taiwan", "roc id"},
 }
 
-var negative = map[string][]string{
+var negativeWords = map[string][]string{
 	TypePhone:     {"订单", "訂單", "order", "tracking", "运单", "发票", "invoice", "version", "版本", "isbn", "sku", "serial", "序列号", "timestamp", "时间戳", "hash", "commit", "uuid", "txid", "交易号", "流水号", "批次", "batch", "qq"},
 	TypeBankCard:  {"订单", "訂單", "order", "tracking", "快递", "运单", "物流", "发票", "invoice", "isbn", "sku", "serial", "序列号", "timestamp", "时间戳", "hash", "commit", "uuid", "txid", "交易号", "流水号", "批次", "batch", "身份证"},
 	TypeUSSSN:     {"order", "订单", "invoice", "isbn", "serial", "tracking", "zip", "phone", "tel"},
@@ -37,11 +32,63 @@ var negative = map[string][]string{
 	TypePassport:  {"order", "订单", "serial", "sku"},
 }
 
+// wordSet is a keyword list indexed by first byte, so that a window is
+// scanned once per list instead of once per keyword.
+type wordSet struct {
+	first [256]bool
+	words [][]string // by first byte; nil when none
+}
+
+func newWordSet(words []string) *wordSet {
+	if len(words) == 0 {
+		return nil
+	}
+	ws := &wordSet{words: make([][]string, 256)}
+	for _, w := range words {
+		ws.first[w[0]] = true
+		ws.words[w[0]] = append(ws.words[w[0]], w)
+	}
+	return ws
+}
+
+// match reports whether a word of the set occurs in the lower-cased
+// window w; an ASCII word must start at a word boundary (so "tel" does not
+// match "hotel").
+func (ws *wordSet) match(w []byte) bool {
+	if ws == nil {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if !ws.first[c] {
+			continue
+		}
+		if isLetter(c) && i > 0 && isLetter(w[i-1]) {
+			continue
+		}
+		for _, k := range ws.words[c] {
+			if len(w)-i >= len(k) && string(w[i:i+len(k)]) == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ctxSets holds the positive and negative word sets of each type.
+var ctxSets = func() map[string][2]*wordSet {
+	m := map[string][2]*wordSet{}
+	for _, t := range Types {
+		m[t] = [2]*wordSet{newWordSet(positiveWords[t]), newWordSet(negativeWords[t])}
+	}
+	return m
+}()
+
 // contextAdjust returns the score change from context words around
 // s[start:end] for candidates of type typ.
 func contextAdjust(s, typ string, start, end int) float64 {
-	pos, neg := positive[typ], negative[typ]
-	if len(pos) == 0 && len(neg) == 0 {
+	sets := ctxSets[typ]
+	if sets[0] == nil && sets[1] == nil {
 		return 0
 	}
 	lo := start - ctxBefore
@@ -66,36 +113,11 @@ func contextAdjust(s, typ string, start, end int) float64 {
 		}
 	}
 	adj := 0.0
-	if anyWord(w, pos) {
+	if sets[0].match(w) {
 		adj += ctxRaise
 	}
-	if anyWord(w, neg) {
+	if sets[1].match(w) {
 		adj -= ctxLower
 	}
 	return adj
 }
-
-// anyWord reports whether one of words (lower-case) occurs in the
-// lower-cased window w; an ASCII word must start at a word boundary (so
-// "tel" does not match "hotel").
-func anyWord(w []byte, words []string) bool {
-	for _, k := range words {
-		h := w
-		for len(h) >= len(k) {
-			i := bytes.Index(h, unsafeBytes(k))
-			if i < 0 {
-				break
-			}
-			off := len(w) - len(h) + i
-			if !isLetter(k[0]) || off == 0 || !isLetter(w[off-1]) {
-				return true
-			}
-			h = h[i+1:]
-		}
-	}
-	return false
-}
-
-// unsafeBytes views a string as a byte slice without copying; the result
-// is only read.
-func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

@@ -1,6 +1,10 @@
 package pii
 
-import "slices"
+import (
+	"encoding/binary"
+	"slices"
+	"unsafe"
+)
 
 // Entity types reported by Detect.
 const (
@@ -141,7 +145,15 @@ const maxChunks = 8
 func (sc *scanner) scan() {
 	s := sc.s
 	n := len(s)
+	b := unsafe.Slice(unsafe.StringData(s), n)
 	for i := 0; i < n; {
+		// skip 8 bytes at a time while none is a digit, ':' or '@'
+		for i+8 <= n && !interesting(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i >= n {
+			break
+		}
 		k := class[s[i]]
 		if k == clNone {
 			i++
@@ -942,4 +954,20 @@ func ipv4Only(s string) bool {
 		i = j
 	}
 	return i == len(s)
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// interesting reports whether one of the 8 bytes of x is a digit, ':' or
+// '@' (SWAR: "has a byte between m and n" and "has a zero byte" from Bit
+// Twiddling Hacks; bytes >= 0x80, i.e. all of CJK text, never match).
+func interesting(x uint64) bool {
+	const m, n = 0x2F, 0x3B // 0x30..0x3A: digits and ':'
+	between := (lsb*(127+n) - (x & (lsb * 127))) & ^x & ((x & (lsb * 127)) + lsb*(127-m)) & msb
+	y := x ^ (lsb * '@')
+	at := (y - lsb) & ^y & msb
+	return between|at != 0
 }
