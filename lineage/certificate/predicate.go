@@ -1,6 +1,7 @@
 package certificate
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -68,19 +69,34 @@ func BuildStatement(manifest []byte, v Version, keyID string, pol *schemas.Polic
 	if err := checkAgainstLedger(m, msha, v); err != nil {
 		return nil, fmt.Errorf("building certificate of %s: %w", SubjectName(m.Dataset, m.Version), err)
 	}
+	p := predicateFromManifest(m, pol)
+	p.Issuer = schemas.CertificateIssuer
+	p.RunIDs = nonNil(slices.Clone(v.Sealed.RunIDs))
+	slices.Sort(p.RunIDs)
+	p.RunIDs = slices.Compact(p.RunIDs)
+	p.Ledger = schemas.CertificateLedger{Origin: v.Origin, SealedLeaf: v.SealedLeaf, KeyID: keyID}
+	p.IssuedAt = issuedAt.UTC().Truncate(time.Second).Format(time.RFC3339)
+	return &schemas.Statement{
+		Type: schemas.InTotoStatementType,
+		Subject: []schemas.StatementSubject{{Name: SubjectName(m.Dataset, m.Version),
+			Digest: map[string]string{"sha256": msha}}},
+		PredicateType: schemas.CertificatePredicateType,
+		Predicate:     p,
+	}, nil
+}
+
+// predicateFromManifest fills the predicate fields that come from the
+// manifest (all but issuer, run ids, ledger position and issue time).
+func predicateFromManifest(m *schemas.Manifest, pol *schemas.Policy) schemas.CertificatePredicate {
 	p := schemas.CertificatePredicate{
-		Issuer: schemas.CertificateIssuer, Dataset: m.Dataset, Version: m.Version, Digest: m.Digest,
-		Records: m.Records, Use: m.Use, Policy: m.Policy, RunIDs: nonNil(slices.Clone(v.Sealed.RunIDs)),
+		Dataset: m.Dataset, Version: m.Version, Digest: m.Digest,
+		Records: m.Records, Use: m.Use, Policy: m.Policy, RunIDs: []string{},
 		Counts: m.Counts, RejectedAtSeal: m.RejectedAtSeal,
 		Sources: []schemas.CertificateSource{}, Blocked: nonNil(slices.Clone(m.Blocked)),
 		Rules:   make([]schemas.CertificateRule, 0, len(m.Rules)),
 		Outputs: schemas.CertificateOutputs{Findings: m.Outputs.Findings, Metrics: m.Outputs.Metrics},
-		Ledger:  schemas.CertificateLedger{Origin: v.Origin, SealedLeaf: v.SealedLeaf, KeyID: keyID},
 		Supersedes: m.Supersedes,
-		IssuedAt:   issuedAt.UTC().Truncate(time.Second).Format(time.RFC3339),
 	}
-	slices.Sort(p.RunIDs)
-	p.RunIDs = slices.Compact(p.RunIDs)
 	if p.Use == "" {
 		p.Use = "commercial"
 	}
@@ -109,13 +125,38 @@ func BuildStatement(manifest []byte, v Version, keyID string, pol *schemas.Polic
 		p.Rules = append(p.Rules, schemas.CertificateRule{RuleID: r.RuleID, Scope: scope, Result: res,
 			Figure: r.Figure, Threshold: r.Threshold, N: r.N, Detail: r.Detail, Gate: r.Gate})
 	}
-	return &schemas.Statement{
-		Type: schemas.InTotoStatementType,
-		Subject: []schemas.StatementSubject{{Name: SubjectName(m.Dataset, m.Version),
-			Digest: map[string]string{"sha256": msha}}},
-		PredicateType: schemas.CertificatePredicateType,
-		Predicate:     p,
-	}, nil
+	return p
+}
+
+// manifestDiff names the first predicate field that disagrees with the
+// manifest ("" when all agree). Licence classes depend on the policy and
+// are not compared.
+func manifestDiff(p schemas.CertificatePredicate, m *schemas.Manifest) string {
+	want := predicateFromManifest(m, nil)
+	strip := func(x *schemas.CertificatePredicate) {
+		x.Issuer, x.RunIDs, x.Ledger, x.IssuedAt = "", nil, schemas.CertificateLedger{}, ""
+		x.Sources = slices.Clone(x.Sources)
+		for i := range x.Sources {
+			x.Sources[i].LicenceClass, x.Sources[i].LicenceFlags = "", ""
+		}
+	}
+	strip(&p)
+	strip(&want)
+	a, _ := json.Marshal(p)
+	b, _ := json.Marshal(want)
+	if bytes.Equal(a, b) {
+		return ""
+	}
+	var ma, mb map[string]json.RawMessage
+	_ = json.Unmarshal(a, &ma)
+	_ = json.Unmarshal(b, &mb)
+	for _, k := range []string{"dataset", "version", "digest", "records", "use", "policy", "counts", "rejected_at_seal",
+		"inputs", "sources", "blocked", "rules", "outputs", "supersedes"} {
+		if !bytes.Equal(ma[k], mb[k]) {
+			return k
+		}
+	}
+	return "predicate"
 }
 
 // licenceClass resolves an SPDX expression to the use class and condition

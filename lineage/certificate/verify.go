@@ -214,7 +214,8 @@ func verifySignature(r *Report, s *state, given ed25519.PublicKey) {
 		if !containsStr(kids, id) && !containsStr(kids, "") {
 			r.fail(1, "signature", "the envelope is signed by key %s, the public key given is %s (wrong public key?)", strings.Join(kids, ", "), id)
 		} else {
-			r.fail(1, "signature", "the Ed25519 signature does not verify over the DSSE payload with key %s: the payload or the signature was changed after signing", id)
+			part, msg := diagnoseSignature(env, b.Manifest, id)
+			r.fail(1, part, "%s", msg)
 		}
 		return
 	}
@@ -413,6 +414,28 @@ func verifyLedger(ctx context.Context, r *Report, s *state, l *lineage.Ledger) {
 		return
 	}
 	r.fail(2, "status", "the ledger lists no certificate of %s with envelope sha256 %s", r.Subject, s.envSHA)
+}
+
+// diagnoseSignature says which part most likely changed when a signature
+// does not verify: a payload that no longer parses, or that disagrees with
+// manifest.json, was changed; otherwise the signature was (or a payload
+// field the manifest does not hold). Both are reported as failures either
+// way; the diagnosis only names the part.
+func diagnoseSignature(env *Envelope, manifest []byte, id string) (string, string) {
+	const tail = "the Ed25519 signature with key %s does not verify over the DSSE payload"
+	st, err := ParseStatement(env.PayloadBytes)
+	if err != nil {
+		return "payload", fmt.Sprintf(tail+": the payload was changed after signing (it no longer parses: %v)", id, err)
+	}
+	if manifest != nil {
+		sum := sha256.Sum256(manifest)
+		if m, err := ParseManifest(manifest); err == nil && hex.EncodeToString(sum[:]) == st.Subject[0].Digest["sha256"] {
+			if f := manifestDiff(st.Predicate, m); f != "" {
+				return "payload", fmt.Sprintf(tail+": the payload was changed after signing (its %q disagrees with %s)", id, f, ManifestFile)
+			}
+		}
+	}
+	return "signature", fmt.Sprintf(tail+": the signature was changed (the payload agrees with %s; a change to a field the manifest does not hold, such as issued_at or the ledger position, looks the same)", id, ManifestFile)
 }
 
 func reasonSuffix(r string) string {
