@@ -35,6 +35,16 @@ type LicencePolicy struct {
 	// one finding per source, records admitted) or quarantine (each record).
 	OnReviewWorkType string `yaml:"on_review_work_type,omitempty" json:"on_review_work_type"`
 
+	// BasisChannels are the acquisition channels whose right to train does
+	// not rest on a licence: a contract (commercial), the user's consent
+	// (user_input), own generation (synthetic) or the text-and-data-mining
+	// exception with opt-outs honoured (self_collected). A record from such
+	// a source that carries no licence evidence at all is accepted here; the
+	// legality stage checks its basis (TC260-5.1-c2..c4). Licence evidence
+	// found in its content is still checked. Default: those four channels;
+	// set to [] to demand a licence from every source.
+	BasisChannels []string `yaml:"basis_channels,omitempty" json:"basis_channels"`
+
 	// Classes overrides the use class of licence ids, e.g.
 	// LicenseRef-ImageNet: academic-only.
 	Classes map[string]string `yaml:"classes,omitempty" json:"classes,omitempty"`
@@ -72,6 +82,9 @@ func (p *LicencePolicy) defaults() {
 	if p.OnUnspecified == "" {
 		p.OnUnspecified = "quarantine"
 	}
+	if p.BasisChannels == nil {
+		p.BasisChannels = []string{ChannelCommercial, ChannelUserInput, ChannelSynthetic, ChannelSelfCollected}
+	}
 	if p.OnConflict == "" {
 		p.OnConflict = "quarantine"
 	}
@@ -87,6 +100,11 @@ func (p *LicencePolicy) defaults() {
 }
 
 func (p *LicencePolicy) validate(path string) error {
+	for i, c := range p.BasisChannels {
+		if !contains(Channels, c) {
+			return &FieldError{fmt.Sprintf("%s.basis_channels[%d]", path, i), fmt.Sprintf("%q is not one of %s", c, strings.Join(Channels, ", "))}
+		}
+	}
 	uses := make([]string, 0, len(p.Accept))
 	for use := range p.Accept {
 		uses = append(uses, use)

@@ -28,7 +28,8 @@ type Stage struct {
 	overrides map[string]schemas.UseClass
 	sources   map[string]*sourceLicence
 	review    map[string]bool
-	exprs     sync.Map // record licence string -> *parsedLicence
+	basis     map[string]bool // channels whose basis is not a licence
+	exprs     sync.Map        // record licence string -> *parsedLicence
 	nExprs    int64
 	mu        sync.Mutex
 }
@@ -48,7 +49,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	if env.Policy == nil {
 		return nil, ErrNoPolicy
 	}
-	s := &Stage{pol: env.Policy.Licence, use: schemas.UseCommercial, sources: map[string]*sourceLicence{}, review: map[string]bool{}}
+	s := &Stage{pol: env.Policy.Licence, use: schemas.UseCommercial, sources: map[string]*sourceLicence{}, review: map[string]bool{}, basis: map[string]bool{}}
 	// A policy built in code may skip ApplyDefaults: fill the same defaults.
 	if s.pol.OnUnaccepted == "" || s.pol.Accept == nil || s.pol.ScanBytes == 0 {
 		p := schemas.Policy{ID: "licence-defaults", Licence: s.pol}
@@ -64,6 +65,9 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	s.overrides = s.pol.ClassOverrides()
 	for _, w := range s.pol.ReviewWorkTypes {
 		s.review[w] = true
+	}
+	for _, c := range s.pol.BasisChannels {
+		s.basis[c] = true
 	}
 	if env.Sources != nil {
 		for i := range env.Sources.Sources {
@@ -208,8 +212,11 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		}
 	}
 
-	// Does the intended use accept the effective class?
-	accepted := s.accepts(eff.Class)
+	// Does the intended use accept the effective class? A source whose
+	// right to train rests on a contract, consent, own generation or the
+	// TDM exception needs no licence when nothing in the record claims one.
+	accepted := s.accepts(eff.Class) ||
+		(eff.Class == schemas.ClassUnspecified && effIDs[0] == "none" && sl != nil && s.basis[sl.src.Channel])
 	if !accepted {
 		verdict := s.pol.OnUnaccepted
 		msg := fmt.Sprintf("effective licence %s is %s, not accepted for %s use", strings.Join(effIDs, " AND "), eff.Class, s.use)
