@@ -596,6 +596,7 @@ func (sc *scanner) alnum(t, p int) int {
 			upper = false
 		}
 	}
+	n0 := len(sc.out)
 	if upper && pre <= 2 {
 		// HK_ID: A123456(7) / AB123456(7) / A1234567 / A123456A
 		if pre <= 2 && (nd == 6 || nd == 7 || (nd == 6 && L == pre+7)) {
@@ -622,12 +623,18 @@ func (sc *scanner) alnum(t, p int) int {
 			}
 			sc.emit(TypePassport, t, e, base)
 		}
+	}
+	if len(sc.out) > n0 || pre < 2 || pre > 8 {
 		return resume
 	}
-	// a lower-case word glued to a number (tel13812345678, qq号...): judge
-	// the number on its own.
-	if digitsOnly && !upper && pre >= 2 && pre <= 6 && gluePrefix(tok[:pre]) {
+	// a word glued to a number (ID110101..., TEL13812345678, tel138...):
+	// judge the number on its own; lower-case words only when they
+	// introduce a number, so code identifiers stay quiet.
+	if digitsOnly && (upper || gluePrefix(tok[:pre])) {
 		return sc.groups(p)
+	}
+	if nd == 18 && (tok[L-1] == 'X' || tok[L-1] == 'x') && cnID(tok[pre:]) && (upper || gluePrefix(tok[:pre])) {
+		sc.emit(TypeCNResidentID, p, e, 0.9)
 	}
 	return resume
 }

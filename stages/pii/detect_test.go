@@ -66,6 +66,11 @@ func TestDetect(t *testing.T) {
 		{"decimal", "pi 3.14159265358979", nil},
 		{"date", "2024-09-15 and 20240915", nil},
 		{"ms timestamp", "ts 1712345678901", nil},
+		{"id glued to ID label", "ID11010519491231002X;", []want{{TypeCNResidentID, "11010519491231002X"}}},
+		{"phone glued to TEL label", "TEL13812345678", []want{{TypePhone, "13812345678"}}},
+		{"phone glued to tel", "tel13812345678", []want{{TypePhone, "13812345678"}}},
+		{"identifier with digits", "var13812345678", nil},
+		{"fictitious NANP", "call (555) 123-4567", []want{{TypePhone, "(555) 123-4567"}}},
 		{"several", "张三 13912345678, zs@example.cn, 卡 6222021234567890128", []want{{TypePhone, "13912345678"}, {TypeEmail, "zs@example.cn"}, {TypeBankCard, "6222021234567890128"}}},
 	}
 	for _, tc := range tests {

@@ -237,15 +237,14 @@ func landline(s string) bool {
 	return (len(local) == 7 || len(local) == 8) && local[0] >= '2'
 }
 
-// nanp validates a 10-digit North American number: area and exchange codes
-// start with 2-9 and are not N11.
+// nanp validates a 10-digit North American number: the area code starts
+// with 2-9 and is not N11.
 func nanp(s string) bool {
-	if len(s) != 10 || s[0] < '2' || s[3] < '2' {
+	if len(s) != 10 || s[0] < '2' || (s[1] == '1' && s[2] == '1') {
 		return false
 	}
-	if (s[1] == '1' && s[2] == '1') || (s[4] == '1' && s[5] == '1') {
-		return false
-	}
+	// The exchange code should start with 2-9 too, but fictitious numbers
+	// such as 555-123-4567 are written (and labelled) as phone numbers.
 	return !repeated(s)
 }
 
