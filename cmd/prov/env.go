@@ -75,6 +75,6 @@ func (e *runEnv) pipelineOptions() pipeline.Options {
 	return pipeline.Options{
 		Config: e.cfg, Policy: e.policy, Sources: e.sources,
 		Input: e.input, Output: e.output, Ledger: e.ledger, Shared: e.shared,
-		Stages: catalog.Build,
+		Stages: catalog.Build, AfterSeal: certificateHooks(e),
 	}
 }

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/lineage/certificate"
+	"github.com/prov-ai/prov/pipeline"
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/schemas"
+)
+
+func init() {
+	register("cert", newCertIssueCmd)
+	register("cert", newCertVerifyCmd)
+}
+
+// certificateHooks returns the AfterSeal hook that issues a certificate
+// for every sealed version (none without a ledger).
+func certificateHooks(e *runEnv) []func(context.Context, *pipeline.Sealed) error {
+	if e.lineage == nil || e.cfg.Ledger.SigningKey == "" {
+		return nil
+	}
+	return []func(context.Context, *pipeline.Sealed) error{certificate.Hook(e.lineage, e.cfg.Ledger.SigningKey)}
+}
+
+func newCertIssueCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "issue NAME[@VERSION]",
+		Short: "Issue (or re-issue) the certificate of a sealed dataset version",
+		Long: "issue signs a certificate for a version already sealed in the ledger (the latest version when\n" +
+			"VERSION is omitted), records it in the ledger, publishes a checkpoint and writes\n" +
+			"certificate.dsse.json, proof.json and pubkey.pem beside the version's manifest.json.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return usageError{fmt.Errorf("-o %q: want text or json", output)}
+			}
+			ctx := cmd.Context()
+			env, err := openEnv(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer env.close()
+			name, version, _ := strings.Cut(args[0], "@")
+			if version == "" {
+				if version, err = env.ledger.LatestVersion(ctx, name); err != nil {
+					return err
+				}
+				if version == "" {
+					return fmt.Errorf("issuing certificate: dataset %s has no sealed version: %w", name, lineage.ErrNotFound)
+				}
+			}
+			is, err := certificate.NewIssuer(env.lineage, env.cfg.Ledger.SigningKey)
+			if err != nil {
+				return err
+			}
+			iss, err := is.IssueVersion(ctx, env.output, name, version, env.policy)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if output == "json" {
+				return certWriteJSON(w, iss)
+			}
+			fmt.Fprintf(w, "%s@%s  certificate %s\n  ledger leaf %d, proven against checkpoint size %d\n  envelope sha256 %s\n",
+				iss.Dataset, iss.Version, iss.URI, iss.Leaf, iss.TreeSize, iss.EnvelopeSHA256)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func newCertVerifyCmd() *cobra.Command {
+	var (
+		pubkey, ledgerDir, output string
+		rehash                    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify BUNDLE_DIR|CERT_FILE",
+		Short: "Verify a certificate bundle: signature and statement, ledger proof, optionally revocation and every digest",
+		Long: `verify checks a certificate bundle (certificate.dsse.json, proof.json, manifest.json,
+pubkey.pem) and prints one line per check:
+  level 1  DSSE signature, in-toto statement, predicate JSON Schema, subject = sha256(manifest.json)
+  level 2  the checkpoint's signature and the inclusion proof of the certificate's ledger entry;
+           with --ledger DIR (or -c CONFIG): consistency with the ledger's latest checkpoint and
+           the certificate's revocation status
+  level 3  with --rehash and -c CONFIG: every input object re-read from the store, every record
+           digest and the dataset Merkle root recomputed
+Levels 1-2 need only the bundle and the public key. Exit 0 only if every check passes.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return usageError{fmt.Errorf("-o %q: want text or json", output)}
+			}
+			ctx := cmd.Context()
+			b, err := certificate.LoadBundle(args[0])
+			if err != nil {
+				return err
+			}
+			var opts certificate.Options
+			if pubkey != "" {
+				if opts.PublicKey, err = lineage.LoadPublicKey(pubkey); err != nil {
+					return err
+				}
+			}
+			var cfg *schemas.Config
+			if flags.config != "" {
+				if cfg, err = loadConfig(); err != nil {
+					return err
+				}
+			}
+			if rehash && cfg == nil {
+				return usageError{errors.New("--rehash needs -c CONFIG (the input store and the dataset's field map)")}
+			}
+			if ledgerDir == "" && cfg != nil {
+				ledgerDir = cfg.Ledger.Dir
+			}
+			if ledgerDir != "" {
+				l, err := openVerifyLedger(ctx, ledgerDir, b)
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				opts.Ledger = l
+			}
+			if rehash {
+				if opts.Rehash, err = rehashOptions(ctx, cfg, b); err != nil {
+					return err
+				}
+			}
+			rep := certificate.Verify(ctx, b, opts)
+			if err := printVerifyReport(cmd.OutOrStdout(), output, rep); err != nil {
+				return err
+			}
+			return rep.Err()
+		},
+	}
+	cmd.Flags().StringVar(&pubkey, "pubkey", "", "the issuer's public key (PEM); default: the bundle's pubkey.pem")
+	cmd.Flags().StringVar(&ledgerDir, "ledger", "", "ledger directory: also check consistency and revocation status (default: -c config's ledger)")
+	cmd.Flags().BoolVar(&rehash, "rehash", false, "re-read every input object and recompute every digest (needs -c CONFIG)")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+// openVerifyLedger opens a ledger read-only under the origin the
+// certificate names (the origin is checked against signed data later).
+func openVerifyLedger(ctx context.Context, dir string, b *certificate.Bundle) (*lineage.Ledger, error) {
+	origin := ""
+	if _, st, _, err := certificate.ParseBundle(b.Envelope, nil); err == nil {
+		origin = st.Predicate.Ledger.Origin
+	}
+	return lineage.Open(ctx, lineage.Config{Dir: dir, Origin: origin, ReadOnly: true, GCInterval: -1})
+}
+
+// rehashOptions opens the configured input store and finds the dataset
+// the certificate names.
+func rehashOptions(ctx context.Context, cfg *schemas.Config, b *certificate.Bundle) (*certificate.Rehash, error) {
+	_, st, _, err := certificate.ParseBundle(b.Envelope, nil)
+	if err != nil {
+		return nil, err
+	}
+	in, err := objstore.Open(ctx, cfg.Input, cfg.S3)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cfg.Datasets {
+		if cfg.Datasets[i].Name == st.Predicate.Dataset {
+			return &certificate.Rehash{Input: in, Dataset: &cfg.Datasets[i]}, nil
+		}
+	}
+	return nil, usageError{fmt.Errorf("--rehash: the configuration has no dataset %q", st.Predicate.Dataset)}
+}
+
+func printVerifyReport(w io.Writer, format string, rep *certificate.Report) error {
+	if format == "json" {
+		return certWriteJSON(w, struct {
+			*certificate.Report
+			OK bool `json:"ok"`
+		}{rep, rep.OK()})
+	}
+	for _, c := range rep.Checks {
+		fmt.Fprintln(w, c.String())
+	}
+	if rep.OK() {
+		fmt.Fprintf(w, "VERIFIED %s\n", rep.Subject)
+	} else {
+		fmt.Fprintln(w, "NOT VERIFIED")
+	}
+	return nil
+}
+
+func certWriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
