@@ -1,0 +1,354 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/prov-ai/prov/pipeline"
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/schemas"
+)
+
+// bundleFiles are the files of a certificate bundle, as certificate.Issue
+// writes them beside the manifest.
+var bundleFiles = []string{"certificate.dsse.json", "proof.json", "manifest.json", "pubkey.pem"}
+
+// maxMetricsBytes caps metrics.parquet read into memory.
+const maxMetricsBytes = 64 << 20
+
+// RuleCount is how many findings a rule produced in a version, by verdict.
+type RuleCount = pipeline.RuleCount
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func base64ToHex(s string) string {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return ""
+	}
+	return hex.EncodeToString(b)
+}
+
+// versionCache keeps the parsed files of a few versions: sealed versions'
+// files never change, so the cache needs no invalidation.
+type versionCache struct {
+	mu    sync.Mutex
+	order []string
+	m     map[string]any
+}
+
+const cacheEntries = 64
+
+func (c *versionCache) get(key string) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *versionCache) put(key string, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]any{}
+	}
+	if _, ok := c.m[key]; !ok {
+		c.order = append(c.order, key)
+	}
+	c.m[key] = v
+	for len(c.order) > cacheEntries {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+
+
+type manifestFile struct {
+	m   *schemas.Manifest
+	raw []byte
+}
+
+// manifest reads a version's manifest.json from the output store.
+func (s *Server) manifest(ctx context.Context, ds, ver string) (*schemas.Manifest, []byte, error) {
+	key := "m\x00" + s.cfg.Output.URI(ds+"/"+ver)
+	if v, ok := s.files.get(key); ok {
+		mf := v.(manifestFile)
+		return mf.m, mf.raw, nil
+	}
+	m, raw, err := pipeline.LoadManifest(ctx, s.cfg.Output, ds, ver)
+	if err != nil {
+		return nil, nil, noFiles(err)
+	}
+	s.files.put(key, manifestFile{m, raw})
+	return m, raw, nil
+}
+
+// noFiles marks a missing object as ErrNoFiles.
+func noFiles(err error) error {
+	if errors.Is(err, objstore.ErrNotExist) {
+		return fmt.Errorf("%w: %w", ErrNoFiles, err)
+	}
+	return err
+}
+
+// metrics reads a version's metrics.parquet.
+func (s *Server) metrics(ctx context.Context, ds, ver string) (_ []schemas.Metric, err error) {
+	key := ds + "/" + ver + "/metrics.parquet"
+	ck := "x\x00" + s.cfg.Output.URI(key)
+	if v, ok := s.files.get(ck); ok {
+		return v.([]schemas.Metric), nil
+	}
+	rc, err := s.cfg.Output.Get(ctx, key, objstore.GetOptions{})
+	if err != nil {
+		return nil, noFiles(fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err))
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxMetricsBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err)
+	}
+	if len(data) > maxMetricsBytes {
+		return nil, fmt.Errorf("reading %s: over %d bytes", s.cfg.Output.URI(key), maxMetricsBytes)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("reading %s: parquet library panic: %v", s.cfg.Output.URI(key), r)
+		}
+	}()
+	rows, err := parquet.Read[schemas.Metric](bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err)
+	}
+	if rows == nil {
+		rows = []schemas.Metric{}
+	}
+	s.files.put(ck, rows)
+	return rows, nil
+}
+
+// maxCachedFindings is the most findings of one version kept in memory;
+// larger files are streamed on every request.
+const maxCachedFindings = 100_000
+
+// eachFinding calls fn with the row index and row of every finding of a
+// version, from row start on, until fn returns false.
+func (s *Server) eachFinding(ctx context.Context, ds, ver string, start int, fn func(i int, f *schemas.Finding) bool) error {
+	ck := "f\x00" + s.cfg.Output.URI(ds+"/"+ver)
+	if v, ok := s.files.get(ck); ok {
+		rows := v.([]schemas.Finding)
+		for i := start; i < len(rows); i++ {
+			if !fn(i, &rows[i]) {
+				return nil
+			}
+		}
+		return nil
+	}
+	var cache []schemas.Finding
+	overflow, stopped, i := false, false, 0
+	errStop := errors.New("stop")
+	err := pipeline.EachFinding(ctx, s.cfg.Output, ds, ver, func(f *schemas.Finding) error {
+		if !overflow {
+			if len(cache) < maxCachedFindings {
+				cache = append(cache, *f)
+			} else {
+				overflow, cache = true, nil
+			}
+		}
+		if !stopped && i >= start && !fn(i, f) {
+			stopped = true
+		}
+		i++
+		if stopped && overflow {
+			return errStop
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	if err != nil {
+		return noFiles(err)
+	}
+	if !overflow {
+		if cache == nil {
+			cache = []schemas.Finding{}
+		}
+		s.files.put(ck, slices.Clip(cache))
+	}
+	return nil
+}
+
+// ruleCounts counts a version's findings by rule and stage.
+func (s *Server) ruleCounts(ctx context.Context, ds, ver string) ([]RuleCount, error) {
+	ck := "r\x00" + s.cfg.Output.URI(ds+"/"+ver)
+	if v, ok := s.files.get(ck); ok {
+		return v.([]RuleCount), nil
+	}
+	counts := map[string]*RuleCount{}
+	err := s.eachFinding(ctx, ds, ver, 0, func(_ int, f *schemas.Finding) bool {
+		k := f.RuleID + "\x00" + f.Stage
+		rc := counts[k]
+		if rc == nil {
+			rc = &RuleCount{RuleID: f.RuleID, Stage: f.Stage, Verdicts: map[string]int64{}}
+			counts[k] = rc
+		}
+		rc.Findings++
+		rc.Verdicts[f.Verdict]++
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RuleCount, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, *c)
+	}
+	sortRuleCounts(out)
+	s.files.put(ck, out)
+	return out, nil
+}
+
+// FindingsPage answers GET .../findings: one page of the filtered rows.
+type FindingsPage struct {
+	Dataset  string            `json:"dataset"`
+	Version  string            `json:"version"`
+	Filters  map[string]string `json:"filters"`
+	Findings []schemas.Finding `json:"findings"`
+	// NextCursor fetches the next page; "" on the last page.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// findingFilters are the query parameters that filter findings, each
+// matched exactly against the field of the same name.
+var findingFilters = []struct {
+	name  string
+	field func(*schemas.Finding) string
+}{
+	{"rule_id", func(f *schemas.Finding) string { return f.RuleID }},
+	{"stage", func(f *schemas.Finding) string { return f.Stage }},
+	{"verdict", func(f *schemas.Finding) string { return f.Verdict }},
+	{"source", func(f *schemas.Finding) string { return f.Source }},
+	{"severity", func(f *schemas.Finding) string { return f.Severity }},
+}
+
+// Cursors are opaque to clients: "f1." and the base64 row index to resume
+// from. Findings files are immutable, so a row index stays valid.
+func encodeCursor(row int) string {
+	return "f1." + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprint(row)))
+}
+
+func decodeCursor(c string) (int, error) {
+	if c == "" {
+		return 0, nil
+	}
+	rest, ok := strings.CutPrefix(c, "f1.")
+	if ok {
+		if b, err := base64.RawURLEncoding.DecodeString(rest); err == nil {
+			var n int
+			if _, err := fmt.Sscanf(string(b), "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == string(b) {
+				return n, nil
+			}
+		}
+	}
+	return 0, badRequest("cursor %q is not one this server issued", c)
+}
+
+func (s *Server) getFindings(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit, err := uintParam(r, "limit", DefaultFindingsLimit)
+	if err != nil {
+		return err
+	}
+	if limit == 0 || limit > MaxFindingsLimit {
+		return badRequest("limit %d: want 1 to %d", limit, MaxFindingsLimit)
+	}
+	start, err := decodeCursor(q.Get("cursor"))
+	if err != nil {
+		return err
+	}
+	v, err := s.view(r)
+	if err != nil {
+		return err
+	}
+	ds, ver := r.PathValue("dataset"), r.PathValue("version")
+	if _, err := versionInfo(r.Context(), v, ds, ver); err != nil {
+		return err
+	}
+	if s.cfg.Output == nil {
+		return fmt.Errorf("reading findings of %s@%s: %w", ds, ver, ErrNoFiles)
+	}
+	page := FindingsPage{Dataset: ds, Version: ver, Filters: map[string]string{}, Findings: []schemas.Finding{}}
+	for _, f := range findingFilters {
+		if v := q.Get(f.name); v != "" {
+			page.Filters[f.name] = v
+		}
+	}
+	err = s.eachFinding(r.Context(), ds, ver, start, func(i int, f *schemas.Finding) bool {
+		for _, ff := range findingFilters {
+			if want, ok := page.Filters[ff.name]; ok && ff.field(f) != want {
+				return true
+			}
+		}
+		if uint64(len(page.Findings)) == limit {
+			page.NextCursor = encodeCursor(i)
+			return false
+		}
+		page.Findings = append(page.Findings, *f)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeJSON(w, r, page)
+}
+
+// getBundleFile serves one file of a version's certificate bundle.
+func (s *Server) getBundleFile(w http.ResponseWriter, r *http.Request) error {
+	ds, ver, name := r.PathValue("dataset"), r.PathValue("version"), r.PathValue("file")
+	if !slices.Contains(bundleFiles, name) {
+		return httpError{http.StatusNotFound, fmt.Errorf("%q is not a bundle file (want one of %v)", name, bundleFiles)}
+	}
+	v, err := s.view(r)
+	if err != nil {
+		return err
+	}
+	if _, err := versionInfo(r.Context(), v, ds, ver); err != nil {
+		return err
+	}
+	if s.cfg.Output == nil {
+		return fmt.Errorf("reading %s of %s@%s: %w", name, ds, ver, ErrNoFiles)
+	}
+	key := ds + "/" + ver + "/" + name
+	rc, err := s.cfg.Output.Get(r.Context(), key, objstore.GetOptions{})
+	if err != nil {
+		return noFiles(fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err))
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, s.cfg.MaxBundle))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err)
+	}
+	ctype := "application/json"
+	if name == "pubkey.pem" {
+		ctype = "application/x-pem-file"
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	s.writeBytes(w, r, http.StatusOK, ctype, data)
+	return nil
+}
