@@ -245,3 +245,8 @@ type mappedField struct {
 	field schemas.Field
 	input string
 }
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
