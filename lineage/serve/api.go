@@ -400,7 +400,7 @@ type EntryDetail struct {
 	Leaf      uint64          `json:"leaf"`
 	Time      time.Time       `json:"time"`
 	Kind      lineage.Kind    `json:"kind"`
-	Entry     lineage.Entry   `json:"entry"`
+	Entry     any             `json:"entry"`
 	Canonical json.RawMessage `json:"canonical"`
 	LeafHash  string          `json:"leaf_hash"`
 }

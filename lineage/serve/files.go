@@ -77,8 +77,6 @@ func (c *versionCache) put(key string, v any) {
 	}
 }
 
-
-
 type manifestFile struct {
 	m   *schemas.Manifest
 	raw []byte

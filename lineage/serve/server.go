@@ -129,8 +129,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	allow := map[string][]string{}
 	for _, rt := range routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.api(rt))
+		allow[rt.path] = append(allow[rt.path], rt.method)
+	}
+	for path, methods := range allow {
+		s.mux.Handle(path, s.api(route{h: methodNotAllowed(methods)}))
 	}
 	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		s.writeBytes(w, r, http.StatusOK, "application/json", openAPIDoc)
@@ -153,6 +158,15 @@ type httpError struct {
 
 func (e httpError) Error() string { return e.err.Error() }
 func (e httpError) Unwrap() error { return e.err }
+
+// methodNotAllowed answers a known path asked with another method.
+func methodNotAllowed(methods []string) func(*Server, http.ResponseWriter, *http.Request) error {
+	allow := strings.Join(methods, ", ")
+	return func(_ *Server, w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allow)
+		return httpError{http.StatusMethodNotAllowed, fmt.Errorf("%s %s: want %s", r.Method, r.URL.Path, allow)}
+	}
+}
 
 func badRequest(format string, a ...any) error {
 	return httpError{http.StatusBadRequest, fmt.Errorf("%w: "+format, append([]any{ErrBadRequest}, a...)...)}
@@ -284,16 +298,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// sensitivePaths are the routes whose query string is never logged.
-var sensitivePaths = func() map[string]bool {
-	m := map[string]bool{}
+// logPath is the path as logged: under a sensitive route (subject
+// lookups) anything past the route's path is cut, so an identifier that a
+// client put in the URL never reaches the log.
+func logPath(p string) (path string, sensitive bool) {
 	for _, rt := range routes {
-		if rt.sensitive {
-			m[rt.path] = true
+		if rt.sensitive && strings.HasPrefix(p, rt.path) {
+			if len(p) > len(rt.path) {
+				return rt.path + "/…", true
+			}
+			return p, true
 		}
 	}
-	return m
-}()
+	return p, false
+}
 
 // logged writes one access-log line per request: method, path, status,
 // bytes and duration. The query string is logged except on subject routes
@@ -304,10 +322,11 @@ func (s *Server) logged(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		path, sensitive := logPath(r.URL.Path)
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", path),
 			slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
 			slog.Float64("seconds", time.Since(start).Seconds())}
-		if q := r.URL.RawQuery; q != "" && !sensitivePaths[r.URL.Path] {
+		if q := r.URL.RawQuery; q != "" && !sensitive {
 			attrs = append(attrs, slog.String("query", q))
 		}
 		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "http request", attrs...)

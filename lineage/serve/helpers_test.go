@@ -1,0 +1,252 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/lineage/certificate"
+	"github.com/prov-ai/prov/pipeline"
+	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
+)
+
+// miniStage is a small real stage: it rejects texts containing "BAD",
+// indexes the record's subject id and concludes with one rule line.
+type miniStage struct{ key func(kind, value string) string }
+
+type miniState struct{ Bad, N int64 }
+
+func (s *miniState) Merge(o stages.State) error {
+	s.Bad += o.(*miniState).Bad
+	s.N += o.(*miniState).N
+	return nil
+}
+func (s *miniState) MarshalBinary() ([]byte, error) { return fmt.Appendf(nil, "%d %d", s.Bad, s.N), nil }
+func (s *miniState) UnmarshalBinary(b []byte) error {
+	_, err := fmt.Sscanf(string(b), "%d %d", &s.Bad, &s.N)
+	return err
+}
+
+func (miniStage) Name() string           { return "mini" }
+func (miniStage) NewState() stages.State { return &miniState{} }
+func (m miniStage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
+	s := st.(*miniState)
+	s.N++
+	if sub, ok := r.Get(schemas.FieldSubject); ok && sub != "" {
+		out.Subjects = append(out.Subjects, m.key("subject_id", lineage.NormalizeIdentifier("subject_id", sub)))
+	}
+	if strings.Contains(r.Text(), "BAD") {
+		s.Bad++
+		out.Find(schemas.Finding{RuleID: "TC260-5.1-a", Stage: "mini", Severity: schemas.SeverityError,
+			Verdict: "reject", Message: "harmful keyword"})
+	}
+}
+func (miniStage) Conclude(st stages.State, c *stages.Conclusion) error {
+	s := st.(*miniState)
+	ratio := float64(s.Bad) / float64(max(s.N, 1))
+	c.Rules = append(c.Rules, schemas.RuleResult{RuleID: "TC260-5.1-a", Scope: "web", Pass: ratio <= 0.5, Figure: ratio,
+		Threshold: 0.5, N: s.N, Gate: true, Detail: fmt.Sprintf("source web harmful ratio %.3f <= 0.5 over n=%d", ratio, s.N)})
+	return nil
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// world is a ledger with two sealed, certified versions of dataset "chat"
+// (v2 adds an object), their files in an output store, and a Server.
+type world struct {
+	dir    string
+	l      *lineage.Ledger
+	out    objstore.Store
+	v1, v2 pipeline.DatasetResult
+	logs   *syncBuffer
+	srv    *Server
+	h      http.Handler
+}
+
+func writeFile(t testing.TB, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var (
+	worldOnce sync.Once
+	shared    *world
+	worldErr  error
+)
+
+// sharedWorld builds the world once for the package's tests (the pipeline
+// runs take a moment); tests must not change it.
+func sharedWorld(t *testing.T) *world {
+	t.Helper()
+	worldOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "prov-serve-test-")
+		if err != nil {
+			worldErr = err
+			return
+		}
+		shared, worldErr = newWorld(dir)
+	})
+	if worldErr != nil {
+		t.Fatalf("building the test world: %v", worldErr)
+	}
+	return shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.l.Close()
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
+
+func newWorld(dir string) (*world, error) {
+	ctx := context.Background()
+	priv, pub, err := lineage.GenerateKeys(filepath.Join(dir, "keys"))
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	quiet := slog.New(slog.DiscardHandler)
+	l, err := lineage.Open(ctx, lineage.Config{Dir: filepath.Join(dir, "ledger"), Origin: "prov.test/ledger",
+		SigningKey: priv, PublicKey: pub, Logger: quiet, GCInterval: -1,
+		Now: func() time.Time { t0 = t0.Add(time.Second); return t0 }})
+	if err != nil {
+		return nil, err
+	}
+	var a, b strings.Builder
+	for i := range 12 {
+		text := fmt.Sprintf("web record %d 训练数据", i)
+		if i%3 == 0 {
+			text += " BAD"
+		}
+		fmt.Fprintf(&a, `{"id":"a%d","text":%q,"user_id":"user-%d"}`+"\n", i, text, i%3)
+	}
+	a.WriteString("{not json\n")
+	for i := range 5 {
+		fmt.Fprintf(&b, `{"id":"b%d","text":"open record %d","license":"CC-BY-4.0"}`+"\n", i, i)
+	}
+	for p, data := range map[string]string{"in/web/a.jsonl": a.String(), "in/oss/b.jsonl": b.String()} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(data), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	in, err := objstore.Open(ctx, "file://"+filepath.Join(dir, "in"), schemas.S3Config{})
+	if err != nil {
+		return nil, err
+	}
+	out, err := objstore.Open(ctx, "file://"+filepath.Join(dir, "out"), schemas.S3Config{})
+	if err != nil {
+		return nil, err
+	}
+	cfg := &schemas.Config{Version: 1, Work: filepath.Join(dir, "work"), Datasets: []schemas.DatasetConfig{{
+		Name:   "chat",
+		Inputs: []schemas.InputConfig{{Prefix: "oss/", Source: "oss-wiki"}, {Prefix: "web/", Source: "web"}},
+		Fields: map[string]string{"subject_id": "user_id", "licence": "license"},
+	}}}
+	pol := &schemas.Policy{ID: "test-policy", Version: "1"}
+	pol.ApplyDefaults()
+	src := &schemas.SourceRegistry{Sources: []schemas.Source{
+		{ID: "oss-wiki", Channel: schemas.ChannelOpenSource, LegalBasis: "licence", Licence: "CC-BY-SA-4.0", Origin: "foreign"},
+		{ID: "web", Channel: schemas.ChannelSelfCollected, LegalBasis: "public-interest", Origin: "domestic"},
+	}}
+	opts := pipeline.Options{Logger: quiet, Config: cfg, Policy: pol, Sources: src, Input: in, Output: out,
+		Ledger: pipeline.NewLineageLedger(l), Workers: 2,
+		Stages: func(_ context.Context, env stages.Env) ([]stages.Stage, error) {
+			return []stages.Stage{miniStage{key: env.SubjectKey}}, nil
+		},
+		AfterSeal: []func(context.Context, *pipeline.Sealed) error{certificate.Hook(l, priv)},
+	}
+	w := &world{dir: dir, l: l, out: out, logs: &syncBuffer{}}
+	r1, err := pipeline.Run(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("first run: %w", err)
+	}
+	w.v1 = r1.Datasets[0]
+	extra := `{"id":"c0","text":"third object","license":"CC-BY-4.0"}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "in/oss/c.jsonl"), []byte(extra), 0o644); err != nil {
+		return nil, err
+	}
+	r2, err := pipeline.Run(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("second run: %w", err)
+	}
+	w.v2 = r2.Datasets[0]
+	w.srv, err = New(Config{Ledger: l, Output: out, Datasets: []string{"chat", "empty"},
+		Logger: slog.New(slog.NewJSONHandler(w.logs, nil))})
+	if err != nil {
+		return nil, err
+	}
+	w.h = w.srv.Handler()
+	return w, nil
+}
+
+// response is a recorded answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.body, err)
+	}
+}
+
+// do sends a request to h.
+func do(t *testing.T, h http.Handler, method, target string, body io.Reader, hdr map[string]string) response {
+	t.Helper()
+	req := httptest.NewRequest(method, target, body)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return response{rec.Code, rec.Header(), rec.Body.Bytes()}
+}
+
+func get(t *testing.T, h http.Handler, target string) response {
+	t.Helper()
+	return do(t, h, http.MethodGet, target, nil, nil)
+}
