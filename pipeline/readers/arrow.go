@@ -28,17 +28,23 @@ func readArrow(ctx context.Context, in Input, opts Options, fn func(*schemas.Rec
 			return transportErr(in.URI, rr.err)
 		}
 		if n == len(magic) && string(magic[:]) == arrowFileMagic {
-			return readArrowFile(c, rr, opts)
+			return readArrowFile(c, rr, in.Size, opts)
 		}
 	}
 	return readArrowStream(ctx, c, in, opts)
 }
 
-func readArrowFile(c *columnEmitter, rr *rangeReader, opts Options) error {
-	var fr *ipc.FileReader
+func readArrowFile(c *columnEmitter, rr *rangeReader, size int64, opts Options) error {
+	var (
+		fr      *ipc.FileReader
+		batches []ipcBlock
+	)
 	err := guard(func() error {
 		var err error
-		if fr, err = ipc.NewFileReader(rr); err != nil {
+		if batches, err = checkIPCFile(rr, size); err != nil {
+			return corrupt(err)
+		}
+		if fr, err = ipc.NewFileReader(rr, ipc.WithBodySizeLimit(size)); err != nil {
 			return corrupt(err)
 		}
 		c.cm, err = resolveColumns(fr.Schema(), opts.Fields)
@@ -58,6 +64,12 @@ func readArrowFile(c *columnEmitter, rr *rangeReader, opts Options) error {
 		err := guard(func() error {
 			if more = i < fr.NumRecords(); !more {
 				return nil
+			}
+			if i >= len(batches) {
+				return corrupt(errFlatbuffer)
+			}
+			if err := checkIPCBlock(rr, batches[i]); err != nil {
+				return corrupt(err)
 			}
 			var err error
 			if b, err = fr.RecordBatch(i); err != nil {
@@ -87,7 +99,8 @@ func readArrowStream(ctx context.Context, c *columnEmitter, in Input, opts Optio
 	var rdr *ipc.Reader
 	err = guard(func() error {
 		var err error
-		if rdr, err = ipc.NewReader(t); err != nil {
+		g := &ipcStreamGuard{r: t, maxBody: in.Size}
+		if rdr, err = ipc.NewReader(g, ipc.WithBodySizeLimit(max(in.Size, 1))); err != nil {
 			return corrupt(err)
 		}
 		c.cm, err = resolveColumns(rdr.Schema(), opts.Fields)

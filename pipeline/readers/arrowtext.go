@@ -133,7 +133,9 @@ func appendJSON(dst []byte, arr arrow.Array, i int) ([]byte, error) {
 			if j > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendQuoted(dst, st.Field(j).Name)
+			if dst, err = appendQuotedUTF8(dst, st.Field(j).Name); err != nil {
+				return dst, err
+			}
 			dst = append(dst, ':')
 			if dst, err = appendJSON(dst, a.Field(j), i); err != nil {
 				return dst, err

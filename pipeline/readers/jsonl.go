@@ -13,7 +13,11 @@ const jsonlBufSize = 1 << 20
 // readJSONL splits r into lines and emits one record per non-blank line.
 func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
 	maxLine := opts.maxLine()
-	br := bufio.NewReaderSize(r, jsonlBufSize)
+	size := jsonlBufSize
+	if e.bufSize > 0 {
+		size = e.bufSize
+	}
+	br := bufio.NewReaderSize(r, size)
 	x := newExtractor(opts.Fields)
 	var (
 		lineNo int64

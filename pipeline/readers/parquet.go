@@ -1,8 +1,12 @@
 package readers
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -34,6 +38,9 @@ func readParquet(ctx context.Context, in Input, opts Options, fn func(*schemas.R
 		props.BufferSize = parquetBufferSize
 		var err error
 		if pf, err = file.NewParquetReader(rr, file.WithReadProps(props)); err != nil {
+			return corrupt(err)
+		}
+		if err := checkStoredArrowSchema(pf); err != nil {
 			return corrupt(err)
 		}
 		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: columnarBatchRows}, memory.DefaultAllocator)
@@ -125,4 +132,25 @@ func dedupe(ix []int) []int {
 		}
 	}
 	return out
+}
+
+// checkStoredArrowSchema checks the Arrow schema pqarrow decodes from the
+// file's ARROW:schema metadata (an IPC schema message, base64) before it
+// does: a corrupted one can make Arrow allocate without bound.
+func checkStoredArrowSchema(pf *file.Reader) error {
+	v := pf.MetaData().KeyValueMetadata().FindValue("ARROW:schema")
+	if v == nil {
+		return nil
+	}
+	dec, err := base64.StdEncoding.DecodeString(*v)
+	if len(dec) == 0 || err != nil {
+		if dec, err = base64.RawStdEncoding.DecodeString(*v); err != nil {
+			return nil // pqarrow fails on it the same way, safely
+		}
+	}
+	g := &ipcStreamGuard{r: bytes.NewReader(dec), maxBody: int64(len(dec))}
+	if _, err := io.Copy(io.Discard, g); err != nil {
+		return fmt.Errorf("checking stored Arrow schema: %w", err)
+	}
+	return nil
 }

@@ -138,6 +138,9 @@ type emitter struct {
 	fn  func(*schemas.Record) error
 	rec schemas.Record
 	n   int
+	// bufSize is the read buffer the stream decoders should use: the
+	// object's size when it is small and uncompressed, else their default.
+	bufSize int
 }
 
 // start resets the record for line/row n and returns it.
@@ -221,6 +224,9 @@ func readStream(ctx context.Context, in Input, opts Options, fn func(*schemas.Re
 		actual = "gzip"
 	case bytes.HasPrefix(head[:n], magicZstd):
 		actual = "zstd"
+	}
+	if actual == "" && in.Size > 0 && in.Size < jsonlBufSize {
+		e.bufSize = int(in.Size) + 16
 	}
 	if claimed != "" && claimed != actual {
 		return e.emitErr(&ParseError{Line: 1, Offset: 0,
