@@ -26,7 +26,9 @@ import (
 
 // miniStage is a small real stage: it rejects texts containing "BAD",
 // indexes the record's subject id and concludes with one rule line.
-type miniStage struct{ key func(kind, value string) string }
+type miniStage struct {
+	key func(kind, value string) string
+}
 
 type miniState struct{ Bad, N int64 }
 
@@ -35,7 +37,9 @@ func (s *miniState) Merge(o stages.State) error {
 	s.N += o.(*miniState).N
 	return nil
 }
-func (s *miniState) MarshalBinary() ([]byte, error) { return fmt.Appendf(nil, "%d %d", s.Bad, s.N), nil }
+func (s *miniState) MarshalBinary() ([]byte, error) {
+	return fmt.Appendf(nil, "%d %d", s.Bad, s.N), nil
+}
 func (s *miniState) UnmarshalBinary(b []byte) error {
 	_, err := fmt.Sscanf(string(b), "%d %d", &s.Bad, &s.N)
 	return err
