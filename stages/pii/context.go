@@ -75,6 +75,37 @@ func (ws *wordSet) match(w []byte) bool {
 	return false
 }
 
+// find returns the first word of the set occurring in s, comparing ASCII
+// letters case-insensitively (words are lower-case) and requiring a word
+// boundary before an ASCII word; s is scanned once.
+func (ws *wordSet) find(s string) (string, bool) {
+	if ws == nil {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		c := lowerByte(s[i])
+		if !ws.first[c] {
+			continue
+		}
+		if isLetter(c) && i > 0 && isLetter(s[i-1]) {
+			continue
+		}
+	words:
+		for _, k := range ws.words[c] {
+			if len(s)-i < len(k) {
+				continue
+			}
+			for j := 1; j < len(k); j++ {
+				if lowerByte(s[i+j]) != k[j] {
+					continue words
+				}
+			}
+			return k, true
+		}
+	}
+	return "", false
+}
+
 // ctxSets holds the positive and negative word sets of each type.
 var ctxSets = func() map[string][2]*wordSet {
 	m := map[string][2]*wordSet{}
@@ -120,4 +151,11 @@ func contextAdjust(s, typ string, start, end int) float64 {
 		adj -= ctxLower
 	}
 	return adj
+}
+
+func lowerByte(c byte) byte {
+	if isUpper(c) {
+		return c + 'a' - 'A'
+	}
+	return c
 }

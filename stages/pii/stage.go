@@ -37,16 +37,12 @@ type Stage struct {
 	now       time.Time
 	actions   map[string]schemas.Verdict
 	sensitive map[string]bool
-	markers   []marker
+	markers   *wordSet          // health / biometric marker words
+	markerCat map[string]string // marker word -> category
 	marker    schemas.Verdict
 	minor     schemas.Verdict
 	withdrawn schemas.Verdict
 	pool      sync.Pool // *[]Entity
-}
-
-type marker struct {
-	category string
-	word     string // lower-case
 }
 
 // ErrNoSubjectKey is returned by New when the Env has no SubjectKey
@@ -91,11 +87,18 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		cats = append(cats, c)
 	}
 	sort.Strings(cats)
+	var words []string
+	s.markerCat = map[string]string{}
 	for _, c := range cats {
 		for _, w := range pol.Markers[c] {
-			s.markers = append(s.markers, marker{c, strings.ToLower(w)})
+			w = strings.ToLower(strings.TrimSpace(w))
+			if _, dup := s.markerCat[w]; !dup {
+				s.markerCat[w] = c
+				words = append(words, w)
+			}
 		}
 	}
+	s.markers = newWordSet(words)
 	s.marker, _ = schemas.ParseVerdict(pol.MarkerAction)
 	s.minor, _ = schemas.ParseVerdict(pol.MinorAction)
 	s.withdrawn, _ = schemas.ParseVerdict(pol.WithdrawnAction)
@@ -234,7 +237,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		}
 		groups = addGroup(groups, rule, e.Type, action, fmt.Sprintf("%d-%d", e.Start, e.End), key)
 	}
-	if (hasSub || personal > 0) && len(s.markers) > 0 && !s.covered(b, schemas.ConsentSeparate) {
+	if (hasSub || personal > 0) && s.markers != nil && !s.covered(b, schemas.ConsentSeparate) {
 		if cat := s.findMarker(text); cat != "" {
 			groups = addGroup(groups, RuleSensitive, "marker:"+cat, s.marker, "", "")
 		}
@@ -291,21 +294,11 @@ func ageAt(birth, t time.Time) int {
 	return age
 }
 
+// findMarker returns the category of the first sensitive marker word in
+// text, or "".
 func (s *Stage) findMarker(text string) string {
-	var lower string
-	for _, m := range s.markers {
-		if isLetter(m.word[0]) {
-			if lower == "" {
-				lower = strings.ToLower(text)
-			}
-			if strings.Contains(lower, m.word) {
-				return m.category
-			}
-			continue
-		}
-		if strings.Contains(text, m.word) {
-			return m.category
-		}
+	if w, ok := s.markers.find(text); ok {
+		return s.markerCat[w]
 	}
 	return ""
 }

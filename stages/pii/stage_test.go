@@ -128,6 +128,8 @@ func TestStageRules(t *testing.T) {
 		{"sensitive: policy quarantines", func(p *schemas.PIIPolicy) { p.Actions = map[string]string{"CN_RESIDENT_ID": "quarantine"} }, rec{text: "身份证" + adultID, subject: "u1", consent: "true"}, schemas.Quarantine, RuleSensitive, ""},
 		{"sensitive: health marker without separate consent", nil, rec{text: "我上周确诊了肺炎", subject: "u1", consent: "true"}, schemas.Quarantine, RuleSensitive, ""},
 		{"sensitive: health marker with separate consent", nil, rec{text: "我上周确诊了肺炎", subject: "u1", consent: `{"training":true,"type":"separate"}`}, schemas.Admit, "", ""},
+		{"sensitive: English marker, any case", nil, rec{text: "I was Diagnosed with flu", subject: "u1", consent: "true"}, schemas.Quarantine, RuleSensitive, ""},
+		{"sensitive: marker inside a word does not count", nil, rec{text: "it stays undiagnosed", subject: "u1", consent: "true"}, schemas.Admit, "", ""},
 		{"minor: child id without guardian consent", nil, rec{text: "孩子身份证" + kid, subject: "u1", consent: `{"training":true,"type":"separate"}`, fetched: "2024-09-01T00:00:00Z"}, schemas.Quarantine, RuleMinor, ""},
 		{"minor: child id with guardian consent", nil, rec{text: "孩子身份证" + kid, subject: "u-kid", fetched: "2024-09-01T00:00:00Z"}, schemas.Admit, "", ""},
 		{"minor: adult at collection", nil, rec{text: "身份证" + kid, subject: "u1", consent: `{"training":true,"type":"separate"}`, fetched: "2030-09-01T00:00:00Z"}, schemas.Admit, "", ""},

@@ -66,12 +66,16 @@ func (st *State) add(r *recordStats, groups []group, final schemas.Verdict) {
 		st.Entities[r.types[i].typ] += r.types[i].n
 		st.RecordsWith[r.types[i].typ]++
 	}
-	seen := map[string]bool{}
-	for _, g := range groups {
-		k := g.verdict.String() + "|" + g.rule
-		if !seen[k] {
-			seen[k] = true
-			st.Decisions[k]++
+	for i, g := range groups {
+		dup := false
+		for _, h := range groups[:i] {
+			if h.verdict == g.verdict && h.rule == g.rule {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			st.Decisions[g.verdict.String()+"|"+g.rule]++
 		}
 	}
 	st.Final[final.String()]++
