@@ -459,15 +459,16 @@ func attributionList(m map[string]int64) []schemas.Attribution {
 	return out
 }
 
-// pipelineMetrics are the run's own figures: verdict counts overall and per
-// source and object counts.
+// pipelineMetrics are the run's own figures: every record read (parsed or
+// not), verdict counts, objects, input bytes and admitted records and bytes
+// per source. (The quality stage's records_in counts parsed records only.)
 func (rc *runCtx) pipelineMetrics(total schemas.Counts, srcs map[string]*schemas.SourceRef, inputs []schemas.InputObject) []schemas.Metric {
 	m := []schemas.Metric{
-		{Metric: "records_in", Dimension: "overall", Value: float64(total.In)},
-		{Metric: "records_admit", Dimension: "overall", Value: float64(total.Admit)},
-		{Metric: "records_redact", Dimension: "overall", Value: float64(total.Redact)},
-		{Metric: "records_quarantine", Dimension: "overall", Value: float64(total.Quarantine)},
-		{Metric: "records_reject", Dimension: "overall", Value: float64(total.Reject)},
+		{Metric: "records_read", Dimension: "overall", Value: float64(total.In)},
+		{Metric: "records_verdict", Dimension: "verdict:admit", Value: float64(total.Admit)},
+		{Metric: "records_verdict", Dimension: "verdict:redact", Value: float64(total.Redact)},
+		{Metric: "records_verdict", Dimension: "verdict:quarantine", Value: float64(total.Quarantine)},
+		{Metric: "records_verdict", Dimension: "verdict:reject", Value: float64(total.Reject)},
 		{Metric: "objects", Dimension: "overall", Value: float64(len(inputs))},
 	}
 	var bytesIn int64
@@ -477,8 +478,8 @@ func (rc *runCtx) pipelineMetrics(total schemas.Counts, srcs map[string]*schemas
 	m = append(m, schemas.Metric{Metric: "input_bytes", Dimension: "overall", Value: float64(bytesIn)})
 	for id, s := range srcs {
 		m = append(m,
-			schemas.Metric{Metric: "source_admitted_records", Dimension: "source=" + id, Value: float64(s.Records)},
-			schemas.Metric{Metric: "source_admitted_bytes", Dimension: "source=" + id, Value: float64(s.Bytes)})
+			schemas.Metric{Metric: "source_admitted_records", Dimension: "source:" + id, Value: float64(s.Records)},
+			schemas.Metric{Metric: "source_admitted_bytes", Dimension: "source:" + id, Value: float64(s.Bytes)})
 	}
 	return m
 }

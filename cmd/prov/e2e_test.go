@@ -240,8 +240,8 @@ func TestE2EParquetReadsBackInDuckDB(t *testing.T) {
 	if fmt.Sprint(n[0]["n"]) == "0" {
 		t.Errorf("findings.parquet has no rows")
 	}
-	mrows := duckdb(t, fmt.Sprintf("SELECT value FROM read_parquet('%s') WHERE metric = 'records_in' AND dimension = 'overall'", metrics))
+	mrows := duckdb(t, fmt.Sprintf("SELECT value FROM read_parquet('%s') WHERE metric = 'records_read' AND dimension = 'overall'", metrics))
 	if len(mrows) != 1 || fmt.Sprint(mrows[0]["value"]) != fmt.Sprint(d.Counts.In) {
-		t.Errorf("metrics records_in = %v, want %d", mrows, d.Counts.In)
+		t.Errorf("metrics records_read = %v, want %d", mrows, d.Counts.In)
 	}
 }
