@@ -556,6 +556,13 @@ func (sc *scanner) alnum(t, p int) int {
 	if e < n && isAlnum(s[e]) {
 		return skipChain(s, e)
 	}
+	if e+1 < n && s[e] == '.' && isDigit(s[e+1]) && p-t >= 2 && allDigits(s[p:e]) && !continuation(s, t) &&
+		(allUpper(s[t:p]) || gluePrefix(s[t:p])) {
+		// IP192.168.1.1: a label glued to an address
+		if end := sc.ipv4(p); end > 0 {
+			return end
+		}
+	}
 	if continuation(s, t) || (e+1 < n && (s[e] == '.' || s[e] == '-') && isAlnum(s[e+1])) {
 		// part of a dotted / hyphenated identifier (UUID, version, host)
 		return skipChain(s, e)
@@ -643,7 +650,7 @@ func (sc *scanner) alnum(t, p int) int {
 // introduces a number (tel, phone, mobile, id, no, card, ssn).
 func gluePrefix(w string) bool {
 	switch lowerASCII(w) {
-	case "tel", "phone", "mobile", "mob", "cell", "id", "no", "card", "ssn", "fax", "wx", "qq":
+	case "tel", "phone", "mobile", "mob", "cell", "id", "no", "card", "ssn", "fax", "wx", "qq", "ip", "host", "addr":
 		return true
 	}
 	return false
@@ -977,4 +984,13 @@ func interesting(x uint64) bool {
 	y := x ^ (lsb * '@')
 	at := (y - lsb) & ^y & msb
 	return between|at != 0
+}
+
+func allUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isUpper(s[i]) {
+			return false
+		}
+	}
+	return len(s) > 0
 }

@@ -69,6 +69,8 @@ func TestDetect(t *testing.T) {
 		{"id glued to ID label", "ID11010519491231002X;", []want{{TypeCNResidentID, "11010519491231002X"}}},
 		{"phone glued to TEL label", "TEL13812345678", []want{{TypePhone, "13812345678"}}},
 		{"phone glued to tel", "tel13812345678", []want{{TypePhone, "13812345678"}}},
+		{"ip glued to IP label", "IP192.168.1.10 blocked", []want{{TypeIPAddress, "192.168.1.10"}}},
+		{"version glued to a word", "python3.11.4", nil},
 		{"identifier with digits", "var13812345678", nil},
 		{"fictitious NANP", "call (555) 123-4567", []want{{TypePhone, "(555) 123-4567"}}},
 		{"several", "张三 13912345678, zs@example.cn, 卡 6222021234567890128", []want{{TypePhone, "13912345678"}, {TypeEmail, "zs@example.cn"}, {TypeBankCard, "6222021234567890128"}}},
