@@ -1,145 +1,35 @@
 package export
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/prov-ai/prov/lineage/export/exporttest"
 )
 
-const olSpecDir = "testdata/openlineage-2-0-2"
-
-// olValidator compiles the official OpenLineage 2-0-2 schemas and every
-// facet schema from testdata (resolving $ref by $id, no network), plus our
-// own facet schema.
-type olValidator struct {
-	c *jsonschema.Compiler
-	// roots maps a standard facet key ("schema", "dataSource" ...) to the
-	// $ids of the facet files whose root schema defines that key.
-	roots map[string][]string
-}
-
-func newOLValidator(t testing.TB) *olValidator {
+func mustValidator(t testing.TB) *exporttest.Validator {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	c.UseLoader(noNetwork{})
-	v := &olValidator{c: c, roots: map[string][]string{}}
-	files, err := filepath.Glob(filepath.Join(olSpecDir, "facets", "*.json"))
-	if err != nil || len(files) < 10 {
-		t.Fatalf("facet schemas in %s: %v (%d files)", olSpecDir, err, len(files))
-	}
-	files = append(files, filepath.Join(olSpecDir, "OpenLineage.json"), filepath.Join("schemas", "prov-facets-1-0-0.json"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		id, _ := doc.(map[string]any)["$id"].(string)
-		if id == "" {
-			t.Fatalf("%s has no $id", f)
-		}
-		if err := c.AddResource(id, doc); err != nil {
-			t.Fatalf("adding %s: %v", f, err)
-		}
-		if strings.Contains(f, "facets") {
-			props, _ := doc.(map[string]any)["properties"].(map[string]any)
-			for k := range props {
-				v.roots[k] = append(v.roots[k], id)
-			}
-		}
+	v, err := exporttest.NewValidator()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return v
 }
 
-type noNetwork struct{}
-
-func (noNetwork) Load(url string) (any, error) {
-	return nil, errors.New("no network in tests: unknown schema " + url)
-}
-
-func (v *olValidator) validate(t testing.TB, url string, doc any) error {
-	t.Helper()
-	sch, err := v.c.Compile(url)
-	if err != nil {
-		t.Fatalf("compiling %s: %v", url, err)
-	}
-	return sch.Validate(doc)
-}
-
 func toDoc(t testing.TB, x any) any {
 	t.Helper()
-	b, err := json.Marshal(x)
+	d, err := exporttest.Doc(x)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
-// validateEvent checks a RunEvent against the RunEvent schema, then every
-// facet against the schema its _schemaURL names, and every standard facet
-// map against the facet files' root schemas (which pin the facet's key).
-func (v *olValidator) validateEvent(t testing.TB, doc any) error {
-	t.Helper()
-	if err := v.validate(t, OLSchemaURL, doc); err != nil {
-		return err
-	}
-	ev := doc.(map[string]any)
-	var maps []map[string]any
-	collect := func(obj any, keys ...string) {
-		m, _ := obj.(map[string]any)
-		for _, k := range keys {
-			if f, ok := m[k].(map[string]any); ok {
-				maps = append(maps, f)
-			}
-		}
-	}
-	collect(ev["run"], "facets")
-	collect(ev["job"], "facets")
-	for _, side := range []string{"inputs", "outputs"} {
-		list, _ := ev[side].([]any)
-		for _, d := range list {
-			collect(d, "facets", "inputFacets", "outputFacets")
-		}
-	}
-	for _, fm := range maps {
-		for name, f := range fm {
-			u, _ := f.(map[string]any)["_schemaURL"].(string)
-			if u == "" {
-				return errors.New("facet " + name + " has no _schemaURL")
-			}
-			if err := v.validate(t, u, f); err != nil {
-				return err
-			}
-		}
-		for name := range fm {
-			for _, id := range v.roots[name] {
-				if err := v.validate(t, id, fm); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+	return d
 }
 
 func TestOpenLineageEventsValidate(t *testing.T) {
-	v := newOLValidator(t)
+	v := mustValidator(t)
 	ver := testVersion()
 	events, err := OpenLineage(ver)
 	if err != nil {
@@ -148,7 +38,7 @@ func TestOpenLineageEventsValidate(t *testing.T) {
 	var types []string
 	for i, ev := range events {
 		types = append(types, ev.EventType)
-		if err := v.validateEvent(t, toDoc(t, ev)); err != nil {
+		if err := v.ValidateEvent(toDoc(t, ev)); err != nil {
 			t.Errorf("event %d (%s) does not validate: %v", i, ev.EventType, err)
 		}
 	}
@@ -198,7 +88,7 @@ func TestOpenLineageEventsValidate(t *testing.T) {
 // TestOpenLineageValidatorRejects proves the validation can fail: each
 // mutation of a valid event must be rejected.
 func TestOpenLineageValidatorRejects(t *testing.T) {
-	v := newOLValidator(t)
+	v := mustValidator(t)
 	events, err := OpenLineage(testVersion())
 	if err != nil {
 		t.Fatal(err)
@@ -235,11 +125,11 @@ func TestOpenLineageValidatorRejects(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := toDoc(t, events[1])
-			if err := v.validateEvent(t, doc); err != nil {
+			if err := v.ValidateEvent(doc); err != nil {
 				t.Fatalf("unmutated event invalid: %v", err)
 			}
 			tc.mut(doc.(map[string]any))
-			if err := v.validateEvent(t, doc); err == nil {
+			if err := v.ValidateEvent(doc); err == nil {
 				t.Fatal("mutated event validated")
 			}
 		})
