@@ -146,4 +146,3 @@ func lineDiff(want, got []byte) string {
 	}
 	return out.String()
 }
-
