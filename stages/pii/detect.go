@@ -285,6 +285,9 @@ func (sc *scanner) digits(p int) int {
 		if end := sc.ipv4(p); end > 0 {
 			return end
 		}
+		if end := sc.dottedPhone(p); end > 0 {
+			return end
+		}
 		return skipChain(s, p)
 	}
 	return sc.groups(p)
@@ -993,4 +996,33 @@ func allUpper(s string) bool {
 		}
 	}
 	return len(s) > 0
+}
+
+// dottedPhone validates a North American number written 212.555.0123 at p
+// and returns its end, or 0.
+func (sc *scanner) dottedPhone(p int) int {
+	s := sc.s
+	end := p + 12
+	if end > len(s) || s[p+3] != '.' || s[p+7] != '.' {
+		return 0
+	}
+	var d [10]byte
+	k := 0
+	for i := p; i < end; i++ {
+		if i == p+3 || i == p+7 {
+			continue
+		}
+		if !isDigit(s[i]) {
+			return 0
+		}
+		d[k] = s[i]
+		k++
+	}
+	if end < len(s) && (isAlnum(s[end]) || (end+1 < len(s) && (s[end] == '.' || s[end] == '-') && isDigit(s[end+1]))) {
+		return 0
+	}
+	if !nanp(string(d[:])) || !sc.emit(TypePhone, p, end, 0.6) {
+		return 0
+	}
+	return end
 }

@@ -71,6 +71,8 @@ func TestDetect(t *testing.T) {
 		{"phone glued to tel", "tel13812345678", []want{{TypePhone, "13812345678"}}},
 		{"ip glued to IP label", "IP192.168.1.10 blocked", []want{{TypeIPAddress, "192.168.1.10"}}},
 		{"version glued to a word", "python3.11.4", nil},
+		{"dotted NANP", "phone 212.555.0123.", []want{{TypePhone, "212.555.0123"}}},
+		{"dotted version is no phone", "release 212.555.0123.4", nil},
 		{"identifier with digits", "var13812345678", nil},
 		{"fictitious NANP", "call (555) 123-4567", []want{{TypePhone, "(555) 123-4567"}}},
 		{"several", "张三 13912345678, zs@example.cn, 卡 6222021234567890128", []want{{TypePhone, "13912345678"}, {TypeEmail, "zs@example.cn"}, {TypeBankCard, "6222021234567890128"}}},

@@ -51,7 +51,7 @@ func DetectLines(r io.Reader, w io.Writer, field string, d Detector) error {
 
 // recordText returns the text to scan for one input line.
 func recordText(line []byte, field string) string {
-	t := bytes.TrimLeft(line, " \t")
+	t := bytes.TrimLeft(bytes.TrimPrefix(line, []byte("\ufeff")), " \t")
 	if len(t) == 0 || t[0] != '{' {
 		return string(line)
 	}

@@ -19,6 +19,7 @@ func TestDetectLines(t *testing.T) {
 		{"jsonl non-string field", `{"text":42}` + "\n", "text", 1, []int{0}},
 		{"jsonl missing field", `{"body":"13812345678"}` + "\n", "text", 1, []int{0}},
 		{"jsonl other field", `{"body":"13812345678"}` + "\n", "body", 1, []int{1}},
+		{"jsonl with BOM", "\ufeff{\"text\":\"13812345678\"}\n", "text", 1, []int{1}},
 		{"crlf", "a@example.com\r\nb\r\n", "text", 2, []int{1, 0}},
 	}
 	for _, tc := range tests {
