@@ -201,6 +201,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		}
 	}
 
+	red0 := len(out.Redactions) // spans of earlier stages stay
 	var rec recordStats
 	rec.bytes = len(text)
 	var groups []group
@@ -245,7 +246,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	if b.withdrawn {
 		// PIPL-15/47 overrides everything else for this record
 		groups = []group{{rule: RuleWithdrawn, typ: "consent", verdict: s.withdrawn}}
-		out.Redactions = out.Redactions[:0]
+		out.Redactions = out.Redactions[:red0] // this stage's spans only
 		if hasSub {
 			groups[0].keys = []string{s.key("subject_id", sub)}
 		}
@@ -254,13 +255,6 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	for _, g := range groups {
 		final = final.Max(g.verdict)
 		out.Find(s.finding(g, b))
-	}
-	if final != schemas.Redact {
-		// a quarantined or rejected record is not certified: no masking
-		// needed; an admitted one has nothing to mask
-		if final != schemas.Admit {
-			out.Redactions = out.Redactions[:0]
-		}
 	}
 	if state != nil {
 		state.add(&rec, groups, final)
