@@ -146,7 +146,7 @@ func (s *localStore) Get(ctx context.Context, key string, opts GetOptions) (io.R
 		return nil, fmt.Errorf("opening %s: %w (ETag %s, expected %s)", uri, ErrChanged, fileETag(fi), opts.IfMatch)
 	}
 	start, n := span(fi.Size(), opts)
-	return &localReader{ctx: ctx, uri: uri, r: io.NewSectionReader(f, start, n), f: f}, nil
+	return &localReader{ctx: ctx, uri: uri, r: io.NewSectionReader(f, start, n), f: f, etag: fileETag(fi)}, nil
 }
 
 // span resolves opts against an object of size bytes into a start offset
@@ -167,11 +167,17 @@ func span(size int64, opts GetOptions) (start, n int64) {
 }
 
 // localReader streams a file section and stops when ctx is cancelled.
+// At the end of the section it checks the open file's ETag again: a file
+// written in place while it was read (same inode, new mtime or size) gives
+// ErrChanged instead of EOF, so a reader never takes a mix of old and new
+// bytes for a complete object. (Put replaces files, so readers of the old
+// inode see the old bytes whole.)
 type localReader struct {
-	ctx context.Context
-	uri string
-	r   io.Reader
-	f   *os.File
+	ctx  context.Context
+	uri  string
+	r    io.Reader
+	f    *os.File
+	etag string // at open
 }
 
 func (r *localReader) Read(p []byte) (int, error) {
@@ -179,7 +185,13 @@ func (r *localReader) Read(p []byte) (int, error) {
 		return 0, fmt.Errorf("reading %s: %w", r.uri, err)
 	}
 	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
+	if err == io.EOF {
+		if fi, serr := r.f.Stat(); serr != nil {
+			err = fmt.Errorf("reading %s: %w", r.uri, serr)
+		} else if now := fileETag(fi); now != r.etag {
+			err = fmt.Errorf("reading %s: %w while it was read (ETag %s, was %s)", r.uri, ErrChanged, now, r.etag)
+		}
+	} else if err != nil {
 		err = fmt.Errorf("reading %s: %w", r.uri, err)
 	}
 	return n, err
