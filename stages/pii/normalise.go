@@ -19,14 +19,18 @@ const (
 )
 
 // Normalise maps a detected entity of type typ with text value to the
-// subject-index kind and the normalised value the ledger hashes:
+// subject-index kind and the normalised value the ledger hashes. It agrees
+// with lineage.NormalizeIdentifier, which `prov lineage subject` and
+// `prov revoke` apply to --email / --phone / --id-number, so a lookup by a
+// value as a person writes it finds the records where it was detected:
 //
 //   - EMAIL: kind "email", trimmed and lower-cased;
-//   - PHONE: kind "phone", digits only, without a leading +86 / 0086 / 86
-//     before a mainland mobile number (so "+86 138-1234-5678" and
-//     "13812345678" agree); other numbers keep their country code;
+//   - PHONE: kind "phone", digits only, a leading 0086 (more than 11
+//     digits) or 86 (13 digits) stripped: "+86 138-1234-5678" and
+//     "13812345678" agree; other numbers keep their country code;
 //   - CN_RESIDENT_ID, HK_ID, TW_ID, PASSPORT, US_SSN: kind "id_number",
-//     letters and digits only, upper-cased ("A123456(7)" → "A1234567");
+//     upper-cased without white space (punctuation is kept, as the lineage
+//     lookup keeps it: "A123456(3)", "536-90-4399");
 //   - BANK_CARD: kind "bank_card", digits only;
 //   - IBAN: kind "iban", upper-case without spaces;
 //   - IP_ADDRESS: kind "ip_address", canonical netip form;
@@ -41,7 +45,7 @@ func Normalise(typ, value string) (kind, norm string) {
 	case TypePhone:
 		kind, norm = KindPhone, normalisePhone(value)
 	case TypeCNResidentID, TypeHKID, TypeTWID, TypePassport, TypeUSSSN:
-		kind, norm = KindIDNumber, strings.ToUpper(keep(value, isAlnum))
+		kind, norm = KindIDNumber, strings.ToUpper(strings.Join(strings.Fields(value), ""))
 	case TypeBankCard:
 		kind, norm = KindBankCard, keep(value, isDigit)
 	case TypeIBAN:
@@ -70,7 +74,9 @@ func NormaliseSubject(kind, value string) string {
 		return n
 	case KindPhone:
 		return normalisePhone(value)
-	case KindIDNumber, KindIBAN, KindOrgID:
+	case KindIDNumber:
+		return strings.ToUpper(strings.Join(strings.Fields(value), ""))
+	case KindIBAN, KindOrgID:
 		return strings.ToUpper(keep(value, isAlnum))
 	case KindBankCard:
 		return keep(value, isDigit)
@@ -84,12 +90,10 @@ func NormaliseSubject(kind, value string) string {
 func normalisePhone(v string) string {
 	d := keep(v, isDigit)
 	switch {
-	case strings.HasPrefix(d, "0086") && len(d) > 4:
+	case strings.HasPrefix(d, "0086") && len(d) > 11:
 		d = d[4:]
-	case strings.HasPrefix(d, "86") && len(d) == 13 && mobile(d[2:]):
+	case strings.HasPrefix(d, "86") && len(d) == 13:
 		d = d[2:]
-	case strings.HasPrefix(d, "86") && strings.Contains(v, "+"):
-		d = "0" + d[2:] // +86 landline: back to the domestic trunk form
 	}
 	return d
 }
