@@ -435,7 +435,7 @@ func (sc *scanner) match(a, b int, plus, paren bool) bool {
 		switch {
 		case L == 18:
 			if cnID(d) {
-				sc.emit(TypeCNResidentID, start, end, 0.9)
+				sc.emit(TypeCNResidentID, start, end, 0.85)
 				return true
 			}
 			if cnIDShaped(d) {
@@ -513,7 +513,7 @@ func (sc *scanner) match(a, b int, plus, paren bool) bool {
 		}
 	case m == 3 && lens[0] == 6 && lens[1] == 8 && lens[2] == 4:
 		if cnID(d) {
-			sc.emit(TypeCNResidentID, start, end, 0.9)
+			sc.emit(TypeCNResidentID, start, end, 0.85)
 			return true
 		}
 	}
@@ -577,7 +577,7 @@ func (sc *scanner) alnum(t, p int) int {
 
 	// 17 digits + X: resident ID
 	if pre == 0 && L == 18 && (tok[17] == 'X' || tok[17] == 'x') && cnID(tok) {
-		sc.emit(TypeCNResidentID, t, e, 0.9)
+		sc.emit(TypeCNResidentID, t, e, 0.85)
 		return e
 	}
 	if L == 18 && uscc(tok) {
@@ -644,7 +644,7 @@ func (sc *scanner) alnum(t, p int) int {
 		return sc.groups(p)
 	}
 	if nd == 18 && (tok[L-1] == 'X' || tok[L-1] == 'x') && cnID(tok[pre:]) && (upper || gluePrefix(tok[:pre])) {
-		sc.emit(TypeCNResidentID, p, e, 0.9)
+		sc.emit(TypeCNResidentID, p, e, 0.85)
 	}
 	return resume
 }

@@ -24,6 +24,7 @@ func TestDetect(t *testing.T) {
 		{"inside a longer digit run", "编号991381234567899", nil},
 		{"resident id with X", "身份证号11010519491231002X。", []want{{TypeCNResidentID, "11010519491231002X"}}},
 		{"resident id lower-case x", "id 11010519491231002x ok", []want{{TypeCNResidentID, "11010519491231002x"}}},
+		{"id-shaped order number", "订单号11010519491231002X已发货", nil},
 		{"resident id bad check digit", "身份证号110105194912310021。", nil},
 		{"resident id bad date", "身份证号110105194913310029。", nil},
 		{"resident id inside longer run", "11010519491231002X1", nil},
