@@ -22,7 +22,8 @@ var benchRecords = flag.Int("lineage.records", 10_000_000, "records in the Bench
 const benchPerObject = 10_000
 
 // benchObject returns the record refs of synthetic object i: random
-// digests, every 50th record with a subject key (subject i*10 + j%10).
+// digests, every 50th record with a subject key; 50 subjects per object
+// (i*50 .. i*50+49), 4 records each.
 func benchObject(l *Ledger, i, n int) []RecordRef {
 	r := rand.New(rand.NewPCG(uint64(i), 42))
 	recs := make([]RecordRef, n)
@@ -33,7 +34,7 @@ func benchObject(l *Ledger, i, n int) []RecordRef {
 		}
 		recs[j] = RecordRef{Digest: d, Line: int64(j + 1)}
 		if j%50 == 0 {
-			recs[j].Subjects = []string{l.SubjectKey("email", fmt.Sprintf("user%d@example.com", i*10+j%10))}
+			recs[j].Subjects = []string{l.SubjectKey("email", fmt.Sprintf("user%d@example.com", i*50+(j/50)%50))}
 			recs[j].Verdict = schemas.Redact
 		}
 	}
@@ -148,7 +149,7 @@ func BenchmarkLedger10M(b *testing.B) {
 			}
 			objLat = append(objLat, time.Since(t0))
 			t0 = time.Now()
-			if _, err := v.Subject(ctx, l.SubjectKey("email", fmt.Sprintf("user%d@example.com", i*10))); err != nil {
+			if _, err := v.Subject(ctx, l.SubjectKey("email", fmt.Sprintf("user%d@example.com", i*50+r.IntN(50)))); err != nil {
 				b.Fatal(err)
 			}
 			subLat = append(subLat, time.Since(t0))

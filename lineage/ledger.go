@@ -20,6 +20,7 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -148,7 +149,9 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		WithValueThreshold(1 << 10).
 		WithNumCompactors(2).
 		WithMetricsEnabled(false).
-		WithDetectConflicts(false)
+		WithDetectConflicts(false).
+		// Record digests do not compress: spend no CPU on trying.
+		WithCompression(options.None)
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("opening ledger database %s: %w", cfg.Dir, err)
