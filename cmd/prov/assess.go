@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/lineage/export"
+	"github.com/prov-ai/prov/pipeline/export"
 )
 
 func init() {

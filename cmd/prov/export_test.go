@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/lineage/export/exporttest"
+	"github.com/prov-ai/prov/pipeline/export/exporttest"
 )
 
 // demoRun runs the demo on the local fixtures and returns the config path,

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prov-ai/prov/lineage/export/exporttest"
+	"github.com/prov-ai/prov/pipeline/export/exporttest"
 )
 
 func croissantDoc(t *testing.T, v *Version) (map[string]any, string) {

@@ -19,7 +19,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// dir is the lineage/export directory, found from this file so tests run
+// dir is the pipeline/export directory, found from this file so tests run
 // from any package of a clean clone.
 func dir() string {
 	_, file, _, _ := runtime.Caller(0)

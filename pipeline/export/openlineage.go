@@ -25,7 +25,7 @@ const (
 	olDQDatasetFacet     = "https://openlineage.io/spec/facets/1-0-0/DataQualityMetricsDatasetFacet.json#/$defs/DataQualityMetricsDatasetFacet"
 	olOutputStatsFacet   = "https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet"
 	olJobTypeFacet       = "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet"
-	provFacetsSchema     = "https://github.com/prov-ai/prov/blob/main/lineage/export/schemas/prov-facets-1-0-0.json"
+	provFacetsSchema     = "https://github.com/prov-ai/prov/blob/main/pipeline/export/schemas/prov-facets-1-0-0.json"
 	provLicenceFacetURL  = provFacetsSchema + "#/$defs/LicenceDatasetFacet"
 	provConsentFacetURL  = provFacetsSchema + "#/$defs/ConsentDatasetFacet"
 	provCertFacetURL     = provFacetsSchema + "#/$defs/CertificateDatasetFacet"

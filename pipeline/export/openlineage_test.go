@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/prov-ai/prov/lineage/export/exporttest"
+	"github.com/prov-ai/prov/pipeline/export/exporttest"
 )
 
 func mustValidator(t testing.TB) *exporttest.Validator {
