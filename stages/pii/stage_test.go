@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -467,4 +468,27 @@ func FuzzLoadRegistry(f *testing.F) {
 			t.Fatal("nil registry without error")
 		}
 	})
+}
+
+func TestLoadPolicyPIIErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, field string
+		line              int
+	}{
+		{"bad action", "id: p\npii:\n  actions:\n    BANK_CARD: mask\n", "pii.actions.BANK_CARD", 4},
+		{"typo key", "id: p\npii:\n  consent_registy: x.jsonl\n", "consent_registy", 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := t.TempDir() + "/policy.yaml"
+			if err := os.WriteFile(p, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := schemas.LoadPolicy(p)
+			var ce *schemas.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tc.field || ce.Line != tc.line {
+				t.Fatalf("LoadPolicy = %v (%+v), want field %s line %d", err, ce, tc.field, tc.line)
+			}
+		})
+	}
 }
