@@ -257,7 +257,7 @@ func decodeCursor(c string) (int, error) {
 	}
 	rest, ok := strings.CutPrefix(c, "f1.")
 	if ok {
-		if b, err := base64.RawURLEncoding.DecodeString(rest); err == nil {
+		if b, err := base64.RawURLEncoding.Strict().DecodeString(rest); err == nil {
 			var n int
 			if _, err := fmt.Sscanf(string(b), "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == string(b) {
 				return n, nil

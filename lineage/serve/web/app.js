@@ -48,8 +48,13 @@ function countsRow(c) {
 
 function time(t) { return t ? t.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''; }
 
+// mount replaces the page's content, skipping absent (null) parts.
+function mount(...children) {
+  main.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 function page(title, ...children) {
-  main.replaceChildren(h('h1', {}, title), ...children);
+  mount(h('h1', {}, title), ...children);
 }
 
 function showError(err) {
@@ -60,7 +65,7 @@ function showError(err) {
         input, h('button', { type: 'submit' }, 'Use token')));
     return;
   }
-  main.replaceChildren(h('h1', {}, err.status === 404 ? 'Not found' : 'Error'),
+  mount(h('h1', {}, err.status === 404 ? 'Not found' : 'Error'),
     h('p', { class: 'error', 'data-testid': 'error' }, err.message));
 }
 
@@ -117,7 +122,7 @@ async function versionPage(ds, ver, q) {
   const dsInfo = await api(`/datasets/${enc(ds)}`).catch(() => null);
   if (dsInfo) for (const v of dsInfo.versions) if (v.version !== ver) others.push(v.version);
   const m = d.manifest;
-  main.replaceChildren(
+  mount(
     h('h1', {}, `${ds}@${ver} `, certBadge(cert)),
     h('div', { class: 'grid2' },
       h('div', { class: 'card' }, h('dl', { class: 'kv' },
@@ -125,7 +130,7 @@ async function versionPage(ds, ver, q) {
         h('dt', {}, 'digest'), h('dd', { class: 'mono' }, L.digest),
         h('dt', {}, 'manifest'), h('dd', { class: 'mono' }, 'sha256:' + (L.manifest_sha256 || '—'), ' ',
           m ? badge(d.manifest_matches_ledger ? 'matches ledger' : 'differs from ledger', d.manifest_matches_ledger ? 'ok' : 'fail') : ''),
-        h('dt', {}, 'policy'), h('dd', {}, `${L.policy_id || ''} ${m ? m.policy.version : ''}`),
+        h('dt', {}, 'policy'), h('dd', {}, m ? `${m.policy.id} ${m.policy.version}` : L.policy_id || ''),
         h('dt', {}, 'objects / sources'), h('dd', {}, `${L.objects} objects from ${L.sources.length} sources`),
         h('dt', {}, 'runs'), h('dd', {}, L.runs.map((r) => `${r.run_id} (${r.status || 'unfinished'})`).join(', ')),
         L.supersedes ? [h('dt', {}, 'supersedes'), h('dd', {}, h('a', { href: `#/dataset/${enc(ds)}/${enc(L.supersedes)}` }, L.supersedes))] : null,
