@@ -405,6 +405,16 @@ func verifyLedger(ctx context.Context, r *Report, s *state, l *lineage.Ledger) {
 		case lineage.StatusRevoked:
 			r.fail(2, "status", "revoked by %s%s", cause, reasonSuffix(ci.Reason))
 		default:
+			// A certificate superseded by a re-issue shares the fate of
+			// the version's current certificate: a revocation of the
+			// version revokes only certificates still valid.
+			certs := info.Versions[0].Certificates
+			if last := certs[len(certs)-1]; last.Status == lineage.StatusRevoked {
+				r.Status = lineage.StatusRevoked
+				r.fail(2, "status", "revoked: superseded by the certificate at leaf %d, which was revoked by %s%s",
+					last.Leaf, describeCause(ctx, l, last.Cause), reasonSuffix(last.Reason))
+				return
+			}
 			what := cause
 			if sb := info.Versions[0].SupersededBy; sb != "" {
 				what = fmt.Sprintf("%s (version %s supersedes %s)", cause, sb, pred.Version)
