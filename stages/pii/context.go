@@ -29,7 +29,7 @@ var negativeWords = map[string][]string{
 	TypePhone:        {"订单", "訂單", "order", "tracking", "运单", "发票", "invoice", "version", "版本", "isbn", "sku", "serial", "序列号", "timestamp", "时间戳", "hash", "commit", "uuid", "txid", "交易号", "流水号", "批次", "batch", "qq"},
 	TypeBankCard:     {"订单", "訂單", "order", "tracking", "快递", "运单", "物流", "发票", "invoice", "isbn", "sku", "serial", "序列号", "timestamp", "时间戳", "hash", "commit", "uuid", "txid", "交易号", "流水号", "批次", "batch", "身份证"},
 	TypeUSSSN:        {"order", "订单", "invoice", "isbn", "serial", "tracking", "zip", "phone", "tel"},
-	TypeIPAddress:    {"version", "版本", "release", "ver.", "v.", "build", "oid", "section", "章节", "第"},
+	TypeIPAddress:    {"version", "版本", "release", "ver.", "v.", "build", "oid", "section", "章节", "第", "§", "rfc", "iso", "clause"},
 	TypePassport:     {"order", "订单", "serial", "sku"},
 }
 

@@ -296,6 +296,14 @@ func (sc *scanner) digits(p int) int {
 // ipv4 validates a dotted quad at p and returns its end, or 0.
 func (sc *scanner) ipv4(p int) int {
 	s := sc.s
+	if j := p - 1; j >= 0 {
+		if s[j] == ' ' {
+			j--
+		}
+		if j >= 0 && (s[j] == 'v' || s[j] == 'V' || s[j] == '#') && (j == 0 || !isLetter(s[j-1])) {
+			return 0 // a version (",v 1.8.14.1" in RCS ids) or section number
+		}
+	}
 	i := p
 	for k := 0; k < 4; k++ {
 		if k > 0 {
@@ -328,7 +336,20 @@ func (sc *scanner) ipv4(p int) int {
 func (sc *scanner) groups(p int) int {
 	s := sc.s
 	n := len(s)
-	plus := p > 0 && s[p-1] == '+'
+	// a '+' after a letter or digit is an exponent or an operator
+	// (0x.8p+2147483647, 1e+10, a+13812345678), not a country-code prefix
+	plus := p > 0 && s[p-1] == '+' && (p < 2 || !isAlnum(s[p-2]))
+	// a '-' sign before a bare number (-4576982950128230565 in a table of
+	// int64 literals) makes it a negative number, never a card or phone
+	if p > 0 && s[p-1] == '-' && (p < 2 || !isAlnum(s[p-2])) {
+		r := p
+		for r < n && isDigit(s[r]) {
+			r++
+		}
+		if r == n || (s[r] != '-' && s[r] != ' ') {
+			return r
+		}
+	}
 	paren := p > 0 && s[p-1] == '('
 	k := 0
 	q := p
@@ -463,6 +484,11 @@ func (sc *scanner) match(a, b int, plus, paren bool) bool {
 			sc.emit(TypePhone, start, end, 0.6)
 			return true
 		case L >= 13 && L <= 19:
+			if L == 19 && !(d[:2] == "62" || d[:2] == "60" || d[:2] == "81" || d[:3] == "955") {
+				// an unspaced 19-digit number is a UnionPay / Chinese debit
+				// card or, far more often, an int64 literal
+				return false
+			}
 			if card(d) {
 				sc.emit(TypeBankCard, start, end, 0.8)
 				return true
@@ -741,6 +767,21 @@ func (sc *scanner) email(at int) {
 	if l > 0 && flags[s[l-1]]&fLocal != 0 {
 		return // local part too long
 	}
+	// escapes glued to the address: \u003Cname@x.com, %3Cname@x.com
+	if l > 0 && s[l-1] == '\\' && at-l > 5 && s[l] == 'u' && isHex(s[l+1]) && isHex(s[l+2]) && isHex(s[l+3]) && isHex(s[l+4]) {
+		l += 5
+	}
+	if at-l > 3 && s[l] == '%' && isHex(s[l+1]) && isHex(s[l+2]) {
+		l += 3
+	}
+	for i := at - 1; i >= l; i-- {
+		if s[i] == '%' {
+			if i+2 < at && isHex(s[i+1]) && isHex(s[i+2]) {
+				l = i + 3 // URL-encoded text before the address
+			}
+			break
+		}
+	}
 	for l < at && (s[l] == '.' || s[l] == '-' || s[l] == '+') {
 		l++
 	}
@@ -811,7 +852,8 @@ func lastDot(s string) int {
 // ("icon@2x.png", "logo@3x.webp").
 func fileExt(tld string) bool {
 	switch lowerASCII(tld) {
-	case "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "js", "ts", "css", "json", "md", "txt", "py", "go", "rs", "java", "yaml", "yml", "xml", "html", "mp4", "mp3", "pdf":
+	case "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "js", "ts", "css", "json", "md", "txt", "py", "go", "rs", "java", "yaml", "yml", "xml", "html", "mp4", "mp3", "pdf",
+		"service", "slice", "socket", "target", "mount", "timer", "scope", "device": // systemd units (user@1000.service)
 		return true
 	}
 	return false
@@ -881,6 +923,9 @@ func (sc *scanner) ipv6(c int) {
 	}
 	if !digit && hexd < 4 {
 		return // a::b, std::io in code
+	}
+	if hexd < 2 && cand != "::1" {
+		return // 0::/ in cgroup paths, 1::
 	}
 	if !validIPv6(cand) {
 		return

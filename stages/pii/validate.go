@@ -142,8 +142,14 @@ func luhn(s string) bool {
 }
 
 // cardIIN reports whether a card number's issuer prefix allows its length:
-// Visa, Mastercard (51-55, 2221-2720), Amex, Discover, JCB, Diners,
-// UnionPay (62, 81), Maestro and the legacy 19-digit Chinese debit ranges.
+// Visa (13, 16; 19 only for 4xxx UnionPay co-brands, see card), Mastercard
+// (51-55, 2221-2720: 16), Maestro (50, 56-58: 16), Amex (34, 37: 15),
+// Discover (6011, 644-649, 65: 16-19), JCB (3528-3589: 16-19), Diners (36:
+// 14-19; 300-305, 38, 39: 14 or 16), UnionPay and Chinese debit cards (62,
+// 60, 81: 16-19), Maestro UK (63, 67: 16-19) and the legacy 19-digit
+// Chinese ranges (9558, 95599). Prefixes no network issues (61, 66, 68,
+// 69, 1x, 7x ...) are rejected: that alone removes most random 64-bit
+// integers, which pass Luhn one time in ten.
 func cardIIN(s string) bool {
 	L := len(s)
 	p2 := atoi(s[:2])
@@ -151,10 +157,7 @@ func cardIIN(s string) bool {
 	case '4':
 		return L == 13 || L == 16 || L == 19
 	case '5':
-		if p2 >= 51 && p2 <= 55 {
-			return L == 16
-		}
-		return L >= 12 && L <= 19 // Maestro 50, 56-59
+		return p2 >= 50 && p2 <= 58 && L == 16
 	case '2':
 		p4 := atoi(s[:4])
 		return p4 >= 2221 && p4 <= 2720 && L == 16
@@ -165,16 +168,26 @@ func cardIIN(s string) bool {
 		case p2 == 35:
 			p4 := atoi(s[:4])
 			return p4 >= 3528 && p4 <= 3589 && L >= 16 && L <= 19
-		case p2 == 30 || p2 == 36 || p2 == 38 || p2 == 39:
+		case p2 == 36:
 			return L >= 14 && L <= 19
+		case p2 == 30:
+			return s[2] <= '5' && (L == 14 || L == 16)
+		case p2 == 38 || p2 == 39:
+			return L == 14 || L == 16
 		}
 		return false
 	case '6':
-		return L >= 16 && L <= 19
+		switch {
+		case p2 == 60 || p2 == 62 || p2 == 63 || p2 == 65 || p2 == 67:
+			return L >= 16 && L <= 19
+		case p2 == 64:
+			return s[2] >= '4' && L >= 16 && L <= 19
+		}
+		return false
 	case '8':
 		return p2 == 81 && L >= 16 && L <= 19
 	case '9':
-		return L == 19 && (s[:3] == "955")
+		return L == 19 && (s[:4] == "9558" || s[:5] == "95599")
 	}
 	return false
 }
