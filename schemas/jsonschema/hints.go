@@ -118,7 +118,7 @@ var hints = map[string][]opt{
 	"Config.policy":             {required, nonEmpty},
 	"Config.sources":            {required, nonEmpty},
 	"Config.workers":            {minimum(0)},
-	"Config.datasets":           {required, minItems(1)},
+	"Config.datasets":           {required, minItems(1), desc("The datasets this configuration builds; at least one.")},
 	"S3Config.region":           {desc("Region sent in signed requests, e.g. us-east-1.")},
 	"S3Config.retries":          {dflt(5)},
 	"LedgerConfig.dir":          {required, nonEmpty, desc("Directory of the badger ledger (created on first use).")},
