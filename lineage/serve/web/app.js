@@ -143,9 +143,9 @@ async function versionPage(ds, ver, q) {
       h('span', { class: 'muted' }, `${g.nodes.length} nodes, ${g.edges.length} edges${g.omitted_objects ? `, ${g.omitted_objects} objects not shown` : ''}. Click a node to open it.`)),
     graph,
     d.files_error ? h('p', { class: 'error' }, 'Version files: ' + d.files_error) : null,
-    m ? rulesCard(m) : null,
     d.metrics.length ? metricsCard(d.metrics) : null,
-    findingsSection(ds, ver, d.finding_counts, q));
+    findingsSection(ds, ver, d.finding_counts, q),
+    m ? rulesCard(m) : null);
 }
 
 function rulesCard(m) {
