@@ -161,11 +161,9 @@ func (g *generator) collectDefaults(v reflect.Value) {
 func (g *generator) typeSchema(t reflect.Type) (*Schema, error) {
 	switch t {
 	case timeType:
-		return &Schema{Type: "string", AnyOf: []*Schema{{Format: "date-time"}, {Format: "date"}},
-			Description: "An RFC 3339 time (2024-01-01T00:00:00Z) or a date (2024-01-01, midnight UTC), unquoted."}, nil
+		return &Schema{Type: "string", AnyOf: []*Schema{{Format: "date-time"}, {Format: "date"}}}, nil
 	case provTimeType:
-		return &Schema{Type: "string", AnyOf: []*Schema{{Format: "date-time"}, {Format: "date"}, {Const: ""}},
-			Description: "An RFC 3339 time or a date (midnight UTC); empty means unset."}, nil
+		return &Schema{Type: "string", AnyOf: []*Schema{{Format: "date-time"}, {Format: "date"}, {Const: ""}}}, nil
 	case qualityLimitType:
 		if _, ok := g.defs["QualityLimit"]; !ok {
 			g.defs["QualityLimit"] = qualityLimitSchema(g.docs)
@@ -254,6 +252,9 @@ func (g *generator) structSchema(t reflect.Type) (*Schema, error) {
 		for _, o := range hints[t.Name()+"."+key] {
 			o(fs)
 		}
+		if note := timeNote[deref(f.Type)]; note != "" {
+			fs.Description = strings.TrimSpace(fs.Description + "\n\n" + note)
+		}
 		if f.Type.Kind() == reflect.Pointer {
 			fs = nullable(fs)
 		}
@@ -263,6 +264,19 @@ func (g *generator) structSchema(t reflect.Type) (*Schema, error) {
 		*s.Properties = append(*s.Properties, Prop{key, fs})
 	}
 	return s, nil
+}
+
+// timeNote says how times are written, appended to their descriptions.
+var timeNote = map[reflect.Type]string{
+	timeType:     "Written as an unquoted RFC 3339 time (2024-01-01T00:00:00Z) or date (2024-01-01, midnight UTC).",
+	provTimeType: "Written as an RFC 3339 time or a date (midnight UTC); empty means unset.",
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }
 
 // nullable lets a pointer field be null (yaml.v3 leaves the pointer nil).

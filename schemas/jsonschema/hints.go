@@ -54,6 +54,10 @@ func desc(d string) opt {
 	}
 }
 
+// override replaces the field's doc comment (a section label such as
+// "open_source" above a group of fields, or a heading shared by several).
+func override(d string) opt { return func(s *Schema) { s.Description = d } }
+
 // rule appends the rule IDs a setting serves to its description.
 func rule(ids string) opt {
 	return func(s *Schema) {
@@ -226,12 +230,12 @@ var hints = map[string][]opt{
 	"Source.languages":          {desc("Languages of the source (ISO 639-1); the default language list of the quality stage.")},
 	"Source.modality":           {desc("Modality: text (default), code, image, audio or video; diversity is counted per (language, modality)."), examples("text", "code", "image", "audio", "video")},
 	"Source.work_type":          {desc("Kind of work; literary, artistic and scientific works are routed to IP review (licence.review_work_types)."), examples(anySlice(workTypes)...)},
-	"Source.licence":            {desc("SPDX licence expression of an open_source source."), examples("CC-BY-SA-4.0", "MIT", "Apache-2.0 OR MIT"), rule("TC260-5.1-c1, CN-IM-7.2")},
-	"Source.licence_evidence":   {desc("URI or sha256 of the licence file (open_source)."), rule("TC260-5.1-c1")},
-	"Source.crawler":            {rule("TC260-5.1-c2")},
-	"Source.contract":           {rule("TC260-5.1-c3")},
-	"Source.authorisation":      {desc("Reference to the user-authorisation records (user_input)."), rule("TC260-5.1-c4")},
-	"Source.generator":          {desc("Generator model id (synthetic)."), rule("CN-IM-7.1")},
+	"Source.licence":            {override("SPDX licence expression of an open_source source."), examples("CC-BY-SA-4.0", "MIT", "Apache-2.0 OR MIT"), rule("TC260-5.1-c1, CN-IM-7.2")},
+	"Source.licence_evidence":   {override("URI or sha256 of the licence file (open_source)."), rule("TC260-5.1-c1")},
+	"Source.crawler":            {override("Collection record of a self_collected source."), rule("TC260-5.1-c2")},
+	"Source.contract":           {override("Contract behind a commercial source."), rule("TC260-5.1-c3")},
+	"Source.authorisation":      {override("Reference to the user-authorisation records (user_input)."), rule("TC260-5.1-c4")},
+	"Source.generator":          {override("Generator model id (synthetic)."), rule("CN-IM-7.1")},
 	"Crawler.user_agent":        {desc("User agent the crawler sent; robots.txt groups are matched against it and records' user_agent must equal it.")},
 	"Crawler.from":              {desc("Start of the crawl window.")},
 	"Crawler.to":                {desc("End of the crawl window.")},
@@ -262,7 +266,7 @@ var hints = map[string][]opt{
 
 // limitDesc describes a scalar quality limit on one metric.
 func limitDesc(metric, what string) opt {
-	return desc("Upper limit on " + metric + " (" + what + "), checked on the admitted records. Left out: not checked.")
+	return override("Upper limit on " + metric + " (" + what + "), checked on the admitted records. Left out: not checked.")
 }
 
 func init() {
