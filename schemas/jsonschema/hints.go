@@ -247,7 +247,11 @@ var hints = map[string][]opt{
 	"Contract.reviewed_by":      {desc("Who reviewed the contract (sign-off).")},
 	"Contract.reviewed_at":      {desc("When it was reviewed.")},
 
+	"SourceRegistry.sources": {desc("Every registered source.")},
+
 	// annotation rule files
+	"AnnotationRules.title":          {desc("What the rules are for (CN-IM-19).")},
+	"AnnotationRules.description":    {desc("The instructions given to labellers (CN-IM-19).")},
 	"AnnotationRules.version":        {required, pattern(`^[^ \t/]+$`), desc("Rule version that labels cite as rule_version: non-empty, no spaces or '/'.")},
 	"AnnotationRules.task":           {required, enum(schemas.TaskFunctional, schemas.TaskSecurity), rule("TC260-5.3-b, TC260-5.3-c")},
 	"AnnotationRules.labels":         {required, minItems(1)},
