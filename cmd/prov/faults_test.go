@@ -225,6 +225,12 @@ var (
 	refOnce    sync.Once
 	refDigests map[string]string
 	refErr     string
+	// refDuration and refEvents are the reference run's wall time and
+	// number of log lines.
+	refDuration time.Duration
+	refEvents   int
+	// refObjects is the number of data objects of each dataset.
+	refObjects map[string]int
 )
 
 // reference returns the digests of an undisturbed run over the standard
@@ -236,13 +242,26 @@ func reference(t *testing.T) map[string]string {
 	refOnce.Do(func() {
 		corpus := makeCorpus(t, 6, 1_000_000)
 		cfg, _ := faultConfig(t, "file://"+corpus, "")
+		start := time.Now()
 		stdout, stderr, code := prov(t, nil, "-c", cfg, "run", "-o", "json", "--workers", "2")
+		refDuration, refEvents = time.Since(start), len(logEvents(stderr))
 		var r runJSON
 		if code != 0 && code != 3 || json.Unmarshal([]byte(stdout), &r) != nil {
 			refErr = fmt.Sprintf("reference run: exit %d\n%s\n%s", code, stdout, tail(stderr, 3000))
 			return
 		}
 		refDigests = digests(r)
+		var objs struct {
+			Datasets []struct {
+				Name    string `json:"name"`
+				Objects int    `json:"objects"`
+			} `json:"datasets"`
+		}
+		_ = json.Unmarshal([]byte(stdout), &objs)
+		refObjects = map[string]int{}
+		for _, d := range objs.Datasets {
+			refObjects[d.Name] = d.Objects
+		}
 	})
 	if refErr != "" {
 		t.Fatal(refErr)
@@ -322,9 +341,6 @@ func checkLedger(t *testing.T, cfg, dir string, objects map[string]int) {
 	}
 }
 
-// demoObjects is the number of data objects per dataset in the fault corpus.
-var demoObjects = map[string]int{"chat-zh-en": 6, "safety-labels": 4, "gen": 6}
-
 // faultSeed seeds the kill delays; PROV_FAULT_SEED overrides it to replay
 // or vary a run.
 func faultSeed(t *testing.T) uint64 {
@@ -340,32 +356,46 @@ func faultSeed(t *testing.T) uint64 {
 	return seed
 }
 
-// phase names where a killed run was, from its last log lines.
-func phase(stderr string) string {
-	sealed := strings.Count(stderr, `"msg":"sealed"`)
-	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	last := lines[len(lines)-1]
-	switch {
-	case strings.Contains(last, `"msg":"object checked"`), strings.Contains(last, `"msg":"planned"`):
-		return fmt.Sprintf("reading (after %d seals)", sealed)
-	case strings.Contains(last, `"msg":"sealed"`):
-		return fmt.Sprintf("after seal %d", sealed)
+// logEvent is one JSON log line's message and dataset.
+type logEvent struct{ Msg, Dataset string }
+
+func logEvents(stderr string) []logEvent {
+	var out []logEvent
+	for _, l := range strings.Split(stderr, "\n") {
+		var e logEvent
+		if json.Unmarshal([]byte(l), &e) == nil && e.Msg != "" {
+			out = append(out, e)
+		}
 	}
-	return fmt.Sprintf("starting (after %d seals)", sealed)
+	return out
+}
+
+// phase names where a killed run was: after which log line (message and
+// dataset). "object checked" of a dataset's last object means it was
+// sealing that dataset.
+func phase(stderr string) string {
+	ev := logEvents(stderr)
+	if len(ev) == 0 {
+		return "starting"
+	}
+	e := ev[len(ev)-1]
+	return e.Msg + " " + e.Dataset
 }
 
 // TestFaultKill9 kills `prov run` with SIGKILL at seeded random points,
 // at least 20 times, in episodes of up to 5 kills each followed by a run to
-// completion. Each episode must end with the digests of an undisturbed run,
-// a ledger that verifies, and no object or version recorded twice.
+// completion. The first kill of an episode (on a fresh work directory)
+// comes after a delay uniform over an undisturbed run's duration; the
+// others (on resumed runs, which are shorter) come a random 0-100 ms after
+// the n-th log line, n uniform over an undisturbed run's lines, so that
+// kills land while objects are read, while versions are sealed and while
+// certificates are written. Each episode must end with the digests of an
+// undisturbed run, a ledger that verifies, and no object or version
+// recorded twice.
 func TestFaultKill9(t *testing.T) {
 	want := reference(t)
+	full, nEvents := refDuration, refEvents
 	corpus := makeCorpus(t, 6, 1_000_000)
-	// Time one undisturbed run to spread the kills over its whole length.
-	cfg0, _ := faultConfig(t, "file://"+corpus, "")
-	start := time.Now()
-	runOK(t, cfg0, nil, "--workers", "2")
-	full := time.Since(start)
 	rng := rand.New(rand.NewPCG(faultSeed(t), 0x5eed))
 	const wantKills, perEpisode, maxStarts = 20, 5, 80
 	kills, starts, episodes := 0, 0, 0
@@ -373,17 +403,29 @@ func TestFaultKill9(t *testing.T) {
 	for kills < wantKills && starts < maxStarts {
 		episodes++
 		cfg, dir := faultConfig(t, "file://"+corpus, "")
+		checked := map[logEvent]bool{} // objects finished in this episode (reused by later runs)
 		for k := 0; k < perEpisode && kills < wantKills; {
-			delay := time.Duration(rng.Int64N(int64(full)))
 			starts++
 			p := startProv(t, nil, "-c", cfg, "run", "-o", "json", "--workers", "2")
-			select {
-			case <-p.done:
-			case <-time.After(delay):
+			if k == 0 {
+				select {
+				case <-p.done:
+				case <-time.After(time.Duration(rng.Int64N(int64(full)))):
+				}
+			} else {
+				// A resumed run logs no "object checked" for reused objects.
+				n := 1 + rng.IntN(max(1, nEvents-len(checked)))
+				jitter := time.Duration(rng.Int64N(int64(100 * time.Millisecond)))
+				for !p.exited() && len(logEvents(p.stderr.String())) < n {
+					time.Sleep(2 * time.Millisecond)
+				}
+				select {
+				case <-p.done:
+				case <-time.After(jitter):
+				}
 			}
 			if p.exited() {
-				// The run finished before the kill: the episode is complete.
-				break
+				break // the run finished before the kill: the episode is complete
 			}
 			if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatalf("killing prov: %v", err)
@@ -395,17 +437,29 @@ func TestFaultKill9(t *testing.T) {
 			kills++
 			k++
 			phases[phase(p.stderr.String())]++
+			for _, l := range strings.Split(p.stderr.String(), "\n") {
+				var e struct{ Msg, Dataset, Object string }
+				if json.Unmarshal([]byte(l), &e) == nil && e.Msg == "object checked" {
+					checked[logEvent{e.Dataset, e.Object}] = true
+				}
+			}
 		}
 		res, _ := runOK(t, cfg, nil, "--workers", "2")
 		sameDigests(t, digests(res), want)
-		checkLedger(t, cfg, dir, demoObjects)
+		checkLedger(t, cfg, dir, refObjects)
 		if t.Failed() {
 			t.Fatalf("episode %d (after %d kills in all) broke the run", episodes, kills)
 		}
 	}
-	t.Logf("%d kills in %d starts over %d episodes (undisturbed run %s); killed while: %v", kills, starts, episodes, full.Round(time.Millisecond), phases)
+	t.Logf("%d kills in %d starts over %d episodes (undisturbed run %s, %d log lines); killed after:", kills, starts, episodes, full.Round(time.Millisecond), nEvents)
+	for ph, n := range phases {
+		t.Logf("  %2d  %s", n, ph)
+	}
 	if kills < wantKills {
 		t.Fatalf("only %d kills landed in %d starts, want %d", kills, starts, wantKills)
+	}
+	if len(phases) < 3 {
+		t.Errorf("kills landed in only %d phases of the run, want them spread: %v", len(phases), phases)
 	}
 }
 
@@ -448,7 +502,7 @@ func TestFaultShardTwice(t *testing.T) {
 		}
 	}
 	sameDigests(t, got, want)
-	checkLedger(t, cfg, dir, demoObjects)
+	checkLedger(t, cfg, dir, refObjects)
 }
 
 // TestFaultObjectChanged changes an input object while a run is in
@@ -616,7 +670,7 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 	res, _ := runOK(t, cfg, nil, "--workers", "2")
 	sameDigests(t, digests(res), want)
-	checkLedger(t, cfg, dir, demoObjects)
+	checkLedger(t, cfg, dir, refObjects)
 }
 
 // gateway is a versitygw process of this test's own, so that it can be
