@@ -6,6 +6,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/prov-ai/prov/pipeline/readers/corpusgen"
@@ -73,4 +80,81 @@ func BenchmarkJSONLZstd(b *testing.B) {
 	zw, _ := zstd.NewWriter(nil)
 	z := zw.EncodeAll(data, nil)
 	benchRead(b, "corpus.jsonl.zst", z, len(data), benchFields())
+}
+
+// benchColumnar converts the benchmark corpus to Parquet or Arrow IPC with
+// the five benchmark fields as string columns.
+func benchColumnar(b *testing.B, format string) []byte {
+	b.Helper()
+	data := benchCorpus()
+	opts := benchFields()
+	recs := readBytes(b, "c.jsonl", data, opts)
+	names := []string{"id", "text", "url", "license", "consent"}
+	fieldOf := []schemas.Field{schemas.FieldID, schemas.FieldText, schemas.FieldURL, schemas.FieldLicence, schemas.FieldConsent}
+	fs := make([]arrow.Field, len(names))
+	for i, n := range names {
+		fs[i] = arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
+	sc := arrow.NewSchema(fs, nil)
+	var buf bytes.Buffer
+	var pw *pqarrow.FileWriter
+	var aw *ipc.FileWriter
+	var err error
+	if format == "parquet" {
+		pw, err = pqarrow.NewFileWriter(sc, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(64<<10), parquet.WithCompression(compress.Codecs.Snappy)), pqarrow.DefaultWriterProps())
+	} else {
+		aw, err = ipc.NewFileWriter(&buf, ipc.WithSchema(sc))
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	bld := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	for start := 0; start < len(recs); start += columnarBatchRows {
+		for _, r := range recs[start:min(start+columnarBatchRows, len(recs))] {
+			for i, f := range fieldOf {
+				if v, ok := r.Get(f); ok {
+					bld.Field(i).(*array.StringBuilder).Append(v)
+				} else {
+					bld.Field(i).AppendNull()
+				}
+			}
+		}
+		rb := bld.NewRecordBatch()
+		if pw != nil {
+			err = pw.Write(rb)
+		} else {
+			err = aw.Write(rb)
+		}
+		rb.Release()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if pw != nil {
+		err = pw.Close()
+	} else {
+		err = aw.Close()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkParquet reports MB/s of Parquet file bytes (snappy).
+func BenchmarkParquet(b *testing.B) {
+	data := benchColumnar(b, "parquet")
+	benchRead(b, "corpus.parquet", data, len(data), benchFields())
+}
+
+// BenchmarkArrow reports MB/s of Arrow IPC file bytes (uncompressed).
+func BenchmarkArrow(b *testing.B) {
+	data := benchColumnar(b, "arrow")
+	benchRead(b, "corpus.arrow", data, len(data), benchFields())
+}
+
+// BenchmarkText reads one 1 MiB Chinese text file per iteration.
+func BenchmarkText(b *testing.B) {
+	data := bytes.Repeat([]byte("训练数据的来源应当合法，不得侵害他人依法享有的知识产权。\n"), 1<<20/84)
+	benchRead(b, "doc.md", data, len(data), Options{})
 }

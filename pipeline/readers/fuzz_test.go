@@ -126,6 +126,9 @@ func FuzzJSONL(f *testing.F) {
 		}
 		var want []int64
 		for i, l := range lines {
+			if i == 0 {
+				l = bytes.TrimPrefix(l, utf8BOM)
+			}
 			if !isBlank(trimEOL(append(l, '\n'))) {
 				want = append(want, int64(i+1))
 			}
@@ -138,6 +141,9 @@ func FuzzJSONL(f *testing.F) {
 				t.Fatalf("record %d at line %d, want %d", i, r.Line, want[i])
 			}
 			line := trimEOL(append(lines[r.Line-1], '\n'))
+			if r.Line == 1 {
+				line = bytes.TrimPrefix(line, utf8BOM)
+			}
 			checkAgainstEncodingJSON(t, r, line)
 		}
 	})

@@ -2,6 +2,7 @@ package readers
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 )
@@ -9,6 +10,10 @@ import (
 // jsonlBufSize is the read buffer of the JSONL reader: lines shorter than
 // it are parsed in place, longer ones are gathered up to MaxLine.
 const jsonlBufSize = 1 << 20
+
+// utf8BOM, which some Windows tools put at the start of a file, is
+// skipped on line 1.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // readJSONL splits r into lines and emits one record per non-blank line.
 func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
@@ -57,6 +62,9 @@ func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
 		lineNo++
 		content := trimEOL(line)
 		size := int(raw - int64(len(line)-len(content)))
+		if lineNo == 1 {
+			content = bytes.TrimPrefix(content, utf8BOM)
+		}
 		if tooLong || len(content) > maxLine {
 			if tooLong {
 				size = int(raw - 1)

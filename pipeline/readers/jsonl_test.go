@@ -109,6 +109,9 @@ func TestJSONL(t *testing.T) {
 		{"invalid UTF-8 in mapped object", "o.jsonl", []byte("{\"text\":\"ok\",\"consent\":{\"a\":\"\xc3\"}}"), []want{
 			{line: 1, err: ErrInvalidUTF8, field: "consent"},
 		}},
+		{"UTF-8 BOM on line 1", "bom.jsonl", []byte("\xef\xbb\xbf{\"text\":\"a\"}\n\xef\xbb\xbf{\"text\":\"b\"}"), []want{
+			{line: 1, values: map[string]string{"text": "a"}}, {line: 2, err: ErrSyntax},
+		}},
 		{"NUL outside strings", "z.jsonl", []byte("{\"text\":\"a\"}\x00\n"), []want{{line: 1, err: ErrNUL}}},
 	}
 	for _, tt := range tests {
