@@ -25,10 +25,10 @@ type Source struct {
 	ID         string   `yaml:"id" json:"id"`
 	Name       string   `yaml:"name,omitempty" json:"name,omitempty"`
 	Channel    string   `yaml:"channel" json:"channel"`
-	LegalBasis string   `yaml:"legal_basis" json:"legal_basis"` // e.g. licence, contract, consent, public-interest
+	LegalBasis string   `yaml:"legal_basis" json:"legal_basis"`           // e.g. licence, contract, consent, public-interest
 	Origin     string   `yaml:"origin,omitempty" json:"origin,omitempty"` // domestic | foreign
 	Languages  []string `yaml:"languages,omitempty" json:"languages,omitempty"`
-	Modality   string   `yaml:"modality,omitempty" json:"modality,omitempty"` // text (default) | code | image | audio | video
+	Modality   string   `yaml:"modality,omitempty" json:"modality,omitempty"`   // text (default) | code | image | audio | video
 	WorkType   string   `yaml:"work_type,omitempty" json:"work_type,omitempty"` // literary | artistic | scientific | code | other
 
 	// Prefixes of object keys (relative to the input store) whose records
@@ -36,7 +36,7 @@ type Source struct {
 	Prefixes []string `yaml:"prefixes,omitempty" json:"prefixes,omitempty"`
 
 	// open_source
-	Licence         string `yaml:"licence,omitempty" json:"licence,omitempty"` // SPDX expression
+	Licence         string `yaml:"licence,omitempty" json:"licence,omitempty"`                   // SPDX expression
 	LicenceEvidence string `yaml:"licence_evidence,omitempty" json:"licence_evidence,omitempty"` // URI or sha256 of the licence file
 
 	// self_collected
