@@ -457,3 +457,19 @@ func TestShardsThroughSharedStore(t *testing.T) {
 		t.Fatalf("after re-running shard 1: %s, want %s", d2.Digest, single.Digest)
 	}
 }
+
+func TestSourceByPrefix(t *testing.T) {
+	reg := &schemas.SourceRegistry{Sources: []schemas.Source{
+		{ID: "web", Prefixes: []string{"web/"}},
+		{ID: "forum", Prefixes: []string{"web/forum/"}},
+	}}
+	for key, want := range map[string]string{
+		"web/news/a.jsonl":  "web",
+		"web/forum/b.jsonl": "forum",
+		"other/c.jsonl":     "",
+	} {
+		if got := sourceByPrefix(reg, key); got != want {
+			t.Errorf("sourceByPrefix(%q) = %q, want %q", key, got, want)
+		}
+	}
+}

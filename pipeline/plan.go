@@ -56,6 +56,10 @@ type planned struct {
 	obj    objstore.Object
 	input  schemas.InputConfig
 	format string
+	// source is the source of the object's records that do not name one:
+	// the input's, else the registered source with the longest matching
+	// key prefix, else "" (the legality stage rejects unknown sources).
+	source string
 }
 
 // auxiliary reports whether a key is an auxiliary object (a path segment
@@ -72,7 +76,7 @@ func auxiliary(key string) bool {
 
 // plan lists the objects of a dataset, in key order, de-duplicated when
 // two inputs overlap (the first input wins).
-func plan(ctx context.Context, st objstore.Store, ds *schemas.DatasetConfig) ([]planned, error) {
+func plan(ctx context.Context, st objstore.Store, ds *schemas.DatasetConfig, reg *schemas.SourceRegistry) ([]planned, error) {
 	seen := map[string]bool{}
 	var out []planned
 	for _, in := range ds.Inputs {
@@ -84,9 +88,27 @@ func plan(ctx context.Context, st objstore.Store, ds *schemas.DatasetConfig) ([]
 				continue
 			}
 			seen[obj.Key] = true
-			out = append(out, planned{obj: obj, input: in, format: readers.FormatOf(obj.Key, in.Format)})
+			src := in.Source
+			if src == "" {
+				src = sourceByPrefix(reg, obj.Key)
+			}
+			out = append(out, planned{obj: obj, input: in, format: readers.FormatOf(obj.Key, in.Format), source: src})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].obj.Key < out[j].obj.Key })
 	return out, nil
+}
+
+// sourceByPrefix returns the registered source whose prefixes hold key,
+// the longest prefix winning.
+func sourceByPrefix(reg *schemas.SourceRegistry, key string) string {
+	best, bestLen := "", -1
+	for _, s := range reg.Sources {
+		for _, p := range s.Prefixes {
+			if strings.HasPrefix(key, p) && len(p) > bestLen {
+				best, bestLen = s.ID, len(p)
+			}
+		}
+	}
+	return best
 }

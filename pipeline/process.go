@@ -35,7 +35,7 @@ func segmentDir(work, dataset string) string {
 // segmentPath names the segment of an object version under a fingerprint.
 func (rc *runCtx) segmentPath(p planned) string {
 	h := sha256.New()
-	for _, s := range []string{p.obj.Key, p.obj.ETag, p.obj.VersionID, p.input.Source, p.format, rc.fingerprint} {
+	for _, s := range []string{p.obj.Key, p.obj.ETag, p.obj.VersionID, p.source, p.format, rc.fingerprint} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -140,7 +140,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	uri := st.URI(p.obj.Key)
 	start := time.Now()
 	info := schemas.InputObject{URI: uri, Key: p.obj.Key, VersionID: p.obj.VersionID, ETag: p.obj.ETag,
-		Size: p.obj.Size, Format: p.format, Source: p.input.Source}
+		Size: p.obj.Size, Format: p.format, Source: p.source}
 	names := make([]string, len(rc.stages))
 	states := make([]stages.State, len(rc.stages))
 	for i, s := range rc.stages {
@@ -169,7 +169,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		if src, ok := r.Get(schemas.FieldSource); ok && src != "" {
 			r.Source = src
 		} else {
-			r.Source = p.input.Source
+			r.Source = p.source
 		}
 		out.Reset()
 		if r.Err != nil {

@@ -180,7 +180,7 @@ func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.Da
 		return nil, err
 	}
 	rc.ops = ops
-	objs, err := plan(ctx, opts.Input, ds)
+	objs, err := plan(ctx, opts.Input, ds, opts.Sources)
 	if err != nil {
 		return nil, fmt.Errorf("planning dataset %s: %w", ds.Name, err)
 	}

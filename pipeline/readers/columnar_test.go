@@ -366,3 +366,55 @@ func TestColumnarTransportError(t *testing.T) {
 		})
 	}
 }
+
+func TestRangeReader(t *testing.T) {
+	data := make([]byte, 200<<10)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	m := &memObject{data: data}
+	rr := newRangeReader(context.Background(), m.input("mem://b/r", "r"))
+	size := int64(len(data))
+	for _, tc := range []struct {
+		off     int64
+		n       int
+		wantN   int
+		wantEOF bool
+	}{
+		{0, 10, 10, false},
+		{5, 100, 100, false},              // served from the window
+		{size - 8, 8, 8, false},           // footer: from the tail
+		{size - 100, 50, 50, false},       // tail again
+		{size - 4, 10, 4, true},           // short read at the end
+		{size, 1, 0, true},                // past the end
+		{1000, 64 << 10, 64 << 10, false}, // large: fetched exactly
+	} {
+		t.Run(fmt.Sprintf("%d+%d", tc.off, tc.n), func(t *testing.T) {
+			p := make([]byte, tc.n)
+			n, err := rr.ReadAt(p, tc.off)
+			if n != tc.wantN || (err != nil) != tc.wantEOF {
+				t.Fatalf("ReadAt = %d, %v; want %d, EOF %v", n, err, tc.wantN, tc.wantEOF)
+			}
+			if !bytes.Equal(p[:n], data[tc.off:tc.off+int64(n)]) {
+				t.Fatal("wrong bytes")
+			}
+		})
+	}
+	opens := m.opens
+	tail := make([]byte, 16)
+	rr.ReadAt(tail, size-16)
+	if m.opens != opens {
+		t.Errorf("tail re-fetched: %d opens, want %d", m.opens, opens)
+	}
+	// Seek + Read stream the whole object.
+	if _, err := rr.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if _, err := got.ReadFrom(rr); err != nil || !bytes.Equal(got.Bytes(), data) {
+		t.Fatalf("sequential read: %v, %d bytes", err, got.Len())
+	}
+	if _, err := rr.Seek(-1, 0); err == nil {
+		t.Error("negative seek accepted")
+	}
+}
