@@ -23,6 +23,8 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/prov-ai/prov/schemas"
 )
 
 // DefaultOrigin is the checkpoint origin used when Config.Origin is empty.
@@ -290,34 +292,14 @@ func (l *Ledger) SubjectKey(kind, value string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// NormalizeIdentifier normalises an identifier before SubjectKey: email
-// trimmed and lower-cased; phone reduced to digits with a leading +86 /
-// 0086 country code stripped; id_number upper-cased without spaces;
-// anything else trimmed.
+// NormalizeIdentifier normalises an identifier before SubjectKey. It is
+// schemas.NormalizeIdentifier, the one normaliser the PI stage also applies
+// to detected identifiers: email trimmed and lower-cased; phone reduced to
+// digits with a leading +86 / 0086 / 86 country code stripped; id_number
+// ASCII letters and digits upper-cased (brackets, dashes and spaces
+// dropped); bank_card digits only; anything else trimmed.
 func NormalizeIdentifier(kind, value string) string {
-	v := strings.TrimSpace(value)
-	switch kind {
-	case "email":
-		return strings.ToLower(v)
-	case "phone":
-		var b strings.Builder
-		for _, r := range v {
-			if r >= '0' && r <= '9' {
-				b.WriteRune(r)
-			}
-		}
-		d := b.String()
-		switch {
-		case strings.HasPrefix(d, "0086") && len(d) > 11:
-			d = d[4:]
-		case strings.HasPrefix(d, "86") && len(d) == 13:
-			d = d[2:]
-		}
-		return d
-	case "id_number":
-		return strings.ToUpper(strings.Join(strings.Fields(v), ""))
-	}
-	return v
+	return schemas.NormalizeIdentifier(kind, value)
 }
 
 // badgerLogger routes badger's logs to slog; its chatty info lines go to

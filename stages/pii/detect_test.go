@@ -131,7 +131,7 @@ func TestNormalise(t *testing.T) {
 		{TypePhone, "0086 138 1234 5678", KindPhone, "13812345678"},
 		{TypePhone, "(415) 555-2671", KindPhone, "4155552671"},
 		{TypeCNResidentID, "11010519491231002x", KindIDNumber, "11010519491231002X"},
-		{TypeHKID, "A123456(3)", KindIDNumber, "A123456(3)"},
+		{TypeHKID, "A123456(3)", KindIDNumber, "A1234563"},
 		{TypeCNResidentID, "110105 19491231 002x", KindIDNumber, "11010519491231002X"},
 		{TypeBankCard, "4111-1111-1111-1111", KindBankCard, "4111111111111111"},
 		{TypeIBAN, "gb29 nwbk 6016 1331 9268 19", KindIBAN, "GB29NWBK60161331926819"},
