@@ -36,6 +36,8 @@ var (
 	ErrTampered = errors.New("ledger verification failed")
 	// ErrBadRange: a leaf index or tree size outside the ledger.
 	ErrBadRange = errors.New("index or tree size out of range")
+	// ErrNoSubjectKey: the configured subject-key file does not exist.
+	ErrNoSubjectKey = errors.New("subject key file missing")
 	// ErrConfig: an invalid Config; the message names the field.
 	ErrConfig = errors.New("invalid ledger config")
 )

@@ -63,6 +63,14 @@ type Config struct {
 	// GCInterval is how often value-log GC runs. Default 10 minutes;
 	// negative disables it.
 	GCInterval time.Duration
+	// SubjectKeyFile is the path of the subject-key secret (SubjectKey's
+	// HMAC key; WriteSubjectKey's format: 32 random bytes in hex, mode
+	// 0600). Empty: <Dir>/subject.key, created on the first writable Open.
+	// Set it when several ledgers must compute equal subject keys (shard
+	// pods of one run and the sealer): the file is then only read, never
+	// created or overwritten, and Open fails with an error wrapping
+	// ErrNoSubjectKey naming the path when it is missing.
+	SubjectKeyFile string
 }
 
 func (c *Config) setDefaults() {
@@ -139,7 +147,12 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		}
 	}()
 	var err error
-	if l.secret, err = loadSecret(filepath.Join(cfg.Dir, secretFile), cfg.ReadOnly); err != nil {
+	if cfg.SubjectKeyFile != "" {
+		l.secret, err = readSecret(cfg.SubjectKeyFile)
+	} else {
+		l.secret, err = loadSecret(filepath.Join(cfg.Dir, secretFile), cfg.ReadOnly)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := l.loadKeys(); err != nil {
@@ -197,19 +210,14 @@ func (l *Ledger) acquireLock() error {
 	return nil
 }
 
+// loadSecret reads the per-ledger secret at path, creating it when it is
+// missing and the ledger is writable.
 func loadSecret(path string, readOnly bool) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		s, derr := hex.DecodeString(strings.TrimSpace(string(b)))
-		if derr != nil || len(s) < 32 {
-			return nil, fmt.Errorf("reading subject secret %s: not 32+ hex bytes: %w", path, ErrConfig)
-		}
-		return s, nil
+	s, err := readSecret(path)
+	if err == nil || !errors.Is(err, ErrNoSubjectKey) || readOnly {
+		return s, err
 	}
-	if !errors.Is(err, fs.ErrNotExist) || readOnly {
-		return nil, fmt.Errorf("reading subject secret %s: %w", path, err)
-	}
-	s := make([]byte, 32)
+	s = make([]byte, 32)
 	if _, err := rand.Read(s); err != nil {
 		return nil, fmt.Errorf("creating subject secret: %w", err)
 	}
@@ -217,6 +225,39 @@ func loadSecret(path string, readOnly bool) ([]byte, error) {
 		return nil, fmt.Errorf("creating subject secret: %w", err)
 	}
 	return s, nil
+}
+
+// readSecret reads an existing subject-key secret (hex, at least 32 bytes).
+// A missing file gives an error wrapping ErrNoSubjectKey and naming path.
+func readSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading subject key %s: %w (create it with `openssl rand -hex 32`, mode 0600, and give every shard and the sealer the same file)", path, ErrNoSubjectKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading subject key %s: %w", path, err)
+	}
+	s, derr := hex.DecodeString(strings.TrimSpace(string(b)))
+	if derr != nil || len(s) < 32 {
+		return nil, fmt.Errorf("reading subject key %s: not 32+ hex bytes: %w", path, ErrConfig)
+	}
+	return s, nil
+}
+
+// WriteSubjectKey creates a new subject-key secret at path (32 random
+// bytes, hex, one line, mode 0600), creating its directory. It refuses to
+// overwrite an existing file (ErrKeyExists). Distribute the file to every
+// shard pod and to the sealer and point Config.SubjectKeyFile
+// (ledger.subject_key) at it so that they compute equal subject keys.
+func WriteSubjectKey(path string) error {
+	s := make([]byte, 32)
+	if _, err := rand.Read(s); err != nil {
+		return fmt.Errorf("creating subject key: %w", err)
+	}
+	if err := writeNew(path, []byte(hex.EncodeToString(s)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("creating subject key: %w", err)
+	}
+	return nil
 }
 
 func (l *Ledger) loadKeys() error {

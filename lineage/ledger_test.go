@@ -3,6 +3,7 @@ package lineage
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -151,6 +152,79 @@ func TestSubjectSecret(t *testing.T) {
 	other := openTest(t, testConfig(t))
 	if other.SubjectKey("email", "alice@example.com") == k1 {
 		t.Fatal("two ledgers share a subject key: the secret is not per ledger")
+	}
+}
+
+// TestSubjectKeyFile: shard ledgers opened with one SubjectKeyFile compute
+// equal subject keys; the file is never rewritten, and a missing file is an
+// error naming it.
+func TestSubjectKeyFile(t *testing.T) {
+	keyPath := filepath.Join(t.TempDir(), "secrets", "subject.key")
+	if err := WriteSubjectKey(keyPath); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSubjectKey(keyPath); !errors.Is(err, ErrKeyExists) {
+		t.Fatalf("second WriteSubjectKey: %v, want ErrKeyExists", err)
+	}
+	st, err := os.Stat(keyPath)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("subject key file: %v mode %v", err, st.Mode())
+	}
+	before, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for i := 0; i < 2; i++ {
+		cfg := testConfig(t)
+		cfg.SubjectKeyFile = keyPath
+		l := openTest(t, cfg)
+		keys = append(keys, l.SubjectKey("email", "alice@example.com"))
+		if _, err := os.Stat(filepath.Join(cfg.Dir, secretFile)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("ledger %d created its own %s (err %v)", i, secretFile, err)
+		}
+	}
+	if keys[0] != keys[1] {
+		t.Fatalf("ledgers sharing %s give different subject keys: %s vs %s", keyPath, keys[0], keys[1])
+	}
+	if own := openTest(t, testConfig(t)).SubjectKey("email", "alice@example.com"); own == keys[0] {
+		t.Fatal("a ledger with its own secret gives the shared subject key")
+	}
+	after, err := os.ReadFile(keyPath)
+	if err != nil || string(after) != string(before) {
+		t.Fatalf("subject key file changed by Open (err %v)", err)
+	}
+
+	tests := []struct {
+		name    string
+		content string // "" = file absent
+		want    error
+	}{
+		{"missing", "", ErrNoSubjectKey},
+		{"not hex", "zz\n", ErrConfig},
+		{"too short", "abcd\n", ErrConfig},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "shared.key")
+			if tc.content != "" {
+				if err := os.WriteFile(p, []byte(tc.content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg := testConfig(t)
+			cfg.SubjectKeyFile = p
+			l, err := Open(context.Background(), cfg)
+			if err == nil {
+				l.Close()
+			}
+			if !errors.Is(err, tc.want) || !contains(err.Error(), p) {
+				t.Fatalf("Open: %v, want %v naming %s", err, tc.want, p)
+			}
+			if _, serr := os.Stat(p); tc.content == "" && serr == nil {
+				t.Fatalf("Open created the missing %s", p)
+			}
+		})
 	}
 }
 

@@ -21,7 +21,8 @@ func NewLineageLedger(l *lineage.Ledger) Ledger { return &lineageLedger{l} }
 // with its close function.
 func OpenLedger(ctx context.Context, cfg *schemas.Config, readOnly bool) (Ledger, *lineage.Ledger, func() error, error) {
 	l, err := lineage.Open(ctx, lineage.Config{Dir: cfg.Ledger.Dir, Origin: cfg.Ledger.Origin,
-		SigningKey: cfg.Ledger.SigningKey, PublicKey: cfg.Ledger.PublicKey, ReadOnly: readOnly})
+		SigningKey: cfg.Ledger.SigningKey, PublicKey: cfg.Ledger.PublicKey, SubjectKeyFile: cfg.Ledger.SubjectKey,
+		ReadOnly: readOnly})
 	if err != nil {
 		return nil, nil, nil, err
 	}

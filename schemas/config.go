@@ -69,6 +69,12 @@ type LedgerConfig struct {
 	SigningKey string `yaml:"signing_key" json:"signing_key"`
 	// PublicKey is the verifier key file written by `prov keygen`.
 	PublicKey string `yaml:"public_key" json:"public_key"`
+	// SubjectKey is the file holding the secret that keys subject hashes
+	// (32 random bytes in hex, mode 0600; `openssl rand -hex 32`). Empty:
+	// <dir>/subject.key, created with the ledger. Set it to one shared file
+	// for sharded runs, so that every shard and the sealer compute the same
+	// subject keys; a set file is only read and must exist.
+	SubjectKey string `yaml:"subject_key,omitempty" json:"subject_key,omitempty"`
 }
 
 // MetricsConfig configures Prometheus metrics.

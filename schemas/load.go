@@ -64,6 +64,7 @@ func LoadConfig(path string) (*Config, error) {
 	c.Ledger.Dir = resolvePath(dir, c.Ledger.Dir)
 	c.Ledger.SigningKey = resolvePath(dir, c.Ledger.SigningKey)
 	c.Ledger.PublicKey = resolvePath(dir, c.Ledger.PublicKey)
+	c.Ledger.SubjectKey = resolvePath(dir, c.Ledger.SubjectKey)
 	if c.Work == "" {
 		c.Work = filepath.Join(filepath.Dir(c.Ledger.Dir), "work")
 	} else {
