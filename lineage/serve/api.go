@@ -77,7 +77,7 @@ func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request) error {
 	out := DatasetList{TreeSize: v.Size(), Datasets: []DatasetSummary{}}
 	for _, name := range s.cfg.Datasets {
 		ds := DatasetSummary{Name: name, Versions: []VersionSummary{}}
-		info, err := v.Dataset(r.Context(), name, "")
+		info, err := s.dataset(r.Context(), v, name, "")
 		if err != nil && !lineage.IsNotFound(err) {
 			return err
 		}
@@ -102,7 +102,7 @@ func (s *Server) getDataset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	info, err := v.Dataset(r.Context(), r.PathValue("dataset"), "")
+	info, err := s.dataset(r.Context(), v, r.PathValue("dataset"), "")
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Server) getRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name := r.PathValue("dataset")
-	info, err := v.Dataset(r.Context(), name, "")
+	info, err := s.dataset(r.Context(), v, name, "")
 	if err != nil {
 		return err
 	}
@@ -162,9 +162,10 @@ func (s *Server) getDiff(w http.ResponseWriter, r *http.Request) error {
 	return s.writeJSON(w, r, d)
 }
 
-// versionInfo returns the ledger's description of one version.
-func versionInfo(ctx context.Context, v *lineage.View, dataset, version string) (*lineage.VersionInfo, error) {
-	info, err := v.Dataset(ctx, dataset, version)
+// versionInfo returns the ledger's description of one version (shared:
+// callers must not modify it).
+func (s *Server) versionInfo(ctx context.Context, v *lineage.View, dataset, version string) (*lineage.VersionInfo, error) {
+	info, err := s.dataset(ctx, v, dataset, version)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +195,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ds, ver := r.PathValue("dataset"), r.PathValue("version")
-	vi, err := versionInfo(r.Context(), v, ds, ver)
+	vi, err := s.versionInfo(r.Context(), v, ds, ver)
 	if err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ds, ver := r.PathValue("dataset"), r.PathValue("version")
-	if _, err := versionInfo(r.Context(), v, ds, ver); err != nil {
+	if _, err := s.versionInfo(r.Context(), v, ds, ver); err != nil {
 		return err
 	}
 	if s.cfg.Output == nil {
@@ -271,7 +272,7 @@ func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ds, ver := r.PathValue("dataset"), r.PathValue("version")
-	vi, err := versionInfo(r.Context(), v, ds, ver)
+	vi, err := s.versionInfo(r.Context(), v, ds, ver)
 	if err != nil {
 		return err
 	}
@@ -388,7 +389,7 @@ func (s *Server) getImpact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	im, err := v.Impact(r.Context(), r.PathValue("source"))
+	im, err := s.impact(r.Context(), v, r.PathValue("source"))
 	if err != nil {
 		return err
 	}

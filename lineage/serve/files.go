@@ -285,7 +285,7 @@ func (s *Server) getFindings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ds, ver := r.PathValue("dataset"), r.PathValue("version")
-	if _, err := versionInfo(r.Context(), v, ds, ver); err != nil {
+	if _, err := s.versionInfo(r.Context(), v, ds, ver); err != nil {
 		return err
 	}
 	if s.cfg.Output == nil {
@@ -326,7 +326,7 @@ func (s *Server) getBundleFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := versionInfo(r.Context(), v, ds, ver); err != nil {
+	if _, err := s.versionInfo(r.Context(), v, ds, ver); err != nil {
 		return err
 	}
 	if s.cfg.Output == nil {

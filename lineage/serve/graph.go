@@ -64,8 +64,6 @@ type entryCache struct {
 	m  map[uint64]lineage.ObjectIngested
 }
 
-const maxCachedObjects = 200_000
-
 func (s *Server) objectEntry(ctx context.Context, leaf uint64) (lineage.ObjectIngested, error) {
 	c := &s.objs
 	c.mu.RLock()
@@ -82,8 +80,11 @@ func (s *Server) objectEntry(ctx context.Context, leaf uint64) (lineage.ObjectIn
 	if !ok {
 		return lineage.ObjectIngested{}, fmt.Errorf("reading object leaf %d: %w: a %s entry", leaf, lineage.ErrBadEntry, st.Entry.Kind())
 	}
+	if s.cfg.ObjectCache < 0 {
+		return oi, nil
+	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxCachedObjects {
+	if c.m == nil || len(c.m) >= s.cfg.ObjectCache {
 		c.m = map[uint64]lineage.ObjectIngested{}
 	}
 	c.m[leaf] = oi
@@ -99,7 +100,7 @@ func versionID(ds, ver string) string { return "version:" + ds + "@" + ver }
 // dataset versions built on those sources. At most maxObjects object
 // nodes are included (the version's first objects by leaf).
 func (s *Server) BuildGraph(ctx context.Context, v *lineage.View, dataset, version string, depth, maxObjects int) (*Graph, error) {
-	vi, err := versionInfo(ctx, v, dataset, version)
+	vi, err := s.versionInfo(ctx, v, dataset, version)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +178,7 @@ func (s *Server) BuildGraph(ctx context.Context, v *lineage.View, dataset, versi
 	}
 	slices.Sort(sources)
 	for _, src := range sources {
-		im, err := v.Impact(ctx, src)
+		im, err := s.impact(ctx, v, src)
 		if err != nil && !lineage.IsNotFound(err) {
 			return nil, err
 		}
@@ -227,9 +228,19 @@ func (s *Server) getGraph(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	g, err := s.BuildGraph(r.Context(), v, r.PathValue("dataset"), r.PathValue("version"), int(depth), int(maxObj))
-	if err != nil {
-		return err
+	ds, ver := r.PathValue("dataset"), r.PathValue("version")
+	key := memoKey(v, "graph", ds, ver, strconv.FormatUint(depth, 10), strconv.FormatUint(maxObj, 10))
+	body, ok := s.graph.get(key)
+	if !ok {
+		g, err := s.BuildGraph(r.Context(), v, ds, ver, int(depth), int(maxObj))
+		if err != nil {
+			return err
+		}
+		if body, err = encodeJSON(g); err != nil {
+			return err
+		}
+		s.graph.put(key, body)
 	}
-	return s.writeJSON(w, r, g)
+	s.writeBytes(w, r, http.StatusOK, "application/json", body)
+	return nil
 }

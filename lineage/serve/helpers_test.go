@@ -132,6 +132,9 @@ func sharedWorld(t *testing.T) *world {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(serveHelper())
+	}
 	code := m.Run()
 	if shared != nil {
 		shared.l.Close()

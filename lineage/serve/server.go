@@ -54,6 +54,14 @@ type Config struct {
 	MaxBody int64
 	// MaxBundle caps a bundle upload in bytes. Default DefaultMaxBundle.
 	MaxBundle int64
+	// ObjectCache is how many decoded object entries the graph keeps
+	// (entries never change once appended). Default 200,000; negative
+	// disables the cache.
+	ObjectCache int
+	// QueryCache is how many dataset and impact answers are kept by tree
+	// size (an answer at a given size never changes). Default 1024;
+	// negative disables the cache.
+	QueryCache int
 }
 
 func (c *Config) setDefaults() {
@@ -65,6 +73,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBundle <= 0 {
 		c.MaxBundle = DefaultMaxBundle
+	}
+	if c.ObjectCache == 0 {
+		c.ObjectCache = 200_000
+	}
+	if c.QueryCache == 0 {
+		c.QueryCache = 1024
 	}
 }
 
@@ -87,6 +101,8 @@ type Server struct {
 	mux   *http.ServeMux
 	files versionCache // parsed files of sealed versions (immutable)
 	objs  entryCache   // decoded object entries by leaf (immutable)
+	memo  memo         // query answers by tree size (immutable)
+	graph bodyCache    // encoded graph answers by tree size (immutable)
 }
 
 // route is one API route; the table drives the mux and the OpenAPI test.
@@ -128,7 +144,10 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.valid(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), memo: memo{max: cfg.QueryCache}}
+	if cfg.QueryCache > 0 {
+		s.graph.budget = graphCacheBytes
+	}
 	allow := map[string][]string{}
 	for _, rt := range routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.api(rt))
@@ -229,16 +248,27 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": msg, "status": status})
 }
 
+// graphCacheBytes bounds the encoded graph answers kept.
+const graphCacheBytes = 64 << 20
+
 // writeJSON encodes v and writes it with an ETag.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	b, err := encodeJSON(v)
+	if err != nil {
+		return err
+	}
+	s.writeBytes(w, r, http.StatusOK, "application/json", b)
+	return nil
+}
+
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("encoding response: %w", err)
+		return nil, fmt.Errorf("encoding response: %w", err)
 	}
-	s.writeBytes(w, r, http.StatusOK, "application/json", buf.Bytes())
-	return nil
+	return buf.Bytes(), nil
 }
 
 // writeBytes writes body with a strong ETag (sha256 prefix of the body) and

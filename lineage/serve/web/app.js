@@ -161,13 +161,20 @@ function metricsCard(metrics) {
     if (!byMetric.has(m.metric)) byMetric.set(m.metric, []);
     byMetric.get(m.metric).push(m);
   }
-  const charts = [];
+  const fmt = (v) => (Number.isInteger(v) ? num(v) : v.toPrecision(3));
+  const charts = [], scalars = [];
   for (const [name, rows] of byMetric) {
+    if (rows.length === 1) {
+      const r = rows[0];
+      scalars.push(h('tr', {}, h('td', {}, name), h('td', {}, r.dimension || 'overall'), h('td', { class: 'num' }, fmt(r.value) + (r.error ? ` ±${+r.error.toPrecision(2)}` : ''))));
+      continue;
+    }
     charts.push(h('div', { class: 'chart' }, h('h3', {}, name),
       barChart(rows.map((r) => ({ label: r.dimension || 'overall', value: r.value, note: r.error ? `±${+r.error.toPrecision(2)}` : '' })),
-        { label: name, format: (v) => (Number.isInteger(v) ? num(v) : v.toPrecision(3)) })));
+        { label: name, format: fmt })));
   }
-  return h('div', { class: 'card', 'data-testid': 'metrics' }, h('h2', {}, 'Metrics'), h('div', { class: 'grid2' }, charts));
+  return h('div', { class: 'card', 'data-testid': 'metrics' }, h('h2', {}, 'Metrics'), h('div', { class: 'grid2' }, charts),
+    scalars.length ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'metric'), h('th', {}, 'dimension'), h('th', { class: 'num' }, 'value'))), h('tbody', {}, scalars)) : null);
 }
 
 function findingsSection(ds, ver, counts, q) {
