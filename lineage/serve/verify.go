@@ -53,14 +53,13 @@ var levelNames = []string{"", "signature, statement and manifest", "ledger inclu
 func (s *Server) readBundle(w http.ResponseWriter, r *http.Request) (*certificate.Bundle, []string, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBundle)
 	files := map[string][]byte{}
-	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "multipart/form-data":
 		mr, err := r.MultipartReader()
 		if err != nil {
 			return nil, nil, badRequest("reading the multipart body: %v", err)
 		}
-		_ = params
 		for {
 			p, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
