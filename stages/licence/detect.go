@@ -167,14 +167,39 @@ func hasRealLicence(ms []Match) bool {
 	return false
 }
 
+// prefilter reports whether text holds any trigger, in one pass: a table
+// indexed by each trigger's first two bytes finds candidate positions, and
+// only those are compared (25 bytes.Contains passes cost a tenth of a run).
 func prefilter(text []byte) bool {
-	for _, t := range triggers {
-		if bytes.Contains(text, t) {
-			return true
+	for i := 0; i+1 < len(text); i++ {
+		g := triggerIndex[uint16(text[i])<<8|uint16(text[i+1])]
+		if g == 0 {
+			continue
+		}
+		for _, t := range triggerGroups[g-1] {
+			if bytes.HasPrefix(text[i:], t) {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// triggerIndex maps the first two bytes of each trigger to 1 + the index
+// of the group of triggers starting with them in triggerGroups (0: none).
+var triggerIndex, triggerGroups = func() (*[1 << 16]uint8, [][][]byte) {
+	var idx [1 << 16]uint8
+	var groups [][][]byte
+	for _, t := range triggers {
+		k := uint16(t[0])<<8 | uint16(t[1])
+		if idx[k] == 0 {
+			groups = append(groups, nil)
+			idx[k] = uint8(len(groups))
+		}
+		groups[idx[k]-1] = append(groups[idx[k]-1], t)
+	}
+	return &idx, groups
+}()
 
 var evidenceRank = map[string]int{EvidenceSPDXHeader: 0, EvidenceText: 1, EvidenceURL: 2, EvidenceNotice: 3}
 
