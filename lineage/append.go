@@ -1,6 +1,7 @@
 package lineage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -81,49 +82,112 @@ func sealKeys(e DatasetSealed, leaf uint64) [][]byte {
 	return out
 }
 
+// Record index layout (version recIndexVersion). Keys are grouped per
+// object so that an object of n records writes at most recBuckets + (its
+// distinct subjects) index keys instead of one key per record:
+//
+//	R bucket(1) be64(objLeaf) → recSlot* sorted by (digest, line)
+//	S subject(32) be64(objLeaf) → digest(32)* sorted, unique
+//
+// bucket is the first byte of the record digest; a recSlot is digest[1:]
+// (31 bytes), verdict (1) and be64(line): fixed width, so a lookup
+// binary-searches the value. A record lookup reads the R keys of its bucket
+// across objects; a subject lookup the S keys of the subject.
+const (
+	recSlot         = 40
+	recIndexVersion = 2
+)
+
+// recKey is the record index key of a digest's bucket in object leaf.
+func recKey(bucket byte, leaf uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pRec, bucket}, leaf)
+}
+
+// subjKey is the subject index key of subject s in object leaf.
+func subjKey(s []byte, leaf uint64) []byte {
+	k := make([]byte, 0, 41)
+	k = append(k, pSubj)
+	k = append(k, s...)
+	return binary.BigEndian.AppendUint64(k, leaf)
+}
+
 // recordKeys returns the record and subject index keys and values of an
-// object's canonical refs (one record key per distinct digest; duplicates
-// of a digest in one object share it with several (verdict, line) pairs).
-// Refs with a zero digest (unparseable input) are listed but not indexed.
+// object's canonical refs (sorted by digest then line), grouped as the
+// layout above describes. Refs with a zero digest (unparseable input) are
+// listed but not indexed.
 func recordKeys(refs []ref, leaf uint64, emit func(k, v []byte) error) error {
-	kbuf := make([]byte, 0, len(refs)*41)
-	vbuf := make([]byte, 0, len(refs)*6)
-	var lb [8]byte
-	binary.BigEndian.PutUint64(lb[:], leaf)
+	type pair struct {
+		s [32]byte
+		d schemas.Digest
+	}
+	var pairs []pair
+	vbuf := make([]byte, 0, len(refs)*recSlot)
 	for i := 0; i < len(refs); {
-		j := i + 1
-		for j < len(refs) && refs[j].digest == refs[i].digest {
-			j++
+		b := refs[i].digest[0]
+		j := i
+		vs := len(vbuf)
+		for ; j < len(refs) && refs[j].digest[0] == b; j++ {
+			r := &refs[j]
+			if r.digest.IsZero() {
+				continue
+			}
+			vbuf = append(vbuf, r.digest[1:]...)
+			vbuf = append(vbuf, byte(r.verdict))
+			vbuf = binary.BigEndian.AppendUint64(vbuf, uint64(r.line))
+			for _, s := range r.subjects {
+				pairs = append(pairs, pair{s, r.digest})
+			}
 		}
-		if !refs[i].digest.IsZero() {
-			ks := len(kbuf)
-			kbuf = append(kbuf, pRec)
-			kbuf = append(kbuf, refs[i].digest[:]...)
-			kbuf = append(kbuf, lb[:]...)
-			vs := len(vbuf)
-			for _, r := range refs[i:j] {
-				vbuf = append(vbuf, byte(r.verdict))
-				vbuf = binary.AppendUvarint(vbuf, uint64(r.line))
-			}
-			if err := emit(kbuf[ks:len(kbuf):len(kbuf)], vbuf[vs:len(vbuf):len(vbuf)]); err != nil {
+		if len(vbuf) > vs {
+			if err := emit(recKey(b, leaf), vbuf[vs:len(vbuf):len(vbuf)]); err != nil {
 				return err
-			}
-			for _, r := range refs[i:j] {
-				for _, s := range r.subjects {
-					k := make([]byte, 0, 73)
-					k = append(k, pSubj)
-					k = append(k, s[:]...)
-					k = append(k, r.digest[:]...)
-					k = append(k, lb[:]...)
-					if err := emit(k, nil); err != nil {
-						return err
-					}
-				}
 			}
 		}
 		i = j
 	}
+	slices.SortFunc(pairs, func(a, b pair) int {
+		if c := bytes.Compare(a.s[:], b.s[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.d[:], b.d[:])
+	})
+	pairs = slices.Compact(pairs)
+	for i := 0; i < len(pairs); {
+		j := i
+		v := make([]byte, 0, 32)
+		for ; j < len(pairs) && pairs[j].s == pairs[i].s; j++ {
+			v = append(v, pairs[j].d[:]...)
+		}
+		if err := emit(subjKey(pairs[i].s[:], leaf), v); err != nil {
+			return err
+		}
+		i = j
+	}
 	return nil
+}
+
+// recSlots returns the slots of digest d in a record index value (sorted
+// recSlot-wide entries of d's bucket); ErrTampered if the value is not a
+// whole number of slots.
+func recSlots(val []byte, d schemas.Digest) ([]byte, error) {
+	if len(val)%recSlot != 0 {
+		return nil, fmt.Errorf("%w: record index value of %d bytes", ErrTampered, len(val))
+	}
+	n := len(val) / recSlot
+	i, j := 0, n
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if bytes.Compare(val[h*recSlot:h*recSlot+31], d[1:]) < 0 {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	k := i
+	for k < n && bytes.Equal(val[k*recSlot:k*recSlot+31], d[1:]) {
+		k++
+	}
+	return val[i*recSlot : k*recSlot], nil
 }
 
 // IngestObject appends an ObjectIngested entry with the object's record

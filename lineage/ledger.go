@@ -393,8 +393,8 @@ const (
 	pList    = 'L' // L be64(objLeaf) be32(chunk) → record-ref chunk
 	pMeta    = 'M' // M name → value
 	pKey     = 'K' // K sha256(natural key) → be64(leaf)
-	pRec     = 'R' // R digest(32) be64(objLeaf) → (verdict, uvarint line)+
-	pSubj    = 'S' // S subject(32) digest(32) be64(objLeaf) → ""
+	pRec     = 'R' // R digest[0] be64(objLeaf) → (digest[1:] verdict be64(line))* (append.go)
+	pSubj    = 'S' // S subject(32) be64(objLeaf) → digest(32)*
 	pObj     = 'O' // O sha256(uri)[:16] be64(leaf) → "" (ingested / revoked)
 	pVer     = 'V' // V be64(objLeaf) be64(sealLeaf) → ""
 	pSrc     = 'Q' // Q source 0 be64(leaf) → "" (ingested, assessed, revoked)

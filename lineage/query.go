@@ -463,16 +463,28 @@ func (v *View) Record(ctx context.Context, d schemas.Digest) (*RecordInfo, error
 func (v *View) record(txn *badger.Txn, c *entryCache, d schemas.Digest, only map[uint64]bool) (*RecordInfo, error) {
 	out := &RecordInfo{Digest: d.String(), Occurrences: []Occurrence{}, Versions: []VersionRef{}}
 	seen := map[uint64]bool{}
-	prefix := append([]byte{pRec}, d[:]...)
+	prefix := []byte{pRec, d[0]}
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
 	defer it.Close()
 	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 		k := it.Item().Key()
-		if len(k) != 41 {
+		if len(k) != 10 {
 			continue
 		}
-		objLeaf := binary.BigEndian.Uint64(k[33:])
+		objLeaf := binary.BigEndian.Uint64(k[2:])
 		if objLeaf >= v.size || (only != nil && !only[objLeaf]) {
+			continue
+		}
+		var slots []byte
+		err := it.Item().Value(func(val []byte) error {
+			s, err := recSlots(val, d)
+			slots = slices.Clone(s)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(slots) == 0 {
 			continue
 		}
 		s, err := c.get(objLeaf)
@@ -484,22 +496,11 @@ func (v *View) record(txn *badger.Txn, c *entryCache, d schemas.Digest, only map
 			return nil, fmt.Errorf("%w: record index points at entry %d (%s)", ErrTampered, objLeaf, s.Entry.Kind())
 		}
 		admitted := false
-		err = it.Item().Value(func(val []byte) error {
-			for len(val) > 0 {
-				vd := schemas.Verdict(val[0])
-				line, n := binary.Uvarint(val[1:])
-				if n <= 0 {
-					return fmt.Errorf("%w: record index value", ErrTampered)
-				}
-				val = val[1+n:]
-				out.Occurrences = append(out.Occurrences, Occurrence{Object: oi.URI, ObjectLeaf: objLeaf,
-					Dataset: oi.Dataset, Line: int64(line), Verdict: vd})
-				admitted = admitted || vd.Admitted()
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+		for ; len(slots) > 0; slots = slots[recSlot:] {
+			vd := schemas.Verdict(slots[31])
+			out.Occurrences = append(out.Occurrences, Occurrence{Object: oi.URI, ObjectLeaf: objLeaf,
+				Dataset: oi.Dataset, Line: int64(binary.BigEndian.Uint64(slots[32:recSlot])), Verdict: vd})
+			admitted = admitted || vd.Admitted()
 		}
 		if !admitted {
 			continue
@@ -540,18 +541,38 @@ func (v *View) Subject(ctx context.Context, key string) (*SubjectInfo, error) {
 		c := newCache(txn)
 		byDigest := map[schemas.Digest]map[uint64]bool{}
 		var order []schemas.Digest
-		if err := scanLeaves(txn, append([]byte{pSubj}, raw...), v.size, func(k []byte, leaf uint64) error {
-			var d schemas.Digest
-			copy(d[:], k[33:65])
-			if byDigest[d] == nil {
-				byDigest[d] = map[uint64]bool{}
-				order = append(order, d)
+		prefix := append([]byte{pSubj}, raw...)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 16})
+		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+			k := it.Item().Key()
+			if len(k) != len(prefix)+8 {
+				continue
 			}
-			byDigest[d][leaf] = true
-			return nil
-		}); err != nil {
-			return err
+			leaf := binary.BigEndian.Uint64(k[len(prefix):])
+			if leaf >= v.size {
+				continue
+			}
+			err := it.Item().Value(func(val []byte) error {
+				if len(val)%32 != 0 {
+					return fmt.Errorf("%w: subject index value of %d bytes", ErrTampered, len(val))
+				}
+				for ; len(val) > 0; val = val[32:] {
+					d := schemas.Digest(val[:32])
+					if byDigest[d] == nil {
+						byDigest[d] = map[uint64]bool{}
+						order = append(order, d)
+					}
+					byDigest[d][leaf] = true
+				}
+				return nil
+			})
+			if err != nil {
+				it.Close()
+				return err
+			}
 		}
+		it.Close()
+		slices.SortFunc(order, func(a, b schemas.Digest) int { return bytes.Compare(a[:], b[:]) })
 		seen := map[uint64]bool{}
 		for _, d := range order {
 			ri, err := v.record(txn, c, d, byDigest[d])

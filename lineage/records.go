@@ -130,7 +130,7 @@ func encodeChunk(dst []byte, refs []ref) []byte {
 
 // decodeChunk parses a chunk written by encodeChunk.
 func decodeChunk(b []byte, out []ref) ([]ref, error) {
-	n, k := binary.Uvarint(b)
+	n, k := uvarint(b)
 	if k <= 0 || n > recordsPerChunk {
 		return out, fmt.Errorf("decoding record chunk: %w: bad count", ErrBadEntry)
 	}
@@ -146,13 +146,13 @@ func decodeChunk(b []byte, out []ref) ([]ref, error) {
 			return out, fmt.Errorf("decoding record chunk: %w: verdict", ErrBadEntry)
 		}
 		b = b[33:]
-		line, k := binary.Uvarint(b)
+		line, k := uvarint(b)
 		if k <= 0 || line > 1<<62 {
 			return out, fmt.Errorf("decoding record chunk: %w: line", ErrBadEntry)
 		}
 		r.line = int64(line)
 		b = b[k:]
-		ns, k := binary.Uvarint(b)
+		ns, k := uvarint(b)
 		if k <= 0 || ns > uint64(len(b)-k)/32 {
 			return out, fmt.Errorf("decoding record chunk: %w: subjects", ErrBadEntry)
 		}
@@ -170,6 +170,16 @@ func decodeChunk(b []byte, out []ref) ([]ref, error) {
 		return out, fmt.Errorf("decoding record chunk: %w: trailing bytes", ErrBadEntry)
 	}
 	return out, nil
+}
+
+// uvarint is binary.Uvarint that also rejects non-minimal encodings, so a
+// chunk has one byte form (k <= 0 for a bad or non-canonical value).
+func uvarint(b []byte) (uint64, int) {
+	v, k := binary.Uvarint(b)
+	if k > 1 && b[k-1] == 0 {
+		return 0, 0
+	}
+	return v, k
 }
 
 func (r *ref) export() RecordRef {

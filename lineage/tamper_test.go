@@ -89,12 +89,24 @@ func TestTamper(t *testing.T) {
 		}, 7, "records"},
 		{"delete a record index key", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			d := digest("s3://in/oss/b.jsonl#3")
-			txn.Delete(append(append([]byte{pRec}, d[:]...), be64(2)...))
+			txn.Delete(recKey(d[0], 2))
 		}, 2, "index"},
 		{"add a subject index key", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			d := digest("s3://in/web/a.jsonl#3")
 			s := digest("mallory")
-			k := append(append(append([]byte{pSubj}, s[:]...), d[:]...), be64(1)...)
+			txn.Set(subjKey(s[:], 1), d[:])
+		}, 1, "index"},
+		{"change a verdict in the record index", func(t *testing.T, txn *badger.Txn, f *fixture) {
+			d := digest("s3://in/oss/b.jsonl#3")
+			v := get(t, txn, recKey(d[0], 2))
+			v[31] ^= 1
+			txn.Set(recKey(d[0], 2), v)
+		}, 2, "index"},
+		{"drop a digest from a subject index value", func(t *testing.T, txn *badger.Txn, f *fixture) {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pSubj}})
+			it.Rewind()
+			k := it.Item().KeyCopy(nil)
+			it.Close()
 			txn.Set(k, nil)
 		}, 1, "index"},
 		{"drop an object from the version index", func(t *testing.T, txn *badger.Txn, f *fixture) {
