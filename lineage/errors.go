@@ -38,6 +38,9 @@ var (
 	ErrBadRange = errors.New("index or tree size out of range")
 	// ErrNoSubjectKey: the configured subject-key file does not exist.
 	ErrNoSubjectKey = errors.New("subject key file missing")
+	// ErrIndexVersion: a read-only Open of a ledger whose record index has
+	// an older layout; one writable Open rebuilds it.
+	ErrIndexVersion = errors.New("ledger record index has an older layout")
 	// ErrConfig: an invalid Config; the message names the field.
 	ErrConfig = errors.New("invalid ledger config")
 )

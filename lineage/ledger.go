@@ -176,6 +176,10 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := l.upgradeIndex(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if !cfg.ReadOnly && cfg.GCInterval > 0 {
 		gctx, cancel := context.WithCancel(ctx)
 		l.stop = cancel
@@ -408,6 +412,7 @@ var (
 	metaSize    = []byte("Msize")
 	metaTime    = []byte("Mtime")
 	metaPending = []byte("Mpending")
+	metaIndex   = []byte("Mindex") // record / subject index layout version
 )
 
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }

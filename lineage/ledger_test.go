@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	badger "github.com/dgraph-io/badger/v4"
+
 	"github.com/prov-ai/prov/schemas"
 )
 
@@ -273,4 +275,55 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestUpgradeIndex: a ledger with the layout-1 record index (no version
+// key, one R key per digest) is refused read-only and rebuilt by a writable
+// Open, after which VerifyAll passes and lookups work.
+func TestUpgradeIndex(t *testing.T) {
+	cfg := testConfig(t)
+	l := openTest(t, cfg)
+	buildFixture(t, l)
+	d := digest("s3://in/oss/b.jsonl#3")
+	v, err := l.At(context.Background(), AsOf{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := v.Record(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	rawDB(t, cfg, func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pRec}})
+		var keys [][]byte
+		for it.Rewind(); it.Valid(); it.Next() {
+			keys = append(keys, it.Item().KeyCopy(nil))
+		}
+		it.Close()
+		for _, k := range keys {
+			txn.Delete(k)
+		}
+		txn.Set(append(append([]byte{pRec}, d[:]...), be64(2)...), []byte{0, 3})
+		return txn.Delete(metaIndex)
+	})
+	ro := cfg
+	ro.ReadOnly = true
+	if _, err := Open(context.Background(), ro); !errors.Is(err, ErrIndexVersion) {
+		t.Fatalf("read-only Open of a layout-1 ledger: %v, want ErrIndexVersion", err)
+	}
+	l = openTest(t, cfg)
+	if _, err := l.VerifyAll(context.Background(), VerifyOptions{}); err != nil {
+		t.Fatalf("after rebuild: %v", err)
+	}
+	if v, err = l.At(context.Background(), AsOf{}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := v.Record(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Occurrences) != len(before.Occurrences) || after.Occurrences[0] != before.Occurrences[0] {
+		t.Fatalf("record after rebuild %+v, before %+v", after.Occurrences, before.Occurrences)
+	}
 }
