@@ -59,6 +59,7 @@ func benchRead(b *testing.B, key string, data []byte, rawSize int, opts Options)
 		}
 	}
 	b.ReportMetric(float64(n), "records/op")
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
 
 func BenchmarkJSONL(b *testing.B) {

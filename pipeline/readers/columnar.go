@@ -99,7 +99,7 @@ func (c *columnEmitter) fill(batch arrow.RecordBatch, i int) error {
 		if err != nil {
 			return &ParseError{Line: c.row, Offset: -1, Row: true, Field: c.cm.names[f], Err: err}
 		}
-		c.spans[f] = span{start, len(c.scratch)}
+		c.spans[f] = span{start: start, end: len(c.scratch)}
 		has |= 1 << f
 	}
 	rec := c.e.start(c.row, len(c.scratch))

@@ -3,6 +3,7 @@ package readers
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -13,8 +14,13 @@ import (
 // than unbounded recursion.
 const maxDepth = 512
 
-// span locates one extracted value inside extractor.scratch.
-type span struct{ start, end int }
+// span locates one extracted value inside extractor.scratch, or inside the
+// line itself when inLine is set (strings without escapes are not copied
+// until the record's values are built).
+type span struct {
+	start, end int
+	inLine     bool
+}
 
 // extractor pulls the mapped top-level fields out of one JSON object line.
 // It scans the line once: unmapped values are validated and skipped without
@@ -145,11 +151,46 @@ func (x *extractor) fieldName(mask uint32) string {
 
 // set records scratch[start:] as the value of every field in mask.
 func (x *extractor) set(mask uint32, start int) {
-	sp := span{start, len(x.scratch)}
+	x.setSpan(mask, span{start: start, end: len(x.scratch)})
+}
+
+func (x *extractor) setSpan(mask uint32, sp span) {
 	for m := mask; m != 0; m &= m - 1 {
 		x.spans[bits.TrailingZeros32(m)] = sp
 	}
 	x.has |= mask
+}
+
+// fill sets rec's Values and Has from the last successful parse of line,
+// with one allocation holding all values.
+func (x *extractor) fill(rec *schemas.Record, line []byte) {
+	total := 0
+	for f := range x.spans {
+		if x.has&(1<<f) != 0 {
+			total += x.spans[f].end - x.spans[f].start
+		}
+	}
+	var sb strings.Builder
+	sb.Grow(total)
+	var at [schemas.NumFields]int
+	for f, sp := range x.spans {
+		if x.has&(1<<f) == 0 {
+			continue
+		}
+		at[f] = sb.Len()
+		if sp.inLine {
+			sb.Write(line[sp.start:sp.end])
+		} else {
+			sb.Write(x.scratch[sp.start:sp.end])
+		}
+	}
+	all := sb.String()
+	for f, sp := range x.spans {
+		if x.has&(1<<f) != 0 {
+			rec.Values[f] = all[at[f] : at[f]+sp.end-sp.start]
+		}
+	}
+	rec.Has = x.has
 }
 
 // extract copies the value at line[i] into scratch for the fields in mask
@@ -172,10 +213,10 @@ func (x *extractor) extract(line []byte, i int, mask uint32) (int, error) {
 			if err != nil {
 				return 0, x.fail(i, x.fieldName(mask), err)
 			}
+			x.set(mask, start)
 		} else {
-			x.scratch = append(x.scratch, raw...)
+			x.setSpan(mask, span{start: i + 1, end: end, inLine: true})
 		}
-		x.set(mask, start)
 		return end + 1, nil
 	case c == 'n':
 		end, err := x.skipValue(line, i, 2)

@@ -83,14 +83,7 @@ func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
 				}
 			} else {
 				rec := e.start(lineNo, size)
-				all := string(x.scratch)
-				for f := range rec.Values {
-					if x.has&(1<<f) != 0 {
-						sp := x.spans[f]
-						rec.Values[f] = all[sp.start:sp.end]
-					}
-				}
-				rec.Has = x.has
+				x.fill(rec, content)
 				rec.Digest = rec.CanonicalDigest()
 				if e := e.emit(); e != nil {
 					return e
