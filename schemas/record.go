@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Field names a logical field of a record. A dataset's field map says which
@@ -132,18 +133,24 @@ func (r *Record) Reset() { *r = Record{} }
 // format, so the same record in JSONL and Parquet has the same digest.
 // The encoding is frozen: changing it changes every dataset digest.
 func (r *Record) CanonicalDigest() Digest {
-	h := sha256.New()
-	var hdr [2 * binary.MaxVarintLen64]byte
+	bp := digestBufs.Get().(*[]byte)
+	b := (*bp)[:0]
 	for f := Field(0); f < NumFields; f++ {
 		if r.Has&(1<<f) == 0 {
 			continue
 		}
-		n := binary.PutUvarint(hdr[:], uint64(f))
-		n += binary.PutUvarint(hdr[n:], uint64(len(r.Values[f])))
-		h.Write(hdr[:n])
-		h.Write([]byte(r.Values[f]))
+		b = binary.AppendUvarint(b, uint64(f))
+		b = binary.AppendUvarint(b, uint64(len(r.Values[f])))
+		b = append(b, r.Values[f]...)
 	}
-	var d Digest
-	h.Sum(d[:0])
+	d := Digest(sha256.Sum256(b))
+	if cap(b) <= 1<<20 {
+		*bp = b
+		digestBufs.Put(bp)
+	}
 	return d
 }
+
+// digestBufs are reused encoding buffers: hashing a record allocates
+// nothing once warm (converting each value to []byte for a hash.Hash did).
+var digestBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
