@@ -13,7 +13,7 @@ GOTEST_ENV := VERSITYGW=$(VERSITYGW) PROV_REQUIRE_S3=1 PROV_DUCKDB=$(DUCKDB_DIR)
 # -p 2 matches the 2-core machines this project runs on.
 GOTESTFLAGS ?= -p 2 -timeout 25m
 
-.PHONY: help build test test-integration fuzz bench lint demo demo-s3 tools clean
+.PHONY: help build test test-ui test-integration fuzz bench bench-serve lint demo demo-s3 tools clean
 
 help: ## show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ $(DUCKDB_DIR)/node_modules: $(DUCKDB_DIR)/package.json
 test: tools ## run all tests, incl. S3 (versitygw) and DuckDB read-back
 	$(GOTEST_ENV) $(GO) test $(GOTESTFLAGS) ./...
 
+test-ui: ## end-to-end browser test of prov serve (headless Chromium + playwright-core); writes docs/screenshots
+	bash ui-tests/run.sh
+
 test-integration: tools build ## end-to-end tests only (CLI, S3, DuckDB)
 	$(GOTEST_ENV) $(GO) test $(GOTESTFLAGS) -run 'E2E|Integration|Conformance' ./...
 
@@ -41,6 +44,9 @@ fuzz: ## run every fuzz target briefly (FUZZTIME=10s)
 
 bench: tools build ## benchmarks (BENCH_SIZE=2GB corpus end to end) and package benchmarks
 	./scripts/bench.sh
+
+bench-serve: ## p50/p99 of the lineage graph endpoint (depth 3) on a 10M-record ledger, from a second process
+	$(GO) test ./lineage/serve/ -run '^$$' -bench 'GraphLoad|GraphHandler' -benchtime 1x -timeout 30m
 
 lint: ## go vet, gofmt, golangci-lint v2, govulncheck
 	$(GO) vet ./...
