@@ -161,6 +161,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	opts := badger.DefaultOptions(filepath.Join(cfg.Dir, dbDir)).
 		WithLogger(badgerLogger{l.log}).
 		WithReadOnly(cfg.ReadOnly).
+		// 4 KiB (record-index values in the LSM tree) was measured slower
+		// on every figure: compactions rewrite them. See BENCHMARKS.md.
 		WithValueThreshold(1 << 10).
 		WithNumCompactors(2).
 		WithMetricsEnabled(false).
@@ -397,7 +399,7 @@ const (
 	pList    = 'L' // L be64(objLeaf) be32(chunk) → record-ref chunk
 	pMeta    = 'M' // M name → value
 	pKey     = 'K' // K sha256(natural key) → be64(leaf)
-	pRec     = 'R' // R digest[0] be64(objLeaf) → (digest[1:] verdict be64(line))* (append.go)
+	pRec     = 'R' // R digest[0] filter(32) be64(objLeaf) → (digest[1:] verdict be64(line))* (append.go)
 	pSubj    = 'S' // S subject(32) be64(objLeaf) → digest(32)*
 	pObj     = 'O' // O sha256(uri)[:16] be64(leaf) → "" (ingested / revoked)
 	pVer     = 'V' // V be64(objLeaf) be64(sealLeaf) → ""

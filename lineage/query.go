@@ -468,10 +468,10 @@ func (v *View) record(txn *badger.Txn, c *entryCache, d schemas.Digest, only map
 	defer it.Close()
 	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 		k := it.Item().Key()
-		if len(k) != 10 {
+		if len(k) != recKeyLen || !recFilterHas(k, d[1]) {
 			continue
 		}
-		objLeaf := binary.BigEndian.Uint64(k[2:])
+		objLeaf := binary.BigEndian.Uint64(k[recKeyLen-8:])
 		if objLeaf >= v.size || (only != nil && !only[objLeaf]) {
 			continue
 		}
