@@ -16,7 +16,10 @@
 //   - Indexes (record → object+line, subject → records, object → entries and
 //     dataset versions, source → objects, dataset → versions, run → entries,
 //     revocations) are derived data: VerifyAll rebuilds them from the entries
-//     and record lists and compares.
+//     and record lists and compares. The record and subject indexes are
+//     grouped per object (one key per digest-prefix bucket and per
+//     subject), so ingest writes a few hundred keys per object, not one
+//     per record (BENCHMARKS.md).
 //   - Writes are idempotent on each entry's natural key (for ObjectIngested:
 //     dataset, URI, version id, ETag, SHA-256, policy digest and record root),
 //     so an unchanged object re-run under the same policy appends nothing and
