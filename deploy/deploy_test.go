@@ -131,6 +131,22 @@ func TestManifests(t *testing.T) {
 					t.Errorf("volume %v uses missing secret %v", get(v, "name"), s)
 				}
 			}
+			// Exit 3 (gate failed) and 2 (bad config) cannot change on a
+			// retry: a replacement pod would only redo the run.
+			var codes []int
+			for _, r := range get(podOwner(d), "podFailurePolicy", "rules").([]any) {
+				if get(r, "action") == "Ignore" {
+					t.Errorf("podFailurePolicy Ignore makes Kubernetes start replacement pods forever")
+				}
+				if get(r, "action") == "FailJob" {
+					for _, c := range get(r, "onExitCodes", "values").([]any) {
+						codes = append(codes, c.(int))
+					}
+				}
+			}
+			if !containsInt(codes, 2) {
+				t.Errorf("exit code 2 (bad configuration) does not fail the Job at once: FailJob codes %v", codes)
+			}
 			if name == "Job/prov-shards-chat-zh-en" {
 				spec := d["spec"].(map[string]any)
 				if spec["completionMode"] != "Indexed" {
@@ -152,6 +168,23 @@ func TestManifests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// podOwner is the Job spec that carries the podFailurePolicy.
+func podOwner(d doc) any {
+	if d["kind"] == "CronJob" {
+		return get(d, "spec", "jobTemplate", "spec")
+	}
+	return d["spec"]
+}
+
+func containsInt(l []int, v int) bool {
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 func itoa(n int) string {
@@ -178,6 +211,9 @@ func TestConfigMapConfigLoads(t *testing.T) {
 	cfg, err := schemas.LoadConfig(filepath.Join(dir, "prov.yaml"))
 	if err != nil {
 		t.Fatalf("prov.yaml in the ConfigMap: %v", err)
+	}
+	if cfg.Ledger.SubjectKey == "" {
+		t.Errorf("ledger.subject_key unset: each shard pod would hash data subjects with its own secret")
 	}
 	if cfg.SharedWork == "" || !strings.HasPrefix(cfg.SharedWork, "s3://") {
 		t.Errorf("shared_work = %q: shard pods share no disk, segments must go through the object store", cfg.SharedWork)

@@ -67,14 +67,20 @@ func (m *opsMetrics) countObject(dataset string, c schemas.Counts, size int64) {
 }
 
 // publish pushes to the Pushgateway or writes the textfile, as configured.
-func (m *opsMetrics) publish(ctx context.Context, cfg schemas.MetricsConfig, job string) error {
+// Pushes are grouped by the grouping labels (dataset selection and shard),
+// so concurrent shard pods do not overwrite each other's metrics.
+func (m *opsMetrics) publish(ctx context.Context, cfg schemas.MetricsConfig, job string, grouping map[string]string) error {
 	if m == nil {
 		return nil
 	}
 	if cfg.Pushgateway != "" {
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
-		if err := push.New(cfg.Pushgateway, job).Gatherer(m.reg).PushContext(ctx); err != nil {
+		p := push.New(cfg.Pushgateway, job).Gatherer(m.reg)
+		for k, v := range grouping {
+			p = p.Grouping(k, v)
+		}
+		if err := p.PushContext(ctx); err != nil {
 			return fmt.Errorf("pushing metrics to %s: %w", cfg.Pushgateway, err)
 		}
 		return nil

@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -471,5 +474,31 @@ func TestSourceByPrefix(t *testing.T) {
 		if got := sourceByPrefix(reg, key); got != want {
 			t.Errorf("sourceByPrefix(%q) = %q, want %q", key, got, want)
 		}
+	}
+}
+
+// The Pushgateway receives each shard's metrics under its own grouping key.
+func TestPushgatewayGroupsByShard(t *testing.T) {
+	paths := []string{}
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	root := newCorpus(t)
+	for i := 0; i < 2; i++ {
+		o := testOptions(t, root)
+		o.Config.Metrics.Pushgateway = srv.URL
+		o.Dataset, o.Shard = "ds", Shard{i, 2}
+		if _, err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"PUT /metrics/job/prov/selection/ds/shard/0-of-2", "PUT /metrics/job/prov/selection/ds/shard/1-of-2"}
+	if fmt.Sprint(paths) != fmt.Sprint(want) {
+		t.Fatalf("pushes %v, want %v", paths, want)
 	}
 }

@@ -121,7 +121,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res := &Result{RunID: newRunID()}
 	ops := newOpsMetrics()
 	defer func() {
-		if err := ops.publish(context.WithoutCancel(ctx), opts.Config.Metrics, "prov"); err != nil {
+		grouping := map[string]string{"selection": "all", "shard": "all"}
+		if opts.Dataset != "" {
+			grouping["selection"] = opts.Dataset
+		}
+		if opts.Shard.N > 1 {
+			grouping["shard"] = fmt.Sprintf("%d-of-%d", opts.Shard.I, opts.Shard.N)
+		}
+		if opts.SealOnly {
+			grouping["shard"] = "seal"
+		}
+		if err := ops.publish(context.WithoutCancel(ctx), opts.Config.Metrics, "prov", grouping); err != nil {
 			opts.Logger.Warn("publishing run metrics", "err", err)
 		}
 	}()

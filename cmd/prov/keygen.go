@@ -13,7 +13,7 @@ import (
 func init() { register("", newKeygenCmd) }
 
 func newKeygenCmd() *cobra.Command {
-	var out string
+	var out, subjectKey string
 	cmd := &cobra.Command{
 		Use:   "keygen",
 		Short: "Create the Ed25519 key pair that signs checkpoints and certificates",
@@ -22,6 +22,15 @@ func newKeygenCmd() *cobra.Command {
 			"and prints the public key PEM (what auditors and cosign use).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if subjectKey != "" {
+				// The subject-key secret shared by shard pods and the sealer
+				// (ledger.subject_key): 32 random bytes, hex, mode 0600.
+				if err := lineage.WriteSubjectKey(subjectKey); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (subject-key secret, 0600)\n", subjectKey)
+				return nil
+			}
 			var priv, pub string
 			if out != "" {
 				priv, pub = filepath.Join(out, lineage.PrivateKeyFile), filepath.Join(out, lineage.PublicKeyFile)
@@ -44,6 +53,7 @@ func newKeygenCmd() *cobra.Command {
 			return err
 		},
 	}
+	cmd.Flags().StringVar(&subjectKey, "subject-key", "", "instead, write a new subject-key secret to this file (set ledger.subject_key to it on every shard and the sealer)")
 	cmd.Flags().StringVar(&out, "out", "", "write ledger.key and ledger.pub in this directory instead of the configured paths")
 	return cmd
 }
