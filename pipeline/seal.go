@@ -193,7 +193,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		if err != nil {
 			return nil, err
 		}
-		_, err = r.each(func(c *segChunk) error {
+		_, err = r.eachRecords(func(c *segChunk) error {
 			for i := range c.Records {
 				rec := &c.Records[i]
 				v, f := ov.apply(obj.URI, rec)

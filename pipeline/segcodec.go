@@ -109,7 +109,11 @@ func (d *chunkDecoder) count(min int) int {
 	return int(n)
 }
 
-func decodeChunk(b []byte, c *segChunk) error {
+func decodeChunk(b []byte, c *segChunk) error { return decodeChunkPart(b, c, true) }
+
+// decodeChunkPart decodes the records and, when findings is set, the
+// findings (seal's first pass needs only the records).
+func decodeChunkPart(b []byte, c *segChunk, findings bool) error {
 	d := chunkDecoder{b: b, strs: map[string]string{}}
 	n := d.count(36)
 	c.Records = c.Records[:0]
@@ -131,8 +135,11 @@ func decodeChunk(b []byte, c *segChunk) error {
 		}
 		c.Records = append(c.Records, r)
 	}
-	nf := d.count(20)
 	c.Findings = c.Findings[:0]
+	if !findings {
+		return d.err
+	}
+	nf := d.count(20)
 	for i := 0; i < nf && d.err == nil; i++ {
 		var f schemas.Finding
 		for _, p := range [...]*string{&f.Dataset, &f.Version, &f.RuleID, &f.Stage, &f.Severity, &f.Verdict,

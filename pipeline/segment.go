@@ -206,6 +206,15 @@ func openSegment(path string) (*segReader, error) {
 // each calls fn for every chunk and returns the trailer. The chunk is
 // reused between calls.
 func (r *segReader) each(fn func(c *segChunk) error) (*segTrailer, error) {
+	return r.scan(true, fn)
+}
+
+// eachRecords is each without decoding the findings.
+func (r *segReader) eachRecords(fn func(c *segChunk) error) (*segTrailer, error) {
+	return r.scan(false, fn)
+}
+
+func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer, error) {
 	var c segChunk
 	for {
 		kind, err := r.br.ReadByte()
@@ -231,7 +240,7 @@ func (r *segReader) each(fn func(c *segChunk) error) (*segTrailer, error) {
 			}
 			return &t, nil
 		case frameChunk:
-			if err := decodeChunk(r.buf, &c); err != nil {
+			if err := decodeChunkPart(r.buf, &c, findings); err != nil {
 				return nil, fmt.Errorf("reading segment %s: %w: %w", r.f.Name(), ErrBadSegment, err)
 			}
 			if err := fn(&c); err != nil {

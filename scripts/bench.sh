@@ -16,17 +16,16 @@ go build -o bin/prov ./cmd/prov
 echo "== generating $SIZE in $PARTS objects"
 "$dir/provbench" gen -size "$SIZE" -parts "$PARTS" -out "$dir/corpus" | tee "$dir/gen.txt"
 bytes=$(du -sb "$dir/corpus" | cut -f1)
+# The demo policy's auxiliary objects (consent registry, annotator roster)
+# live in the input store: copy them beside the generated corpus.
+# Records name the demo's sources (web crawl, open encyclopedia, vendor
+# books, user chats, synthetic), so the bench uses the demo source registry
+# and the crawl's opt-out snapshots too.
+mkdir -p "$dir/corpus/labels" "$dir/corpus/web"
+cp -r fixtures/demo/corpus/consent-registry "$dir/corpus/"
+cp -r fixtures/demo/corpus/labels/_roster "$dir/corpus/labels/"
+cp -r fixtures/demo/corpus/web/_signals fixtures/demo/corpus/web/_crawl "$dir/corpus/web/"
 
-cat > "$dir/sources.yaml" <<'YAML'
-sources:
-  - id: bench-web
-    channel: open_source
-    legal_basis: licence
-    origin: domestic
-    languages: [zh, en]
-    licence: CC-BY-4.0
-    licence_evidence: https://creativecommons.org/licenses/by/4.0/legalcode
-YAML
 write_cfg() { # $1 = config path, $2 = input URI, $3 = extra
   cat > "$1" <<YAML
 version: 1
@@ -38,13 +37,12 @@ ledger:
   signing_key: $PWD/$dir/keys/ledger.key
   public_key: $PWD/$dir/keys/ledger.pub
 policy: $PWD/fixtures/demo/policy.yaml
-sources: $PWD/$dir/sources.yaml
+sources: $PWD/fixtures/demo/sources.yaml
 work: $PWD/$dir/work-$(basename "$1" .yaml)
 datasets:
   - name: bench
     inputs:
       - prefix: bench/
-        source: bench-web
     fields:
       text: text
       id: id
@@ -68,7 +66,7 @@ measure() { # $1 label, $2 config, $3 workers
   local code=$?
   set -e
   if [[ $code != 0 && $code != 3 ]]; then echo "prov run ($1) failed: exit $code"; tail -5 "$dir/stderr-$1.txt"; exit 1; fi
-  read -r secs rsskb < "$dir/time-$1.txt"
+  read -r secs rsskb < <(tail -n 1 "$dir/time-$1.txt")
   local recs
   recs=$(grep -m1 '"in"' "$out" | tr -dc '0-9')
   awk -v l="$1" -v b="$bytes" -v s="$secs" -v r="$rsskb" -v n="$recs" \
