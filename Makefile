@@ -13,7 +13,7 @@ GOTEST_ENV := VERSITYGW=$(VERSITYGW) PROV_REQUIRE_S3=1 PROV_DUCKDB=$(DUCKDB_DIR)
 # -p 2 matches the 2-core machines this project runs on.
 GOTESTFLAGS ?= -p 2 -timeout 25m
 
-.PHONY: help build test test-ui test-integration fuzz bench bench-serve lint demo demo-s3 tools clean
+.PHONY: help build test test-ui test-integration fuzz bench bench-ledger bench-serve lint demo demo-s3 tools clean
 
 help: ## show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ fuzz: ## run every fuzz target briefly (FUZZTIME=10s)
 
 bench: tools build ## benchmarks (BENCH_SIZE=2GB corpus end to end) and package benchmarks
 	./scripts/bench.sh
+
+bench-ledger: ## ledger ingest of 10 million record digests and lookup latencies (about 1 minute)
+	$(GO) test ./lineage/ -run '^$$' -bench Ledger10M -benchtime 1x -timeout 30m -v
 
 bench-serve: ## p50/p99 of the lineage graph endpoint (depth 3) on a 10M-record ledger, from a second process
 	$(GO) test ./lineage/serve/ -run '^$$' -bench 'GraphLoad|GraphHandler' -benchtime 1x -timeout 30m
