@@ -8,9 +8,9 @@ import (
 // Config is the run configuration (`prov -c prov.yaml`). Every command finds
 // its stores, ledger and keys through it. Relative paths are resolved against
 // the directory of the config file by the loader. Secrets never appear here:
-// S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or
-// PROV_S3_ACCESS_KEY / PROV_S3_SECRET_KEY), the signing-key passphrase from
-// PROV_KEY_PASSPHRASE.
+// S3 credentials come from PROV_S3_ACCESS_KEY / PROV_S3_SECRET_KEY, else
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Key files (ledger signing key,
+// subject-key secret) are files with restrictive modes, named here by path.
 type Config struct {
 	Version int `yaml:"version" json:"version"`
 
