@@ -527,3 +527,16 @@ func getU64(txn *badger.Txn, key []byte) (uint64, error) {
 	}
 	return binary.BigEndian.Uint64(v), nil
 }
+
+// ConfigFrom is the ledger configuration of a run configuration's ledger
+// section: one place maps prov.yaml to Config, so every command opens the
+// ledger with the same origin, keys and subject-key secret. The public key
+// is left empty when its file does not exist (Open then derives it from
+// the signing key, or runs without one).
+func ConfigFrom(lc schemas.LedgerConfig, readOnly bool) Config {
+	c := Config{Dir: lc.Dir, Origin: lc.Origin, SigningKey: lc.SigningKey, SubjectKeyFile: lc.SubjectKey, ReadOnly: readOnly}
+	if _, err := os.Stat(lc.PublicKey); err == nil {
+		c.PublicKey = lc.PublicKey
+	}
+	return c
+}

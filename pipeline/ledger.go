@@ -49,10 +49,10 @@ type ObjectInfo struct {
 
 // SealInfo is a sealed dataset version for the ledger.
 type SealInfo struct {
-	Dataset, Version, Digest, ManifestSHA256, PolicyDigest, RunID, Supersedes string
-	Counts                                                                    schemas.Counts
-	ObjectLeaves                                                              []uint64
-	Sources                                                                   []string
+	Dataset, Version, Digest, ManifestSHA256, PolicyID, PolicyDigest, RunID, Supersedes string
+	Counts                                                                              schemas.Counts
+	ObjectLeaves                                                                        []uint64
+	Sources                                                                             []string
 }
 
 // Revocations are the ledger's withdrawals and revocations.

@@ -20,9 +20,7 @@ func NewLineageLedger(l *lineage.Ledger) Ledger { return &lineageLedger{l} }
 // OpenLedger opens the ledger named by the configuration and returns it
 // with its close function.
 func OpenLedger(ctx context.Context, cfg *schemas.Config, readOnly bool) (Ledger, *lineage.Ledger, func() error, error) {
-	l, err := lineage.Open(ctx, lineage.Config{Dir: cfg.Ledger.Dir, Origin: cfg.Ledger.Origin,
-		SigningKey: cfg.Ledger.SigningKey, PublicKey: cfg.Ledger.PublicKey, SubjectKeyFile: cfg.Ledger.SubjectKey,
-		ReadOnly: readOnly})
+	l, err := lineage.Open(ctx, lineage.ConfigFrom(cfg.Ledger, readOnly))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -106,7 +104,7 @@ func (a *lineageLedger) Seal(ctx context.Context, s SealInfo) (uint64, error) {
 	sort.Strings(srcs)
 	leaf, _, err := a.l.Append(ctx, lineage.DatasetSealed{Dataset: s.Dataset, Version: s.Version, Digest: trimSHA(s.Digest),
 		ManifestSHA256: s.ManifestSHA256, Counts: s.Counts, Objects: leaves, Sources: srcs, RunIDs: []string{s.RunID},
-		PolicyDigest: trimSHA(s.PolicyDigest), Supersedes: s.Supersedes})
+		PolicyID: s.PolicyID, PolicyDigest: trimSHA(s.PolicyDigest), Supersedes: s.Supersedes})
 	if err != nil {
 		return 0, err
 	}

@@ -61,6 +61,30 @@ func (s *Sealed) result() DatasetResult {
 	}
 }
 
+// mergeStates folds one object's stage states into merged, then drops the
+// object's marshalled states (megabytes each for the sampling stages) so
+// seal's memory does not grow with the number of objects.
+func (rc *runCtx) mergeStates(merged []stages.State, path string, t *segTrailer) error {
+	if len(t.States) != len(rc.stages) {
+		return fmt.Errorf("sealing dataset %s: segment %s: %w: %d stage states, want %d",
+			rc.ds.Name, path, ErrBadSegment, len(t.States), len(rc.stages))
+	}
+	for i, s := range rc.stages {
+		if merged[i] == nil || t.States[i] == nil {
+			continue
+		}
+		st := s.NewState()
+		if err := st.UnmarshalBinary(t.States[i]); err != nil {
+			return fmt.Errorf("sealing dataset %s: loading %s state of %s: %w", rc.ds.Name, s.Name(), t.Object.URI, err)
+		}
+		if err := merged[i].Merge(st); err != nil {
+			return fmt.Errorf("sealing dataset %s: merging %s state: %w", rc.ds.Name, s.Name(), err)
+		}
+	}
+	t.States = nil
+	return nil
+}
+
 // overrides are the seal-time decisions that reject admitted records.
 type overrides struct {
 	blocked map[string]string // source → rule
@@ -109,6 +133,10 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	// Pass 0: every segment must exist; merge the stage states.
 	plans := make([]objectPlan, 0, len(objs))
 	var missing []string
+	merged := make([]stages.State, len(rc.stages))
+	for i, s := range rc.stages {
+		merged[i] = s.NewState()
+	}
 	for _, p := range objs {
 		path := rc.segmentPath(p)
 		hdr, t, err := readTrailer(path)
@@ -123,33 +151,16 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 			missing = append(missing, opts.Input.URI(p.obj.Key))
 			continue
 		}
+		if len(missing) == 0 {
+			if err := rc.mergeStates(merged, path, t); err != nil {
+				return nil, err
+			}
+		}
 		plans = append(plans, objectPlan{p: p, path: path, hdr: hdr, trail: t})
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("sealing dataset %s: %w: %d object(s) not processed yet, first %s (run the missing shards)",
 			rc.ds.Name, ErrMissingShard, len(missing), missing[0])
-	}
-	merged := make([]stages.State, len(rc.stages))
-	for i, s := range rc.stages {
-		merged[i] = s.NewState()
-	}
-	for _, op := range plans {
-		if len(op.trail.States) != len(rc.stages) {
-			return nil, fmt.Errorf("sealing dataset %s: segment %s: %w: %d stage states, want %d",
-				rc.ds.Name, op.path, ErrBadSegment, len(op.trail.States), len(rc.stages))
-		}
-		for i, s := range rc.stages {
-			if merged[i] == nil || op.trail.States[i] == nil {
-				continue
-			}
-			st := s.NewState()
-			if err := st.UnmarshalBinary(op.trail.States[i]); err != nil {
-				return nil, fmt.Errorf("sealing dataset %s: loading %s state of %s: %w", rc.ds.Name, s.Name(), op.trail.Object.URI, err)
-			}
-			if err := merged[i].Merge(st); err != nil {
-				return nil, fmt.Errorf("sealing dataset %s: merging %s state: %w", rc.ds.Name, s.Name(), err)
-			}
-		}
 	}
 	var concl stages.Conclusion
 	for i, s := range rc.stages {
@@ -394,7 +405,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 			srcs = append(srcs, sr.ID)
 		}
 		leaf, err := opts.Ledger.Seal(ctx, SealInfo{Dataset: rc.ds.Name, Version: version, Digest: m.Digest,
-			ManifestSHA256: msha, PolicyDigest: pd, RunID: rc.runID, Supersedes: supersedes, Counts: total,
+			ManifestSHA256: msha, PolicyID: opts.Policy.ID, PolicyDigest: pd, RunID: rc.runID, Supersedes: supersedes, Counts: total,
 			ObjectLeaves: leaves, Sources: srcs})
 		if err != nil {
 			return nil, fmt.Errorf("sealing dataset %s: recording the version in the ledger: %w", rc.ds.Name, err)

@@ -23,12 +23,9 @@ func openLedger(ctx context.Context, readOnly, sign bool) (*lineage.Ledger, erro
 	if err != nil {
 		return nil, err
 	}
-	lc := lineage.Config{Dir: cfg.Ledger.Dir, Origin: cfg.Ledger.Origin, ReadOnly: readOnly}
-	if sign {
-		lc.SigningKey = cfg.Ledger.SigningKey
-	}
-	if _, err := os.Stat(cfg.Ledger.PublicKey); err == nil {
-		lc.PublicKey = cfg.Ledger.PublicKey
+	lc := lineage.ConfigFrom(cfg.Ledger, readOnly)
+	if !sign {
+		lc.SigningKey = ""
 	}
 	return lineage.Open(ctx, lc)
 }

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/pipeline/export"
+	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 )
 
@@ -125,9 +130,19 @@ func newLineageDatasetCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, version, _ := strings.Cut(args[0], "@")
 			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
-				return v.Dataset(ctx, name, version)
+				info, err := v.Dataset(ctx, name, version)
+				if err != nil || version == "" {
+					return &datasetView{DatasetInfo: info}, err
+				}
+				// The version's quality metrics live in the output store.
+				ms, err := versionMetrics(ctx, name, version)
+				if err != nil {
+					slog.Warn("metrics not shown", "dataset", name, "version", version, "err", err)
+				}
+				return &datasetView{DatasetInfo: info, Metrics: ms}, nil
 			}, func(w io.Writer, res any) {
-				d := res.(*lineage.DatasetInfo)
+				dv := res.(*datasetView)
+				d := dv.DatasetInfo
 				for i, vi := range d.Versions {
 					if i > 0 {
 						fmt.Fprintln(w)
@@ -161,6 +176,12 @@ func newLineageDatasetCmd() *cobra.Command {
 					}
 					for _, c := range vi.Certificates {
 						fmt.Fprintf(w, "  certificate\t%s\n", certLine(c))
+					}
+				}
+				if len(dv.Metrics) > 0 {
+					fmt.Fprintf(w, "\n  metrics (metrics.parquet)\n")
+					for _, m := range dv.Metrics {
+						fmt.Fprintf(w, "  %s\t%s\t%s\n", m.Metric, m.Dimension, metricValue(m.Value, m.Error))
 					}
 				}
 			})
@@ -318,9 +339,22 @@ func newLineageDiffCmd() *cobra.Command {
 				return usageError{errors.New("want NAME@V1 NAME@V2 of one dataset")}
 			}
 			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
-				return v.Diff(ctx, n1, v1, v2)
+				info, err := v.Diff(ctx, n1, v1, v2)
+				if err != nil {
+					return nil, err
+				}
+				dv := &diffView{DiffInfo: info}
+				m1, err1 := versionMetrics(ctx, n1, v1)
+				m2, err2 := versionMetrics(ctx, n1, v2)
+				if err := errors.Join(err1, err2); err != nil {
+					slog.Warn("metric changes not shown", "dataset", n1, "err", err)
+				} else {
+					dv.Metrics = metricChanges(m1, m2)
+				}
+				return dv, nil
 			}, func(w io.Writer, res any) {
-				d := res.(*lineage.DiffInfo)
+				dv := res.(*diffView)
+				d := dv.DiffInfo
 				fmt.Fprintf(w, "%s: %s (leaf %d) → %s (leaf %d)\n", d.Dataset, d.From.Version, d.From.Leaf, d.To.Version, d.To.Leaf)
 				fmt.Fprintf(w, "  records\t+%d  -%d admitted\n", d.RecordsAdded, d.RecordsRemoved)
 				fmt.Fprintf(w, "  counts %s\t%s\n", d.From.Version, countsLine(d.FromCounts))
@@ -334,9 +368,96 @@ func newLineageDiffCmd() *cobra.Command {
 				for _, u := range d.ObjectsChanged {
 					fmt.Fprintf(w, "  ~ object\t%s\n", u)
 				}
+				if len(dv.Metrics) > 0 {
+					fmt.Fprintf(w, "\n  metrics that moved\t%s\t%s\t%s\n", d.From.Version, d.To.Version, "change")
+					for _, m := range dv.Metrics {
+						fmt.Fprintf(w, "  %s %s\t%s\t%s\t%+.4g\n", m.Metric, m.Dimension, fmtNum(m.From), fmtNum(m.To), m.To-m.From)
+					}
+				}
 			})
 		},
 	}
 	f.add(cmd)
 	return cmd
+}
+
+// datasetView is a dataset's ledger answer plus, for one version, its
+// metrics from the output store.
+type datasetView struct {
+	*lineage.DatasetInfo
+	Metrics []schemas.Metric `json:"metrics,omitempty"`
+}
+
+// diffView is a diff plus the metrics that moved between the versions.
+type diffView struct {
+	*lineage.DiffInfo
+	Metrics []metricChange `json:"metrics,omitempty"`
+}
+
+type metricChange struct {
+	Metric    string  `json:"metric"`
+	Dimension string  `json:"dimension"`
+	From      float64 `json:"from"`
+	To        float64 `json:"to"`
+}
+
+// versionMetrics reads a version's metrics.parquet from the configured
+// output store.
+func versionMetrics(ctx context.Context, dataset, version string) ([]schemas.Metric, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	out, err := objstore.Open(ctx, cfg.Output, cfg.S3)
+	if err != nil {
+		return nil, err
+	}
+	return export.ReadMetrics(ctx, out, dataset+"/"+version+"/metrics.parquet")
+}
+
+// metricChanges lists the metrics whose value differs between two
+// versions, in (metric, dimension) order; a metric present on one side
+// only counts as 0 on the other.
+func metricChanges(from, to []schemas.Metric) []metricChange {
+	type key struct{ m, d string }
+	vals := map[key]*metricChange{}
+	var keys []key
+	get := func(m schemas.Metric) *metricChange {
+		k := key{m.Metric, m.Dimension}
+		c := vals[k]
+		if c == nil {
+			c = &metricChange{Metric: m.Metric, Dimension: m.Dimension}
+			vals[k] = c
+			keys = append(keys, k)
+		}
+		return c
+	}
+	for _, m := range from {
+		get(m).From = m.Value
+	}
+	for _, m := range to {
+		get(m).To = m.Value
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].m != keys[j].m {
+			return keys[i].m < keys[j].m
+		}
+		return keys[i].d < keys[j].d
+	})
+	var out []metricChange
+	for _, k := range keys {
+		if c := vals[k]; c.From != c.To {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func metricValue(v, errAbs float64) string {
+	if errAbs == 0 {
+		return fmtNum(v)
+	}
+	return fmtNum(v) + " ± " + fmtNum(errAbs)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -38,12 +37,10 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			lc := lineage.Config{Dir: cfg.Ledger.Dir, Origin: cfg.Ledger.Origin, ReadOnly: true}
+			lc := lineage.ConfigFrom(cfg.Ledger, true)
+			lc.SigningKey = ""
 			if ledgerDir != "" {
 				lc.Dir = ledgerDir
-			}
-			if _, err := os.Stat(cfg.Ledger.PublicKey); err == nil {
-				lc.PublicKey = cfg.Ledger.PublicKey
 			}
 			l, err := lineage.Open(ctx, lc)
 			if err != nil {
