@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"flag"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,11 @@ import (
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/stages/catalog"
+)
+
+var (
+	benchSize  = flag.Int64("run.size", 64<<20, "BenchmarkRun corpus size in bytes (make bench uses 2 GB)")
+	benchParts = flag.Int("run.parts", 8, "BenchmarkRun corpus objects")
 )
 
 // benchCorpus writes parts JSONL objects of about size bytes in all.
@@ -45,7 +51,7 @@ func benchCorpus(b *testing.B, dir string, size int64, parts int) int64 {
 	return total
 }
 
-func benchOptions(b *testing.B, root string, full bool) Options {
+func benchOptions(b *testing.B, root string, set string) Options {
 	b.Helper()
 	ctx := context.Background()
 	in, _ := objstore.Open(ctx, "file://"+filepath.Join(root, "in"), schemas.S3Config{})
@@ -57,36 +63,52 @@ func benchOptions(b *testing.B, root string, full bool) Options {
 	}
 	// The demo policy's consent registry and roster live in the demo corpus.
 	pol.PII.ConsentRegistry, pol.Annotation.Roster, pol.Annotation.SpotChecks = "", "", ""
-	ds := schemas.DatasetConfig{Name: "bench", Inputs: []schemas.InputConfig{{Prefix: "bench/", Source: "bench-web"}},
+	// corpusgen records name the demo's sources: use its registry.
+	reg, err := schemas.LoadSources(filepath.Join(filepath.Dir(file), "..", "fixtures", "demo", "sources.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds := schemas.DatasetConfig{Name: "bench", Inputs: []schemas.InputConfig{{Prefix: "bench/"}},
 		Fields: map[string]string{"licence": "license", "subject_id": "user_id", "user_agent": "crawler_ua", "language": "lang"}}
-	reg := &schemas.SourceRegistry{Sources: []schemas.Source{{ID: "bench-web", Channel: schemas.ChannelOpenSource,
-		LegalBasis: "licence", Origin: "domestic", Languages: []string{"zh", "en"}, Licence: "CC-BY-4.0",
-		LicenceEvidence: "https://creativecommons.org/licenses/by/4.0/legalcode"}}}
 	build := catalog.Build
-	if !full {
+	switch set {
+	case "none":
 		build = func(context.Context, stages.Env) ([]stages.Stage, error) { return nil, nil }
+	case "no-quality":
+		build = func(ctx context.Context, env stages.Env) ([]stages.Stage, error) {
+			all, err := catalog.Build(ctx, env)
+			var out []stages.Stage
+			for _, s := range all {
+				if s.Name() != "quality" {
+					out = append(out, s)
+				}
+			}
+			return out, err
+		}
 	}
 	return Options{Logger: slog.New(slog.DiscardHandler), Config: &schemas.Config{Version: 1, Work: filepath.Join(root, "work"),
 		Datasets: []schemas.DatasetConfig{ds}}, Policy: pol, Sources: reg, Input: in, Output: out, Stages: build}
 }
 
-// BenchmarkRun measures a whole run (read, all stages, seal) of a 64 MB
-// corpus in 8 objects with one worker, against the same run with no stages.
+// BenchmarkRun measures a whole run (read, stages, seal) of a generated
+// corpus (-run.size, default 64 MB, in -run.parts objects) with one worker: with no stages, with every stage but
+// quality, and with all stages (the quality metrics pass's cost is the
+// difference of the last two).
 func BenchmarkRun(b *testing.B) {
 	for _, tc := range []struct {
 		name string
-		full bool
-	}{{"read+seal", false}, {"all-stages", true}} {
+		set  string
+	}{{"read+seal", "none"}, {"no-quality", "no-quality"}, {"all-stages", "all"}} {
 		b.Run(tc.name, func(b *testing.B) {
 			root := b.TempDir()
-			size := benchCorpus(b, filepath.Join(root, "in"), 64<<20, 8)
+			size := benchCorpus(b, filepath.Join(root, "in"), *benchSize, *benchParts)
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				_ = os.RemoveAll(filepath.Join(root, "work"))
-				opts := benchOptions(b, root, tc.full)
+				opts := benchOptions(b, root, tc.set)
 				opts.Workers = 1
 				b.StartTimer()
 				if _, err := Run(context.Background(), opts); err != nil && !isGate(err) {

@@ -29,6 +29,7 @@ type config struct {
 	detectOpts whatlanggo.Options
 	modalities map[string]string
 	mapped     []schemas.Field // logical fields the dataset maps
+	gate       *sampleGate     // shared by this stage's states; nil in decoded states
 }
 
 // modalityOf returns the registered modality of a source ("text" when the
@@ -110,6 +111,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		}
 	}
 	slices.Sort(cfg.mapped)
+	cfg.gate = newSampleGate(cfg.sampleSize)
 	return &Stage{cfg: cfg}, nil
 }
 

@@ -157,7 +157,10 @@ func (q *State) add(r *schemas.Record) {
 	// Duplicates and the sampled figures.
 	h := mix64(binary.LittleEndian.Uint64(r.Digest[:8]) ^ cfg.seed)
 	src.dups.observe(h, "")
-	if e := q.sample.observe(h, r.Source); e != nil {
+	if !cfg.gate.admits(h) {
+		// Not in the dataset's bottom-k sample whatever comes next.
+		q.sample.saturated = true
+	} else if e := q.sample.observe(h, r.Source); e != nil {
 		var sig signature
 		if minhash(text, cfg.seed, &sig) {
 			e.sig = &sig
