@@ -165,6 +165,15 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		// on every figure: compactions rewrite them. See BENCHMARKS.md.
 		WithValueThreshold(1 << 10).
 		WithNumCompactors(2).
+		// Bounded memory for batch pods: badger's defaults (5 memtables of
+		// 64 MiB, a 256 MiB block cache) let a large ingest hold ~300 MiB
+		// in the ledger alone.
+		WithMemTableSize(32 << 20).
+		WithNumMemtables(2).
+		WithBlockCacheSize(32 << 20).
+		// The value log is written through mmap: its written pages count
+		// in the process's RSS until the file is rotated. Rotate often.
+		WithValueLogFileSize(64 << 20).
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false).
 		// Record digests do not compress: spend no CPU on trying.

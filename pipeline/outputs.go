@@ -17,11 +17,17 @@ import (
 // to the output store. parquet-go panics on some malformed input; calls are
 // wrapped so a library panic becomes an error.
 type parquetFile[T any] struct {
-	f    *os.File
-	w    *parquet.GenericWriter[T]
-	rows int64
-	buf  []T
+	f     *os.File
+	w     *parquet.GenericWriter[T]
+	rows  int64
+	group int64 // rows in the current row group
+	buf   []T
 }
+
+// rowGroupRows bounds a row group: parquet-go keeps the current row group
+// in memory until it is flushed, so a version with millions of findings
+// would otherwise hold them all.
+const rowGroupRows = 64 << 10
 
 func newParquetFile[T any](dir string) (*parquetFile[T], error) {
 	f, err := os.CreateTemp(dir, ".parquet-*")
@@ -51,9 +57,16 @@ func (p *parquetFile[T]) flush() (err error) {
 	}
 	n, err := p.w.Write(p.buf)
 	p.rows += int64(n)
+	p.group += int64(n)
 	p.buf = p.buf[:0]
 	if err != nil {
 		return fmt.Errorf("writing parquet rows: %w", err)
+	}
+	if p.group >= rowGroupRows {
+		p.group = 0
+		if err := p.w.Flush(); err != nil {
+			return fmt.Errorf("flushing parquet row group: %w", err)
+		}
 	}
 	return nil
 }
