@@ -2,9 +2,9 @@ package pipeline
 
 import (
 	"bufio"
-	"flag"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
