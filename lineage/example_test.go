@@ -23,7 +23,7 @@ func exampleLedger() (*lineage.Ledger, func()) {
 	if err != nil {
 		fmt.Println(err)
 	}
-	return l, func() { l.Close(); os.RemoveAll(dir) }
+	return l, func() { _ = l.Close(); _ = os.RemoveAll(dir) }
 }
 
 // A pipeline run records each object with its record references, seals the
@@ -39,7 +39,10 @@ func Example() {
 		{Digest: sha256.Sum256([]byte("mail alice")), Line: 2, Verdict: schemas.Redact, Subjects: []string{alice}},
 		{Digest: sha256.Sum256([]byte("spam")), Line: 3, Verdict: schemas.Reject},
 	}
-	l.Append(ctx, lineage.RunStarted{RunID: "run-1"})
+	if _, _, err := l.Append(ctx, lineage.RunStarted{RunID: "run-1"}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	obj, _, err := l.IngestObject(ctx, lineage.ObjectIngested{Dataset: "chat", URI: "s3://corpus/web/part-0.jsonl",
 		ETag: "9b2cf535f27731c974343645a3985328", Size: 512, Sources: []string{"web-news-2024"},
 		PolicyDigest: "sha256:policy", RunID: "run-1"}, recs)
@@ -53,9 +56,12 @@ func Example() {
 		PolicyDigest: "sha256:policy", RunID: "run-2"}, recs)
 	fmt.Println("re-ingest:", again == obj, appended)
 	digest := fmt.Sprintf("%x", sha256.Sum256([]byte("dataset digest")))
-	l.Append(ctx, lineage.DatasetSealed{Dataset: "chat", Version: "v1", Digest: digest,
+	if _, _, err := l.Append(ctx, lineage.DatasetSealed{Dataset: "chat", Version: "v1", Digest: digest,
 		Counts: schemas.Counts{In: 3, Admit: 1, Redact: 1, Reject: 1}, Objects: []uint64{obj},
-		Sources: []string{"web-news-2024"}, RunIDs: []string{"run-1"}})
+		Sources: []string{"web-news-2024"}, RunIDs: []string{"run-1"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	if _, err := l.Checkpoint(ctx); err != nil {
 		fmt.Println(err)
 		return
@@ -108,9 +114,15 @@ func ExampleView_Impact() {
 	obj, _, _ := l.IngestObject(ctx, lineage.ObjectIngested{Dataset: "chat", URI: "file:///corpus/vendor/books.jsonl",
 		Sources: []string{"vendor-books"}, PolicyDigest: "p"}, []lineage.RecordRef{{Digest: sha256.Sum256([]byte("r")), Line: 1}})
 	env := fmt.Sprintf("%x", sha256.Sum256([]byte("envelope")))
-	l.Append(ctx, lineage.DatasetSealed{Dataset: "chat", Version: "v1", Digest: env, Objects: []uint64{obj},
-		Counts: schemas.Counts{In: 1, Admit: 1}, Sources: []string{"vendor-books"}})
-	l.Append(ctx, lineage.CertificateIssued{Dataset: "chat", Version: "v1", EnvelopeSHA256: env})
+	if _, _, err := l.Append(ctx, lineage.DatasetSealed{Dataset: "chat", Version: "v1", Digest: env, Objects: []uint64{obj},
+		Counts: schemas.Counts{In: 1, Admit: 1}, Sources: []string{"vendor-books"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, _, err := l.Append(ctx, lineage.CertificateIssued{Dataset: "chat", Version: "v1", EnvelopeSHA256: env}); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	v, _ := l.At(ctx, lineage.AsOf{})
 	im, _ := v.Impact(ctx, "vendor-books")

@@ -69,7 +69,7 @@ func WriteKeys(privPath, pubPath string) (pubPEM []byte, err error) {
 
 // writeNew writes data to path atomically (temp file, fsync, hard link to
 // the final name, fsync the directory) and fails if path exists.
-func writeNew(path string, data []byte, mode fs.FileMode) error {
+func writeNew(path string, data []byte, mode fs.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
@@ -79,18 +79,20 @@ func writeNew(path string, data []byte, mode fs.FileMode) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp)
+	defer func() {
+		// The temporary name holds the key until removed: report a failure.
+		if rerr := os.Remove(tmp); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("removing %s: %w", tmp, rerr))
+		}
+	}()
 	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return errors.Join(fmt.Errorf("writing %s: %w", path, err), f.Close())
 	}
 	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return errors.Join(fmt.Errorf("writing %s: %w", path, err), f.Close())
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return errors.Join(fmt.Errorf("writing %s: %w", path, err), f.Close())
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -109,7 +111,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("syncing %s: %w", dir, err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", dir, err)
 	}

@@ -124,7 +124,7 @@ type Ledger struct {
 // Open opens (creating when writable) the ledger in cfg.Dir. A directory
 // held by another process gives an error wrapping ErrInUse. ctx bounds the
 // background value-log GC, which also stops at Close.
-func Open(ctx context.Context, cfg Config) (*Ledger, error) {
+func Open(ctx context.Context, cfg Config) (_ *Ledger, err error) {
 	cfg.setDefaults()
 	if err := cfg.valid(); err != nil {
 		return nil, err
@@ -143,10 +143,11 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	ok := false
 	defer func() {
 		if !ok {
-			l.lock.Close()
+			if cerr := l.lock.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("unlocking ledger %s: %w", cfg.Dir, cerr))
+			}
 		}
 	}()
-	var err error
 	if cfg.SubjectKeyFile != "" {
 		l.secret, err = readSecret(cfg.SubjectKeyFile)
 	} else {
@@ -184,12 +185,10 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	}
 	l.db = db
 	if err := l.load(); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	if err := l.upgradeIndex(ctx); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	if !cfg.ReadOnly && cfg.GCInterval > 0 {
 		gctx, cancel := context.WithCancel(ctx)
@@ -215,11 +214,11 @@ func (l *Ledger) acquireLock() error {
 		return fmt.Errorf("locking ledger %s: %w", l.cfg.Dir, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
-		f.Close()
+		cerr := f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return fmt.Errorf("ledger %s: %w", l.cfg.Dir, ErrInUse)
+			return errors.Join(fmt.Errorf("ledger %s: %w", l.cfg.Dir, ErrInUse), cerr)
 		}
-		return fmt.Errorf("locking ledger %s: %w", l.cfg.Dir, err)
+		return errors.Join(fmt.Errorf("locking ledger %s: %w", l.cfg.Dir, err), cerr)
 	}
 	l.lock = f
 	return nil
@@ -314,11 +313,13 @@ func (l *Ledger) Close() error {
 	}
 	l.wg.Wait()
 	err := l.db.Close()
-	l.lock.Close()
 	if err != nil {
-		return fmt.Errorf("closing ledger %s: %w", l.cfg.Dir, err)
+		err = fmt.Errorf("closing ledger %s: %w", l.cfg.Dir, err)
 	}
-	return nil
+	if lerr := l.lock.Close(); lerr != nil {
+		err = errors.Join(err, fmt.Errorf("unlocking ledger %s: %w", l.cfg.Dir, lerr))
+	}
+	return err
 }
 
 // Origin returns the checkpoint origin of the ledger.

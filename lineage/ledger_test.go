@@ -108,7 +108,9 @@ func TestInUse(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open after close: %v", err)
 	}
-	l2.Close()
+	if err := l2.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestReadOnly(t *testing.T) {
@@ -119,7 +121,9 @@ func TestReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	size := l.Size()
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
 	cfg.ReadOnly = true
 	cfg.SigningKey = ""
 	a := openTest(t, cfg)
@@ -146,7 +150,9 @@ func TestSubjectSecret(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("secret file: %v mode %v", err, st.Mode())
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
 	l2 := openTest(t, cfg)
 	if l2.SubjectKey("email", "alice@example.com") != k1 {
 		t.Fatal("subject key changed across opens")
@@ -218,7 +224,7 @@ func TestSubjectKeyFile(t *testing.T) {
 			cfg.SubjectKeyFile = p
 			l, err := Open(context.Background(), cfg)
 			if err == nil {
-				l.Close()
+				_ = l.Close()
 			}
 			if !errors.Is(err, tc.want) || !contains(err.Error(), p) {
 				t.Fatalf("Open: %v, want %v naming %s", err, tc.want, p)
@@ -293,7 +299,9 @@ func TestUpgradeIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
 	rawDB(t, cfg, func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pRec}})
 		var keys [][]byte
@@ -302,9 +310,9 @@ func TestUpgradeIndex(t *testing.T) {
 		}
 		it.Close()
 		for _, k := range keys {
-			txn.Delete(k)
+			mustDelete(t, txn, k)
 		}
-		txn.Set(append(append([]byte{pRec}, d[:]...), be64(2)...), []byte{0, 3})
+		mustSet(t, txn, append(append([]byte{pRec}, d[:]...), be64(2)...), []byte{0, 3})
 		return txn.Delete(metaIndex)
 	})
 	ro := cfg

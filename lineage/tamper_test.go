@@ -25,9 +25,27 @@ func rawDB(t *testing.T, cfg Config, fn func(txn *badger.Txn) error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if err := db.Update(fn); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func mustSet(t *testing.T, txn *badger.Txn, k, v []byte) {
+	t.Helper()
+	if err := txn.Set(k, v); err != nil {
+		t.Fatalf("setting %x: %v", k, err)
+	}
+}
+
+func mustDelete(t *testing.T, txn *badger.Txn, k []byte) {
+	t.Helper()
+	if err := txn.Delete(k); err != nil {
+		t.Fatalf("deleting %x: %v", k, err)
 	}
 }
 
@@ -53,75 +71,75 @@ func TestTamper(t *testing.T) {
 		{"one byte of an entry", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			b := get(t, txn, entryKey(7))
 			b = bytes.Replace(b, []byte("c.jsonl"), []byte("d.jsonl"), 1)
-			txn.Set(entryKey(7), b)
+			mustSet(t, txn, entryKey(7), b)
 		}, 7, "tree"},
 		{"one byte breaking the encoding", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			b := get(t, txn, entryKey(3))
 			b[len(b)-1] ^= 1
-			txn.Set(entryKey(3), b)
+			mustSet(t, txn, entryKey(3), b)
 		}, 3, "entry"},
 		{"delete an entry", func(t *testing.T, txn *badger.Txn, f *fixture) {
-			txn.Delete(entryKey(4))
+			mustDelete(t, txn, entryKey(4))
 		}, 4, "entry"},
 		{"delete the last entry and lower the size", func(t *testing.T, txn *badger.Txn, f *fixture) {
-			txn.Delete(entryKey(10))
-			txn.Set(metaSize, be64(10))
+			mustDelete(t, txn, entryKey(10))
+			mustSet(t, txn, metaSize, be64(10))
 		}, 10, "checkpoint"},
 		{"swap two entries", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			a, b := get(t, txn, entryKey(2)), get(t, txn, entryKey(5))
-			txn.Set(entryKey(2), b)
-			txn.Set(entryKey(5), a)
+			mustSet(t, txn, entryKey(2), b)
+			mustSet(t, txn, entryKey(5), a)
 		}, 2, "entry"},
 		{"swap two entries and their leaf hashes", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			for _, k := range [][2][]byte{{entryKey(2), entryKey(5)},
 				{nodeKey(compact.NewNodeID(0, 2)), nodeKey(compact.NewNodeID(0, 5))}} {
 				a, b := get(t, txn, k[0]), get(t, txn, k[1])
-				txn.Set(k[0], b)
-				txn.Set(k[1], a)
+				mustSet(t, txn, k[0], b)
+				mustSet(t, txn, k[1], a)
 			}
 		}, 2, "entry"},
 		{"change an entry and its leaf hash", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			b := bytes.Replace(get(t, txn, entryKey(7)), []byte("c.jsonl"), []byte("d.jsonl"), 1)
-			txn.Set(entryKey(7), b)
-			txn.Set(nodeKey(compact.NewNodeID(0, 7)), LeafHash(b))
+			mustSet(t, txn, entryKey(7), b)
+			mustSet(t, txn, nodeKey(compact.NewNodeID(0, 7)), LeafHash(b))
 		}, 6, "tree"},
 		{"one byte of a record list", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			b := get(t, txn, listKey(7, 0))
 			b[1] ^= 0x80
-			txn.Set(listKey(7, 0), b)
+			mustSet(t, txn, listKey(7, 0), b)
 		}, 7, "records"},
 		{"delete a record index key", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			d := digest("s3://in/oss/b.jsonl#3")
-			txn.Delete(findRecKey(t, txn, d, 2))
+			mustDelete(t, txn, findRecKey(t, txn, d, 2))
 		}, 2, "index"},
 		{"add a subject index key", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			d := digest("s3://in/web/a.jsonl#3")
 			s := digest("mallory")
-			txn.Set(subjKey(s[:], 1), d[:])
+			mustSet(t, txn, subjKey(s[:], 1), d[:])
 		}, 1, "index"},
 		{"change a verdict in the record index", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			d := digest("s3://in/oss/b.jsonl#3")
 			k := findRecKey(t, txn, d, 2)
 			v := get(t, txn, k)
 			v[31] ^= 1
-			txn.Set(k, v)
+			mustSet(t, txn, k, v)
 		}, 2, "index"},
 		{"drop a digest from a subject index value", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pSubj}})
 			it.Rewind()
 			k := it.Item().KeyCopy(nil)
 			it.Close()
-			txn.Set(k, nil)
+			mustSet(t, txn, k, nil)
 		}, 1, "index"},
 		{"drop an object from the version index", func(t *testing.T, txn *badger.Txn, f *fixture) {
-			txn.Delete(append([]byte{pVer}, append(be64(7), be64(8)...)...))
+			mustDelete(t, txn, append([]byte{pVer}, append(be64(7), be64(8)...)...))
 		}, 8, "index"},
 		{"forge the stored checkpoint", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			_, k, _ := ed25519.GenerateKey(rand.Reader)
 			s, _ := NewNoteSigner("prov.test/ledger", k)
 			body := get(t, txn, ckptKey(11))
 			n, _ := note.Sign(&note.Note{Text: string(body[:bytes.Index(body, []byte("\n\n"))+1])}, s)
-			txn.Set(ckptKey(11), n)
+			mustSet(t, txn, ckptKey(11), n)
 		}, 11, "checkpoint"},
 	}
 	for _, tc := range tests {
@@ -141,7 +159,9 @@ func TestTamper(t *testing.T) {
 			if _, err := l.VerifyAll(context.Background(), VerifyOptions{}); err != nil {
 				t.Fatalf("before tampering: %v", err)
 			}
-			l.Close()
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
 			rawDB(t, cfg, func(txn *badger.Txn) error { tc.tamper(t, txn, f); return nil })
 			l = openTest(t, cfg)
 			_, err = l.VerifyAll(context.Background(), VerifyOptions{})
@@ -202,7 +222,9 @@ func TestInterruptedAppendIsUndone(t *testing.T) {
 	if _, _, err := l.IngestObject(failAfter{context.Background(), &n}, e, objRecs(l, uri, 9000, 3)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted ingest: %v", err)
 	}
-	l.Close() // the process dies here; the bulk keys are on disk
+	if err := l.Close(); err != nil { // the process dies here; the bulk keys are on disk
+		t.Fatal(err)
+	}
 	l = openTest(t, cfg)
 	if l.Size() != size {
 		t.Fatalf("size %d after interrupted append, want %d", l.Size(), size)

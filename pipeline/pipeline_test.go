@@ -198,7 +198,7 @@ func readFindings(t *testing.T, path string) []schemas.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	rows, err := parquet.Read[schemas.Finding](f, mustSize(t, f))
 	if err != nil {
 		t.Fatal(err)
@@ -312,13 +312,11 @@ func TestResumeReusesSegments(t *testing.T) {
 
 func TestDigestSorterSpills(t *testing.T) {
 	s := newDigestSorter(t.TempDir(), 7)
-	var want []schemas.Digest
 	for i := 0; i < 100; i++ {
 		var d schemas.Digest
 		d[0], d[1] = byte(i*37%100), byte(i%3)
 		_ = s.add(d)
 		_ = s.add(d) // duplicates collapse
-		want = append(want, d)
 	}
 	var got []schemas.Digest
 	if err := s.each(func(d schemas.Digest) error { got = append(got, d); return nil }); err != nil {

@@ -126,7 +126,7 @@ func (ho *hashingOpen) sum(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("hashing %s: %w", ho.store.URI(ho.obj.Key), err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	h := sha256.New()
 	if _, err := io.Copy(h, rc); err != nil {
 		return "", fmt.Errorf("hashing %s: %w", ho.store.URI(ho.obj.Key), err)

@@ -37,7 +37,7 @@ func LoadManifest(ctx context.Context, out objstore.Store, dataset, version stri
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", out.URI(key), err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", out.URI(key), err)
@@ -103,7 +103,7 @@ func EachFinding(ctx context.Context, out objstore.Store, dataset, version strin
 		return fmt.Errorf("reading %s: %w", out.URI(key), err)
 	}
 	rd := parquet.NewGenericReader[schemas.Finding](pf)
-	defer rd.Close()
+	defer func() { _ = rd.Close() }()
 	buf := make([]schemas.Finding, 1024)
 	for {
 		n, rerr := rd.Read(buf)
@@ -127,7 +127,7 @@ func fetchTemp(ctx context.Context, st objstore.Store, key string) (*os.File, in
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading %s: %w", st.URI(key), err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	f, err := os.CreateTemp("", "prov-fetch-*")
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading %s: %w", st.URI(key), err)

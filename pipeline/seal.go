@@ -187,7 +187,11 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 			return nil, fmt.Errorf("creating seal temp directory: %w", err)
 		}
 	}
-	defer os.RemoveAll(tmpDir)
+	defer func() {
+		if err := os.RemoveAll(tmpDir); err != nil {
+			rc.log.Warn("removing seal temp directory", "dir", tmpDir, "err", err)
+		}
+	}()
 	sorter := newDigestSorter(tmpDir, 0)
 	pd := rc.policyDigest()
 	var total schemas.Counts

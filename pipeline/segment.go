@@ -296,7 +296,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("syncing directory %s: %w", dir, err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("syncing directory %s: %w", dir, err)
 	}

@@ -71,7 +71,7 @@ func fetchTo(ctx context.Context, st objstore.Store, key, path string) error {
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", st.URI(key), err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	f, err := os.CreateTemp(filepath.Dir(path), ".fetch-*")
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", st.URI(key), err)

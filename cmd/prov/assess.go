@@ -26,7 +26,7 @@ func newAssessSampleCmd() *cobra.Command {
 		Use:   "sample NAME[@VERSION]",
 		Short: "Draw the seeded review sample (TC260-9.2-a, or CN-IM-8.2 spot checks with --annotations) with record text, for reviewers",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if format != export.FormatJSONL && format != export.FormatCSV {
 				return usageError{fmt.Errorf("--format %q: want jsonl or csv", format)}
 			}
@@ -35,7 +35,7 @@ func newAssessSampleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			v, err := loadVersion(cmd, env, args[0])
 			if err != nil {
 				return err
@@ -82,7 +82,7 @@ func newAssessImportCmd() *cobra.Command {
 		Use:   "import VERDICTS",
 		Short: "Import reviewer verdicts for a sample, record them in the ledger and print the pass rate against the threshold",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			ctx := cmd.Context()
 			vb, err := os.ReadFile(args[0])
 			if err != nil {
@@ -107,7 +107,7 @@ func newAssessImportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			rule := sample[0].RuleID
 			threshold, minN := env.policy.Legality.Assessment.ManualPass, len(sample)
 			switch rule {

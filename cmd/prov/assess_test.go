@@ -51,7 +51,7 @@ func TestAssessSampleAndImportDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
+	_ = f.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,9 @@ func TestAssessSampleAndImportDemo(t *testing.T) {
 	if err := cw.WriteAll(rows); err != nil {
 		t.Fatal(err)
 	}
-	wf.Close()
+	if err := wf.Close(); err != nil {
+		t.Fatal(err)
+	}
 	spot := filepath.Join(dir, "spot-checks.jsonl")
 	stdout, stderr, code := prov(t, nil, "-c", cfg, "assess", "import", returned, "--sample", sample, "--spot-checks", spot, "-o", "json")
 	n := len(rows) - 1
@@ -122,7 +124,9 @@ func TestAssessSampleAndImportDemo(t *testing.T) {
 
 	// A verdict for a record outside the sample is refused.
 	bad := filepath.Join(dir, "bad.jsonl")
-	os.WriteFile(bad, []byte(`{"record_digest": "`+strings.Repeat("0", 64)+`", "verdict": "pass", "reviewer": "r", "time": "2026-11-27"}`+"\n"), 0o644)
+	if err := os.WriteFile(bad, []byte(`{"record_digest": "`+strings.Repeat("0", 64)+`", "verdict": "pass", "reviewer": "r", "time": "2026-11-27"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, stderr, code := prov(t, nil, "-c", cfg, "assess", "import", bad, "--sample", sample); code == 0 || !strings.Contains(stderr, "not in the sample") {
 		t.Fatalf("stray verdict: exit %d\n%s", code, stderr)
 	}

@@ -244,7 +244,11 @@ func writeHugeLine(t *testing.T, path string, size int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	chunk := bytes.Repeat([]byte("abcdefghij"), 1<<16)
 	w := func(b []byte) {
 		if _, err := f.Write(b); err != nil {

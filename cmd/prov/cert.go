@@ -40,7 +40,7 @@ func newCertIssueCmd() *cobra.Command {
 			"VERSION is omitted), records it in the ledger, publishes a checkpoint and writes\n" +
 			"certificate.dsse.json, proof.json and pubkey.pem beside the version's manifest.json.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if output != "text" && output != "json" {
 				return usageError{fmt.Errorf("-o %q: want text or json", output)}
 			}
@@ -49,7 +49,7 @@ func newCertIssueCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			name, version, _ := strings.Cut(args[0], "@")
 			if version == "" {
 				if version, err = env.ledger.LatestVersion(ctx, name); err != nil {
@@ -71,8 +71,10 @@ func newCertIssueCmd() *cobra.Command {
 			if output == "json" {
 				return certWriteJSON(w, iss)
 			}
-			fmt.Fprintf(w, "%s@%s  certificate %s\n  ledger leaf %d, proven against checkpoint size %d\n  envelope sha256 %s\n",
-				iss.Dataset, iss.Version, iss.URI, iss.Leaf, iss.TreeSize, iss.EnvelopeSHA256)
+			if _, err := fmt.Fprintf(w, "%s@%s  certificate %s\n  ledger leaf %d, proven against checkpoint size %d\n  envelope sha256 %s\n",
+				iss.Dataset, iss.Version, iss.URI, iss.Leaf, iss.TreeSize, iss.EnvelopeSHA256); err != nil {
+				return fmt.Errorf("writing output: %w", err)
+			}
 			return nil
 		},
 	}
@@ -98,7 +100,7 @@ pubkey.pem) and prints one line per check:
            digest and the dataset Merkle root recomputed
 Levels 1-2 need only the bundle and the public key. Exit 0 only if every check passes.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if output != "text" && output != "json" {
 				return usageError{fmt.Errorf("-o %q: want text or json", output)}
 			}
@@ -126,11 +128,11 @@ Levels 1-2 need only the bundle and the public key. Exit 0 only if every check p
 				ledgerDir = cfg.Ledger.Dir
 			}
 			if ledgerDir != "" {
-				l, err := openVerifyLedger(ctx, ledgerDir, b)
-				if err != nil {
-					return err
+				l, lerr := openVerifyLedger(ctx, ledgerDir, b)
+				if lerr != nil {
+					return lerr
 				}
-				defer l.Close()
+				defer closeJoin(&err, l.Close)
 				opts.Ledger = l
 			}
 			if rehash {
@@ -188,13 +190,17 @@ func printVerifyReport(w io.Writer, format string, rep *certificate.Report) erro
 			OK bool `json:"ok"`
 		}{rep, rep.OK()})
 	}
+	p := &printer{w: w}
 	for _, c := range rep.Checks {
-		fmt.Fprintln(w, c.String())
+		p.println(c.String())
 	}
 	if rep.OK() {
-		fmt.Fprintf(w, "VERIFIED %s\n", rep.Subject)
+		p.printf("VERIFIED %s\n", rep.Subject)
 	} else {
-		fmt.Fprintln(w, "NOT VERIFIED")
+		p.println("NOT VERIFIED")
+	}
+	if p.err != nil {
+		return fmt.Errorf("writing output: %w", p.err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -26,13 +25,13 @@ per line) from FILE or standard input and prints, per input line and in order:
 start/end are byte offsets into the UTF-8 text of the record. Values are never printed.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var in io.Reader = cmd.InOrStdin()
+			in := cmd.InOrStdin()
 			if len(args) == 1 && args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
 					return fmt.Errorf("opening %s: %w", args[0], err)
 				}
-				defer f.Close()
+				defer func() { _ = f.Close() }()
 				in = f
 			}
 			return pii.DetectLines(in, cmd.OutOrStdout(), field, pii.Detector{MinScore: minScore})

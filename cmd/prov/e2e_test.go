@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		defer os.RemoveAll(dir)
+		defer func() { _ = os.RemoveAll(dir) }()
 		provBin = filepath.Join(dir, "prov")
 		out, err := exec.Command("go", "build", "-o", provBin, ".").CombinedOutput()
 		if err != nil {

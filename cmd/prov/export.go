@@ -50,12 +50,12 @@ func newExportOpenLineageCmd() *cobra.Command {
 		Use:   "openlineage NAME[@VERSION]",
 		Short: "OpenLineage 2-0-2 RunEvents (JSONL) of the runs that made a dataset version",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			env, err := openEnv(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			v, err := loadVersion(cmd, env, args[0])
 			if err != nil {
 				return err
@@ -77,12 +77,12 @@ func newExportCroissantCmd() *cobra.Command {
 		Use:   "croissant NAME[@VERSION]",
 		Short: "Croissant 1.1 JSON-LD card with RAI fields and sha256 on every file",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			env, err := openEnv(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			v, err := loadVersion(cmd, env, args[0])
 			if err != nil {
 				return err
@@ -101,7 +101,7 @@ func newExportSummaryCmd() *cobra.Command {
 		Use:   "summary NAME[@VERSION]",
 		Short: "EU public summary of training content (template sections 1-3) in Markdown or JSON",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if format != "md" && format != "json" {
 				return usageError{fmt.Errorf("--format %q: want md or json", format)}
 			}
@@ -109,7 +109,7 @@ func newExportSummaryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			v, err := loadVersion(cmd, env, args[0])
 			if err != nil {
 				return err

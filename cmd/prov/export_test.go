@@ -67,7 +67,7 @@ func TestExportOpenLineageDemo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer f.Close()
+			defer func() { _ = f.Close() }()
 			sc := bufio.NewScanner(f)
 			sc.Buffer(nil, 16<<20)
 			var types []string

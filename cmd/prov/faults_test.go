@@ -303,7 +303,7 @@ func checkLedger(t *testing.T, cfg, dir string, objects map[string]int) {
 	if err != nil {
 		t.Fatalf("opening ledger: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	ingested := map[string]int{}
 	sealed := map[string]int{}
 	perDataset := map[string]int{}
@@ -857,7 +857,7 @@ func freeTCPPort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 

@@ -28,7 +28,9 @@ func newKeygenCmd() *cobra.Command {
 				if err := lineage.WriteSubjectKey(subjectKey); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (subject-key secret, 0600)\n", subjectKey)
+				if _, err := fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (subject-key secret, 0600)\n", subjectKey); err != nil {
+					return fmt.Errorf("writing output: %w", err)
+				}
 				return nil
 			}
 			var priv, pub string
@@ -48,7 +50,9 @@ func newKeygenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (private, 0600) and %s\n", priv, pub)
+			if _, err := fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (private, 0600) and %s\n", priv, pub); err != nil {
+				return fmt.Errorf("writing output: %w", err)
+			}
 			_, err = cmd.OutOrStdout().Write(pem)
 			return err
 		},

@@ -42,7 +42,7 @@ func newLedgerVerifyCmd() *cobra.Command {
 			"every object's record list against its record root, and rebuilds the derived indexes.\n" +
 			"It exits non-zero naming the first bad entry.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if err := linCheckOutput(output); err != nil {
 				return err
 			}
@@ -58,7 +58,7 @@ func newLedgerVerifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.Close()
+			defer closeJoin(&err, l.Close)
 			rep, err := l.VerifyAll(cmd.Context(), lineage.VerifyOptions{Checkpoints: given, SkipIndexes: skipIndexes})
 			var ve *lineage.VerifyError
 			if errors.As(err, &ve) {
@@ -70,11 +70,15 @@ func newLedgerVerifyCmd() *cobra.Command {
 			if output == "json" {
 				return linWriteJSON(cmd.OutOrStdout(), rep)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ledger %s OK: %d entries, root %s, %d records\n", l.Origin(), rep.Size, rep.Root, rep.Records)
-			fmt.Fprintf(cmd.OutOrStdout(), "checkpoints: %d stored (latest at size %d), %d given, all signed and consistent\n",
+			p := &printer{w: cmd.OutOrStdout()}
+			p.printf("ledger %s OK: %d entries, root %s, %d records\n", l.Origin(), rep.Size, rep.Root, rep.Records)
+			p.printf("checkpoints: %d stored (latest at size %d), %d given, all signed and consistent\n",
 				rep.Checkpoints, rep.LatestCheckpoint, rep.External)
 			if rep.IndexesChecked {
-				fmt.Fprintln(cmd.OutOrStdout(), "indexes: rebuilt and equal")
+				p.println("indexes: rebuilt and equal")
+			}
+			if p.err != nil {
+				return fmt.Errorf("writing output: %w", p.err)
 			}
 			return nil
 		},
@@ -91,12 +95,12 @@ func newLedgerCheckpointCmd() *cobra.Command {
 		Use:   "checkpoint",
 		Short: "Sign a checkpoint for the current tree size (if needed) and print the latest signed checkpoint",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			l, err := openLedger(cmd.Context(), noSign, !noSign)
 			if err != nil {
 				return err
 			}
-			defer l.Close()
+			defer closeJoin(&err, l.Close)
 			var note []byte
 			if noSign {
 				note, err = l.LatestCheckpoint(cmd.Context())

@@ -43,7 +43,7 @@ func (f *lineageFlags) add(cmd *cobra.Command) {
 
 // query opens the ledger read-only, resolves --as-of and runs fn; its
 // result is printed as JSON or by table.
-func (f *lineageFlags) query(cmd *cobra.Command, fn func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error), table func(w io.Writer, res any)) error {
+func (f *lineageFlags) query(cmd *cobra.Command, fn func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error), table func(p *printer, res any)) (err error) {
 	if err := linCheckOutput(f.output); err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (f *lineageFlags) query(cmd *cobra.Command, fn func(ctx context.Context, l 
 	if err != nil {
 		return err
 	}
-	defer l.Close()
+	defer closeJoin(&err, l.Close)
 	v, err := l.At(ctx, asOf)
 	if err != nil {
 		return err
@@ -69,7 +69,11 @@ func (f *lineageFlags) query(cmd *cobra.Command, fn func(ctx context.Context, l 
 		return linWriteJSON(cmd.OutOrStdout(), res)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	table(tw, res)
+	p := &printer{w: tw}
+	table(p, res)
+	if p.err != nil {
+		return fmt.Errorf("writing output: %w", p.err)
+	}
 	return tw.Flush()
 }
 
@@ -140,48 +144,48 @@ func newLineageDatasetCmd() *cobra.Command {
 					slog.Warn("metrics not shown", "dataset", name, "version", version, "err", err)
 				}
 				return &datasetView{DatasetInfo: info, Metrics: ms}, nil
-			}, func(w io.Writer, res any) {
+			}, func(p *printer, res any) {
 				dv := res.(*datasetView)
 				d := dv.DatasetInfo
 				for i, vi := range d.Versions {
 					if i > 0 {
-						fmt.Fprintln(w)
+						p.println()
 					}
-					fmt.Fprintf(w, "%s@%s\tsealed at leaf %d, %s\n", vi.Dataset, vi.Version, vi.Leaf, ts(vi.Time))
-					fmt.Fprintf(w, "  digest\t%s\n", vi.Digest)
+					p.printf("%s@%s\tsealed at leaf %d, %s\n", vi.Dataset, vi.Version, vi.Leaf, ts(vi.Time))
+					p.printf("  digest\t%s\n", vi.Digest)
 					if vi.ManifestSHA256 != "" {
-						fmt.Fprintf(w, "  manifest\tsha256:%s\n", vi.ManifestSHA256)
+						p.printf("  manifest\tsha256:%s\n", vi.ManifestSHA256)
 					}
-					fmt.Fprintf(w, "  counts\t%s\n", countsLine(vi.Counts))
-					fmt.Fprintf(w, "  objects\t%d\n", vi.Objects)
-					fmt.Fprintf(w, "  sources\t%s\n", strings.Join(vi.Sources, ", "))
+					p.printf("  counts\t%s\n", countsLine(vi.Counts))
+					p.printf("  objects\t%d\n", vi.Objects)
+					p.printf("  sources\t%s\n", strings.Join(vi.Sources, ", "))
 					if vi.PolicyDigest != "" {
-						fmt.Fprintf(w, "  policy\t%s %s\n", vi.PolicyID, short(vi.PolicyDigest))
+						p.printf("  policy\t%s %s\n", vi.PolicyID, short(vi.PolicyDigest))
 					}
 					for _, r := range vi.Runs {
 						st := r.Status
 						if st == "" {
 							st = "unfinished"
 						}
-						fmt.Fprintf(w, "  run\t%s %s (started %s)\n", r.RunID, st, ts(r.StartedAt))
+						p.printf("  run\t%s %s (started %s)\n", r.RunID, st, ts(r.StartedAt))
 					}
 					if vi.Supersedes != "" {
-						fmt.Fprintf(w, "  supersedes\t%s\n", vi.Supersedes)
+						p.printf("  supersedes\t%s\n", vi.Supersedes)
 					}
 					if vi.SupersededBy != "" {
-						fmt.Fprintf(w, "  superseded by\t%s\n", vi.SupersededBy)
+						p.printf("  superseded by\t%s\n", vi.SupersededBy)
 					}
 					if len(vi.Certificates) == 0 {
-						fmt.Fprintf(w, "  certificate\tnone\n")
+						p.printf("  certificate\tnone\n")
 					}
 					for _, c := range vi.Certificates {
-						fmt.Fprintf(w, "  certificate\t%s\n", certLine(c))
+						p.printf("  certificate\t%s\n", certLine(c))
 					}
 				}
 				if len(dv.Metrics) > 0 {
-					fmt.Fprintf(w, "\n  metrics (metrics.parquet)\n")
+					p.printf("\n  metrics (metrics.parquet)\n")
 					for _, m := range dv.Metrics {
-						fmt.Fprintf(w, "  %s\t%s\t%s\n", m.Metric, m.Dimension, metricValue(m.Value, m.Error))
+						p.printf("  %s\t%s\t%s\n", m.Metric, m.Dimension, metricValue(m.Value, m.Error))
 					}
 				}
 			})
@@ -200,19 +204,19 @@ func newLineageObjectCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
 				return v.Object(ctx, args[0])
-			}, func(w io.Writer, res any) {
+			}, func(p *printer, res any) {
 				o := res.(*lineage.ObjectInfo)
-				fmt.Fprintf(w, "%s\n", o.URI)
+				p.printf("%s\n", o.URI)
 				if o.RevokedLeaf != nil {
-					fmt.Fprintf(w, "  REVOKED\tat leaf %d\n", *o.RevokedLeaf)
+					p.printf("  REVOKED\tat leaf %d\n", *o.RevokedLeaf)
 				}
-				fmt.Fprintln(w, "LEAF\tDATASET\tVERSION ID / ETAG\tSOURCES\tCOUNTS\tIN VERSIONS")
+				p.println("LEAF\tDATASET\tVERSION ID / ETAG\tSOURCES\tCOUNTS\tIN VERSIONS")
 				for _, i := range o.Ingested {
 					id := i.VersionID
 					if id == "" {
 						id = i.ETag
 					}
-					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", i.Leaf, i.Dataset, short(id), strings.Join(i.Sources, ","),
+					p.printf("%d\t%s\t%s\t%s\t%s\t%s\n", i.Leaf, i.Dataset, short(id), strings.Join(i.Sources, ","),
 						countsLine(i.Counts), versionsLine(i.Versions))
 				}
 			})
@@ -235,17 +239,17 @@ func newLineageRecordCmd() *cobra.Command {
 			}
 			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
 				return v.Record(ctx, d)
-			}, func(w io.Writer, res any) { printRecord(w, res.(*lineage.RecordInfo)) })
+			}, func(p *printer, res any) { printRecord(p, res.(*lineage.RecordInfo)) })
 		},
 	}
 	f.add(cmd)
 	return cmd
 }
 
-func printRecord(w io.Writer, r *lineage.RecordInfo) {
-	fmt.Fprintf(w, "record sha256:%s\tin %s\n", r.Digest, versionsLine(r.Versions))
+func printRecord(p *printer, r *lineage.RecordInfo) {
+	p.printf("record sha256:%s\tin %s\n", r.Digest, versionsLine(r.Versions))
 	for _, o := range r.Occurrences {
-		fmt.Fprintf(w, "  %s\t%s\t(dataset %s, object leaf %d)\n", schemas.Locator(o.Object, o.Line), o.Verdict, o.Dataset, o.ObjectLeaf)
+		p.printf("  %s\t%s\t(dataset %s, object leaf %d)\n", schemas.Locator(o.Object, o.Line), o.Verdict, o.Dataset, o.ObjectLeaf)
 	}
 }
 
@@ -270,14 +274,14 @@ func newLineageSubjectCmd() *cobra.Command {
 			}
 			return f.query(cmd, func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error) {
 				return v.Subject(ctx, l.SubjectKey(kind, lineage.NormalizeIdentifier(kind, value)))
-			}, func(w io.Writer, res any) {
+			}, func(p *printer, res any) {
 				s := res.(*lineage.SubjectInfo)
-				fmt.Fprintf(w, "subject %s (%s)\t%d records in %s\n", short(s.Subject), kind, len(s.Records), versionsLine(s.Versions))
+				p.printf("subject %s (%s)\t%d records in %s\n", short(s.Subject), kind, len(s.Records), versionsLine(s.Versions))
 				for _, l := range s.Withdrawn {
-					fmt.Fprintf(w, "  consent withdrawn\tat leaf %d\n", l)
+					p.printf("  consent withdrawn\tat leaf %d\n", l)
 				}
 				for i := range s.Records {
-					printRecord(w, &s.Records[i])
+					printRecord(p, &s.Records[i])
 				}
 			})
 		},
@@ -303,20 +307,20 @@ func newLineageImpactCmd() *cobra.Command {
 			}
 			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
 				return v.Impact(ctx, source)
-			}, func(w io.Writer, res any) {
+			}, func(p *printer, res any) {
 				im := res.(*lineage.ImpactInfo)
-				fmt.Fprintf(w, "source %s\t%d objects, %d dataset versions, %d certificates\n", im.Source, len(im.Objects), len(im.Versions), len(im.Certificates))
+				p.printf("source %s\t%d objects, %d dataset versions, %d certificates\n", im.Source, len(im.Objects), len(im.Versions), len(im.Certificates))
 				if im.RevokedLeaf != nil {
-					fmt.Fprintf(w, "  REVOKED\tat leaf %d\n", *im.RevokedLeaf)
+					p.printf("  REVOKED\tat leaf %d\n", *im.RevokedLeaf)
 				}
 				for _, v := range im.Versions {
-					fmt.Fprintf(w, "  version\t%s@%s (leaf %d)\n", v.Dataset, v.Version, v.Leaf)
+					p.printf("  version\t%s@%s (leaf %d)\n", v.Dataset, v.Version, v.Leaf)
 				}
 				for _, c := range im.Certificates {
-					fmt.Fprintf(w, "  certificate\t%s@%s %s\n", c.Dataset, c.Version, certLine(c))
+					p.printf("  certificate\t%s@%s %s\n", c.Dataset, c.Version, certLine(c))
 				}
 				for _, o := range im.Objects {
-					fmt.Fprintf(w, "  object\t%s (leaf %d, %s)\n", o.URI, o.Leaf, o.Dataset)
+					p.printf("  object\t%s (leaf %d, %s)\n", o.URI, o.Leaf, o.Dataset)
 				}
 			})
 		},
@@ -352,26 +356,26 @@ func newLineageDiffCmd() *cobra.Command {
 					dv.Metrics = metricChanges(m1, m2)
 				}
 				return dv, nil
-			}, func(w io.Writer, res any) {
+			}, func(p *printer, res any) {
 				dv := res.(*diffView)
 				d := dv.DiffInfo
-				fmt.Fprintf(w, "%s: %s (leaf %d) → %s (leaf %d)\n", d.Dataset, d.From.Version, d.From.Leaf, d.To.Version, d.To.Leaf)
-				fmt.Fprintf(w, "  records\t+%d  -%d admitted\n", d.RecordsAdded, d.RecordsRemoved)
-				fmt.Fprintf(w, "  counts %s\t%s\n", d.From.Version, countsLine(d.FromCounts))
-				fmt.Fprintf(w, "  counts %s\t%s\n", d.To.Version, countsLine(d.ToCounts))
+				p.printf("%s: %s (leaf %d) → %s (leaf %d)\n", d.Dataset, d.From.Version, d.From.Leaf, d.To.Version, d.To.Leaf)
+				p.printf("  records\t+%d  -%d admitted\n", d.RecordsAdded, d.RecordsRemoved)
+				p.printf("  counts %s\t%s\n", d.From.Version, countsLine(d.FromCounts))
+				p.printf("  counts %s\t%s\n", d.To.Version, countsLine(d.ToCounts))
 				for _, u := range d.ObjectsAdded {
-					fmt.Fprintf(w, "  + object\t%s\n", u)
+					p.printf("  + object\t%s\n", u)
 				}
 				for _, u := range d.ObjectsRemoved {
-					fmt.Fprintf(w, "  - object\t%s\n", u)
+					p.printf("  - object\t%s\n", u)
 				}
 				for _, u := range d.ObjectsChanged {
-					fmt.Fprintf(w, "  ~ object\t%s\n", u)
+					p.printf("  ~ object\t%s\n", u)
 				}
 				if len(dv.Metrics) > 0 {
-					fmt.Fprintf(w, "\n  metrics that moved\t%s\t%s\t%s\n", d.From.Version, d.To.Version, "change")
+					p.printf("\n  metrics that moved\t%s\t%s\t%s\n", d.From.Version, d.To.Version, "change")
 					for _, m := range dv.Metrics {
-						fmt.Fprintf(w, "  %s %s\t%s\t%s\t%+.4g\n", m.Metric, m.Dimension, fmtNum(m.From), fmtNum(m.To), m.To-m.From)
+						p.printf("  %s %s\t%s\t%s\t%+.4g\n", m.Metric, m.Dimension, fmtNum(m.From), fmtNum(m.To), m.To-m.From)
 					}
 				}
 			})

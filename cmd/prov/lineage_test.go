@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -88,7 +89,11 @@ datasets:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	alice := l.SubjectKey("email", "alice@example.com")
 	phone := l.SubjectKey("phone", "13800138000")
 	ingest := func(uri, src string) uint64 {
@@ -218,7 +223,9 @@ func TestLedgerVerifyCLINamesTheBadEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(ckpt, []byte(out), 0o644)
+	if err := os.WriteFile(ckpt, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := runProv(t, "-c", cfg, "ledger", "verify", "--checkpoint", ckpt); err != nil {
 		t.Fatalf("verify intact ledger: %v\n%s", err, out)
 	}
@@ -236,7 +243,7 @@ func TestLedgerVerifyCLINamesTheBadEntry(t *testing.T) {
 		v = bytes.Replace(v, []byte("s3://in/web/"), []byte("s3://in/wEb/"), 1)
 		return txn.Set(k, v)
 	})
-	db.Close()
+	err = errors.Join(err, db.Close())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,6 @@ func register(parent string, build func() *cobra.Command) {
 type globals struct {
 	config     string
 	logLevel   string
-	output     string
 	cpuProfile string
 }
 

@@ -42,7 +42,7 @@ func TestE2EPIINotInClear(t *testing.T) {
 			needles = append(needles, v, n)
 		}
 	}
-	f.Close()
+	_ = f.Close()
 	if len(needles) < 10 {
 		t.Fatalf("only %d PI values in the demo chats", len(needles))
 	}

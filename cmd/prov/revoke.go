@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -29,7 +30,7 @@ only as a keyed hash) or a source / object revocation (TC260-5.2-b3) to the ledg
 valid certificate of an affected dataset version revoked, publishes a checkpoint and lists the
 affected versions and certificates. The next prov run seals a new version without those records.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if output != "table" && output != "json" {
 				return usageError{fmt.Errorf("-o %q: want table or json", output)}
 			}
@@ -52,7 +53,7 @@ affected versions and certificates. The next prov run seals a new version withou
 			if err != nil {
 				return err
 			}
-			defer l.Close()
+			defer closeJoin(&err, l.Close)
 			rev, err := certificate.Revoke(ctx, l, req)
 			if err != nil {
 				return err
@@ -60,8 +61,7 @@ affected versions and certificates. The next prov run seals a new version withou
 			if output == "json" {
 				return certWriteJSON(cmd.OutOrStdout(), rev)
 			}
-			printRevocation(cmd.OutOrStdout(), req.Kind, rev)
-			return nil
+			return printRevocation(cmd.OutOrStdout(), req.Kind, rev)
 		},
 	}
 	f := cmd.Flags()
@@ -79,24 +79,33 @@ affected versions and certificates. The next prov run seals a new version withou
 
 // printRevocation prints what a revocation affected. The identifier itself
 // is never printed.
-func printRevocation(w io.Writer, kind string, rev *lineage.Revocation) {
-	fmt.Fprintf(w, "%s revocation recorded at ledger leaf %d\n", kind, rev.Leaf)
+func printRevocation(w io.Writer, kind string, rev *lineage.Revocation) error {
+	if _, err := fmt.Fprintf(w, "%s revocation recorded at ledger leaf %d\n", kind, rev.Leaf); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATASET VERSION\tSEALED AT LEAF")
+	p := &printer{w: tw}
+	p.println("DATASET VERSION\tSEALED AT LEAF")
 	for _, v := range rev.Versions {
-		fmt.Fprintf(tw, "%s@%s\t%d\n", v.Dataset, v.Version, v.Leaf)
+		p.printf("%s@%s\t%d\n", v.Dataset, v.Version, v.Leaf)
 	}
 	if len(rev.Versions) == 0 {
-		fmt.Fprintln(tw, "(none)\t")
+		p.println("(none)\t")
 	}
-	tw.Flush()
+	if err := errors.Join(p.err, tw.Flush()); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CERTIFICATE\tLEAF\tSTATUS\tENVELOPE SHA256")
+	p = &printer{w: tw}
+	p.println("CERTIFICATE\tLEAF\tSTATUS\tENVELOPE SHA256")
 	for _, c := range rev.Certificates {
-		fmt.Fprintf(tw, "%s@%s\t%d\t%s\t%s\n", c.Dataset, c.Version, c.Leaf, c.Status, c.EnvelopeSHA256)
+		p.printf("%s@%s\t%d\t%s\t%s\n", c.Dataset, c.Version, c.Leaf, c.Status, c.EnvelopeSHA256)
 	}
 	if len(rev.Certificates) == 0 {
-		fmt.Fprintln(tw, "(none)\t\t\t")
+		p.println("(none)\t\t\t")
 	}
-	tw.Flush()
+	if err := errors.Join(p.err, tw.Flush()); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
 }

@@ -31,7 +31,7 @@ findings.parquet, metrics.parquet and a certificate, recording everything in the
 ledger. Exit codes: 0 done, 1 error, 2 bad usage or configuration, 3 done but a
 policy gate failed.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if output != "text" && output != "json" {
 				return usageError{fmt.Errorf("-o %q: want text or json", output)}
 			}
@@ -43,7 +43,7 @@ policy gate failed.`,
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			opts := env.pipelineOptions()
 			opts.Dataset, opts.Workers, opts.Shard = dataset, workers, sh
 			var bar *progressbar.ProgressBar
@@ -80,23 +80,27 @@ func printRunResult(w io.Writer, format string, res *pipeline.Result) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
+	p := &printer{w: w}
 	for _, d := range res.Datasets {
 		if d.Shard != "" {
-			fmt.Fprintf(w, "%s shard %s: %d objects checked (%d reused); run `prov seal %s` when all shards are done\n",
+			p.printf("%s shard %s: %d objects checked (%d reused); run `prov seal %s` when all shards are done\n",
 				d.Name, d.Shard, d.Objects, d.Resumed, d.Name)
 			continue
 		}
 		c := d.Counts
-		fmt.Fprintf(w, "%s@%s  digest %s\n", d.Name, d.Version, d.Digest)
-		fmt.Fprintf(w, "  records %d: admit %d, redact %d, quarantine %d, reject %d (objects %d, reused %d)\n",
+		p.printf("%s@%s  digest %s\n", d.Name, d.Version, d.Digest)
+		p.printf("  records %d: admit %d, redact %d, quarantine %d, reject %d (objects %d, reused %d)\n",
 			c.In, c.Admit, c.Redact, c.Quarantine, c.Reject, d.Objects, d.Resumed)
-		fmt.Fprintf(w, "  manifest  %s\n  findings  %s\n  metrics   %s\n", d.Outputs.Manifest, d.Outputs.Findings, d.Outputs.Metrics)
+		p.printf("  manifest  %s\n  findings  %s\n  metrics   %s\n", d.Outputs.Manifest, d.Outputs.Findings, d.Outputs.Metrics)
 		if d.Outputs.Certificate != "" {
-			fmt.Fprintf(w, "  certificate %s\n", d.Outputs.Certificate)
+			p.printf("  certificate %s\n", d.Outputs.Certificate)
 		}
 		for _, r := range d.Failed {
-			fmt.Fprintf(w, "  GATE FAILED %s [%s]: %s\n", r.RuleID, r.Scope, r.Detail)
+			p.printf("  GATE FAILED %s [%s]: %s\n", r.RuleID, r.Scope, r.Detail)
 		}
+	}
+	if p.err != nil {
+		return fmt.Errorf("writing output: %w", p.err)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ shared_work store), records the version in the ledger and writes its outputs.
 It refuses to seal while any object's segment is missing, naming it. The
 digest, counts and exact metrics equal those of an unsharded run.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if output != "text" && output != "json" {
 				return usageError{fmt.Errorf("-o %q: want text or json", output)}
 			}
@@ -30,7 +30,7 @@ digest, counts and exact metrics equal those of an unsharded run.`,
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			opts := env.pipelineOptions()
 			opts.Dataset, opts.SealOnly = args[0], true
 			res, runErr := pipeline.Run(cmd.Context(), opts)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 
 	"github.com/spf13/cobra"
@@ -24,7 +25,7 @@ func newServeCmd() *cobra.Command {
 			"(--token-file or PROV_SERVE_TOKEN). With --addr 127.0.0.1:0 it picks a free port; the URL is\n" +
 			"printed on stdout once it accepts connections.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			ctx := cmd.Context()
 			token, err := serve.LoadToken(tokenFile)
 			if err != nil {
@@ -46,7 +47,7 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.Close()
+			defer closeJoin(&err, l.Close)
 			out, err := objstore.Open(ctx, cfg.Output, cfg.S3)
 			if err != nil {
 				return err
@@ -60,7 +61,9 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			err = srv.ListenAndServe(ctx, addr, func(a net.Addr) {
-				fmt.Fprintf(cmd.OutOrStdout(), "prov serve: listening on http://%s/\n", a)
+				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "prov serve: listening on http://%s/\n", a); err != nil {
+					slog.Warn("writing the listen address", "err", err)
+				}
 			})
 			if errors.Is(err, serve.ErrConfig) || errors.Is(err, serve.ErrNotLoopback) {
 				return usageError{err}

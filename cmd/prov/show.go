@@ -18,12 +18,12 @@ func newShowCmd() *cobra.Command {
 		Use:   "show NAME[@VERSION]",
 		Short: "Summarise a sealed dataset version: counts, rule lines and findings by rule",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			env, err := openEnv(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer closeJoin(&err, env.close)
 			name, version, _ := strings.Cut(args[0], "@")
 			if version == "" {
 				if version, err = env.ledger.LatestVersion(cmd.Context(), name); err != nil {
@@ -44,14 +44,15 @@ func newShowCmd() *cobra.Command {
 				return enc.Encode(r)
 			}
 			m := r.Manifest
+			p := &printer{w: w}
 			c := m.Counts
-			fmt.Fprintf(w, "%s@%s  digest %s  policy %s (%s)\n", m.Dataset, m.Version, m.Digest, m.Policy.ID, m.Policy.Digest)
-			fmt.Fprintf(w, "records %d: admit %d, redact %d, quarantine %d, reject %d; %d distinct admitted\n",
+			p.printf("%s@%s  digest %s  policy %s (%s)\n", m.Dataset, m.Version, m.Digest, m.Policy.ID, m.Policy.Digest)
+			p.printf("records %d: admit %d, redact %d, quarantine %d, reject %d; %d distinct admitted\n",
 				c.In, c.Admit, c.Redact, c.Quarantine, c.Reject, m.Records)
 			for _, b := range m.Blocked {
-				fmt.Fprintf(w, "source %s blocked by %s\n", b.Source, b.RuleID)
+				p.printf("source %s blocked by %s\n", b.Source, b.RuleID)
 			}
-			fmt.Fprintln(w, "\nrule lines (certificate):")
+			p.println("\nrule lines (certificate):")
 			for _, rl := range m.Rules {
 				mark := "pass"
 				if !rl.Pass {
@@ -60,9 +61,9 @@ func newShowCmd() *cobra.Command {
 						mark = "FAIL(gate)"
 					}
 				}
-				fmt.Fprintf(w, "  %-10s %-16s %-20s %s\n", mark, rl.RuleID, rl.Scope, rl.Detail)
+				p.printf("  %-10s %-16s %-20s %s\n", mark, rl.RuleID, rl.Scope, rl.Detail)
 			}
-			fmt.Fprintln(w, "\nfindings by rule:")
+			p.println("\nfindings by rule:")
 			for _, rc := range r.ByRule {
 				var vs []string
 				for _, v := range []string{"admit", "redact", "quarantine", "reject"} {
@@ -70,7 +71,10 @@ func newShowCmd() *cobra.Command {
 						vs = append(vs, fmt.Sprintf("%s %d", v, n))
 					}
 				}
-				fmt.Fprintf(w, "  %-16s %-10s %5d  (%s)\n", rc.RuleID, rc.Stage, rc.Findings, strings.Join(vs, ", "))
+				p.printf("  %-16s %-10s %5d  (%s)\n", rc.RuleID, rc.Stage, rc.Findings, strings.Join(vs, ", "))
+			}
+			if p.err != nil {
+				return fmt.Errorf("writing output: %w", p.err)
 			}
 			return nil
 		},

@@ -33,7 +33,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: provbench gen|rawhash ...")
+		return errors.New("usage: provbench gen|rawhash [ARGS]")
 	}
 	switch args[0] {
 	case "gen":

@@ -69,7 +69,9 @@ func TestIssueAndVerifyOffline(t *testing.T) {
 		t.Errorf("oss source in the predicate: %+v", oss)
 	}
 	// Level 1 only (no proof file at all) still passes with SkipProof.
-	os.Remove(filepath.Join(off, ProofFile))
+	if err := os.Remove(filepath.Join(off, ProofFile)); err != nil {
+		t.Fatal(err)
+	}
 	if err := Verify(context.Background(), mustLoad(t, off), Options{PublicKey: pub, SkipProof: true}).Err(); err != nil {
 		t.Errorf("level 1 without proof.json: %v", err)
 	}

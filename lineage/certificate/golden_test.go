@@ -63,7 +63,11 @@ func TestGoldenDemoPredicate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	in, err := objstore.Open(ctx, cfg.Input, cfg.S3)
 	if err != nil {
 		t.Fatal(err)

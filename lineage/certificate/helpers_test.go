@@ -98,7 +98,11 @@ func newWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	var a, b strings.Builder
 	for i := range 12 {
 		text := fmt.Sprintf("web record %d 训练数据", i)

@@ -199,7 +199,7 @@ func (is *Issuer) IssueVersion(ctx context.Context, out objstore.Store, dataset,
 		return nil, fmt.Errorf("reading %s: %w", out.URI(prefix+ManifestFile), err)
 	}
 	manifest, err := io.ReadAll(rc)
-	rc.Close()
+	_ = rc.Close()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", out.URI(prefix+ManifestFile), err)
 	}

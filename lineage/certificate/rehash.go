@@ -126,7 +126,7 @@ func rehashObject(ctx context.Context, r *Report, rh *Rehash, fields [schemas.Nu
 	}
 	h := sha256.New()
 	n, err := io.Copy(h, rc)
-	rc.Close()
+	_ = rc.Close()
 	if err != nil {
 		r.fail(3, part, "reading from the store: %v", err)
 		return nil, false

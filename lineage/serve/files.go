@@ -116,7 +116,7 @@ func (s *Server) metrics(ctx context.Context, ds, ver string) (_ []schemas.Metri
 	if err != nil {
 		return nil, noFiles(fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err))
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	data, err := io.ReadAll(io.LimitReader(rc, maxMetricsBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err)
@@ -337,7 +337,7 @@ func (s *Server) getBundleFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return noFiles(fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err))
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	data, err := io.ReadAll(io.LimitReader(rc, s.cfg.MaxBundle))
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err)

@@ -97,16 +97,6 @@ type world struct {
 	h      http.Handler
 }
 
-func writeFile(t testing.TB, path, data string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 var (
 	worldOnce sync.Once
 	shared    *world
@@ -137,8 +127,11 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if shared != nil {
-		shared.l.Close()
-		os.RemoveAll(shared.dir)
+		if err := shared.l.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "closing the shared ledger:", err)
+			code = max(code, 1)
+		}
+		_ = os.RemoveAll(shared.dir)
 	}
 	os.Exit(code)
 }

@@ -69,7 +69,11 @@ func buildLoadLedger(b *testing.B, dir string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
+	defer func() {
+		if err := l.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	objects := max(1, *loadRecords/loadPerObject)
 	start := time.Now()
 	leaves := make([]uint64, objects)
@@ -153,7 +157,7 @@ func serveHelper() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	cache := 0
 	if os.Getenv(helperEnv+"_NOCACHE") != "" {
 		cache = -1
@@ -196,11 +200,14 @@ func startHelper(b *testing.B, dir string, noCache bool) string {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
-		stdin.Close()
+		_ = stdin.Close()
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				b.Logf("the server process: %v", err)
+			}
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
 		}
@@ -242,7 +249,7 @@ func BenchmarkGraphLoad(b *testing.B) {
 					b.Fatal(err)
 				}
 				n, err := io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				if err != nil || resp.StatusCode != 200 {
 					b.Fatalf("GET graph: status %d, %v", resp.StatusCode, err)
 				}
@@ -296,7 +303,11 @@ func BenchmarkBuildGraph(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
+	defer func() {
+		if err := l.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	srv, err := New(Config{Ledger: l, Datasets: []string{loadDataset}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
@@ -328,7 +339,11 @@ func BenchmarkGraphHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
+	defer func() {
+		if err := l.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	srv, err := New(Config{Ledger: l, Datasets: []string{loadDataset}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)

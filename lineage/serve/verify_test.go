@@ -39,7 +39,9 @@ func multipartBody(t *testing.T, files map[string][]byte) (io.Reader, string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fw.Write(data)
+		if _, err := fw.Write(data); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
@@ -195,7 +197,11 @@ func TestVerifyRevoked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.l.Close()
+	defer func() {
+		if err := w.l.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if _, err := certificate.Revoke(context.Background(), w.l, certificate.RevokeRequest{Kind: certificate.TargetSource,
 		Value: "web", Reason: "complaint"}); err != nil {
 		t.Fatal(err)

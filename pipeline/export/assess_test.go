@@ -46,7 +46,11 @@ func ledgerVersion(t *testing.T, n int) (*Version, objstore.Store, *lineage.Ledg
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { led.Close() })
+	t.Cleanup(func() {
+		if err := led.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	ds := &schemas.DatasetConfig{Name: "d", Fields: map[string]string{"text": "body", "id": "id"},
 		Inputs: []schemas.InputConfig{{Prefix: "data/", Source: "s1"}}}
 	uri := in.URI("data/a.jsonl")

@@ -118,7 +118,7 @@ func ReadMetrics(ctx context.Context, st objstore.Store, key string) (out []sche
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	f, err := os.CreateTemp("", "prov-metrics-*")
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
@@ -141,7 +141,7 @@ func ReadMetrics(ctx context.Context, st objstore.Store, key string) (out []sche
 		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
 	}
 	rd := parquet.NewGenericReader[schemas.Metric](pf)
-	defer rd.Close()
+	defer func() { _ = rd.Close() }()
 	buf := make([]schemas.Metric, 256)
 	for {
 		n, rerr := rd.Read(buf)

@@ -18,7 +18,7 @@ func seeds(f *testing.F, name string) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	defer file.Close()
+	defer func() { _ = file.Close() }()
 	sc := bufio.NewScanner(file)
 	for sc.Scan() {
 		f.Add(sc.Text())

@@ -140,7 +140,8 @@ func (f *fakeS3) count(r *http.Request) int {
 func s3Error(w http.ResponseWriter, status int, code string) {
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>scripted</Message></Error>`, code)
+	// A failed write surfaces at the client under test.
+	_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>scripted</Message></Error>`, code)
 }
 
 const listPage = `<?xml version="1.0" encoding="UTF-8"?>
@@ -186,9 +187,9 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case q.Get("continuation-token") == "tok":
 			s3Error(w, http.StatusServiceUnavailable, "ServiceUnavailable")
 		case q.Get("start-after") == "a":
-			fmt.Fprintf(w, listPage, "false", "", "b", "b")
+			_, _ = fmt.Fprintf(w, listPage, "false", "", "b", "b")
 		default:
-			fmt.Fprintf(w, listPage, "true", "<NextContinuationToken>tok</NextContinuationToken>", "a", "a")
+			_, _ = fmt.Fprintf(w, listPage, "true", "<NextContinuationToken>tok</NextContinuationToken>", "a", "a")
 		}
 	default:
 		s3Error(w, http.StatusBadRequest, "Unexpected")
@@ -261,7 +262,7 @@ func TestS3Failures(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Get: %v", err)
 		}
-		defer rc.Close()
+		defer func() { _ = rc.Close() }()
 		n, err := io.Copy(io.Discard, rc)
 		if n != 100 || err == nil || !IsRetryable(err) || !strings.Contains(err.Error(), "s3://bkt/broken") {
 			t.Fatalf("read %d bytes, error %v; want 100 bytes then a retryable error naming the object", n, err)

@@ -94,7 +94,7 @@ func readArrowStream(ctx context.Context, c *columnEmitter, in Input, opts Optio
 	if err != nil {
 		return transportErr(in.URI, err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	t := &transport{r: rc}
 	var rdr *ipc.Reader
 	err = guard(func() error {

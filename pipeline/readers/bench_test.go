@@ -71,8 +71,12 @@ func BenchmarkJSONLGzip(b *testing.B) {
 	data := benchCorpus()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write(data)
-	zw.Close()
+	if _, err := zw.Write(data); err != nil {
+		b.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		b.Fatal(err)
+	}
 	benchRead(b, "corpus.jsonl.gz", buf.Bytes(), len(data), benchFields())
 }
 

@@ -109,7 +109,8 @@ func jsonlOf(rows []testRow) []byte {
 func q(s string) string { return string(appendQuoted(nil, s)) }
 
 // batchOf builds one record batch of rows.
-func batchOf(sc *arrow.Schema, rows []testRow) arrow.RecordBatch {
+func batchOf(t testing.TB, sc *arrow.Schema, rows []testRow) arrow.RecordBatch {
+	t.Helper()
 	bld := array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	defer bld.Release()
 	for i, f := range sc.Fields() {
@@ -128,7 +129,9 @@ func batchOf(sc *arrow.Schema, rows []testRow) arrow.RecordBatch {
 			case "url":
 				fb.(*array.StringBuilder).Append(r.url)
 			case "license":
-				fb.(*array.BinaryDictionaryBuilder).AppendString(r.license)
+				if err := fb.(*array.BinaryDictionaryBuilder).AppendString(r.license); err != nil {
+					t.Fatal(err)
+				}
 			case "user_id":
 				if r.userID == nil {
 					fb.AppendNull()
@@ -186,7 +189,7 @@ func parquetOf(t testing.TB, sc *arrow.Schema, rows []testRow, rowGroup int64) [
 		t.Fatal(err)
 	}
 	for _, c := range chunks(rows, 100) {
-		b := batchOf(sc, c)
+		b := batchOf(t, sc, c)
 		if err := w.WriteBuffered(b); err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +218,7 @@ func arrowOf(t testing.TB, sc *arrow.Schema, rows []testRow, stream bool) []byte
 		w = fw
 	}
 	for _, c := range chunks(rows, 100) {
-		b := batchOf(sc, c)
+		b := batchOf(t, sc, c)
 		if err := w.Write(b); err != nil {
 			t.Fatal(err)
 		}
@@ -402,7 +405,9 @@ func TestRangeReader(t *testing.T) {
 	}
 	opens := m.opens
 	tail := make([]byte, 16)
-	rr.ReadAt(tail, size-16)
+	if _, err := rr.ReadAt(tail, size-16); err != nil {
+		t.Fatal(err)
+	}
 	if m.opens != opens {
 		t.Errorf("tail re-fetched: %d opens, want %d", m.opens, opens)
 	}

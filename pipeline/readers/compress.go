@@ -20,7 +20,7 @@ func decodeGzip(e *emitter, r io.Reader, t *transport, opts Options, decode stre
 		}
 		return e.emitErr(&ParseError{Line: 1, Err: decodeErr(err)}, 0)
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }()
 	return decode(e, zr, t, opts)
 }
 

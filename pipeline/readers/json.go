@@ -197,8 +197,8 @@ func (x *extractor) fill(rec *schemas.Record, line []byte) {
 // and returns the index after it.
 func (x *extractor) extract(line []byte, i int, mask uint32) (int, error) {
 	start := len(x.scratch)
-	switch c := line[i]; {
-	case c == '"':
+	switch c := line[i]; c {
+	case '"':
 		end, esc, err := x.scanString(line, i+1)
 		if err != nil {
 			x.errField = x.fieldName(mask)
@@ -218,7 +218,7 @@ func (x *extractor) extract(line []byte, i int, mask uint32) (int, error) {
 			x.setSpan(mask, span{start: i + 1, end: end, inLine: true})
 		}
 		return end + 1, nil
-	case c == 'n':
+	case 'n':
 		end, err := x.skipValue(line, i, 2)
 		if err != nil {
 			return 0, err
@@ -226,7 +226,7 @@ func (x *extractor) extract(line []byte, i int, mask uint32) (int, error) {
 		// JSON null: the field is absent (a later duplicate key may set it).
 		x.has &^= mask
 		return end, nil
-	case c == '{' || c == '[':
+	case '{', '[':
 		end, err := x.skipValue(line, i, 2)
 		if err != nil {
 			return 0, err
@@ -416,10 +416,10 @@ func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 		if i >= len(line) {
 			return 0, false, x.fail(i, "", ErrSyntax)
 		}
-		switch c := line[i]; {
-		case c == '"':
+		switch c := line[i]; c {
+		case '"':
 			return i, esc, nil
-		case c == '\\':
+		case '\\':
 			esc = true
 			if i+1 >= len(line) {
 				return 0, false, x.fail(i, "", ErrSyntax)
@@ -435,7 +435,7 @@ func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 			default:
 				return 0, false, x.fail(i, "", ErrSyntax)
 			}
-		case c == 0:
+		case 0:
 			return 0, false, x.fail(i, "", ErrNUL)
 		default:
 			return 0, false, x.fail(i, "", errControl)

@@ -182,9 +182,13 @@ func TestJSONLTruncated(t *testing.T) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	for i := range 5000 {
-		zw.Write([]byte(`{"id":"` + strings.Repeat("x", i%50) + `","text":"第一行"}` + "\n"))
+		if _, err := zw.Write([]byte(`{"id":"` + strings.Repeat("x", i%50) + `","text":"第一行"}` + "\n")); err != nil {
+			t.Fatal(err)
+		}
 	}
-	zw.Close()
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	recs := readBytes(t, "cut.jsonl.gz", buf.Bytes()[:buf.Len()/2], demoFields())
 	if len(recs) < 100 || !errors.Is(recs[len(recs)-1].Err, ErrTruncated) {
 		t.Errorf("got %d records, last err %v", len(recs), recs[len(recs)-1].Err)
@@ -198,7 +202,7 @@ func TestJSONLTransportError(t *testing.T) {
 		data []byte
 	}{
 		{"t.jsonl", data},
-		{"t.jsonl.gz", gzipBytes(data)},
+		{"t.jsonl.gz", gzipBytes(t, data)},
 		{"t.jsonl.zst", zstdBytes(data)},
 		{"t.txt", data},
 	} {
@@ -306,7 +310,7 @@ func TestText(t *testing.T) {
 		want      []want
 	}{
 		{"source file", "hello.py", mustRead(t, "hello.py"), []want{{line: 1, values: map[string]string{"text": string(mustRead(t, "hello.py"))}}}},
-		{"gzip text", "hello.py.gz", gzipBytes(mustRead(t, "hello.py")), []want{{line: 1, values: map[string]string{"text": string(mustRead(t, "hello.py"))}}}},
+		{"gzip text", "hello.py.gz", gzipBytes(t, mustRead(t, "hello.py")), []want{{line: 1, values: map[string]string{"text": string(mustRead(t, "hello.py"))}}}},
 		{"binary", "binary.txt", mustRead(t, "binary.txt"), []want{{line: 1, err: ErrInvalidUTF8}}},
 		{"NUL", "nul.txt", []byte("a\x00b"), []want{{line: 1, err: ErrNUL}}},
 		{"too long", "big.md", bytes.Repeat([]byte("字"), 400), []want{{line: 1, err: ErrLineTooLong}}},
@@ -320,16 +324,21 @@ func TestText(t *testing.T) {
 	}
 }
 
-func gzipBytes(b []byte) []byte {
+func gzipBytes(t testing.TB, b []byte) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write(b)
-	zw.Close()
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return buf.Bytes()
 }
 
 func zstdBytes(b []byte) []byte {
 	zw, _ := zstd.NewWriter(nil)
-	defer zw.Close()
+	defer func() { _ = zw.Close() }()
 	return zw.EncodeAll(b, nil)
 }

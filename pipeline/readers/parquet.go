@@ -74,7 +74,7 @@ func readParquet(ctx context.Context, in Input, opts Options, fn func(*schemas.R
 		return nil
 	})
 	if pf != nil {
-		defer pf.Close()
+		defer func() { _ = pf.Close() }()
 	}
 	if err != nil {
 		return c.fileErr(rr, err)

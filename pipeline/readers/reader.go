@@ -202,7 +202,7 @@ func readStream(ctx context.Context, in Input, opts Options, fn func(*schemas.Re
 	if err != nil {
 		return transportErr(in.URI, err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	t := &transport{r: rc}
 	e := &emitter{ctx: ctx, uri: in.URI, fn: fn}
 

@@ -64,7 +64,7 @@ func readDemo(t testing.TB) []*schemas.Record {
 			r.Set(schemas.FieldLabels, string(row.Annotation))
 			recs = append(recs, r)
 		}
-		fh.Close()
+		_ = fh.Close()
 	}
 	return recs
 }

@@ -98,7 +98,7 @@ func TestParseRoster(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer fh.Close()
+			defer func() { _ = fh.Close() }()
 			ro, err := ParseRoster(fh, f)
 			if err != nil {
 				t.Fatal(err)
@@ -118,8 +118,11 @@ func TestParseRoster(t *testing.T) {
 		})
 	}
 	t.Run("open-ended suspension", func(t *testing.T) {
-		fh, _ := os.Open("testdata/roster/team.yaml")
-		defer fh.Close()
+		fh, err := os.Open("testdata/roster/team.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = fh.Close() }()
 		ro, err := ParseRoster(fh, "team.yaml")
 		if err != nil {
 			t.Fatal(err)

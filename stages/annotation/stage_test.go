@@ -390,10 +390,11 @@ func TestSpotCheckSelected(t *testing.T) {
 	n := 0
 	for i := range 10000 {
 		id := "item-" + string(rune('a'+i%26)) + strings.Repeat("x", i%7) + string(rune('0'+i%10)) + string(rune(i))
-		if SpotCheckSelected(42, "v", "b", id, 0.1) {
+		sel := SpotCheckSelected(42, "v", "b", id, 0.1)
+		if sel {
 			n++
 		}
-		if SpotCheckSelected(42, "v", "b", id, 0.1) != SpotCheckSelected(42, "v", "b", id, 0.1) {
+		if SpotCheckSelected(42, "v", "b", id, 0.1) != sel {
 			t.Fatal("selection is not deterministic")
 		}
 	}

@@ -29,7 +29,7 @@ func demoRecords(t *testing.T, key, source string) []*schemas.Record {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []*schemas.Record
 	sc := bufio.NewScanner(f)
 	for line := int64(1); sc.Scan(); line++ {

@@ -93,7 +93,7 @@ func readAll(ctx context.Context, env stages.Env, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening opt-out snapshot %s: %w", key, err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	b, err := io.ReadAll(io.LimitReader(rc, MaxSnapshotFile))
 	if err != nil {
 		return nil, fmt.Errorf("reading opt-out snapshot %s: %w", key, err)

@@ -317,7 +317,7 @@ func ccID(elements []string, ver, port string) string {
 			return ""
 		}
 	}
-	if !by && !(nc || nd || sa) {
+	if !by && !nc && !nd && !sa {
 		return ""
 	}
 	if nd && sa {
@@ -669,7 +669,7 @@ func scanTexts(text []byte, ms []Match) []Match {
 		covered += w[1] - w[0]
 	}
 	if len(ms) == n && covered > 0 && len(text) <= maxWindows && covered*100 >= len(text)*15 &&
-		!(len(ws) == 1 && ws[0] == [2]int{0, len(text)}) {
+		(len(ws) != 1 || ws[0] != [2]int{0, len(text)}) {
 		ms = scanWindows(text, [][2]int{{0, len(text)}}, ms)
 	}
 	return ms

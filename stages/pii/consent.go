@@ -227,6 +227,6 @@ func openRegistry(ctx context.Context, open func(context.Context, string) (io.Re
 	if err != nil {
 		return nil, fmt.Errorf("opening consent registry %s: %w", key, err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	return LoadRegistry(rc, key, scope)
 }

@@ -388,8 +388,8 @@ func (sc *scanner) groups(p int) int {
 	if total < 8 {
 		return end
 	}
-	tailOK := end == n || !(isLetter(s[end]) || s[end] == '@' || s[end] == '_' ||
-		(end+1 < n && (s[end] == '.' || s[end] == '-') && isDigit(s[end+1])))
+	tailOK := end == n || !isLetter(s[end]) && s[end] != '@' && s[end] != '_' &&
+		(end+1 >= n || s[end] != '.' && s[end] != '-' || !isDigit(s[end+1]))
 	for a := 0; a < k; {
 		if a > 0 && sc.seps[a] != ' ' {
 			break
@@ -484,7 +484,7 @@ func (sc *scanner) match(a, b int, plus, paren bool) bool {
 			sc.emit(TypePhone, start, end, 0.6)
 			return true
 		case L >= 13 && L <= 19:
-			if L == 19 && !(d[:2] == "62" || d[:2] == "60" || d[:2] == "81" || d[:3] == "955") {
+			if L == 19 && d[:2] != "62" && d[:2] != "60" && d[:2] != "81" && d[:3] != "955" {
 				// an unspaced 19-digit number is a UnionPay / Chinese debit
 				// card or, far more often, an int64 literal
 				return false
@@ -566,7 +566,7 @@ func cardLayout(lens []int) bool {
 		return true
 	}
 	for i, l := range lens {
-		if l != 4 && !(i == len(lens)-1 && i >= 3 && l >= 1 && l <= 4) {
+		if l != 4 && (i != len(lens)-1 || i < 3 || l < 1 || l > 4) {
 			return false
 		}
 	}
@@ -718,9 +718,9 @@ func (sc *scanner) iban(t, e int) int {
 		buf[nb] = s[i]
 		nb++
 	}
-	switch {
-	case e-t == want:
-	case e-t == 4:
+	switch e - t {
+	case want:
+	case 4:
 		// grouped form: groups of 4, the last one 1-4 characters
 		for nb < want {
 			if end >= len(s)-1 || s[end] != ' ' {

@@ -387,7 +387,7 @@ func readLabelled(tb testing.TB, path string) []labelled {
 	if err != nil {
 		tb.Fatalf("opening %s: %v", path, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []labelled
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)

@@ -47,7 +47,7 @@ func TestDemoFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	want := map[string]struct {
 		v    schemas.Verdict
 		rule string

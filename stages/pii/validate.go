@@ -162,25 +162,25 @@ func cardIIN(s string) bool {
 		p4 := atoi(s[:4])
 		return p4 >= 2221 && p4 <= 2720 && L == 16
 	case '3':
-		switch {
-		case p2 == 34 || p2 == 37:
+		switch p2 {
+		case 34, 37:
 			return L == 15
-		case p2 == 35:
+		case 35:
 			p4 := atoi(s[:4])
 			return p4 >= 3528 && p4 <= 3589 && L >= 16 && L <= 19
-		case p2 == 36:
+		case 36:
 			return L >= 14 && L <= 19
-		case p2 == 30:
+		case 30:
 			return s[2] <= '5' && (L == 14 || L == 16)
-		case p2 == 38 || p2 == 39:
+		case 38, 39:
 			return L == 14 || L == 16
 		}
 		return false
 	case '6':
-		switch {
-		case p2 == 60 || p2 == 62 || p2 == 63 || p2 == 65 || p2 == 67:
+		switch p2 {
+		case 60, 62, 63, 65, 67:
 			return L >= 16 && L <= 19
-		case p2 == 64:
+		case 64:
 			return s[2] >= '4' && L >= 16 && L <= 19
 		}
 		return false

@@ -13,8 +13,8 @@ import (
 func hostOf(u string) string {
 	if i := strings.Index(u, "://"); i >= 0 {
 		u = u[i+3:]
-	} else if strings.HasPrefix(u, "//") {
-		u = u[2:]
+	} else {
+		u = strings.TrimPrefix(u, "//")
 	}
 	if i := strings.IndexAny(u, "/?#"); i >= 0 {
 		u = u[:i]

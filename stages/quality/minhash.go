@@ -186,8 +186,7 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(x int) int {
+	find := func(x int) int {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]

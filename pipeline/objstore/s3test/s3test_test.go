@@ -34,7 +34,7 @@ func TestStartPutGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer obj.Close()
+	defer func() { _ = obj.Close() }()
 	if got, err := io.ReadAll(obj); err != nil || !bytes.Equal(got, []byte("hello")) {
 		t.Errorf("GetObject = %q, %v", got, err)
 	}

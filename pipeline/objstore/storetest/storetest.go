@@ -76,7 +76,7 @@ func get(t *testing.T, s objstore.Store, key string, opts objstore.GetOptions) (
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	return io.ReadAll(rc)
 }
 
@@ -454,7 +454,7 @@ func testCancel(t *testing.T, s objstore.Store) {
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	buf := make([]byte, 1024)
 	if _, err := io.ReadFull(rc, buf); err != nil {
 		t.Fatalf("first read: %v", err)
@@ -470,7 +470,7 @@ func testCancel(t *testing.T, s objstore.Store) {
 func testURI(t *testing.T, s objstore.Store) {
 	for _, key := range []string{"a/b.jsonl", "数据/x"} {
 		u := s.URI(key)
-		if !strings.HasSuffix(u, "/"+key) || !(strings.HasPrefix(u, "file:///") || strings.HasPrefix(u, "s3://")) {
+		if !strings.HasSuffix(u, "/"+key) || !strings.HasPrefix(u, "file:///") && !strings.HasPrefix(u, "s3://") {
 			t.Errorf("URI(%q) = %q, want file:///.../%s or s3://.../%s", key, u, key, key)
 		}
 	}
