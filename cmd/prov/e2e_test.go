@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,6 +163,44 @@ func TestE2EDemoLocalWorkersAgree(t *testing.T) {
 	r4 := runDemo(t, cfg4, nil, "--workers", "4")
 	if a, b := digests(r1), digests(r4); fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Fatalf("digests differ: workers 1 %v, workers 4 %v", a, b)
+	}
+	// Metrics (exact and sampled) are byte-identical too, and so are those
+	// of 3 shard runs merged by prov seal.
+	cfgS, _ := demoConfig(t, input, "")
+	if _, stderr, code := prov(t, nil, "-c", cfgS, "keygen"); code != 0 {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	for i := 0; i < 3; i++ {
+		if _, stderr, code := prov(t, nil, "-c", cfgS, "run", "--dataset", "chat-zh-en", "--shard", fmt.Sprintf("%d/3", i)); code != 0 {
+			t.Fatalf("shard %d/3: exit %d\n%s", i, code, stderr)
+		}
+	}
+	out, stderr, code := prov(t, nil, "-c", cfgS, "seal", "chat-zh-en", "-o", "json")
+	if code != 0 && code != 3 {
+		t.Fatalf("seal: exit %d\n%s", code, stderr)
+	}
+	var rs runJSON
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs.Datasets) != 1 {
+		t.Fatalf("seal -o json: %v\n%s", err, out)
+	}
+	metricsSum := func(uri string) string {
+		b, err := os.ReadFile(strings.TrimPrefix(uri, "file://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%x", sha256.Sum256(b))
+	}
+	m := map[string]string{}
+	for _, d := range r1.Datasets {
+		m[d.Name] = metricsSum(d.Outputs.Metrics)
+	}
+	for _, d := range r4.Datasets {
+		if got := metricsSum(d.Outputs.Metrics); got != m[d.Name] {
+			t.Errorf("%s: metrics.parquet differs between 1 and 4 workers", d.Name)
+		}
+	}
+	if d := rs.Datasets[0]; d.Digest != digests(r1)["chat-zh-en"] || metricsSum(d.Outputs.Metrics) != m["chat-zh-en"] {
+		t.Errorf("3 shards + seal: digest %s (single run %s) or metrics.parquet differ", d.Digest, digests(r1)["chat-zh-en"])
 	}
 }
 
