@@ -22,50 +22,8 @@ import (
 	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
+	"github.com/prov-ai/prov/stages/stagetest"
 )
-
-// miniStage is a small real stage: it rejects texts containing "BAD",
-// indexes the record's subject id and concludes with one rule line.
-type miniStage struct {
-	key func(kind, value string) string
-}
-
-type miniState struct{ Bad, N int64 }
-
-func (s *miniState) Merge(o stages.State) error {
-	s.Bad += o.(*miniState).Bad
-	s.N += o.(*miniState).N
-	return nil
-}
-func (s *miniState) MarshalBinary() ([]byte, error) {
-	return fmt.Appendf(nil, "%d %d", s.Bad, s.N), nil
-}
-func (s *miniState) UnmarshalBinary(b []byte) error {
-	_, err := fmt.Sscanf(string(b), "%d %d", &s.Bad, &s.N)
-	return err
-}
-
-func (miniStage) Name() string           { return "mini" }
-func (miniStage) NewState() stages.State { return &miniState{} }
-func (m miniStage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
-	s := st.(*miniState)
-	s.N++
-	if sub, ok := r.Get(schemas.FieldSubject); ok && sub != "" {
-		out.Subjects = append(out.Subjects, m.key("subject_id", lineage.NormalizeIdentifier("subject_id", sub)))
-	}
-	if strings.Contains(r.Text(), "BAD") {
-		s.Bad++
-		out.Find(schemas.Finding{RuleID: "TC260-5.1-a", Stage: "mini", Severity: schemas.SeverityError,
-			Verdict: "reject", Message: "harmful keyword"})
-	}
-}
-func (miniStage) Conclude(st stages.State, c *stages.Conclusion) error {
-	s := st.(*miniState)
-	ratio := float64(s.Bad) / float64(max(s.N, 1))
-	c.Rules = append(c.Rules, schemas.RuleResult{RuleID: "TC260-5.1-a", Scope: "web", Pass: ratio <= 0.5, Figure: ratio,
-		Threshold: 0.5, N: s.N, Gate: true, Detail: fmt.Sprintf("source web harmful ratio %.3f <= 0.5 over n=%d", ratio, s.N)})
-	return nil
-}
 
 // syncBuffer is a log sink safe for the server's goroutines.
 type syncBuffer struct {
@@ -192,7 +150,7 @@ func newWorld(dir string) (*world, error) {
 	opts := pipeline.Options{Logger: quiet, Config: cfg, Policy: pol, Sources: src, Input: in, Output: out,
 		Ledger: pipeline.NewLineageLedger(l), Workers: 2,
 		Stages: func(_ context.Context, env stages.Env) ([]stages.Stage, error) {
-			return []stages.Stage{miniStage{key: env.SubjectKey}}, nil
+			return []stages.Stage{stagetest.Mini{Key: env.SubjectKey}}, nil
 		},
 		AfterSeal: []func(context.Context, *pipeline.Sealed) error{certificate.Hook(l, priv)},
 	}
