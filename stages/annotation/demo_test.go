@@ -177,23 +177,3 @@ func TestDemo(t *testing.T) {
 		t.Errorf("want one dataset finding for b-0003's agreement, got %d", failed)
 	}
 }
-
-func TestDemoPrint(t *testing.T) {
-	if !testing.Verbose() {
-		t.Skip("prints the demo outcome with -v")
-	}
-	outs, c := runDemo(t)
-	for id, o := range outs {
-		for _, f := range o.Findings {
-			t.Logf("%s %s %s %s: %s", id, o.Verdict, f.RuleID, f.Evidence, f.Message)
-		}
-	}
-	for _, r := range c.Rules {
-		t.Logf("rule %s pass=%v gate=%v %s", r.RuleID, r.Pass, r.Gate, r.Detail)
-	}
-	for _, m := range c.Metrics {
-		if strings.Contains(m.Metric, "kappa") || strings.Contains(m.Metric, "alpha") {
-			t.Logf("metric %s %s %.3f", m.Metric, m.Dimension, m.Value)
-		}
-	}
-}
