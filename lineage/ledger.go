@@ -116,9 +116,11 @@ type Ledger struct {
 	rng      *compact.Range
 	lastTime time.Time
 
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
-	closed bool
+	stop context.CancelFunc
+	// stopRelease ends releaseLoop.
+	stopRelease context.CancelFunc
+	wg          sync.WaitGroup
+	closed      bool
 }
 
 // Open opens (creating when writable) the ledger in cfg.Dir. A directory
@@ -168,12 +170,15 @@ func Open(ctx context.Context, cfg Config) (_ *Ledger, err error) {
 		WithNumCompactors(2).
 		// Bounded memory for batch pods: badger's defaults (5 memtables of
 		// 64 MiB, a 256 MiB block cache) let a large ingest hold ~300 MiB
-		// in the ledger alone.
-		WithMemTableSize(32 << 20).
+		// in the ledger alone. Flushing a memtable builds its table in
+		// buffers that grow by doubling (~3.5x the memtable), so 8 MiB
+		// memtables keep a flush under 30 MiB of heap. Tables are not
+		// compressed or encrypted, so blocks are read straight from the
+		// mapped files and a block cache would only copy them.
+		WithMemTableSize(8 << 20).
 		WithNumMemtables(2).
-		WithBlockCacheSize(32 << 20).
-		// The value log is written through mmap: its written pages count
-		// in the process's RSS until the file is rotated. Rotate often.
+		WithBlockCacheSize(0).
+		// The value log is written through mmap: see releaseLoop.
 		WithValueLogFileSize(64 << 20).
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false).
@@ -189,6 +194,12 @@ func Open(ctx context.Context, cfg Config) (_ *Ledger, err error) {
 	}
 	if err := l.upgradeIndex(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
+	}
+	if !cfg.ReadOnly {
+		rctx, cancel := context.WithCancel(context.Background())
+		l.stopRelease = cancel
+		l.wg.Add(1)
+		go l.releaseLoop(rctx)
 	}
 	if !cfg.ReadOnly && cfg.GCInterval > 0 {
 		gctx, cancel := context.WithCancel(ctx)
@@ -311,6 +322,9 @@ func (l *Ledger) Close() error {
 	if l.stop != nil {
 		l.stop()
 	}
+	if l.stopRelease != nil {
+		l.stopRelease()
+	}
 	l.wg.Wait()
 	err := l.db.Close()
 	if err != nil {
@@ -375,6 +389,30 @@ func (b badgerLogger) Infof(f string, a ...any) {
 func (b badgerLogger) Debugf(f string, a ...any) {
 	b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
 }
+
+// releaseLoop hands the ledger's memory-mapped pages back to the page
+// cache every releaseEvery while the ledger is open for writing, so an
+// ingest's RSS stays bounded whatever the ledger's size.
+func (l *Ledger) releaseLoop(ctx context.Context) {
+	defer l.wg.Done()
+	t := time.NewTicker(releaseEvery)
+	defer t.Stop()
+	dir := filepath.Join(l.cfg.Dir, dbDir)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := releaseMapped(dir); err != nil {
+			l.log.Debug("releasing mapped ledger pages", "err", err)
+			return
+		}
+	}
+}
+
+// releaseEvery is a variable for tests.
+var releaseEvery = 250 * time.Millisecond
 
 func (l *Ledger) gcLoop(ctx context.Context) {
 	defer l.wg.Done()

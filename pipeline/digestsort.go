@@ -25,7 +25,7 @@ type digestSorter struct {
 
 func newDigestSorter(dir string, limit int) *digestSorter {
 	if limit <= 0 {
-		limit = 1 << 20 // 32 MiB of digests
+		limit = 1 << 18 // 8 MiB of digests
 	}
 	return &digestSorter{dir: dir, limit: limit}
 }
@@ -33,6 +33,9 @@ func newDigestSorter(dir string, limit int) *digestSorter {
 func cmpDigest(a, b schemas.Digest) int { return bytes.Compare(a[:], b[:]) }
 
 func (s *digestSorter) add(d schemas.Digest) error {
+	if s.buf == nil {
+		s.buf = make([]schemas.Digest, 0, s.limit)
+	}
 	s.buf = append(s.buf, d)
 	if len(s.buf) >= s.limit {
 		return s.spill()

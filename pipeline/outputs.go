@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/prov-ai/prov/pipeline/objstore"
 )
@@ -29,12 +30,19 @@ type parquetFile[T any] struct {
 // would otherwise hold them all.
 const rowGroupRows = 64 << 10
 
+// findingsCodec compresses findings and metrics pages. zstd's fastest
+// level keeps a 4 MiB match window instead of the default level's 8 MiB
+// (its encoder holds 32 MiB of history, a tenth of a run's heap) and
+// encodes twice as fast; pages are about a megabyte, so the ratio barely
+// moves. See BENCHMARKS.md.
+var findingsCodec = &zstd.Codec{Level: zstd.SpeedFastest}
+
 func newParquetFile[T any](dir string) (*parquetFile[T], error) {
 	f, err := os.CreateTemp(dir, ".parquet-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating parquet temp file: %w", err)
 	}
-	w := parquet.NewGenericWriter[T](f, parquet.Compression(&parquet.Zstd))
+	w := parquet.NewGenericWriter[T](f, parquet.Compression(findingsCodec))
 	return &parquetFile[T]{f: f, w: w}, nil
 }
 

@@ -114,7 +114,7 @@ func newRoot() *cobra.Command {
 // is not set: prov's live heap stays well under it (streaming, bounded
 // states), so it only makes the collector return garbage sooner and keeps
 // the peak RSS of a run predictable for batch pods (docs/operations.md).
-const defaultMemoryLimit = 256 << 20
+const defaultMemoryLimit = 192 << 20
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
