@@ -218,39 +218,71 @@ func recSlots(val []byte, d schemas.Digest) ([]byte, error) {
 // indexes are updated; an append interrupted by a crash is undone at the
 // next Open.
 func (l *Ledger) IngestObject(ctx context.Context, e ObjectIngested, recs []RecordRef) (leaf uint64, appended bool, err error) {
-	refs, err := canonicalRefs(recs)
+	p, err := PrepareRecords(recs)
 	if err != nil {
 		return 0, false, fmt.Errorf("ingesting %s: %w", e.URI, err)
 	}
-	root := hex.EncodeToString(refsRoot(refs))
-	if e.RecordRoot != "" && e.RecordRoot != root {
-		return 0, false, fmt.Errorf("ingesting %s: %w: record_root %s does not match the records (%s)", e.URI, ErrBadEntry, e.RecordRoot, root)
+	return l.IngestPrepared(ctx, e, p)
+}
+
+// PreparedRecords is an object's record list in the ledger's canonical
+// form, with its root and counts: the CPU-heavy half of IngestObject, which
+// callers may run for several objects in parallel before ingesting them in
+// order with IngestPrepared.
+type PreparedRecords struct {
+	refs   []ref
+	root   string
+	counts schemas.Counts
+	chunks [][]byte
+}
+
+// PrepareRecords validates and canonicalises recs (see IngestObject) and
+// computes their record root.
+func PrepareRecords(recs []RecordRef) (*PreparedRecords, error) {
+	refs, err := canonicalRefs(recs)
+	if err != nil {
+		return nil, err
 	}
-	var c schemas.Counts
+	p := &PreparedRecords{refs: refs, root: hex.EncodeToString(refsRoot(refs))}
 	for i := range refs {
-		c.Add(refs[i].verdict)
+		p.counts.Add(refs[i].verdict)
 	}
-	if e.Counts != (schemas.Counts{}) && e.Counts != c {
-		return 0, false, fmt.Errorf("ingesting %s: %w: counts %+v do not match the records %+v", e.URI, ErrBadEntry, e.Counts, c)
+	p.chunks = make([][]byte, 0, (len(refs)+recordsPerChunk-1)/recordsPerChunk)
+	for i := 0; i < len(refs); i += recordsPerChunk {
+		p.chunks = append(p.chunks, encodeChunk(nil, refs[i:min(i+recordsPerChunk, len(refs))]))
 	}
-	e.RecordRoot, e.Records, e.Counts = root, int64(len(refs)), c
+	return p, nil
+}
+
+// Root is the record root (hex) an ObjectIngested entry of these records
+// commits to: the same as RecordRefsRoot.
+func (p *PreparedRecords) Root() string { return p.root }
+
+// Counts are the records' verdict counts.
+func (p *PreparedRecords) Counts() schemas.Counts { return p.counts }
+
+// IngestPrepared is IngestObject for records prepared by PrepareRecords.
+func (l *Ledger) IngestPrepared(ctx context.Context, e ObjectIngested, p *PreparedRecords) (leaf uint64, appended bool, err error) {
+	if e.RecordRoot != "" && e.RecordRoot != p.root {
+		return 0, false, fmt.Errorf("ingesting %s: %w: record_root %s does not match the records (%s)", e.URI, ErrBadEntry, e.RecordRoot, p.root)
+	}
+	if e.Counts != (schemas.Counts{}) && e.Counts != p.counts {
+		return 0, false, fmt.Errorf("ingesting %s: %w: counts %+v do not match the records %+v", e.URI, ErrBadEntry, e.Counts, p.counts)
+	}
+	e.RecordRoot, e.Records, e.Counts = p.root, int64(len(p.refs)), p.counts
 	e.Sources = slices.Compact(slices.Sorted(slices.Values(e.Sources)))
 	if len(e.Sources) > 0 && e.Sources[0] == "" {
 		e.Sources = e.Sources[1:]
 	}
-	chunks := make([][]byte, 0, (len(refs)+recordsPerChunk-1)/recordsPerChunk)
-	for i := 0; i < len(refs); i += recordsPerChunk {
-		chunks = append(chunks, encodeChunk(nil, refs[i:min(i+recordsPerChunk, len(refs))]))
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	leaf, appended, err = l.appendLocked(ctx, e, func(idx uint64, set func(k, v []byte) error) error {
-		for c, b := range chunks {
+		for c, b := range p.chunks {
 			if err := set(listKey(idx, uint32(c)), b); err != nil {
 				return err
 			}
 		}
-		return recordKeys(refs, idx, set)
+		return recordKeys(p.refs, idx, set)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("ingesting %s: %w", e.URI, err)

@@ -21,8 +21,9 @@ type Ledger interface {
 	SubjectKey(kind, value string) string
 	RunStarted(ctx context.Context, r RunInfo) error
 	RunFinished(ctx context.Context, r RunInfo) error
-	// IngestObject records one object's final record list; idempotent.
-	IngestObject(ctx context.Context, o ObjectInfo, recs []lineage.RecordRef) (leaf uint64, err error)
+	// IngestObject records one object's final record list, prepared by
+	// lineage.PrepareRecords; idempotent.
+	IngestObject(ctx context.Context, o ObjectInfo, recs *lineage.PreparedRecords) (leaf uint64, err error)
 	// Revocations returns what the ledger says must no longer be used.
 	Revocations(ctx context.Context) (*Revocations, error)
 	// LatestVersion returns the newest sealed version of a dataset ("" if none).

@@ -40,7 +40,7 @@ func (a *lineageLedger) RunFinished(ctx context.Context, r RunInfo) error {
 	return err
 }
 
-func (a *lineageLedger) IngestObject(ctx context.Context, o ObjectInfo, refs []lineage.RecordRef) (uint64, error) {
+func (a *lineageLedger) IngestObject(ctx context.Context, o ObjectInfo, recs *lineage.PreparedRecords) (uint64, error) {
 	srcSet := map[string]bool{}
 	if o.Object.Source != "" {
 		srcSet[o.Object.Source] = true
@@ -50,10 +50,10 @@ func (a *lineageLedger) IngestObject(ctx context.Context, o ObjectInfo, refs []l
 		srcs = append(srcs, s)
 	}
 	sort.Strings(srcs)
-	leaf, _, err := a.l.IngestObject(ctx, lineage.ObjectIngested{
+	leaf, _, err := a.l.IngestPrepared(ctx, lineage.ObjectIngested{
 		Dataset: o.Dataset, URI: o.Object.URI, VersionID: o.Object.VersionID, ETag: o.Object.ETag,
 		SHA256: o.Object.SHA256, Size: o.Object.Size, Sources: srcs, PolicyDigest: o.PolicyDigest, RunID: o.RunID,
-	}, refs)
+	}, recs)
 	return leaf, err
 }
 

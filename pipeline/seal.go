@@ -10,7 +10,6 @@ import (
 	"os"
 	"sort"
 
-	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
@@ -200,67 +199,45 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	attrib := map[string]int64{}
 	var leaves []uint64
 	inputs := make([]schemas.InputObject, 0, len(plans))
-	for _, op := range plans {
-		obj := op.trail.Object
-		var counts schemas.Counts
-		var refs []lineage.RecordRef
-		r, err := openSegment(op.path)
-		if err != nil {
-			return nil, err
-		}
-		_, err = r.eachRecords(func(c *segChunk) error {
-			for i := range c.Records {
-				rec := &c.Records[i]
-				v, f := ov.apply(obj.URI, rec)
-				if f != nil {
-					withdrawn++
-				}
-				counts.Add(v)
-				refs = append(refs, lineage.RecordRef{Digest: rec.Digest, Line: rec.Line, Verdict: v, Subjects: rec.Subjects})
-				if !v.Admitted() {
-					continue
-				}
-				if err := sorter.add(rec.Digest); err != nil {
-					return err
-				}
-				sr := srcRecs[rec.Source]
-				if sr == nil {
-					sr = &schemas.SourceRef{ID: rec.Source}
-					srcRecs[rec.Source] = sr
-				}
-				sr.Records++
-				sr.Bytes += rec.Bytes
-				if rec.Attrib != "" {
-					if _, ok := attrib[rec.Attrib]; ok || len(attrib) < maxAttributions {
-						attrib[rec.Attrib]++
-					}
-				}
+	// Objects are read and prepared for the ledger in parallel (the
+	// records' final verdicts, canonical order and root are per object)
+	// and folded in plan order, so the ledger, counts and digest do not
+	// depend on the number of workers.
+	err = rc.eachSealedObject(ctx, plans, ov, func(so *sealedObject) error {
+		obj := so.obj
+		withdrawn += so.withdrawn
+		for _, d := range so.admitted {
+			if err := sorter.add(d); err != nil {
+				return err
 			}
-			return nil
-		})
-		_ = r.close()
-		if err != nil {
-			return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 		}
-		if counts.In != obj.Counts.In || !counts.Reconciles() {
-			return nil, fmt.Errorf("sealing dataset %s: object %s: %w: read %d records, segment holds %d",
-				rc.ds.Name, obj.URI, ErrReconcile, obj.Counts.In, counts.In)
+		for id, s := range so.srcs {
+			sr := srcRecs[id]
+			if sr == nil {
+				sr = &schemas.SourceRef{ID: id}
+				srcRecs[id] = sr
+			}
+			sr.Records += s.Records
+			sr.Bytes += s.Bytes
 		}
-		rroot, err := lineage.RecordRefsRoot(refs)
-		if err != nil {
-			return nil, fmt.Errorf("sealing dataset %s: object %s: %w", rc.ds.Name, obj.URI, err)
+		for _, a := range so.attrib {
+			if _, ok := attrib[a.text]; ok || len(attrib) < maxAttributions {
+				attrib[a.text] += a.n
+			}
 		}
-		obj.RecordRoot = rroot
-		obj.Counts = counts
-		total.Merge(counts)
+		total.Merge(obj.Counts)
 		if opts.Ledger != nil {
-			leaf, err := opts.Ledger.IngestObject(ctx, ObjectInfo{Dataset: rc.ds.Name, RunID: rc.runID, PolicyDigest: pd, Object: obj}, refs)
+			leaf, err := opts.Ledger.IngestObject(ctx, ObjectInfo{Dataset: rc.ds.Name, RunID: rc.runID, PolicyDigest: pd, Object: obj}, so.prep)
 			if err != nil {
-				return nil, fmt.Errorf("sealing dataset %s: recording %s in the ledger: %w", rc.ds.Name, obj.URI, err)
+				return fmt.Errorf("sealing dataset %s: recording %s in the ledger: %w", rc.ds.Name, obj.URI, err)
 			}
 			leaves = append(leaves, leaf)
 		}
 		inputs = append(inputs, obj)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !total.Reconciles() {
 		return nil, fmt.Errorf("sealing dataset %s: %w: %+v", rc.ds.Name, ErrReconcile, total)
@@ -285,36 +262,28 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, op := range plans {
-		r, err := openSegment(op.path)
-		if err != nil {
-			ff.discard()
-			return nil, err
-		}
+	err = rc.eachChunk(ctx, plans, func(op *objectPlan, c *segChunk) error {
 		uri := op.trail.Object.URI
-		_, err = r.each(func(c *segChunk) error {
-			for i := range c.Findings {
-				c.Findings[i].Version = version
-			}
-			if err := ff.write(c.Findings...); err != nil {
-				return err
-			}
-			for i := range c.Records {
-				if _, f := ov.apply(uri, &c.Records[i]); f != nil {
-					f.Dataset, f.Version, f.Object = rc.ds.Name, version, uri
-					f.Locator = schemas.Locator(uri, c.Records[i].Line)
-					if err := ff.write(*f); err != nil {
-						return err
-					}
+		for i := range c.Findings {
+			c.Findings[i].Version = version
+		}
+		if err := ff.write(c.Findings...); err != nil {
+			return err
+		}
+		for i := range c.Records {
+			if _, f := ov.apply(uri, &c.Records[i]); f != nil {
+				f.Dataset, f.Version, f.Object = rc.ds.Name, version, uri
+				f.Locator = schemas.Locator(uri, c.Records[i].Line)
+				if err := ff.write(*f); err != nil {
+					return err
 				}
 			}
-			return nil
-		})
-		_ = r.close()
-		if err != nil {
-			ff.discard()
-			return nil, fmt.Errorf("sealing dataset %s: writing findings: %w", rc.ds.Name, err)
 		}
+		return nil
+	})
+	if err != nil {
+		ff.discard()
+		return nil, fmt.Errorf("sealing dataset %s: writing findings: %w", rc.ds.Name, err)
 	}
 	for i := range concl.Findings {
 		f := concl.Findings[i]
