@@ -3,6 +3,7 @@ package lineage
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -102,15 +103,18 @@ func RecordRefsRoot(recs []RecordRef) (string, error) {
 	return hex.EncodeToString(refsRoot(refs)), nil
 }
 
-var rangeFactory = compact.RangeFactory{Hash: hasher.HashChildren}
+var rangeFactory = compact.RangeFactory{Hash: schemas.MerkleNodeHash}
 
 func refsRoot(refs []ref) []byte {
 	r := rangeFactory.NewEmptyRange(0)
 	var buf []byte
 	for i := range refs {
-		buf = refLeaf(buf[:0], &refs[i])
+		// RFC 6962 leaf hash: SHA-256 of 0x00 and the leaf, hashed in one
+		// call so no hash state is allocated per leaf.
+		buf = refLeaf(append(buf[:0], 0), &refs[i])
+		h := sha256.Sum256(buf)
 		// Append only fails for ranges of another factory.
-		_ = r.Append(hasher.HashLeaf(buf), nil)
+		_ = r.Append(h[:], nil)
 	}
 	if len(refs) == 0 {
 		return hasher.EmptyRoot()

@@ -53,7 +53,8 @@ func appendChunk(b []byte, c *segChunk) []byte {
 type chunkDecoder struct {
 	b   []byte
 	err error
-	// strs interns repeated strings (sources, rule ids, object URIs).
+	// strs interns the fields that repeat (sources, rule ids, object
+	// URIs); it may be shared by the chunks of a segment.
 	strs map[string]string
 }
 
@@ -83,6 +84,7 @@ func (d *chunkDecoder) bytes(n uint64) []byte {
 	return v
 }
 
+// str reads a string of a field that repeats, interned.
 func (d *chunkDecoder) str() string {
 	b := d.bytes(d.uvarint())
 	if len(b) == 0 {
@@ -98,6 +100,16 @@ func (d *chunkDecoder) str() string {
 	return s
 }
 
+// uniq reads a string of a field that rarely repeats (digests, locators,
+// messages): interning it would only grow the map.
+func (d *chunkDecoder) uniq() string {
+	b := d.bytes(d.uvarint())
+	if len(b) == 0 {
+		return ""
+	}
+	return string(b)
+}
+
 // count reads a count and checks it against the bytes left (each item
 // takes at least min bytes), so junk cannot force a huge allocation.
 func (d *chunkDecoder) count(min int) int {
@@ -109,12 +121,15 @@ func (d *chunkDecoder) count(min int) int {
 	return int(n)
 }
 
-func decodeChunk(b []byte, c *segChunk) error { return decodeChunkPart(b, c, true) }
+func decodeChunk(b []byte, c *segChunk) error {
+	return decodeChunkPart(b, c, true, map[string]string{})
+}
 
 // decodeChunkPart decodes the records and, when findings is set, the
-// findings (seal's first pass needs only the records).
-func decodeChunkPart(b []byte, c *segChunk, findings bool) error {
-	d := chunkDecoder{b: b, strs: map[string]string{}}
+// findings (seal's first pass needs only the records), interning repeated
+// strings in strs.
+func decodeChunkPart(b []byte, c *segChunk, findings bool, strs map[string]string) error {
+	d := chunkDecoder{b: b, strs: strs}
 	n := d.count(36)
 	c.Records = c.Records[:0]
 	for i := 0; i < n && d.err == nil; i++ {
@@ -130,7 +145,7 @@ func decodeChunkPart(b []byte, c *segChunk, findings bool) error {
 		if ns := d.count(1); ns > 0 {
 			r.Subjects = make([]string, ns)
 			for j := range r.Subjects {
-				r.Subjects[j] = d.str()
+				r.Subjects[j] = d.uniq()
 			}
 		}
 		c.Records = append(c.Records, r)
@@ -142,10 +157,9 @@ func decodeChunkPart(b []byte, c *segChunk, findings bool) error {
 	nf := d.count(20)
 	for i := 0; i < nf && d.err == nil; i++ {
 		var f schemas.Finding
-		for _, p := range [...]*string{&f.Dataset, &f.Version, &f.RuleID, &f.Stage, &f.Severity, &f.Verdict,
-			&f.RecordDigest, &f.Object, &f.Locator, &f.Source, &f.Message, &f.Evidence} {
-			*p = d.str()
-		}
+		f.Dataset, f.Version, f.RuleID, f.Stage, f.Severity, f.Verdict = d.str(), d.str(), d.str(), d.str(), d.str(), d.str()
+		f.RecordDigest, f.Object, f.Locator, f.Source = d.uniq(), d.str(), d.uniq(), d.str()
+		f.Message, f.Evidence = d.uniq(), d.uniq()
 		if v := d.bytes(8); v != nil {
 			f.Figure = math.Float64frombits(binary.BigEndian.Uint64(v))
 		}

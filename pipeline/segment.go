@@ -216,6 +216,7 @@ func (r *segReader) eachRecords(fn func(c *segChunk) error) (*segTrailer, error)
 
 func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer, error) {
 	var c segChunk
+	strs := map[string]string{}
 	for {
 		kind, err := r.br.ReadByte()
 		if err != nil {
@@ -240,7 +241,7 @@ func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer
 			}
 			return &t, nil
 		case frameChunk:
-			if err := decodeChunkPart(r.buf, &c, findings); err != nil {
+			if err := decodeChunkPart(r.buf, &c, findings, strs); err != nil {
 				return nil, fmt.Errorf("reading segment %s: %w: %w", r.f.Name(), ErrBadSegment, err)
 			}
 			if err := fn(&c); err != nil {

@@ -60,6 +60,7 @@ type globals struct {
 	config     string
 	logLevel   string
 	cpuProfile string
+	memProfile string
 }
 
 var flags globals
@@ -76,12 +77,16 @@ func newRoot() *cobra.Command {
 			}
 			return startProfile(flags.cpuProfile)
 		},
-		PersistentPostRun: func(*cobra.Command, []string) { pprof.StopCPUProfile() },
+		PersistentPostRun: func(*cobra.Command, []string) {
+			pprof.StopCPUProfile()
+			writeMemProfile(flags.memProfile)
+		},
 	}
 	def := os.Getenv("PROV_CONFIG")
 	root.PersistentFlags().StringVarP(&flags.config, "config", "c", def, "configuration file (env PROV_CONFIG)")
 	root.PersistentFlags().StringVar(&flags.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&flags.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (go tool pprof)")
+	root.PersistentFlags().StringVar(&flags.memProfile, "memprofile", "", "write a heap profile (allocations and in-use memory) at the end of the command to this file")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
 	groups := map[string]*cobra.Command{"": root}
@@ -174,6 +179,22 @@ func startProfile(path string) error {
 		return usageError{fmt.Errorf("creating --cpuprofile %s: %w", path, err)}
 	}
 	return pprof.StartCPUProfile(f)
+}
+
+// writeMemProfile writes the heap profile when path is set. Its
+// alloc_space samples show where a run allocates (go tool pprof
+// -sample_index=alloc_space).
+func writeMemProfile(path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = errors.Join(pprof.Lookup("heap").WriteTo(f, 0), f.Close())
+	}
+	if err != nil {
+		slog.Warn("writing --memprofile", "path", path, "err", err)
+	}
 }
 
 func setupLogging(level string) error {
