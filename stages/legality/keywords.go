@@ -77,6 +77,7 @@ type Matcher struct {
 	kws     []kwInfo
 	cats    []string
 	nstates int
+	maxLen  int // bytes of the longest keyword (the trie's depth)
 }
 
 type kwInfo struct {
@@ -152,6 +153,9 @@ func NewMatcher(keywords []Keyword, categories []string) (*Matcher, error) {
 		nodes[s].out = append(nodes[s].out, int32(i))
 	}
 	for _, k := range keywords {
+		if k.Text != "" && k.Category >= 0 && k.Category < 64 {
+			m.maxLen = max(m.maxLen, len(k.Text))
+		}
 		m.kws = append(m.kws, kwInfo{
 			n: int32(len(k.Text)), cat: uint8(k.Category & 63),
 			wordStart: len(k.Text) > 0 && isWordByte(k.Text[0]),
@@ -234,19 +238,63 @@ func (m *Matcher) Len() int { return len(m.kws) }
 // States returns the number of automaton states.
 func (m *Matcher) States() int { return m.nstates }
 
+// scanSplitMin is the shortest text Scan walks as two halves.
+const scanSplitMin = 512
+
 // Scan counts the keyword matches in text.
+//
+// A long text is walked as two interleaved halves, so that the two
+// dependent chains of table loads overlap. The second half starts from
+// the root maxLen bytes before its first position: the automaton's state
+// after a position is the longest suffix read so far that is a trie node,
+// at most maxLen bytes, so after maxLen bytes it equals the state of a walk
+// from the start. Each half reports only the matches ending inside it;
+// Hits is a count and a set, so the order of reports does not matter.
 func (m *Matcher) Scan(text string) Hits {
 	var h Hits
 	if m == nil || len(m.kws) == 0 {
 		return h
 	}
 	trans, cls := m.trans, &m.class
-	s := int32(0)
-	for i := 0; i < len(text); i++ {
-		s = trans[s+int32(cls[text[i]])]
-		if s < 0 {
-			s = ^s
-			m.report(text, i, s/m.nclass, &h)
+	if len(text) < scanSplitMin || len(text) < 4*m.maxLen {
+		s := int32(0)
+		for i := 0; i < len(text); i++ {
+			s = trans[s+int32(cls[text[i]])]
+			if s < 0 {
+				s = ^s
+				m.report(text, i, s/m.nclass, &h)
+			}
+		}
+		return h
+	}
+	mid := len(text) / 2
+	// Warm up the second walk on text[mid-maxLen:mid], reporting nothing.
+	sb := int32(0)
+	for j := mid - m.maxLen; j < mid; j++ {
+		sb = trans[sb+int32(cls[text[j]])]
+		if sb < 0 {
+			sb = ^sb
+		}
+	}
+	sa := int32(0)
+	a, b := text[:mid], text[mid:] // len(b) is len(a) or len(a)+1
+	for i := 0; i < len(a); i++ {
+		sa = trans[sa+int32(cls[a[i]])]
+		sb = trans[sb+int32(cls[b[i]])]
+		if sa < 0 {
+			sa = ^sa
+			m.report(text, i, sa/m.nclass, &h)
+		}
+		if sb < 0 {
+			sb = ^sb
+			m.report(text, mid+i, sb/m.nclass, &h)
+		}
+	}
+	for j := len(a); j < len(b); j++ {
+		sb = trans[sb+int32(cls[b[j]])]
+		if sb < 0 {
+			sb = ^sb
+			m.report(text, mid+j, sb/m.nclass, &h)
 		}
 	}
 	return h

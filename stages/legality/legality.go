@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/publicsuffix"
@@ -56,6 +57,10 @@ type Stage struct {
 	blocked  map[string]bool // blocked domains, lower-case
 	matcher  *Matcher
 	lists    []listInfo
+	aiTokens []string // productToken of each pol.AIAgents
+	// uaToken caches {ua, productToken(ua)} of the last user agent seen:
+	// records of a crawl repeat one.
+	uaToken atomic.Pointer[[2]string]
 }
 
 var _ stages.Stage = (*Stage)(nil)
@@ -68,6 +73,9 @@ type sourceInfo struct {
 	crawled  bool   // self-collected web crawl: per-record url/UA/signals
 	modality string // "text" by default
 	lang     string // the source's only language, or ""
+	// groupKeys maps a normalised language of the source (and "und") to
+	// its diversity group key lang + "/" + modality, built once.
+	groupKeys map[string]string
 }
 
 type problem struct {
@@ -100,6 +108,9 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		sources:  map[string]*sourceInfo{},
 		registry: env.Sources,
 		blocked:  map[string]bool{},
+	}
+	for _, a := range s.pol.AIAgents {
+		s.aiTokens = append(s.aiTokens, productToken(a))
 	}
 	var err error
 	if s.missing, err = schemas.ParseVerdict(s.pol.MissingEvidence); err != nil {
@@ -136,6 +147,12 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		}
 		if len(src.Languages) == 1 {
 			info.lang = normLang(src.Languages[0])
+		}
+		info.groupKeys = map[string]string{"und": "und/" + info.modality}
+		for _, l := range src.Languages {
+			if l = normLang(l); l != "" {
+				info.groupKeys[l] = l + "/" + info.modality
+			}
 		}
 		info.problems = sourceProblems(src, s.missing)
 		if c := src.Crawler; src.Channel == schemas.ChannelSelfCollected && c != nil && c.UserAgent != "" {
@@ -406,6 +423,16 @@ func (s *Stage) checkCrawl(c *checker, info *sourceInfo, u *url.URL) {
 	s.checkOptOut(c, info, u, fetched, ua)
 }
 
+// productToken is productToken(ua), cached for the last ua.
+func (s *Stage) productToken(ua string) string {
+	if p := s.uaToken.Load(); p != nil && p[0] == ua {
+		return p[1]
+	}
+	tok := productToken(ua)
+	s.uaToken.Store(&[2]string{strings.Clone(ua), tok})
+	return tok
+}
+
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"
@@ -416,6 +443,8 @@ func fmtTime(t time.Time) string {
 func (s *Stage) checkOptOut(c *checker, info *sourceInfo, u *url.URL, fetched time.Time, ua string) {
 	host := strings.ToLower(u.Hostname())
 	path := urlPath(u)
+	npath := normalisePath(path, false) // path is never "" (urlPath)
+	uaTok := s.productToken(ua)
 	ix := info.signals
 	snap := ix.robotsAt(host, fetched)
 	if snap == nil {
@@ -423,20 +452,21 @@ func (s *Stage) checkOptOut(c *checker, info *sourceInfo, u *url.URL, fetched ti
 			fmt.Sprintf("source %s: no robots.txt snapshot of %s at or before the fetch time %s", c.src, host, fetched.Format(time.RFC3339)),
 			"signals="+ix.prefix+host+"/")
 	} else {
-		d := snap.robots.Decide(ua, path)
+		d := snap.robots.decideToken(uaTok, npath)
 		if !d.Allowed {
 			c.find(RuleSelfCollected, schemas.Reject,
-				fmt.Sprintf("source %s: robots.txt of %s disallows this URL for %s", c.src, host, productToken(ua)),
+				fmt.Sprintf("source %s: robots.txt of %s disallows this URL for %s", c.src, host, uaTok),
 				fmt.Sprintf("snapshot=%s%s/%s group=%s rule=%q", ix.prefix, host, snap.name, d.Group, d.Rule))
 		}
 		var agents, rules []string
-		for _, a := range s.pol.AIAgents {
-			if !snap.robots.HasGroup(a) {
+		for i, a := range s.pol.AIAgents {
+			tok := s.aiTokens[i]
+			if !snap.robots.hasGroupToken(tok) {
 				continue
 			}
-			if ad := snap.robots.Decide(a, path); !ad.Allowed {
+			if ad := snap.robots.decideToken(tok, npath); !ad.Allowed {
 				agents = append(agents, a)
-				rules = append(rules, fmt.Sprintf("%s:%q", productToken(a), ad.Rule))
+				rules = append(rules, fmt.Sprintf("%s:%q", tok, ad.Rule))
 			}
 		}
 		if len(agents) > 0 {
@@ -576,7 +606,11 @@ func (s *Stage) score(c *checker, info *sourceInfo) {
 		if lang == "" {
 			lang = "und"
 		}
-		a.groups[lang+"/"+info.modality]++
+		if key, ok := info.groupKeys[lang]; ok {
+			a.groups[key]++
+		} else {
+			a.groups[lang+"/"+info.modality]++
+		}
 	}
 }
 

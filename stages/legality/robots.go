@@ -152,7 +152,15 @@ func (r *Robots) HasGroup(agent string) bool {
 	if r == nil {
 		return false
 	}
-	tok := productToken(agent)
+	return r.hasGroupToken(productToken(agent))
+}
+
+// hasGroupToken is HasGroup for an agent already reduced to its product
+// token.
+func (r *Robots) hasGroupToken(tok string) bool {
+	if r == nil {
+		return false
+	}
 	for i := range r.groups {
 		for _, a := range r.groups[i].agents {
 			if a == tok && a != "*" {
@@ -169,6 +177,18 @@ func (r *Robots) Allowed(agent, path string) bool { return r.Decide(agent, path)
 
 // Decide evaluates path for agent and says which group and rule decided.
 func (r *Robots) Decide(agent, path string) RobotsDecision {
+	if r == nil || r.allSet {
+		return r.decideToken("", "")
+	}
+	if path == "" {
+		path = "/"
+	}
+	return r.decideToken(productToken(agent), normalisePath(path, false))
+}
+
+// decideToken is Decide for an agent already reduced to its product token
+// and a path already normalised (normalisePath(path or "/", false)).
+func (r *Robots) decideToken(tok, p string) RobotsDecision {
 	if r == nil {
 		return RobotsDecision{Allowed: true}
 	}
@@ -179,14 +199,9 @@ func (r *Robots) Decide(agent, path string) RobotsDecision {
 		}
 		return RobotsDecision{Allowed: r.all, Rule: rule}
 	}
-	if path == "" {
-		path = "/"
-	}
-	p := normalisePath(path, false)
 	if p == "/robots.txt" {
 		return RobotsDecision{Allowed: true}
 	}
-	tok := productToken(agent)
 	group := tok
 	if tok == "" || tok == "*" || !r.hasToken(tok) {
 		group = "*"
@@ -272,6 +287,9 @@ func (rule *robotsRule) match(p string) bool {
 // a pattern; in a URL path (and '$' inside a pattern) they are encoded
 // (%2A, %24) so that an encoded operator in a pattern matches them literally.
 func normalisePath(s string, pattern bool) string {
+	if isNormalPath(s, pattern) {
+		return s
+	}
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(s) + 8)
@@ -303,6 +321,23 @@ func normalisePath(s string, pattern bool) string {
 		}
 	}
 	return b.String()
+}
+
+// isNormalPath reports whether normalisePath(s, pattern) is s itself: every
+// byte takes the copy-through branch of normalisePath.
+func isNormalPath(s string, pattern bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%', c <= 0x20 || c >= 0x7f:
+			return false
+		case !pattern && c == '*':
+			return false
+		case c == '$' && (!pattern || i != len(s)-1):
+			return false
+		}
+	}
+	return true
 }
 
 func isHex(c byte) bool {

@@ -1,7 +1,6 @@
 package legality
 
 import (
-	"container/heap"
 	"crypto/sha256"
 	"encoding/binary"
 	"iter"
@@ -57,33 +56,69 @@ type bottomK struct {
 
 func newBottomK(k int) *bottomK { return &bottomK{k: k, has: map[schemas.Digest]bool{}} }
 
-func (b *bottomK) Len() int           { return len(b.items) }
-func (b *bottomK) Less(i, j int) bool { return b.items[j].less(b.items[i]) }
-func (b *bottomK) Swap(i, j int)      { b.items[i], b.items[j] = b.items[j], b.items[i] }
-func (b *bottomK) Push(x any)         { b.items = append(b.items, x.(sampleItem)) }
-func (b *bottomK) Pop() any {
-	it := b.items[len(b.items)-1]
-	b.items = b.items[:len(b.items)-1]
-	return it
+// heapLess is the max-heap order: item i sorts above item j.
+func (b *bottomK) heapLess(i, j int) bool { return b.items[j].less(b.items[i]) }
+
+// up and down are container/heap's sift operations, typed to avoid the
+// interface calls and the boxing of heap.Push.
+func (b *bottomK) up(j int) {
+	for {
+		i := (j - 1) / 2 // parent
+		if i == j || !b.heapLess(j, i) {
+			break
+		}
+		b.items[i], b.items[j] = b.items[j], b.items[i]
+		j = i
+	}
+}
+
+func (b *bottomK) down(i0 int) bool {
+	n := len(b.items)
+	i := i0
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 { // j1 < 0 after int overflow
+			break
+		}
+		j := j1 // left child
+		if j2 := j1 + 1; j2 < n && b.heapLess(j2, j1) {
+			j = j2 // = 2*i + 2  // right child
+		}
+		if !b.heapLess(j, i) {
+			break
+		}
+		b.items[i], b.items[j] = b.items[j], b.items[i]
+		i = j
+	}
+	return i > i0
 }
 
 // add offers it to the sample.
 func (b *bottomK) add(it sampleItem) {
-	if b.k <= 0 || b.has[it.digest] {
+	if b.k <= 0 {
 		return
 	}
 	if len(b.items) < b.k {
-		heap.Push(b, it)
+		if b.has[it.digest] {
+			return
+		}
+		b.items = append(b.items, it)
+		b.up(len(b.items) - 1)
 		b.has[it.digest] = true
 		return
 	}
-	if !it.less(b.items[0]) {
+	// A full sample takes only a new item below its largest. Both tests
+	// refuse, so their order does not matter; the key comparison first
+	// spares the digest lookup for most items.
+	if !it.less(b.items[0]) || b.has[it.digest] {
 		return
 	}
 	delete(b.has, b.items[0].digest)
 	b.items[0] = it
 	b.has[it.digest] = true
-	heap.Fix(b, 0)
+	if !b.down(0) {
+		b.up(0)
+	}
 }
 
 // sorted returns the sample in key order.

@@ -172,6 +172,9 @@ func hasRealLicence(ms []Match) bool {
 // only those are compared (25 bytes.Contains passes cost a tenth of a run).
 func prefilter(text []byte) bool {
 	for i := 0; i+1 < len(text); i++ {
+		if !triggerFirst[text[i]] {
+			continue
+		}
 		g := triggerIndex[uint16(text[i])<<8|uint16(text[i+1])]
 		if g == 0 {
 			continue
@@ -184,6 +187,15 @@ func prefilter(text []byte) bool {
 	}
 	return false
 }
+
+// triggerFirst marks the first bytes of the triggers: a small table that
+// rules out most positions before the two-byte triggerIndex lookup.
+var triggerFirst = func() (t [256]bool) {
+	for _, tr := range triggers {
+		t[tr[0]] = true
+	}
+	return t
+}()
 
 // triggerIndex maps the first two bytes of each trigger to 1 + the index
 // of the group of triggers starting with them in triggerGroups (0: none).
@@ -435,15 +447,15 @@ var licencePhrases = []struct {
 	re   *regexp.Regexp
 	id   string
 	conf float64
-	key  string // lower-case literal the phrase contains: checked before the regexp
+	key  string // lower-case literal every match contains: checked before the regexp
 }{
 	{phrase(`\bunder (?:the )?(?:terms of the )?MIT(?: License| licence)?\b`), "MIT", 0.7, "mit"},
 	{phrase(`\bMIT(?:-| )licen[sc]ed\b`), "MIT", 0.7, "mit"},
 	{phrase(`\bunder (?:the )?(?:terms of the )?Apache License,? (?:Version |v)?2\.0`), "Apache-2.0", 0.7, "apache"},
 	{phrase(`\bunder (?:the )?(?:terms of the )?ISC licen[sc]e`), "ISC", 0.7, "isc"},
 	{phrase(`\bunder (?:the )?(?:terms of the )?Mozilla Public License,? (?:Version |v)?2\.0`), "MPL-2.0", 0.7, "mozilla"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?3(?:\.0)?\b`), "GPL-3.0-only", 0.6, "g"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?2(?:\.0)?\b`), "GPL-2.0-only", 0.6, "g"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?3(?:\.0)?\b`), "GPL-3.0-only", 0.6, "under"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?2(?:\.0)?\b`), "GPL-2.0-only", 0.6, "under"},
 	{phrase(`\bBSD(?:-| )style licen[sc]e`), "BSD-3-Clause", 0.5, "bsd"},
 	{phrase(`\bunder (?:the )?(?:terms of the )?(?:3-clause|new|modified) BSD licen[sc]e`), "BSD-3-Clause", 0.7, "bsd"},
 	{phrase(`\bunder (?:the )?(?:terms of the )?(?:2-clause|simplified) BSD licen[sc]e`), "BSD-2-Clause", 0.7, "bsd"},
@@ -488,18 +500,8 @@ const maxAnchors = 64
 // around returns the merged byte ranges [hit-before, hit+after) around the
 // occurrences of the needles.
 func around(text []byte, needles [][]byte, before, after int) [][2]int {
-	var hits []int
-	for _, nd := range needles {
-		off := 0
-		for n := 0; n < maxAnchors; n++ {
-			i := bytes.Index(text[off:], nd)
-			if i < 0 {
-				break
-			}
-			hits = append(hits, off+i)
-			off += i + len(nd)
-		}
-	}
+	var buf [32]int
+	hits := findNeedles(buf[:0], text, needles, maxAnchors)
 	if len(hits) == 0 {
 		return nil
 	}
@@ -514,6 +516,134 @@ func around(text []byte, needles [][]byte, before, after int) [][2]int {
 		ws = append(ws, [2]int{a, b})
 	}
 	return ws
+}
+
+// findNeedles appends to hits, in no particular order, the positions that
+//
+//	for _, nd := range needles {
+//		off := 0
+//		for n := 0; n < limit; n++ {
+//			i := bytes.Index(text[off:], nd)
+//			if i < 0 {
+//				break
+//			}
+//			hits = append(hits, off+i)
+//			off += i + len(nd)
+//		}
+//	}
+//
+// collects (the first limit non-overlapping occurrences of each needle),
+// in one pass over text instead of one per needle.
+func findNeedles(hits []int, text []byte, needles [][]byte, limit int) []int {
+	nx := needleIndexOf(needles)
+	if nx == nil {
+		return findNeedlesEach(hits, text, needles, limit)
+	}
+	if limit <= 0 {
+		return hits
+	}
+	var offBuf, countBuf [16]int
+	off, count := offBuf[:len(needles)], countBuf[:len(needles)]
+	open := len(needles) // needles still below limit
+	for i := 0; i+1 < len(text); i++ {
+		c := text[i]
+		if !nx.first[c] {
+			continue
+		}
+		b := text[i+1]
+		if nx.second[c][b>>6]&(1<<(b&63)) == 0 {
+			continue
+		}
+		for _, k := range nx.byFirst[c] {
+			nd := needles[k]
+			if i < off[k] || count[k] >= limit || !bytes.HasPrefix(text[i:], nd) {
+				continue
+			}
+			hits = append(hits, i)
+			off[k] = i + len(nd)
+			count[k]++
+			if count[k] == limit {
+				if open--; open == 0 {
+					return hits
+				}
+			}
+		}
+	}
+	return hits
+}
+
+// findNeedlesEach is findNeedles one needle at a time.
+func findNeedlesEach(hits []int, text []byte, needles [][]byte, limit int) []int {
+	for _, nd := range needles {
+		off := 0
+		for n := 0; n < limit; n++ {
+			i := bytes.Index(text[off:], nd)
+			if i < 0 {
+				break
+			}
+			hits = append(hits, off+i)
+			off += i + len(nd)
+		}
+	}
+	return hits
+}
+
+// needleIndex finds candidate positions of a needle list: the needles'
+// first bytes, and per first byte the second bytes and the needles.
+type needleIndex struct {
+	first   [256]bool
+	second  [256][4]uint64
+	byFirst [256][]int
+}
+
+// needleIndexes are the indexes of the package's needle lists, which are
+// never modified; a list is known by its backing array and length.
+var needleIndexes = func() (out []needleIndexEntry) {
+	for _, needles := range [][][]byte{licTriggers, phraseAnchors, ccAnchors, arrAnchors, copyrightAnchors} {
+		if nx := newNeedleIndex(needles); nx != nil {
+			out = append(out, needleIndexEntry{&needles[0], len(needles), nx})
+		}
+	}
+	return out
+}()
+
+type needleIndexEntry struct {
+	first *[]byte
+	n     int
+	nx    *needleIndex
+}
+
+// needleIndexOf returns the index of needles when it is one of the
+// package's lists, else nil.
+func needleIndexOf(needles [][]byte) *needleIndex {
+	if len(needles) == 0 {
+		return nil
+	}
+	for _, e := range needleIndexes {
+		if e.first == &needles[0] && e.n == len(needles) {
+			return e.nx
+		}
+	}
+	return nil
+}
+
+// newNeedleIndex indexes needles, or returns nil when findNeedles cannot
+// use an index: an empty list, more than 16 needles or a needle shorter
+// than two bytes.
+func newNeedleIndex(needles [][]byte) *needleIndex {
+	if len(needles) == 0 || len(needles) > 16 {
+		return nil
+	}
+	nx := &needleIndex{}
+	for k, nd := range needles {
+		if len(nd) < 2 {
+			return nil
+		}
+		nx.first[nd[0]] = true
+		nx.second[nd[0]][nd[1]>>6] |= 1 << (nd[1] & 63)
+		nx.byFirst[nd[0]] = append(nx.byFirst[nd[0]], k)
+	}
+	return nx
 }
 
 // matchAround reports whether re matches near one of the needles.
@@ -571,18 +701,8 @@ func rightsNotices(text []byte, ms []Match) []Match {
 
 // windows returns the byte ranges around licence words, merged and capped.
 func windows(text []byte) [][2]int {
-	var hits []int
-	for _, t := range licTriggers {
-		off := 0
-		for n := 0; n < 256; n++ {
-			i := bytes.Index(text[off:], t)
-			if i < 0 {
-				break
-			}
-			hits = append(hits, off+i)
-			off += i + len(t)
-		}
-	}
+	var buf [32]int
+	hits := findNeedles(buf[:0], text, licTriggers, 256)
 	if len(hits) == 0 {
 		return nil
 	}

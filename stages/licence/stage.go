@@ -37,11 +37,15 @@ type Stage struct {
 type parsedLicence struct {
 	expr *schemas.LicenceExpr
 	err  error
+	// choice is expr resolved under the stage's accepted classes and
+	// overrides, which are fixed once New returns; set when err is nil.
+	choice schemas.LicenceChoice
 }
 
 type sourceLicence struct {
 	src *schemas.Source
 	parsedLicence
+	label string // "source <id> licence <expr>", when expr parsed
 }
 
 // New builds the stage for env.Dataset under env.Policy's licence section.
@@ -75,6 +79,10 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 			sl := &sourceLicence{src: src}
 			if src.Licence != "" {
 				sl.expr, sl.err = schemas.ParseLicenceExpression(src.Licence)
+				if sl.err == nil {
+					sl.choice = sl.expr.Resolve(s.accepts, s.overrides)
+					sl.label = "source " + src.ID + " licence " + sl.expr.String()
+				}
 			}
 			s.sources[src.ID] = sl
 		}
@@ -99,6 +107,9 @@ func (s *Stage) parse(lic string) *parsedLicence {
 	}
 	e, err := schemas.ParseLicenceExpression(lic)
 	p := &parsedLicence{expr: e, err: err}
+	if err == nil {
+		p.choice = e.Resolve(s.accepts, s.overrides)
+	}
 	s.mu.Lock()
 	if s.nExprs < maxCachedExprs {
 		s.exprs.Store(lic, p)
@@ -143,7 +154,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 				"record licence is not a valid SPDX expression; treated as unspecified", p.err.Error()))
 			addDeclared(schemas.LicenceChoice{IDs: []string{"LicenseRef-Invalid"}}, "record licence (invalid)")
 		} else {
-			addDeclared(p.expr.Resolve(s.accepts, s.overrides), "record licence "+p.expr.String())
+			addDeclared(p.choice, "record licence "+p.expr.String())
 		}
 	}
 	sl := s.sources[r.Source]
@@ -151,7 +162,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		if sl.err != nil {
 			addDeclared(schemas.LicenceChoice{IDs: []string{"LicenseRef-Invalid"}}, "source licence (invalid)")
 		} else {
-			addDeclared(sl.expr.Resolve(s.accepts, s.overrides), "source "+r.Source+" licence "+sl.expr.String())
+			addDeclared(sl.choice, sl.label)
 		}
 	}
 

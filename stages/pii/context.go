@@ -38,6 +38,13 @@ var negativeWords = map[string][]string{
 type wordSet struct {
 	first [256]bool
 	words [][]string // by first byte; nil when none
+	// firstFold[c] is first[lowerByte(c)]: find's first-byte test.
+	firstFold [256]bool
+	// second has bit b of second[c] set when a word of at least two bytes
+	// starts with bytes c, b; short[c] when a one-byte word is c. find
+	// uses them to skip a position whose second byte no word has.
+	second [256][4]uint64
+	short  [256]bool
 }
 
 func newWordSet(words []string) *wordSet {
@@ -48,6 +55,14 @@ func newWordSet(words []string) *wordSet {
 	for _, w := range words {
 		ws.first[w[0]] = true
 		ws.words[w[0]] = append(ws.words[w[0]], w)
+		if len(w) == 1 {
+			ws.short[w[0]] = true
+		} else {
+			ws.second[w[0]][w[1]>>6] |= 1 << (w[1] & 63)
+		}
+	}
+	for c := range 256 {
+		ws.firstFold[c] = ws.first[lowerByte(byte(c))]
 	}
 	return ws
 }
@@ -84,9 +99,21 @@ func (ws *wordSet) find(s string) (string, bool) {
 		return "", false
 	}
 	for i := 0; i < len(s); i++ {
-		c := lowerByte(s[i])
-		if !ws.first[c] {
+		if !ws.firstFold[s[i]] {
 			continue
+		}
+		c := lowerByte(s[i])
+		// Every word of two or more bytes compares its second byte with
+		// lowerByte(s[i+1]) first; when none has that byte (or s ends
+		// here) only a one-byte word can match.
+		if !ws.short[c] {
+			if i+1 >= len(s) {
+				continue
+			}
+			b := lowerByte(s[i+1])
+			if ws.second[c][b>>6]&(1<<(b&63)) == 0 {
+				continue
+			}
 		}
 		if isLetter(c) && i > 0 && isLetter(s[i-1]) {
 			continue

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -236,7 +237,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		if action == schemas.Redact {
 			out.Redactions = append(out.Redactions, stages.Span{Start: e.Start, End: e.End, Label: e.Type})
 		}
-		groups = addGroup(groups, rule, e.Type, action, fmt.Sprintf("%d-%d", e.Start, e.End), key)
+		groups = addGroup(groups, rule, e.Type, action, spanString(e.Start, e.End), key)
 	}
 	if (hasSub || personal > 0) && s.markers != nil && !s.covered(b, schemas.ConsentSeparate) {
 		if cat := s.findMarker(text); cat != "" {
@@ -295,6 +296,15 @@ func (s *Stage) findMarker(text string) string {
 		return s.markerCat[w]
 	}
 	return ""
+}
+
+// spanString is fmt.Sprintf("%d-%d", start, end).
+func spanString(start, end int) string {
+	var buf [2*20 + 1]byte
+	b := strconv.AppendInt(buf[:0], int64(start), 10)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, int64(end), 10)
+	return string(b)
 }
 
 func addGroup(gs []group, rule, typ string, v schemas.Verdict, span, key string) []group {

@@ -75,10 +75,30 @@ func (st *State) add(r *recordStats, groups []group, final schemas.Verdict) {
 			}
 		}
 		if !dup {
-			st.Decisions[g.verdict.String()+"|"+g.rule]++
+			st.Decisions[decisionKey(g.verdict, g.rule)]++
 		}
 	}
 	st.Final[final.String()]++
+}
+
+// decisionKeys holds the Decisions keys "<verdict>|<rule>" of the rules
+// the stage cites, so that counting a record builds no string.
+var decisionKeys = func() map[string][]string {
+	m := map[string][]string{}
+	for _, rule := range []string{RuleBasis, RuleSensitive, RuleMinor, RuleWithdrawn, RuleNoClearPI} {
+		for v := schemas.Admit; v <= schemas.Reject; v++ {
+			m[rule] = append(m[rule], v.String()+"|"+rule)
+		}
+	}
+	return m
+}()
+
+// decisionKey is v.String() + "|" + rule.
+func decisionKey(v schemas.Verdict, rule string) string {
+	if ks := decisionKeys[rule]; int(v) < len(ks) {
+		return ks[v]
+	}
+	return v.String() + "|" + rule
 }
 
 // Merge implements stages.State.

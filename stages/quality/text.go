@@ -41,6 +41,14 @@ type spanHash struct {
 type scratch struct {
 	lines, paras []spanHash
 	grams        []spanHash
+	gramTable    []gramSlot
+}
+
+// gramSlot is one distinct 2-gram in topBigramShare's hash table: its
+// hash, the characters of its occurrences and how many there are.
+type gramSlot struct {
+	h        uint64
+	sum, cnt int
 }
 
 const (
@@ -92,15 +100,31 @@ func scanText(s string, sc *scratch) textStats {
 		if c < utf8.RuneSelf {
 			cls := asciiClass[c]
 			if cls&clsSpace == 0 {
-				chars++
-				lineRunes++
-				nonSpace++
-				wordLen++
-				if cls&clsLetter != 0 {
-					letters++
-					latin++
+				// A run of ASCII non-space bytes: each is one character,
+				// not white space, part of a word, a letter when its
+				// class says so.
+				j := i + 1
+				l := int(cls&clsLetter) / clsLetter
+				for j < len(s) {
+					d := s[j]
+					if d >= utf8.RuneSelf {
+						break
+					}
+					dc := asciiClass[d]
+					if dc&clsSpace != 0 {
+						break
+					}
+					l += int(dc&clsLetter) / clsLetter
+					j++
 				}
-				i++
+				n := j - i
+				chars += n
+				lineRunes += n
+				nonSpace += n
+				wordLen += n
+				letters += l
+				latin += l
+				i = j
 				continue
 			}
 			if wordLen > 0 {
@@ -241,51 +265,77 @@ func countDups(sp []spanHash) (n, dup, chars, dupChars int) {
 // computed only for sampled records (it costs a sort per record).
 func topBigramShare(s string, sc *scratch) float64 {
 	sc.grams = sc.grams[:0]
-	var prevStart, prevEnd, total int
-	prevStart = -1
+	var total int
+	var prevHash uint64
+	prevN := -1 // characters of the previous word; -1 before the first
 	i := 0
 	for i < len(s) {
 		for i < len(s) && isSpaceAt(s, i) {
 			i += spaceLen(s, i)
 		}
-		start := i
-		for i < len(s) && !isSpaceAt(s, i) {
-			_, size := utf8.DecodeRuneInString(s[i:])
-			i += size
+		// One pass over the word: its end and its characters (a byte
+		// that is not valid UTF-8 counts as one, as in
+		// utf8.RuneCountInString).
+		start, n := i, 0
+		for i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
+				if asciiClass[c]&clsSpace != 0 {
+					break
+				}
+				i++
+			} else {
+				r, size := utf8.DecodeRuneInString(s[i:])
+				if unicode.IsSpace(r) {
+					break
+				}
+				i += size
+			}
+			n++
 		}
 		if i == start {
 			break
 		}
-		n := utf8.RuneCountInString(s[start:i])
 		total += n
-		if prevStart >= 0 {
-			h := maphash.String(lineSeed, s[prevStart:prevEnd]) ^ (maphash.String(lineSeed, s[start:i]) * 0x9E3779B97F4A7C15)
-			sc.grams = append(sc.grams, spanHash{h, utf8.RuneCountInString(s[prevStart:prevEnd]) + n})
+		wh := maphash.String(lineSeed, s[start:i])
+		if prevN >= 0 {
+			h := prevHash ^ (wh * 0x9E3779B97F4A7C15)
+			sc.grams = append(sc.grams, spanHash{h, prevN + n})
 		}
-		prevStart, prevEnd = start, i
+		prevHash, prevN = wh, n
 	}
 	if len(sc.grams) < 2 || total == 0 {
 		return 0
 	}
-	slices.SortFunc(sc.grams, func(a, b spanHash) int {
-		switch {
-		case a.h < b.h:
-			return -1
-		case a.h > b.h:
-			return 1
-		}
-		return 0
-	})
-	best, run := 0, 0
-	for i := range sc.grams {
-		if i > 0 && sc.grams[i].h == sc.grams[i-1].h {
-			run += sc.grams[i].n
-		} else {
-			run = sc.grams[i].n
-		}
-		// Only repeated 2-grams count: a text of distinct words has share 0.
-		if i > 0 && sc.grams[i].h == sc.grams[i-1].h && run > best {
-			best = run
+	// The most frequent 2-gram by characters: sum the characters of each
+	// distinct hash in an open-addressing table (every n is positive, so
+	// the largest sum of a hash seen at least twice is the answer).
+	size := 16
+	for size < 2*len(sc.grams) {
+		size *= 2
+	}
+	if cap(sc.gramTable) < size {
+		sc.gramTable = make([]gramSlot, size)
+	} else {
+		sc.gramTable = sc.gramTable[:size]
+		clear(sc.gramTable)
+	}
+	table, mask := sc.gramTable, uint64(size-1)
+	best := 0
+	for _, g := range sc.grams {
+		for i := mix64(g.h) & mask; ; i = (i + 1) & mask {
+			sl := &table[i]
+			if sl.cnt == 0 {
+				*sl = gramSlot{h: g.h, sum: g.n, cnt: 1}
+				break
+			}
+			if sl.h == g.h {
+				// Only repeated 2-grams count: a text of distinct words
+				// has share 0.
+				sl.sum += g.n
+				sl.cnt++
+				best = max(best, sl.sum)
+				break
+			}
 		}
 	}
 	return min(1, float64(best)/float64(total))
