@@ -17,9 +17,15 @@ var update = flag.Bool("update", false, "rewrite testdata/*.state")
 // golden files: an empty state, a small one, a saturated one.
 func seedStates(t testing.TB) map[string][]byte {
 	out := map[string][]byte{}
-	s := newTestStage(t, schemas.QualityPolicy{SampleSize: 32, LanguageSampleSize: 8, DomainCap: 16})
-	for name, n := range map[string]int{"empty": 0, "small": 12, "saturated": 200} {
-		st := run(t, s, [][]*schemas.Record{corpus(rand.New(rand.NewPCG(7, 8)), n)}, schemas.Admit)
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"empty", 0}, {"small", 12}, {"saturated", 200}} {
+		name := c.name
+		// A stage per state: the stage's sample gate remembers what it
+		// saw, so states built on one stage would depend on their order.
+		s := newTestStage(t, schemas.QualityPolicy{SampleSize: 32, LanguageSampleSize: 8, DomainCap: 16})
+		st := run(t, s, [][]*schemas.Record{corpus(rand.New(rand.NewPCG(7, 8)), c.n)}, schemas.Admit)
 		b, err := st.MarshalBinary()
 		if err != nil {
 			t.Fatal(err)
