@@ -2,10 +2,15 @@ package lineage
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -334,4 +339,33 @@ func TestUpgradeIndex(t *testing.T) {
 	if len(after.Occurrences) != len(before.Occurrences) || after.Occurrences[0] != before.Occurrences[0] {
 		t.Fatalf("record after rebuild %+v, before %+v", after.Occurrences, before.Occurrences)
 	}
+}
+
+// SubjectKey reuses pooled HMACs: every call, from any goroutine, must give
+// HMAC-SHA-256(secret, kind 0x00 value).
+func TestSubjectKeyIsHMAC(t *testing.T) {
+	l := openTest(t, testConfig(t))
+	want := func(kind, value string) string {
+		m := hmac.New(sha256.New, l.secret)
+		m.Write([]byte(kind + "\x00" + value))
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 500 {
+				kind, value := "email", fmt.Sprintf("user%d-%d@example.com", g, i%37)
+				if i%3 == 0 {
+					kind, value = "phone", fmt.Sprint(13800000000+i)
+				}
+				if got := l.SubjectKey(kind, value); got != want(kind, value) {
+					t.Errorf("SubjectKey(%q, %q) = %s, want %s", kind, value, got, want(kind, value))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
