@@ -131,11 +131,35 @@ func subjKey(s []byte, leaf uint64) []byte {
 // layout above describes. Refs with a zero digest (unparseable input) are
 // listed but not indexed.
 func recordKeys(refs []ref, leaf uint64, emit func(k, v []byte) error) error {
+	return indexOf(refs).emit(leaf, emit)
+}
+
+// objectIndex is an object's record and subject index values, which do not
+// depend on the object's leaf: computing them is most of an ingest's CPU
+// and runs in PrepareRecords, outside the ledger's lock.
+type objectIndex struct {
+	recs  []recGroup
+	subjs []subjGroup
+}
+
+type recGroup struct {
+	bucket byte
+	filter [recFilter]byte
+	val    []byte
+}
+
+type subjGroup struct {
+	subject [32]byte
+	val     []byte // the record digests, 32 bytes each
+}
+
+func indexOf(refs []ref) *objectIndex {
 	type pair struct {
 		s [32]byte
 		d schemas.Digest
 	}
 	var pairs []pair
+	x := &objectIndex{}
 	vbuf := make([]byte, 0, len(refs)*recSlot)
 	for i := 0; i < len(refs); {
 		b := refs[i].digest[0]
@@ -156,9 +180,7 @@ func recordKeys(refs []ref, leaf uint64, emit func(k, v []byte) error) error {
 			}
 		}
 		if len(vbuf) > vs {
-			if err := emit(recKey(b, &filter, leaf), vbuf[vs:len(vbuf):len(vbuf)]); err != nil {
-				return err
-			}
+			x.recs = append(x.recs, recGroup{bucket: b, filter: filter, val: vbuf[vs:len(vbuf):len(vbuf)]})
 		}
 		i = j
 	}
@@ -169,16 +191,32 @@ func recordKeys(refs []ref, leaf uint64, emit func(k, v []byte) error) error {
 		return bytes.Compare(a.d[:], b.d[:])
 	})
 	pairs = slices.Compact(pairs)
+	sbuf := make([]byte, 0, len(pairs)*32)
 	for i := 0; i < len(pairs); {
 		j := i
-		v := make([]byte, 0, 32)
+		vs := len(sbuf)
 		for ; j < len(pairs) && pairs[j].s == pairs[i].s; j++ {
-			v = append(v, pairs[j].d[:]...)
+			sbuf = append(sbuf, pairs[j].d[:]...)
 		}
-		if err := emit(subjKey(pairs[i].s[:], leaf), v); err != nil {
+		x.subjs = append(x.subjs, subjGroup{subject: pairs[i].s, val: sbuf[vs:len(sbuf):len(sbuf)]})
+		i = j
+	}
+	return x
+}
+
+// emit calls fn with the index keys of the object at leaf and their values.
+func (x *objectIndex) emit(leaf uint64, fn func(k, v []byte) error) error {
+	for i := range x.recs {
+		g := &x.recs[i]
+		if err := fn(recKey(g.bucket, &g.filter, leaf), g.val); err != nil {
 			return err
 		}
-		i = j
+	}
+	for i := range x.subjs {
+		g := &x.subjs[i]
+		if err := fn(subjKey(g.subject[:], leaf), g.val); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -234,6 +272,7 @@ type PreparedRecords struct {
 	root   string
 	counts schemas.Counts
 	chunks [][]byte
+	index  *objectIndex
 }
 
 // PrepareRecords validates and canonicalises recs (see IngestObject) and
@@ -251,6 +290,7 @@ func PrepareRecords(recs []RecordRef) (*PreparedRecords, error) {
 	for i := 0; i < len(refs); i += recordsPerChunk {
 		p.chunks = append(p.chunks, encodeChunk(nil, refs[i:min(i+recordsPerChunk, len(refs))]))
 	}
+	p.index = indexOf(refs)
 	return p, nil
 }
 
@@ -282,7 +322,7 @@ func (l *Ledger) IngestPrepared(ctx context.Context, e ObjectIngested, p *Prepar
 				return err
 			}
 		}
-		return recordKeys(p.refs, idx, set)
+		return p.index.emit(idx, set)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("ingesting %s: %w", e.URI, err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
@@ -60,28 +61,67 @@ func (s *Sealed) result() DatasetResult {
 	}
 }
 
-// mergeStates folds one object's stage states into merged, then drops the
-// object's marshalled states (megabytes each for the sampling stages) so
-// seal's memory does not grow with the number of objects.
-func (rc *runCtx) mergeStates(merged []stages.State, path string, t *segTrailer) error {
+// loadStates decodes one object's stage states (nil for stateless
+// stages), then drops the marshalled states (megabytes each for the
+// sampling stages) so seal's memory does not grow with the number of
+// objects.
+func (rc *runCtx) loadStates(path string, t *segTrailer) ([]stages.State, error) {
 	if len(t.States) != len(rc.stages) {
-		return fmt.Errorf("sealing dataset %s: segment %s: %w: %d stage states, want %d",
+		return nil, fmt.Errorf("sealing dataset %s: segment %s: %w: %d stage states, want %d",
 			rc.ds.Name, path, ErrBadSegment, len(t.States), len(rc.stages))
 	}
+	out := make([]stages.State, len(rc.stages))
 	for i, s := range rc.stages {
-		if merged[i] == nil || t.States[i] == nil {
+		if t.States[i] == nil {
 			continue
 		}
 		st := s.NewState()
-		if err := st.UnmarshalBinary(t.States[i]); err != nil {
-			return fmt.Errorf("sealing dataset %s: loading %s state of %s: %w", rc.ds.Name, s.Name(), t.Object.URI, err)
+		if st == nil {
+			continue
 		}
-		if err := merged[i].Merge(st); err != nil {
+		if err := st.UnmarshalBinary(t.States[i]); err != nil {
+			return nil, fmt.Errorf("sealing dataset %s: loading %s state of %s: %w", rc.ds.Name, s.Name(), t.Object.URI, err)
+		}
+		out[i] = st
+	}
+	t.States = nil
+	return out, nil
+}
+
+// mergeStates folds one object's decoded stage states into merged.
+func (rc *runCtx) mergeStates(merged, states []stages.State) error {
+	for i, s := range rc.stages {
+		if merged[i] == nil || states[i] == nil {
+			continue
+		}
+		if err := merged[i].Merge(states[i]); err != nil {
 			return fmt.Errorf("sealing dataset %s: merging %s state: %w", rc.ds.Name, s.Name(), err)
 		}
 	}
-	t.States = nil
 	return nil
+}
+
+// trailerOf finds an object's segment (fetching it from the shared store
+// when configured) and decodes its stage states; missing is its URI when
+// no shard has processed it yet.
+func (rc *runCtx) trailerOf(ctx context.Context, p planned) (op objectPlan, states []stages.State, missing string, err error) {
+	path := rc.segmentPath(p)
+	hdr, t, err := readTrailer(path)
+	if err != nil {
+		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
+			return op, nil, "", ferr
+		} else if ok {
+			hdr, t, err = readTrailer(path)
+		}
+	}
+	if err != nil {
+		return op, nil, rc.opts.Input.URI(p.obj.Key), nil
+	}
+	states, err = rc.loadStates(path, t)
+	if err != nil {
+		return op, nil, "", err
+	}
+	return objectPlan{p: p, path: path, hdr: hdr, trail: t}, states, "", nil
 }
 
 // overrides are the seal-time decisions that reject admitted records.
@@ -129,6 +169,7 @@ type objectPlan struct {
 // seal merges the segments of every object of the dataset into a version.
 func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	opts := rc.opts
+	t0 := time.Now()
 	// Pass 0: every segment must exist; merge the stage states.
 	plans := make([]objectPlan, 0, len(objs))
 	var missing []string
@@ -136,26 +177,31 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	for i, s := range rc.stages {
 		merged[i] = s.NewState()
 	}
-	for _, p := range objs {
-		path := rc.segmentPath(p)
-		hdr, t, err := readTrailer(path)
-		if err != nil {
-			if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
-				return nil, ferr
-			} else if ok {
-				hdr, t, err = readTrailer(path)
-			}
-		}
-		if err != nil {
-			missing = append(missing, opts.Input.URI(p.obj.Key))
-			continue
+	// Trailers are read and their states decoded on --workers goroutines;
+	// states are merged in plan order.
+	type loaded struct {
+		op      objectPlan
+		states  []stages.State
+		missing string
+	}
+	err := inOrder(ctx, len(objs), opts.Workers, func(ctx context.Context, i int) (loaded, error) {
+		op, states, miss, err := rc.trailerOf(ctx, objs[i])
+		return loaded{op, states, miss}, err
+	}, func(l loaded) error {
+		if l.missing != "" {
+			missing = append(missing, l.missing)
+			return nil
 		}
 		if len(missing) == 0 {
-			if err := rc.mergeStates(merged, path, t); err != nil {
-				return nil, err
+			if err := rc.mergeStates(merged, l.states); err != nil {
+				return err
 			}
 		}
-		plans = append(plans, objectPlan{p: p, path: path, hdr: hdr, trail: t})
+		plans = append(plans, l.op)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("sealing dataset %s: %w: %d object(s) not processed yet, first %s (run the missing shards)",
@@ -175,6 +221,9 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		}
 		ov.rev = rev
 	}
+
+	rc.log.Debug("seal: stage states merged", "objects", len(plans), "took", time.Since(t0))
+	t0 = time.Now()
 
 	// Pass 1: final verdicts, counts, object roots, ledger, dataset digest.
 	tmpDir, err := os.MkdirTemp(rc.opts.Config.Work, ".seal-*")
@@ -199,6 +248,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	attrib := map[string]int64{}
 	var leaves []uint64
 	inputs := make([]schemas.InputObject, 0, len(plans))
+	var ingestTook time.Duration
 	// Objects are read and prepared for the ledger in parallel (the
 	// records' final verdicts, canonical order and root are per object)
 	// and folded in plan order, so the ledger, counts and digest do not
@@ -227,7 +277,9 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		}
 		total.Merge(obj.Counts)
 		if opts.Ledger != nil {
+			ti := time.Now()
 			leaf, err := opts.Ledger.IngestObject(ctx, ObjectInfo{Dataset: rc.ds.Name, RunID: rc.runID, PolicyDigest: pd, Object: obj}, so.prep)
+			ingestTook += time.Since(ti)
 			if err != nil {
 				return fmt.Errorf("sealing dataset %s: recording %s in the ledger: %w", rc.ds.Name, obj.URI, err)
 			}
@@ -256,6 +308,9 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		version = hex.EncodeToString(h[:])[:16]
 	}
 	prefix := rc.ds.Name + "/" + version + "/"
+
+	rc.log.Debug("seal: records folded and ingested", "records", total.In, "took", time.Since(t0), "ledger_ingest", ingestTook)
+	t0 = time.Now()
 
 	// Pass 2: findings.parquet.
 	ff, err := newParquetFile[schemas.Finding](tmpDir)
@@ -298,6 +353,9 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	rc.log.Debug("seal: findings written", "rows", findRows, "took", time.Since(t0))
+	t0 = time.Now()
 
 	// Metrics.
 	metrics := rc.pipelineMetrics(total, srcRecs, inputs)
@@ -385,6 +443,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		}
 		s.LedgerLeaf = leaf
 	}
+	rc.log.Debug("seal: metrics, manifest and ledger seal written", "took", time.Since(t0))
 	return s, nil
 }
 

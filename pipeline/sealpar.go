@@ -95,25 +95,33 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 }
 
 // eachSealedObject prepares the objects on up to --workers goroutines and
-// calls fn with them one at a time in plan order. At most workers+1
-// prepared objects are held at once.
+// calls fn with them one at a time in plan order.
 func (rc *runCtx) eachSealedObject(ctx context.Context, plans []objectPlan, ov *overrides, fn func(*sealedObject) error) error {
+	return inOrder(ctx, len(plans), rc.opts.Workers,
+		func(ctx context.Context, i int) (*sealedObject, error) { return rc.prepareObject(ctx, &plans[i], ov) }, fn)
+}
+
+// inOrder runs prepare(i) for i in [0, n) on up to workers goroutines and
+// calls fold with the results one at a time in order of i, so what fold
+// builds does not depend on the number of workers. At most workers+1
+// results are held at once. The first error stops it.
+func inOrder[T any](ctx context.Context, n, workers int, prepare func(ctx context.Context, i int) (T, error), fold func(T) error) error {
 	type result struct {
-		so  *sealedObject
+		v   T
 		err error
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	results := make([]chan result, len(plans))
+	results := make([]chan result, n)
 	for i := range results {
 		results[i] = make(chan result, 1)
 	}
-	slots := make(chan struct{}, max(rc.opts.Workers, 1))
+	slots := make(chan struct{}, max(workers, 1))
 	produced := make(chan struct{})
 	go func() {
 		defer close(produced)
 		var wg sync.WaitGroup
 		defer wg.Wait()
-		for i := range plans {
+		for i := range n {
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
@@ -122,8 +130,8 @@ func (rc *runCtx) eachSealedObject(ctx context.Context, plans []objectPlan, ov *
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				so, err := rc.prepareObject(ctx, &plans[i], ov)
-				results[i] <- result{so, err}
+				v, err := prepare(ctx, i)
+				results[i] <- result{v, err}
 			}()
 		}
 	}()
@@ -131,7 +139,7 @@ func (rc *runCtx) eachSealedObject(ctx context.Context, plans []objectPlan, ov *
 		cancel()
 		<-produced
 	}()
-	for i := range plans {
+	for i := range n {
 		var r result
 		select {
 		case r = <-results[i]:
@@ -142,7 +150,7 @@ func (rc *runCtx) eachSealedObject(ctx context.Context, plans []objectPlan, ov *
 		if r.err != nil {
 			return r.err
 		}
-		if err := fn(r.so); err != nil {
+		if err := fold(r.v); err != nil {
 			return err
 		}
 	}
