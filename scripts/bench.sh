@@ -58,11 +58,11 @@ YAML
 }
 bin/prov -c /dev/null keygen --out "$dir/keys" >/dev/null 2>&1 || true
 
-measure() { # $1 label, $2 config, $3 workers
+measure() { # $1 label, $2 config, $3 workers, $4 cores (GOMAXPROCS)
   local t0 t1 rss out
   out="$dir/run-$1.json"
   set +e
-  /usr/bin/time -f '%e %M' -o "$dir/time-$1.txt" bin/prov -c "$2" run -o json --workers "$3" --log-level warn > "$out" 2> "$dir/stderr-$1.txt"
+  GOMAXPROCS=$4 /usr/bin/time -f '%e %M' -o "$dir/time-$1.txt" bin/prov -c "$2" run -o json --workers "$3" --log-level warn > "$out" 2> "$dir/stderr-$1.txt"
   local code=$?
   set -e
   if [[ $code != 0 && $code != 3 ]]; then echo "prov run ($1) failed: exit $code"; tail -5 "$dir/stderr-$1.txt"; exit 1; fi
@@ -70,7 +70,8 @@ measure() { # $1 label, $2 config, $3 workers
   local recs
   recs=$(grep -m1 '"in"' "$out" | tr -dc '0-9')
   awk -v l="$1" -v b="$bytes" -v s="$secs" -v r="$rsskb" -v n="$recs" \
-    'BEGIN{printf "| %-22s | %8.1f | %10.0f | %7.1f | %6.0f |\n", l, b/1e6/s, n/s, s, r/1024}' | tee -a "$dir/table.md"
+    'BEGIN{printf "| %-30s | %8.1f | %10.0f | %7.1f | %6.0f |\n", l, b/1e6/s, n/s, s, r/1024}' | tee -a "$dir/table.md"
+  echo "$secs" > "$dir/secs-$1.txt"
 }
 
 echo "== raw read + sha256 of the same bytes"
@@ -83,14 +84,21 @@ echo "1 core: $raw1"; echo "2 cores: $raw2"
   echo "corpus: $bytes bytes in $PARTS objects ($(cat "$dir/gen.txt"))"
   echo "raw read+sha256, 1 core: $(echo "$raw1" | sed 's/.*mbps=//') MB/s; 2 cores: $(echo "$raw2" | sed 's/.*mbps=//') MB/s"
   echo
-  echo "| run                    |     MB/s |  records/s |       s | RSS MB |"
-  echo "|------------------------|---------:|-----------:|--------:|-------:|"
+  echo "| run                            |     MB/s |  records/s |       s | RSS MB |"
+  echo "|--------------------------------|---------:|-----------:|--------:|-------:|"
 } > "$dir/table.md"
 
-for w in 1 2; do
-  write_cfg "$dir/local-w$w.yaml" "file://$PWD/$dir/corpus" ""
-  measure "local, $w worker(s)" "$dir/local-w$w.yaml" "$w"
-done
+# Scaling is measured core for core: one worker on one core (GOMAXPROCS=1,
+# what a pod with a 1-CPU limit gets) against two workers on two cores.
+# One worker with both cores free is shown too: the garbage collector and
+# the ledger's writer then run beside it.
+ncpu=$(nproc)
+write_cfg "$dir/local-w1c1.yaml" "file://$PWD/$dir/corpus" ""
+measure "local, 1 worker, 1 core" "$dir/local-w1c1.yaml" 1 1
+write_cfg "$dir/local-w1.yaml" "file://$PWD/$dir/corpus" ""
+measure "local, 1 worker, $ncpu cores" "$dir/local-w1.yaml" 1 "$ncpu"
+write_cfg "$dir/local-w2.yaml" "file://$PWD/$dir/corpus" ""
+measure "local, 2 workers, 2 cores" "$dir/local-w2.yaml" 2 2
 
 echo "== S3 path (versitygw on 127.0.0.1)"
 port=${BENCH_S3_PORT:-7071}
@@ -103,7 +111,15 @@ write_cfg "$dir/s3-w2.yaml" "s3://bench" "s3:
   region: us-east-1
   insecure: true
   path_style: true"
-measure "s3, 2 worker(s)" "$dir/s3-w2.yaml" 2
+measure "s3, 2 workers, 2 cores" "$dir/s3-w2.yaml" 2 2
+
+raw2mbps=$(echo "$raw2" | sed 's/.*mbps=//')
+s1=$(cat "$dir/secs-local, 1 worker, 1 core.txt"); s2=$(cat "$dir/secs-local, 2 workers, 2 cores.txt"); s3=$(cat "$dir/secs-s3, 2 workers, 2 cores.txt")
+awk -v b="$bytes" -v r="$raw2mbps" -v s1="$s1" -v s2="$s2" -v s3="$s3" 'BEGIN{
+  printf "\nend to end (2 workers) / raw read+sha256 (2 cores): %.1f %% (goal >= 40 %%)\n", 100*b/1e6/s2/r
+  printf "2 workers on 2 cores / 1 worker on 1 core: %.2fx (goal >= 1.8x)\n", s1/s2
+  printf "S3 / local (2 workers): %.1f %% (goal >= 80 %%)\n", 100*s2/s3
+}' | tee -a "$dir/table.md"
 
 echo; cat "$dir/table.md"
 if [[ $PKG_BENCH == 1 ]]; then
