@@ -15,7 +15,7 @@ import (
 
 // segmentFormat versions the segment encoding; it is part of every
 // segment's fingerprint, so a new format never reuses old segments.
-const segmentFormat = "prov-segment/v2"
+const segmentFormat = "prov-segment/v3"
 
 // segHeader opens a segment: which object, read how, under which policy.
 type segHeader struct {
