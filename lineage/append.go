@@ -158,7 +158,13 @@ func indexOf(refs []ref) *objectIndex {
 		s [32]byte
 		d schemas.Digest
 	}
-	var pairs []pair
+	np := 0
+	for i := range refs {
+		if !refs[i].digest.IsZero() {
+			np += len(refs[i].subjects)
+		}
+	}
+	pairs := make([]pair, 0, np)
 	x := &objectIndex{}
 	vbuf := make([]byte, 0, len(refs)*recSlot)
 	for i := 0; i < len(refs); {
@@ -192,6 +198,7 @@ func indexOf(refs []ref) *objectIndex {
 	})
 	pairs = slices.Compact(pairs)
 	sbuf := make([]byte, 0, len(pairs)*32)
+	x.subjs = make([]subjGroup, 0, len(pairs))
 	for i := 0; i < len(pairs); {
 		j := i
 		vs := len(sbuf)

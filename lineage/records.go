@@ -125,6 +125,11 @@ func refsRoot(refs []ref) []byte {
 
 // encodeChunk stores refs as uvarint(count) followed by their leaves.
 func encodeChunk(dst []byte, refs []ref) []byte {
+	n := binary.MaxVarintLen64
+	for i := range refs {
+		n += 32 + 1 + 2*binary.MaxVarintLen64 + 32*len(refs[i].subjects)
+	}
+	dst = slices.Grow(dst, n)
 	dst = binary.AppendUvarint(dst, uint64(len(refs)))
 	for i := range refs {
 		dst = refLeaf(dst, &refs[i])

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/prov-ai/prov/pipeline/objstore"
 )
@@ -19,6 +18,7 @@ import (
 // wrapped so a library panic becomes an error.
 type parquetFile[T any] struct {
 	f     *os.File
+	codec *pageCodec
 	w     *parquet.GenericWriter[T]
 	rows  int64
 	group int64 // rows in the current row group
@@ -30,20 +30,21 @@ type parquetFile[T any] struct {
 // would otherwise hold them all.
 const rowGroupRows = 64 << 10
 
-// findingsCodec compresses findings and metrics pages. zstd's fastest
-// level keeps a 4 MiB match window instead of the default level's 8 MiB
-// (its encoder holds 32 MiB of history, a tenth of a run's heap) and
-// encodes twice as fast; pages are about a megabyte, so the ratio barely
-// moves. See BENCHMARKS.md.
-var findingsCodec = &zstd.Codec{Level: zstd.SpeedFastest}
-
+// newParquetFile starts a file compressed with zstd's fastest level (its
+// pages are about a megabyte, so a higher level barely moves the ratio;
+// see pageCodec).
 func newParquetFile[T any](dir string) (*parquetFile[T], error) {
+	codec, err := newPageCodec()
+	if err != nil {
+		return nil, fmt.Errorf("creating parquet codec: %w", err)
+	}
 	f, err := os.CreateTemp(dir, ".parquet-*")
 	if err != nil {
+		codec.close()
 		return nil, fmt.Errorf("creating parquet temp file: %w", err)
 	}
-	w := parquet.NewGenericWriter[T](f, parquet.Compression(findingsCodec))
-	return &parquetFile[T]{f: f, w: w}, nil
+	w := parquet.NewGenericWriter[T](f, parquet.Compression(codec))
+	return &parquetFile[T]{f: f, codec: codec, w: w}, nil
 }
 
 func (p *parquetFile[T]) write(rows ...T) (err error) {
@@ -88,6 +89,7 @@ func (p *parquetFile[T]) publish(ctx context.Context, st objstore.Store, key str
 		}
 		_ = p.f.Close()
 		_ = os.Remove(p.f.Name())
+		p.codec.close()
 	}()
 	if err := p.flush(); err != nil {
 		return "", 0, err
@@ -101,6 +103,7 @@ func (p *parquetFile[T]) publish(ctx context.Context, st objstore.Store, key str
 func (p *parquetFile[T]) discard() {
 	_ = p.f.Close()
 	_ = os.Remove(p.f.Name())
+	p.codec.close()
 }
 
 // putFile hashes a local file and puts it at key.

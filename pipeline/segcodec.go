@@ -139,12 +139,19 @@ func appendChunk(b []byte, c *segChunk) []byte {
 type chunkDecoder struct {
 	b   []byte
 	err error
-	// refs are the chunk's refs in order of first appearance.
+	*chunkStrings
+}
+
+// chunkStrings is what the decoder keeps across the chunks of a segment.
+type chunkStrings struct {
+	// refs are the current chunk's refs in order of first appearance.
 	refs []string
-	// strs interns ref strings across the chunks of a segment (sources,
-	// rule ids, object URIs repeat in every chunk).
+	// strs interns ref strings (sources, rule ids, object URIs repeat in
+	// every chunk).
 	strs map[string]string
 }
+
+func newChunkStrings() *chunkStrings { return &chunkStrings{strs: map[string]string{}} }
 
 func (d *chunkDecoder) uvarint() uint64 {
 	if d.err != nil {
@@ -270,14 +277,15 @@ func (d *chunkDecoder) count(min int) int {
 }
 
 func decodeChunk(b []byte, c *segChunk) error {
-	return decodeChunkPart(b, c, true, map[string]string{})
+	return decodeChunkPart(b, c, true, newChunkStrings())
 }
 
 // decodeChunkPart decodes the records and, when findings is set, the
 // findings (seal's first pass needs only the records), interning repeated
-// strings in strs.
-func decodeChunkPart(b []byte, c *segChunk, findings bool, strs map[string]string) error {
-	d := chunkDecoder{b: b, strs: strs}
+// strings in cs.
+func decodeChunkPart(b []byte, c *segChunk, findings bool, cs *chunkStrings) error {
+	cs.refs = cs.refs[:0]
+	d := chunkDecoder{b: b, chunkStrings: cs}
 	n := d.count(38)
 	c.Records = c.Records[:0]
 	for i := 0; i < n && d.err == nil; i++ {

@@ -216,7 +216,7 @@ func (r *segReader) eachRecords(fn func(c *segChunk) error) (*segTrailer, error)
 
 func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer, error) {
 	var c segChunk
-	strs := map[string]string{}
+	cs := newChunkStrings()
 	for {
 		kind, err := r.br.ReadByte()
 		if err != nil {
@@ -241,7 +241,7 @@ func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer
 			}
 			return &t, nil
 		case frameChunk:
-			if err := decodeChunkPart(r.buf, &c, findings, strs); err != nil {
+			if err := decodeChunkPart(r.buf, &c, findings, cs); err != nil {
 				return nil, fmt.Errorf("reading segment %s: %w: %w", r.f.Name(), ErrBadSegment, err)
 			}
 			if err := fn(&c); err != nil {

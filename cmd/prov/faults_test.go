@@ -511,21 +511,26 @@ func TestFaultShardTwice(t *testing.T) {
 // naming the object and "changed" rather than seal a mix of old and new
 // records, and the rerun must seal the new content.
 func TestFaultObjectChanged(t *testing.T) {
+	// prepare builds the new content before prov starts and returns the
+	// change itself, a rename or one write: generating the content inside
+	// the race window made the test depend on the machine's load.
 	cases := []struct {
-		name   string
-		parts  int
-		size   int64
-		target string
-		change func(t *testing.T, path string)
+		name    string
+		parts   int
+		size    int64
+		target  string
+		prepare func(t *testing.T, path string) (change func())
 	}{
-		{"replaced-after-planning", 6, 1_000_000, "gen/part-05.jsonl", func(t *testing.T, path string) {
+		{"replaced-after-planning", 6, 1_000_000, "gen/part-05.jsonl", func(t *testing.T, path string) func() {
 			tmp := path + ".new"
 			writeGenPart(t, tmp, 1_000_000, 99)
-			if err := os.Rename(tmp, path); err != nil {
-				t.Fatal(err)
+			return func() {
+				if err := os.Rename(tmp, path); err != nil {
+					t.Error(err)
+				}
 			}
 		}},
-		{"rewritten-in-place-mid-read", 1, 24_000_000, "gen/part-00.jsonl", func(t *testing.T, path string) {
+		{"rewritten-in-place-mid-read", 1, 24_000_000, "gen/part-00.jsonl", func(t *testing.T, path string) func() {
 			// Overwrite the last quarter in place (same inode), as an
 			// editor or `cat >` would, while the reader is in the first part.
 			var b bytes.Buffer
@@ -536,12 +541,17 @@ func TestFaultObjectChanged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fi, _ := f.Stat()
-			if _, err := f.WriteAt(b.Bytes()[:fi.Size()/4], fi.Size()-fi.Size()/4); err != nil {
+			fi, err := f.Stat()
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := f.Close(); err != nil {
-				t.Fatal(err)
+			return func() {
+				if _, err := f.WriteAt(b.Bytes()[:fi.Size()/4], fi.Size()-fi.Size()/4); err != nil {
+					t.Error(err)
+				}
+				if err := f.Close(); err != nil {
+					t.Error(err)
+				}
 			}
 		}},
 	}
@@ -549,15 +559,16 @@ func TestFaultObjectChanged(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			corpus := makeCorpus(t, tc.parts, tc.size)
 			cfg, dir := faultConfig(t, "file://"+corpus, "")
+			target := filepath.Join(corpus, filepath.FromSlash(tc.target))
+			change := tc.prepare(t, target)
 			p := startProv(t, nil, "-c", cfg, "run", "-o", "json", "--dataset", "gen", "--workers", "1")
 			if !p.waitLog(t, 60*time.Second, `"msg":"planned"`, `"dataset":"gen"`) {
 				t.Fatalf("prov never planned dataset gen:\n%s", tail(p.stderr.String(), 3000))
 			}
 			if tc.parts == 1 {
-				time.Sleep(100 * time.Millisecond) // let the read get going
+				time.Sleep(50 * time.Millisecond) // let the read get going
 			}
-			target := filepath.Join(corpus, filepath.FromSlash(tc.target))
-			tc.change(t, target)
+			change()
 			code := p.wait(t, 120*time.Second)
 			stderr := p.stderr.String()
 			noCrash(t, stderr)
