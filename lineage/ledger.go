@@ -163,6 +163,9 @@ func Open(ctx context.Context, cfg Config) (_ *Ledger, err error) {
 	if err := l.loadKeys(); err != nil {
 		return nil, err
 	}
+	if err := removeEmptyWALs(filepath.Join(cfg.Dir, dbDir)); err != nil {
+		return nil, err
+	}
 	opts := badger.DefaultOptions(filepath.Join(cfg.Dir, dbDir)).
 		WithLogger(badgerLogger{l.log}).
 		WithReadOnly(cfg.ReadOnly).
@@ -401,6 +404,37 @@ func (b badgerLogger) Infof(f string, a ...any) {
 }
 func (b badgerLogger) Debugf(f string, a ...any) {
 	b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+
+// removeEmptyWALs deletes zero-length memtable logs (*.mem). Badger creates
+// a memtable's log and then sizes it; a process killed in between leaves
+// an empty file that badger's Open refuses ("while opening fid: N err:
+// Create a new file"), so the ledger could not be opened again after a
+// kill -9. An empty log holds no entries; the ledger lock, held by the
+// caller, guarantees no writer is creating one now.
+func removeEmptyWALs(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("opening ledger database %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".mem") || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return fmt.Errorf("opening ledger database %s: %w", dir, err)
+		}
+		if fi.Size() == 0 {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("removing the empty write-ahead log %s left by an interrupted run: %w", e.Name(), err)
+			}
+		}
+	}
+	return nil
 }
 
 // releaseLoop hands the ledger's memory-mapped pages back to the page
