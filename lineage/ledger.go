@@ -406,12 +406,13 @@ func (b badgerLogger) Debugf(f string, a ...any) {
 	b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
 }
 
-// removeEmptyWALs deletes zero-length memtable logs (*.mem). Badger creates
-// a memtable's log and then sizes it; a process killed in between leaves
-// an empty file that badger's Open refuses ("while opening fid: N err:
-// Create a new file"), so the ledger could not be opened again after a
-// kill -9. An empty log holds no entries; the ledger lock, held by the
-// caller, guarantees no writer is creating one now.
+// removeEmptyWALs deletes zero-length memtable and value logs (*.mem,
+// *.vlog). Badger creates a log file and then sizes it; a process killed
+// in between leaves an empty file that badger's Open refuses ("while
+// opening fid: N err: Create a new file" for a memtable log, a failed
+// truncate for either in read-only mode), so the ledger could not be
+// opened again after a kill -9. An empty log holds no entries; the ledger
+// lock, held by the caller, guarantees no writer is creating one now.
 func removeEmptyWALs(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -421,7 +422,7 @@ func removeEmptyWALs(dir string) error {
 		return fmt.Errorf("opening ledger database %s: %w", dir, err)
 	}
 	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), ".mem") || !e.Type().IsRegular() {
+		if (!strings.HasSuffix(e.Name(), ".mem") && !strings.HasSuffix(e.Name(), ".vlog")) || !e.Type().IsRegular() {
 			continue
 		}
 		fi, err := e.Info()

@@ -370,8 +370,8 @@ func TestSubjectKeyIsHMAC(t *testing.T) {
 	wg.Wait()
 }
 
-// A run killed between badger creating a memtable log and sizing it leaves
-// an empty *.mem file; the ledger must open again (TestFaultKill9 found
+// A run killed between badger creating a log file and sizing it leaves an
+// empty *.mem or *.vlog file; the ledger must open again (TestFaultKill9 found
 // this), with every entry intact.
 func TestOpenAfterKillLeavesEmptyWAL(t *testing.T) {
 	cfg := testConfig(t)
@@ -384,9 +384,10 @@ func TestOpenAfterKillLeavesEmptyWAL(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	empty := filepath.Join(cfg.Dir, dbDir, "00099.mem")
-	if err := os.WriteFile(empty, nil, 0o644); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"00099.mem", "000099.vlog"} {
+		if err := os.WriteFile(filepath.Join(cfg.Dir, dbDir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, ro := range []bool{true, false} {
 		cfg.ReadOnly = ro
