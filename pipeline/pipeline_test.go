@@ -540,3 +540,40 @@ func TestSealReportsDamagedSegment(t *testing.T) {
 		}
 	}
 }
+
+// A killed run leaves temporary files in the work directory; the next run
+// with the ledger removes them and keeps the finished segments.
+func TestRunSweepsTempFilesOfKilledRuns(t *testing.T) {
+	root := newCorpus(t)
+	l := openTestLedger(t, root)
+	opts := testOptions(t, root)
+	opts.Ledger = NewLineageLedger(l)
+	d1 := runOK(t, opts)
+	work := opts.Config.Work
+	segDir := filepath.Join(work, "segments", "ds")
+	planted := []string{filepath.Join(segDir, ".seg-123"), filepath.Join(segDir, ".tmp-9"), filepath.Join(segDir, ".fetch-7"),
+		filepath.Join(work, ".seal-42", ".parquet-1")}
+	for _, p := range planted {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("left by a kill"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts = testOptions(t, root)
+	opts.Ledger = NewLineageLedger(l)
+	d2 := runOK(t, opts)
+	if d2.Resumed != 7 || d2.Digest != d1.Digest {
+		t.Fatalf("rerun: resumed %d digest %s; want 7 and %s", d2.Resumed, d2.Digest, d1.Digest)
+	}
+	for _, p := range append(planted, filepath.Join(work, ".seal-42")) {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still there after the rerun (err %v)", p, err)
+		}
+	}
+	segs, _ := filepath.Glob(filepath.Join(segDir, "*.seg"))
+	if len(segs) != 7 {
+		t.Errorf("%d finished segments after the sweep, want 7", len(segs))
+	}
+}

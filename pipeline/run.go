@@ -118,6 +118,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Workers == 0 {
 		opts.Workers = runtime.NumCPU()
 	}
+	if opts.Ledger != nil && opts.Config.Work != "" {
+		sweepWork(opts.Config.Work, opts.Logger)
+	}
 	res := &Result{RunID: newRunID()}
 	ops := newOpsMetrics()
 	defer func() {
