@@ -83,25 +83,30 @@ func sealKeys(e DatasetSealed, leaf uint64) [][]byte {
 }
 
 // Record index layout (version recIndexVersion). Keys are grouped per
-// object so that an object of n records writes at most recBuckets + (its
-// distinct subjects) index keys instead of one key per record:
+// object so that an object of n records writes at most 2 × recBuckets
+// index keys instead of one key per record or per subject:
 //
 //	R bucket(1) filter(32) be64(objLeaf) → recSlot* sorted by (digest, line)
-//	S subject(32) be64(objLeaf) → digest(32)* sorted, unique
+//	S bucket(1) filter(32) be64(objLeaf) → subjSlot* sorted by (subject, digest)
 //
-// bucket is the first byte of the record digest; filter is a 256-bit set
-// of the second digest bytes in the value, so a lookup reads the value of
-// an object only when its bit is set (~15 % of keys for objects of 10,000
-// records). A recSlot is digest[1:] (31 bytes), verdict (1) and be64(line):
-// fixed width, so a lookup binary-searches the value. A record lookup scans
-// the R keys of its bucket across objects; a subject lookup the S keys of
-// the subject. Version 1 had one R key per digest and object and one S key
-// per (subject, digest, object); version 2 had no filter.
+// For R, bucket is the first byte of the record digest and filter a 256-bit
+// set of the second digest bytes in the value, so a lookup reads the value
+// of an object only when its bit is set (~15 % of keys for objects of
+// 10,000 records). A recSlot is digest[1:] (31 bytes), verdict (1) and
+// be64(line). S is the same over subject keys: bucket and filter from the
+// subject's first two bytes, a subjSlot is subject[1:] (31) and a record
+// digest (32). Slots are fixed width, so a lookup binary-searches the
+// value; a record lookup scans the R keys of its bucket across objects, a
+// subject lookup the S keys of its bucket. Version 1 had one R key per
+// digest and object and one S key per (subject, digest, object); version 2
+// had no filter; version 3 had one S key per (subject, object), which made
+// the subject index most of an ingest's writes.
 const (
 	recSlot         = 40
+	subjSlot        = 63
 	recFilter       = 32
 	recKeyLen       = 2 + recFilter + 8
-	recIndexVersion = 3
+	recIndexVersion = 4
 )
 
 // recKey is the record index key of a digest's bucket in object leaf with
@@ -118,11 +123,12 @@ func recFilterHas(key []byte, b byte) bool {
 	return key[2+b/8]&(1<<(b%8)) != 0
 }
 
-// subjKey is the subject index key of subject s in object leaf.
-func subjKey(s []byte, leaf uint64) []byte {
-	k := make([]byte, 0, 41)
-	k = append(k, pSubj)
-	k = append(k, s...)
+// subjKey is the subject index key of a subject bucket in object leaf
+// with the filter of the value's second subject bytes.
+func subjKey(bucket byte, filter *[recFilter]byte, leaf uint64) []byte {
+	k := make([]byte, 0, recKeyLen)
+	k = append(k, pSubj, bucket)
+	k = append(k, filter[:]...)
 	return binary.BigEndian.AppendUint64(k, leaf)
 }
 
@@ -149,8 +155,9 @@ type recGroup struct {
 }
 
 type subjGroup struct {
-	subject [32]byte
-	val     []byte // the record digests, 32 bytes each
+	bucket byte
+	filter [recFilter]byte
+	val    []byte // subjSlots
 }
 
 func indexOf(refs []ref) *objectIndex {
@@ -197,15 +204,18 @@ func indexOf(refs []ref) *objectIndex {
 		return bytes.Compare(a.d[:], b.d[:])
 	})
 	pairs = slices.Compact(pairs)
-	sbuf := make([]byte, 0, len(pairs)*32)
-	x.subjs = make([]subjGroup, 0, len(pairs))
+	sbuf := make([]byte, 0, len(pairs)*subjSlot)
 	for i := 0; i < len(pairs); {
-		j := i
+		b := pairs[i].s[0]
 		vs := len(sbuf)
-		for ; j < len(pairs) && pairs[j].s == pairs[i].s; j++ {
+		var filter [recFilter]byte
+		j := i
+		for ; j < len(pairs) && pairs[j].s[0] == b; j++ {
+			filter[pairs[j].s[1]/8] |= 1 << (pairs[j].s[1] % 8)
+			sbuf = append(sbuf, pairs[j].s[1:]...)
 			sbuf = append(sbuf, pairs[j].d[:]...)
 		}
-		x.subjs = append(x.subjs, subjGroup{subject: pairs[i].s, val: sbuf[vs:len(sbuf):len(sbuf)]})
+		x.subjs = append(x.subjs, subjGroup{bucket: b, filter: filter, val: sbuf[vs:len(sbuf):len(sbuf)]})
 		i = j
 	}
 	return x
@@ -221,7 +231,7 @@ func (x *objectIndex) emit(leaf uint64, fn func(k, v []byte) error) error {
 	}
 	for i := range x.subjs {
 		g := &x.subjs[i]
-		if err := fn(subjKey(g.subject[:], leaf), g.val); err != nil {
+		if err := fn(subjKey(g.bucket, &g.filter, leaf), g.val); err != nil {
 			return err
 		}
 	}
@@ -250,6 +260,30 @@ func recSlots(val []byte, d schemas.Digest) ([]byte, error) {
 		k++
 	}
 	return val[i*recSlot : k*recSlot], nil
+}
+
+// subjSlots returns the record digests of subject s in a subject index
+// value (sorted subjSlot-wide entries of s's bucket); ErrTampered if the
+// value is not a whole number of slots.
+func subjSlots(val []byte, s []byte) ([][32]byte, error) {
+	if len(val)%subjSlot != 0 {
+		return nil, fmt.Errorf("%w: subject index value of %d bytes", ErrTampered, len(val))
+	}
+	n := len(val) / subjSlot
+	i, j := 0, n
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if bytes.Compare(val[h*subjSlot:h*subjSlot+31], s[1:]) < 0 {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	var out [][32]byte
+	for k := i; k < n && bytes.Equal(val[k*subjSlot:k*subjSlot+31], s[1:]); k++ {
+		out = append(out, [32]byte(val[k*subjSlot+31:(k+1)*subjSlot]))
+	}
+	return out, nil
 }
 
 // IngestObject appends an ObjectIngested entry with the object's record

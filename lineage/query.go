@@ -541,30 +541,27 @@ func (v *View) Subject(ctx context.Context, key string) (*SubjectInfo, error) {
 		c := newCache(txn)
 		byDigest := map[schemas.Digest]map[uint64]bool{}
 		var order []schemas.Digest
-		prefix := append([]byte{pSubj}, raw...)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 16})
+		prefix := []byte{pSubj, raw[0]}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
 		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 			k := it.Item().Key()
-			if len(k) != len(prefix)+8 {
+			if len(k) != recKeyLen || !recFilterHas(k, raw[1]) {
 				continue
 			}
-			leaf := binary.BigEndian.Uint64(k[len(prefix):])
+			leaf := binary.BigEndian.Uint64(k[recKeyLen-8:])
 			if leaf >= v.size {
 				continue
 			}
 			err := it.Item().Value(func(val []byte) error {
-				if len(val)%32 != 0 {
-					return fmt.Errorf("%w: subject index value of %d bytes", ErrTampered, len(val))
-				}
-				for ; len(val) > 0; val = val[32:] {
-					d := schemas.Digest(val[:32])
+				ds, err := subjSlots(val, raw)
+				for _, d := range ds {
 					if byDigest[d] == nil {
 						byDigest[d] = map[uint64]bool{}
 						order = append(order, d)
 					}
 					byDigest[d][leaf] = true
 				}
-				return nil
+				return err
 			})
 			if err != nil {
 				it.Close()

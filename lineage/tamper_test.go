@@ -115,7 +115,9 @@ func TestTamper(t *testing.T) {
 		{"add a subject index key", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			d := digest("s3://in/web/a.jsonl#3")
 			s := digest("mallory")
-			mustSet(t, txn, subjKey(s[:], 1), d[:])
+			var filter [recFilter]byte
+			filter[s[1]/8] |= 1 << (s[1] % 8)
+			mustSet(t, txn, subjKey(s[0], &filter, 1), append(s[1:], d[:]...))
 		}, 1, "index"},
 		{"change a verdict in the record index", func(t *testing.T, txn *badger.Txn, f *fixture) {
 			d := digest("s3://in/oss/b.jsonl#3")
