@@ -533,6 +533,10 @@ func (l *Ledger) appendLocked(ctx context.Context, e Entry, bulk func(idx uint64
 	}
 	l.size, l.rng, l.lastTime = idx+1, rng, t
 	l.log.Debug("ledger append", "leaf", idx, "kind", e.Kind())
+	select {
+	case l.wrote <- struct{}{}:
+	default:
+	}
 	return idx, true, nil
 }
 

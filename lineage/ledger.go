@@ -119,8 +119,9 @@ type Ledger struct {
 	lastTime time.Time
 
 	stop context.CancelFunc
-	// stopRelease ends releaseLoop.
+	// stopRelease ends releaseLoop; wrote wakes it after an append.
 	stopRelease context.CancelFunc
+	wrote       chan struct{}
 	wg          sync.WaitGroup
 	closed      bool
 }
@@ -203,6 +204,7 @@ func Open(ctx context.Context, cfg Config) (_ *Ledger, err error) {
 	if !cfg.ReadOnly {
 		rctx, cancel := context.WithCancel(context.Background())
 		l.stopRelease = cancel
+		l.wrote = make(chan struct{}, 1)
 		l.wg.Add(1)
 		go l.releaseLoop(rctx)
 	}
@@ -439,22 +441,29 @@ func removeEmptyWALs(dir string) error {
 }
 
 // releaseLoop hands the ledger's memory-mapped pages back to the page
-// cache every releaseEvery while the ledger is open for writing, so an
-// ingest's RSS stays bounded whatever the ledger's size.
+// cache while the ledger is being written, at most every releaseEvery, so
+// an ingest's RSS stays bounded whatever the ledger's size. It waits for
+// appends (wrote) rather than ticking: reclaiming pages that lookups are
+// using costs them a read from disk (a 10M-record ledger's record lookups
+// went from 0.7 to 61 ms at p99 with a timer), and once the writes stop
+// the pages are the reader's to keep.
 func (l *Ledger) releaseLoop(ctx context.Context) {
 	defer l.wg.Done()
-	t := time.NewTicker(releaseEvery)
-	defer t.Stop()
 	dir := filepath.Join(l.cfg.Dir, dbDir)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-l.wrote:
 		}
 		if _, err := releaseMapped(dir); err != nil {
 			l.log.Debug("releasing mapped ledger pages", "err", err)
 			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(releaseEvery):
 		}
 	}
 }
