@@ -505,7 +505,7 @@ const (
 	pMeta    = 'M' // M name → value
 	pKey     = 'K' // K sha256(natural key) → be64(leaf)
 	pRec     = 'R' // R digest[0] filter(32) be64(objLeaf) → (digest[1:] verdict be64(line))* (append.go)
-	pSubj    = 'S' // S subject(32) be64(objLeaf) → digest(32)*
+	pSubj    = 'S' // S subject[0] filter(32) be64(objLeaf) → (subject[1:] digest)* (append.go)
 	pObj     = 'O' // O sha256(uri)[:16] be64(leaf) → "" (ingested / revoked)
 	pVer     = 'V' // V be64(objLeaf) be64(sealLeaf) → ""
 	pSrc     = 'Q' // Q source 0 be64(leaf) → "" (ingested, assessed, revoked)
