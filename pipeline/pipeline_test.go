@@ -115,7 +115,7 @@ func testOptions(t *testing.T, root string) Options {
 	cfg := &schemas.Config{Version: 1, Work: filepath.Join(root, "work"), Datasets: []schemas.DatasetConfig{{
 		Name:   "ds",
 		Inputs: []schemas.InputConfig{{Prefix: "a/", Source: "src-a"}, {Prefix: "b/", Source: "blocked"}},
-		Fields: map[string]string{"subject_id": "user_id"},
+		Fields: map[string]schemas.FieldSpec{"subject_id": {"user_id"}},
 	}}}
 	pol := &schemas.Policy{ID: "test-policy"}
 	pol.ApplyDefaults()

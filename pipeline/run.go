@@ -179,7 +179,6 @@ type runCtx struct {
 	fingerprint string
 	segDir      string
 	log         *slog.Logger
-	fields      [schemas.NumFields]string
 	ops         *opsMetrics
 }
 
@@ -306,12 +305,15 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 		Format  string
 		Policy  string
 		Sources *schemas.SourceRegistry
-		Fields  [schemas.NumFields]string
+		Fields  map[string]schemas.FieldSpec
+		Shape   string
+		Ann     *schemas.AnnotationMap
+		Inputs  []schemas.InputConfig
 		Use     string
 		Stages  []string
 		Aux     []string
 		Secret  string
-	}{segmentFormat, pd.String(), opts.Sources, ds.FieldMap(), ds.Use, names, aux, env.SubjectKey("fingerprint", "")}
+	}{segmentFormat, pd.String(), opts.Sources, ds.Fields, ds.Shape, ds.Annotation, ds.Inputs, ds.Use, names, aux, env.SubjectKey("fingerprint", "")}
 	b, err := json.Marshal(fp)
 	if err != nil {
 		return nil, fmt.Errorf("encoding run fingerprint: %w", err)
@@ -321,7 +323,6 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 		opts: opts, runID: runID, ds: ds, stages: sts, log: log,
 		fingerprint: hex.EncodeToString(sum[:]),
 		segDir:      segmentDir(opts.Config.Work, ds.Name),
-		fields:      ds.FieldMap(),
 	}, nil
 }
 

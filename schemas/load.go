@@ -131,6 +131,9 @@ func (r *SourceRegistry) Validate() error {
 		default:
 			return &FieldError{p + ".origin", fmt.Sprintf("%q is not domestic or foreign", s.Origin)}
 		}
+		if err := validateFieldLayer(p, s.Shape, s.Fields, s.Annotation); err != nil {
+			return err
+		}
 	}
 	return nil
 }

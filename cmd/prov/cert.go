@@ -177,7 +177,11 @@ func rehashOptions(ctx context.Context, cfg *schemas.Config, b *certificate.Bund
 	}
 	for i := range cfg.Datasets {
 		if cfg.Datasets[i].Name == st.Predicate.Dataset {
-			return &certificate.Rehash{Input: in, Dataset: &cfg.Datasets[i]}, nil
+			reg, err := schemas.LoadSources(cfg.Sources)
+			if err != nil {
+				return nil, err
+			}
+			return &certificate.Rehash{Input: in, Dataset: &cfg.Datasets[i], Sources: reg}, nil
 		}
 	}
 	return nil, usageError{fmt.Errorf("--rehash: the configuration has no dataset %q", st.Predicate.Dataset)}

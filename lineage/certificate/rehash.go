@@ -21,6 +21,9 @@ import (
 type Rehash struct {
 	Input   objstore.Store
 	Dataset *schemas.DatasetConfig
+	// Sources is the source registry, whose field maps apply to the
+	// objects of each source (nil: none).
+	Sources *schemas.SourceRegistry
 }
 
 // verifyRehash is level 3: every input object listed in the manifest is
@@ -66,7 +69,6 @@ func verifyRehash(ctx context.Context, r *Report, s *state, l *lineage.Ledger, r
 		r.fail(3, "manifest", "the manifest lists %d input objects, the ledger sealed %d", len(s.m.Inputs), len(objects))
 		return
 	}
-	fields := rh.Dataset.FieldMap()
 	var admitted []schemas.Digest
 	for _, in := range s.m.Inputs {
 		if ctx.Err() != nil {
@@ -87,7 +89,7 @@ func verifyRehash(ctx context.Context, r *Report, s *state, l *lineage.Ledger, r
 		if got := rh.Input.URI(in.Key); got != in.URI {
 			r.note(3, "object "+in.URI, "read as %s from the given store", got)
 		}
-		adm, ok := rehashObject(ctx, r, rh, fields, in, leaf, l)
+		adm, ok := rehashObject(ctx, r, rh, in, leaf, l)
 		if !ok {
 			return
 		}
@@ -115,7 +117,7 @@ func verifyRehash(ctx context.Context, r *Report, s *state, l *lineage.Ledger, r
 }
 
 // rehashObject re-reads one object and returns its admitted digests.
-func rehashObject(ctx context.Context, r *Report, rh *Rehash, fields [schemas.NumFields]string, in schemas.InputObject,
+func rehashObject(ctx context.Context, r *Report, rh *Rehash, in schemas.InputObject,
 	leaf uint64, l *lineage.Ledger) ([]schemas.Digest, bool) {
 	part := "object " + in.URI
 	st := rh.Input
@@ -162,7 +164,8 @@ func rehashObject(ctx context.Context, r *Report, rh *Rehash, fields [schemas.Nu
 	var seen int
 	var admitted []schemas.Digest
 	var mismatch string
-	err = readers.Read(ctx, input, readers.Options{Fields: fields, MaxLine: maxLine}, func(rec *schemas.Record) error {
+	fm := rh.Dataset.ObjectReadMap(rh.Sources, in.Key, in.Source)
+	err = readers.Read(ctx, input, readers.Options{Map: &fm, MaxLine: maxLine}, func(rec *schemas.Record) error {
 		d := rec.Digest
 		if rec.Err != nil && d.IsZero() {
 			// The pipeline names an unparseable record by its position.

@@ -139,7 +139,7 @@ func newWorld(dir string) (*world, error) {
 	cfg := &schemas.Config{Version: 1, Work: filepath.Join(dir, "work"), Datasets: []schemas.DatasetConfig{{
 		Name:   "chat",
 		Inputs: []schemas.InputConfig{{Prefix: "oss/", Source: "oss-wiki"}, {Prefix: "web/", Source: "web"}},
-		Fields: map[string]string{"subject_id": "user_id", "licence": "license"},
+		Fields: map[string]schemas.FieldSpec{"subject_id": {"user_id"}, "licence": {"license"}},
 	}}}
 	pol := &schemas.Policy{ID: "test-policy", Version: "1"}
 	pol.ApplyDefaults()

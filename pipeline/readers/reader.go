@@ -8,11 +8,14 @@
 //     compressed with gzip (.gz) or zstd (.zst, .zstd). Compression is
 //     recognised by its magic bytes; a key that claims compression its bytes
 //     do not have is corrupt. Blank lines are skipped; "\r\n" line ends are
-//     accepted. Mapped values are taken from the object's top-level keys:
-//     strings unescaped, numbers and booleans as their JSON text, objects and
-//     arrays as compact JSON text, null as absent.
+//     accepted. Mapped values are taken where the field paths lead (see
+//     schemas.FieldSpec): strings unescaped, numbers and booleans as their
+//     JSON text, objects and arrays as compact JSON text, null as absent;
+//     several values joined with "\n". A map of plain top-level keys takes
+//     a faster path.
 //   - parquet: read through Arrow Go's pqarrow in record batches over ranged
-//     reads; columns are mapped by top-level name.
+//     reads; a path's first key names a top-level column, later steps go
+//     into struct fields, list elements and map keys.
 //   - arrow: the Arrow IPC file format (ranged reads) or stream format
 //     (streamed), told apart by the file magic "ARROW1".
 //   - text: any other key; the whole (decompressed) object is one record
@@ -63,8 +66,12 @@ type Input struct {
 // Options say how to map input fields to records. The zero value maps
 // nothing and uses the default limits.
 type Options struct {
-	// Fields maps each logical field to the input field (JSON key or column
-	// name) that holds it; "" means the field is not mapped.
+	// Map, when set, is the field map: a field path (or several) per
+	// logical field and an optional annotation map (schemas.FieldMap).
+	Map *schemas.FieldMap
+	// Fields, used when Map is nil, maps each logical field to the
+	// top-level input field (JSON key or column name) that holds it; ""
+	// means the field is not mapped.
 	Fields [schemas.NumFields]string
 	// MaxLine caps one JSONL line or one text file in bytes (0: 16 MiB).
 	MaxLine int
@@ -131,10 +138,18 @@ func Read(ctx context.Context, in Input, opts Options, fn func(*schemas.Record) 
 	}
 }
 
+// CheckMap compiles a field map as Read would for an object at key and
+// returns the error a malformed path gives (wrapping schemas.ErrBadPath).
+func CheckMap(opts Options, key string) error {
+	_, err := opts.compile(key)
+	return err
+}
+
 // emitter hands records to fn, reusing one Record.
 type emitter struct {
 	ctx context.Context
 	uri string
+	key string
 	fn  func(*schemas.Record) error
 	rec schemas.Record
 	n   int
@@ -204,7 +219,7 @@ func readStream(ctx context.Context, in Input, opts Options, fn func(*schemas.Re
 	}
 	defer func() { _ = rc.Close() }()
 	t := &transport{r: rc}
-	e := &emitter{ctx: ctx, uri: in.URI, fn: fn}
+	e := &emitter{ctx: ctx, uri: in.URI, key: in.Key, fn: fn}
 
 	var head [4]byte
 	n, err := io.ReadFull(t, head[:])

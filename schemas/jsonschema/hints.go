@@ -132,11 +132,16 @@ var hints = map[string][]opt{
 	"DatasetConfig.name":        {required, pattern(noSlashAtSpace), desc("Dataset name: non-empty, no '/', '@' or white space; unique in the file.")},
 	"DatasetConfig.version":     {pattern(`^[^/@ \t]*$`)},
 	"DatasetConfig.inputs":      {required, minItems(1), desc("The objects of the input store that make the dataset.")},
-	"DatasetConfig.fields":      {keys(schemas.FieldNames()...), values(nonEmpty)},
+	"DatasetConfig.fields":      {keys(schemas.FieldNames()...)},
+	"DatasetConfig.shape":       {enum(schemas.ShapeNames()...)},
+	"InputConfig.fields":        {keys(schemas.FieldNames()...)},
+	"InputConfig.shape":         {enum(schemas.ShapeNames()...)},
 	"DatasetConfig.use":         {enum(uses...), dflt(schemas.UseCommercial), rule("CN-IM-7.2")},
 	"InputConfig.prefix":        {desc("Key prefix in the input store; every object below it is read (keys with a path segment starting with '_' or '.' are not data)."), examples("web/news/", "labels/")},
 	"InputConfig.format":        {enum(schemas.Formats...), dflt("auto")},
 	"InputConfig.max_line":      {minimum(0), dflt(16 << 20)},
+	"Source.fields":             {keys(schemas.FieldNames()...)},
+	"Source.shape":              {enum(schemas.ShapeNames()...)},
 
 	// policy.yaml
 	"Policy.id":         {required, nonEmpty, desc("Policy id, cited in certificates.")},

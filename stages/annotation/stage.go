@@ -52,7 +52,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	s := &Stage{policy: &pol, subjectKey: env.SubjectKey}
 	if env.Dataset != nil {
-		_, s.mapped = env.Dataset.Fields[schemas.FieldLabels.String()]
+		s.mapped = env.Dataset.MapsLabels(env.Sources)
 	}
 	vs := pol.Verdicts.Values()
 	for i, v := range vs {
