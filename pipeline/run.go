@@ -52,6 +52,16 @@ type Options struct {
 	SealOnly bool
 	// Hooks run after a version is sealed (e.g. certificate issuance).
 	AfterSeal []func(ctx context.Context, v *Sealed) error
+	// Now is the evaluation time every time-dependent decision takes
+	// (`prov run --as-of`). Zero: Config.EvaluationTime, else the run's
+	// start. The manifest states it.
+	Now time.Time
+	// Clock is the wall clock whose reading at the run's start is the
+	// default evaluation time (tests inject one). Default time.Now.
+	Clock func() time.Time
+	// pinned is set when Now was given (flag or config), not defaulted:
+	// segments of an earlier run are then reused only under the same time.
+	pinned bool
 }
 
 // Result is what a run produced, one entry per dataset.
@@ -121,6 +131,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Ledger != nil && opts.Config.Work != "" {
 		sweepWork(opts.Config.Work, opts.Logger)
 	}
+	switch {
+	case !opts.Now.IsZero():
+		opts.pinned = true
+	case !opts.Config.EvaluationTime.IsZero():
+		opts.Now, opts.pinned = opts.Config.EvaluationTime.Time, true
+	case opts.Clock != nil:
+		opts.Now = opts.Clock()
+	default:
+		opts.Now = time.Now()
+	}
+	opts.Now = opts.Now.UTC().Truncate(time.Second)
 	res := &Result{RunID: newRunID()}
 	ops := newOpsMetrics()
 	defer func() {
@@ -287,6 +308,7 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 			return keys, nil
 		},
 		SubjectKey: subjectKeyFunc(opts.Ledger),
+		Now:        opts.Now,
 	}
 	sts, err := opts.Stages(ctx, env)
 	if err != nil {
@@ -310,10 +332,11 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 		Ann     *schemas.AnnotationMap
 		Inputs  []schemas.InputConfig
 		Use     string
+		AsOf    string
 		Stages  []string
 		Aux     []string
 		Secret  string
-	}{segmentFormat, pd.String(), opts.Sources, ds.Fields, ds.Shape, ds.Annotation, ds.Inputs, ds.Use, names, aux, env.SubjectKey("fingerprint", "")}
+	}{segmentFormat, pd.String(), opts.Sources, ds.Fields, ds.Shape, ds.Annotation, ds.Inputs, ds.Use, pinnedTime(opts), names, aux, env.SubjectKey("fingerprint", "")}
 	b, err := json.Marshal(fp)
 	if err != nil {
 		return nil, fmt.Errorf("encoding run fingerprint: %w", err)
@@ -324,6 +347,15 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 		fingerprint: hex.EncodeToString(sum[:]),
 		segDir:      segmentDir(opts.Config.Work, ds.Name),
 	}, nil
+}
+
+// pinnedTime is the evaluation time when it was pinned ("" otherwise: an
+// unpinned run reuses the segments of an interrupted one).
+func pinnedTime(opts *Options) string {
+	if !opts.pinned {
+		return ""
+	}
+	return opts.Now.Format(time.RFC3339)
 }
 
 func (rc *runCtx) policyDigest() string {

@@ -413,7 +413,8 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 			Findings: schemas.FileRef{Path: findingsFile, SHA256: fsum, Size: fsize, Rows: findRows},
 			Metrics:  schemas.FileRef{Path: metricsFile, SHA256: msum, Size: msize, Rows: int64(len(metrics))},
 		},
-		Supersedes: supersedes,
+		Supersedes:     supersedes,
+		EvaluationTime: opts.Now.UTC().Format(time.RFC3339),
 	}
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

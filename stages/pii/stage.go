@@ -73,9 +73,12 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		det:       Detector{MinScore: pol.MinScore},
 		sources:   env.Sources,
 		key:       env.SubjectKey,
-		now:       time.Now().UTC(),
+		now:       env.Now.UTC(),
 		actions:   map[string]schemas.Verdict{},
 		sensitive: map[string]bool{},
+	}
+	if s.now.IsZero() {
+		s.now = time.Now().UTC()
 	}
 	for t, a := range pol.Actions {
 		s.actions[t], _ = schemas.ParseVerdict(a)
