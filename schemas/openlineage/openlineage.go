@@ -39,6 +39,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -364,4 +365,25 @@ func (v *validatorT) validateEvent(doc any) error {
 		}
 	}
 	return nil
+}
+
+// NamesFor returns the Names of an output store from the URI of its root
+// (objstore.Store.URI("")), split the way prov's OpenLineage export splits
+// object URIs (the OpenLineage naming spec): s3://bucket/prefix/ →
+// ("s3://bucket", "prefix/"); file:///abs/dir/ → ("file", "/abs/dir/").
+func NamesFor(rootURI string) Names {
+	u, err := url.Parse(rootURI)
+	if err != nil || u.Scheme == "" {
+		return Names{StoreNamespace: "file", StorePrefix: rootURI}
+	}
+	switch u.Scheme {
+	case "file":
+		if u.Host != "" && u.Host != "localhost" {
+			return Names{StoreNamespace: "file://" + u.Host, StorePrefix: u.Path}
+		}
+		return Names{StoreNamespace: "file", StorePrefix: u.Path}
+	case "s3", "s3a", "gs":
+		return Names{StoreNamespace: u.Scheme + "://" + u.Host, StorePrefix: strings.TrimPrefix(u.Path, "/")}
+	}
+	return Names{StoreNamespace: u.Scheme + "://" + u.Host, StorePrefix: u.Path}
 }

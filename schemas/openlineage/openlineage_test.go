@@ -141,3 +141,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestNamesFor(t *testing.T) {
+	for uri, want := range map[string]Names{
+		"s3://prov-out/certified/": {"s3://prov-out", "certified/"},
+		"s3://prov-out/":           {"s3://prov-out", ""},
+		"file:///srv/out/":         {"file", "/srv/out/"},
+	} {
+		if got := NamesFor(uri); got != want {
+			t.Errorf("%s: %+v, want %+v", uri, got, want)
+		}
+	}
+}
