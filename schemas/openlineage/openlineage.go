@@ -31,6 +31,7 @@
 package openlineage
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"embed"
@@ -38,6 +39,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"path"
@@ -386,4 +388,59 @@ func NamesFor(rootURI string) Names {
 		return Names{StoreNamespace: u.Scheme + "://" + u.Host, StorePrefix: strings.TrimPrefix(u.Path, "/")}
 	}
 	return Names{StoreNamespace: u.Scheme + "://" + u.Host, StorePrefix: u.Path}
+}
+
+// MaxLine caps one line of a JSONL event file.
+const MaxLine = 16 << 20
+
+// LineError is an invalid line of a JSONL event file.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns the line's error (wrapping ErrInvalid).
+func (e *LineError) Unwrap() error { return e.Err }
+
+// ReadJSONL reads one RunEvent per line from r (blank lines are skipped)
+// and calls fn with each line number and either the parsed event or a
+// *LineError saying why the line is not a valid RunEvent. A read error, a
+// line over MaxLine or an error returned by fn stops it.
+func ReadJSONL(r io.Reader, fn func(line int, ev *RunEvent, err error) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		b, err := readLine(br)
+		if len(bytes.TrimSpace(b)) > 0 {
+			ev, perr := Parse(b)
+			if perr != nil {
+				perr = &LineError{Line: n, Err: perr}
+			}
+			if ferr := fn(n, ev, perr); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading line %d: %w", n, err)
+		}
+	}
+}
+
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > MaxLine {
+			return nil, fmt.Errorf("%w: line over %d bytes", ErrInvalid, MaxLine)
+		}
+		line = append(line, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return line, err
+	}
 }

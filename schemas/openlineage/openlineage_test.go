@@ -1,7 +1,9 @@
 package openlineage
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,5 +153,26 @@ func TestNamesFor(t *testing.T) {
 		if got := NamesFor(uri); got != want {
 			t.Errorf("%s: %+v, want %+v", uri, got, want)
 		}
+	}
+}
+
+func TestReadJSONL(t *testing.T) {
+	v := readDir(t, "valid")
+	in := string(bytes.TrimSpace(v["train-start.json"])) + "\n\n{broken\n" + strings.ReplaceAll(string(v["train-complete.json"]), "\n", " ")
+	var got []string
+	err := ReadJSONL(strings.NewReader(in), func(line int, ev *RunEvent, err error) error {
+		var le *LineError
+		switch {
+		case err == nil:
+			got = append(got, fmt.Sprintf("%d %s", line, ev.EventType))
+		case errors.As(err, &le) && le.Line == line && errors.Is(err, ErrInvalid):
+			got = append(got, fmt.Sprintf("%d invalid", line))
+		default:
+			t.Errorf("line %d: %v", line, err)
+		}
+		return nil
+	})
+	if err != nil || strings.Join(got, ",") != "1 START,3 invalid,4 COMPLETE" {
+		t.Errorf("got %v, %v", got, err)
 	}
 }
