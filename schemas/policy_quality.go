@@ -18,7 +18,7 @@ type QualityPolicy struct {
 	// Languages are the ISO 639-1 codes the language mix reports by name;
 	// other detected languages count as "other". Default: the union of the
 	// registered sources' languages.
-	Languages []string `yaml:"languages,omitempty" json:"languages,omitempty"`
+	Languages []string `yaml:"languages,omitempty" json:"languages,omitzero"`
 	// NearDupThreshold is the Jaccard similarity of character 5-gram sets
 	// at and above which two records are near-duplicates. Default 0.8.
 	NearDupThreshold float64 `yaml:"near_dup_threshold,omitempty" json:"near_dup_threshold"`

@@ -124,6 +124,7 @@ var (
 	provTimeType       = reflect.TypeFor[schemas.Time]()
 	qualityLimitType   = reflect.TypeFor[schemas.QualityLimit]()
 	fieldSpecType      = reflect.TypeFor[schemas.FieldSpec]()
+	agentListType      = reflect.TypeFor[schemas.AgentList]()
 	yamlUnmarshaler    = reflect.TypeFor[yaml.Unmarshaler]()
 	textUnmarshaler    = reflect.TypeFor[encoding.TextUnmarshaler]()
 	jsonSchemaTypeName = map[reflect.Kind]string{
@@ -169,6 +170,9 @@ func (g *generator) typeSchema(t reflect.Type) (*Schema, error) {
 		path := &Schema{Type: "string", MinLength: ptr(1)}
 		return &Schema{OneOf: []*Schema{path, {Type: "array", Items: &Schema{Type: "string", MinLength: ptr(1)}, MinItems: ptr(1)}},
 			Examples: []any{"metadata.url", "messages[*].content", []any{"instruction", "input", "output"}}}, nil
+	case agentListType:
+		return &Schema{OneOf: []*Schema{{Const: "default"}, {Type: "array", Items: &Schema{Type: "string", Pattern: `\S`}}},
+			Examples: []any{"default", []any{}, []any{"GPTBot", "CCBot"}}}, nil
 	case qualityLimitType:
 		if _, ok := g.defs["QualityLimit"]; !ok {
 			g.defs["QualityLimit"] = qualityLimitSchema(g.docs)

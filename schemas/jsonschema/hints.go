@@ -152,7 +152,7 @@ var hints = map[string][]opt{
 	"Policy.annotation": {desc("Annotation-rule conformance (stage annotation, REQUIREMENTS.md §4).")},
 	"Policy.quality":    {desc("Quality metrics and their limits (stage quality, REQUIREMENTS.md §5).")},
 
-	"LegalityPolicy.ai_agents":                {items(notBlank), rule("EU-53.1c, DSM-4.3")},
+	"LegalityPolicy.ai_agents":                {rule("EU-53.1c, DSM-4.3")},
 	"LegalityPolicy.missing_evidence":         {enum("quarantine", "reject"), rule("CN-IM-7.1, TC260-5.1-c1..c4")},
 	"BlocklistPolicy.sources":                 {items(nonEmpty)},
 	"BlocklistPolicy.domains":                 {items(pattern(`^[^/:@ \t]+$`))},

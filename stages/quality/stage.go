@@ -89,7 +89,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 			if s.Modality != "" {
 				cfg.modalities[s.ID] = s.Modality
 			}
-			if len(qp.Languages) == 0 {
+			if qp.Languages == nil { // [] means none, not the registry's
 				for _, l := range s.Languages {
 					cfg.languages[l] = true
 				}
