@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"time"
@@ -416,6 +417,9 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		Supersedes:     supersedes,
 		EvaluationTime: opts.Now.UTC().Format(time.RFC3339),
 	}
+	if !opts.pinned {
+		rc.keepEvaluationTime(ctx, prefix+manifestFile, m)
+	}
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encoding manifest: %w", err)
@@ -446,6 +450,30 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	}
 	rc.log.Debug("seal: metrics, manifest and ledger seal written", "took", time.Since(t0))
 	return s, nil
+}
+
+// keepEvaluationTime makes an unchanged re-run of an unpinned run
+// idempotent: when the output store already holds this version's manifest
+// and it differs from m in the evaluation time only, m takes the earlier
+// time, so the manifest (and the certificate's subject) stay byte-identical
+// to what the ledger sealed.
+func (rc *runCtx) keepEvaluationTime(ctx context.Context, key string, m *schemas.Manifest) {
+	r, err := rc.opts.Output.Get(ctx, key, objstore.GetOptions{})
+	if err != nil {
+		return
+	}
+	defer func() { _ = r.Close() }()
+	var old schemas.Manifest
+	if err := json.NewDecoder(io.LimitReader(r, 64<<20)).Decode(&old); err != nil || old.EvaluationTime == "" {
+		return
+	}
+	cand := *m
+	cand.EvaluationTime = old.EvaluationTime
+	a, err1 := json.Marshal(&cand)
+	b, err2 := json.Marshal(&old)
+	if err1 == nil && err2 == nil && bytes.Equal(a, b) {
+		m.EvaluationTime = old.EvaluationTime
+	}
 }
 
 func useOf(ds *schemas.DatasetConfig) string {

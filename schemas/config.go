@@ -52,6 +52,9 @@ type Config struct {
 	EvaluationTime Time `yaml:"evaluation_time,omitempty" json:"evaluation_time,omitzero"`
 
 	Datasets []DatasetConfig `yaml:"datasets" json:"datasets"`
+
+	// File is the path the configuration was loaded from (LoadConfig).
+	File string `yaml:"-" json:"-"`
 }
 
 // S3Config is how to reach an S3-compatible server.

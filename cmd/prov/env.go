@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"strings"
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/pipeline"
@@ -56,6 +58,12 @@ func openEnv(ctx context.Context, write bool) (*runEnv, error) {
 	}
 	led, lin, closeLedger, err := pipeline.OpenLedger(ctx, cfg, !write)
 	if err != nil {
+		for _, k := range []struct{ field, path string }{{"ledger.signing_key", cfg.Ledger.SigningKey},
+			{"ledger.public_key", cfg.Ledger.PublicKey}, {"ledger.subject_key", cfg.Ledger.SubjectKey}} {
+			if k.path != "" && errors.Is(err, fs.ErrNotExist) && strings.Contains(err.Error(), k.path) {
+				return nil, schemas.FileFieldError(cfg.File, k.field, err)
+			}
+		}
 		return nil, err
 	}
 	e.ledger, e.lineage = led, lin

@@ -108,7 +108,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	s.withdrawn, _ = schemas.ParseVerdict(pol.WithdrawnAction)
 	reg, err := openRegistry(ctx, env.Open, pol.ConsentRegistry, pol.Scope)
 	if err != nil {
-		return nil, err
+		return nil, env.Policy.FieldErr("pii.consent_registry", err)
 	}
 	s.reg = reg
 	return s, nil
