@@ -18,9 +18,9 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/prov-ai/prov/objstore"
+	"github.com/prov-ai/prov/objstore/s3test"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
-	"github.com/prov-ai/prov/pipeline/objstore/s3test"
 	"github.com/prov-ai/prov/schemas"
 )
 

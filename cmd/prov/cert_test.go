@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/prov-ai/prov/lineage/certificate"
-	"github.com/prov-ai/prov/pipeline/objstore/s3test"
+	"github.com/prov-ai/prov/objstore/s3test"
 )
 
 // certBundle returns the bundle directory of a dataset of a demo run.
