@@ -31,7 +31,7 @@ func (rc *runCtx) uploadSegment(ctx context.Context, path string) error {
 		if err != nil {
 			return fmt.Errorf("publishing segment %s: %w", p, err)
 		}
-		_, _, err = putFile(ctx, sh, rc.sharedKey(p), f)
+		_, _, err = objstore.PutFile(ctx, sh, rc.sharedKey(p), f)
 		_ = f.Close()
 		if err != nil {
 			return fmt.Errorf("publishing segment: %w", err)

@@ -1,11 +1,8 @@
-package pipeline
+package version
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/parquet-go/parquet-go"
@@ -13,10 +10,11 @@ import (
 	"github.com/prov-ai/prov/objstore"
 )
 
-// parquetFile streams rows of T into a local temp file, then publishes it
-// to the output store. parquet-go panics on some malformed input; calls are
-// wrapped so a library panic becomes an error.
-type parquetFile[T any] struct {
+// Table streams rows of T (schemas.Finding, schemas.Metric) into a local
+// temp file, then publishes it as one Parquet file of a version. parquet-go
+// panics on some malformed input; calls are wrapped so a library panic
+// becomes an error.
+type Table[T any] struct {
 	f     *os.File
 	codec *pageCodec
 	w     *parquet.GenericWriter[T]
@@ -30,10 +28,10 @@ type parquetFile[T any] struct {
 // would otherwise hold them all.
 const rowGroupRows = 64 << 10
 
-// newParquetFile starts a file compressed with zstd's fastest level (its
+// NewTable starts a file in dir compressed with zstd's fastest level (its
 // pages are about a megabyte, so a higher level barely moves the ratio;
 // see pageCodec).
-func newParquetFile[T any](dir string) (*parquetFile[T], error) {
+func NewTable[T any](dir string) (*Table[T], error) {
 	codec, err := newPageCodec()
 	if err != nil {
 		return nil, fmt.Errorf("creating parquet codec: %w", err)
@@ -44,10 +42,11 @@ func newParquetFile[T any](dir string) (*parquetFile[T], error) {
 		return nil, fmt.Errorf("creating parquet temp file: %w", err)
 	}
 	w := parquet.NewGenericWriter[T](f, parquet.Compression(codec))
-	return &parquetFile[T]{f: f, codec: codec, w: w}, nil
+	return &Table[T]{f: f, codec: codec, w: w}, nil
 }
 
-func (p *parquetFile[T]) write(rows ...T) (err error) {
+// Write adds rows.
+func (p *Table[T]) Write(rows ...T) (err error) {
 	p.buf = append(p.buf, rows...)
 	if len(p.buf) >= 8192 {
 		return p.flush()
@@ -55,7 +54,7 @@ func (p *parquetFile[T]) write(rows ...T) (err error) {
 	return nil
 }
 
-func (p *parquetFile[T]) flush() (err error) {
+func (p *Table[T]) flush() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("writing parquet rows: library panic: %v", r)
@@ -80,9 +79,12 @@ func (p *parquetFile[T]) flush() (err error) {
 	return nil
 }
 
-// publish closes the writer and puts the file at key; it returns the
+// Rows is the number of rows written so far.
+func (p *Table[T]) Rows() int64 { return p.rows + int64(len(p.buf)) }
+
+// Publish closes the writer and puts the file at key; it returns the
 // file's sha256 and size.
-func (p *parquetFile[T]) publish(ctx context.Context, st objstore.Store, key string) (sum string, size int64, err error) {
+func (p *Table[T]) Publish(ctx context.Context, st objstore.Store, key string) (sum string, size int64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("closing parquet file %s: library panic: %v", st.URI(key), r)
@@ -97,39 +99,12 @@ func (p *parquetFile[T]) publish(ctx context.Context, st objstore.Store, key str
 	if err := p.w.Close(); err != nil {
 		return "", 0, fmt.Errorf("closing parquet file %s: %w", st.URI(key), err)
 	}
-	return putFile(ctx, st, key, p.f)
+	return objstore.PutFile(ctx, st, key, p.f)
 }
 
-func (p *parquetFile[T]) discard() {
+// Discard drops the file unpublished.
+func (p *Table[T]) Discard() {
 	_ = p.f.Close()
 	_ = os.Remove(p.f.Name())
 	p.codec.close()
-}
-
-// putFile hashes a local file and puts it at key.
-func putFile(ctx context.Context, st objstore.Store, key string, f *os.File) (string, int64, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", 0, fmt.Errorf("rewinding %s: %w", f.Name(), err)
-	}
-	h := sha256.New()
-	size, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("hashing %s: %w", f.Name(), err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", 0, fmt.Errorf("rewinding %s: %w", f.Name(), err)
-	}
-	if _, err := st.Put(ctx, key, f, size); err != nil {
-		return "", 0, fmt.Errorf("writing %s: %w", st.URI(key), err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), size, nil
-}
-
-// putBytes puts data at key and returns its sha256.
-func putBytes(ctx context.Context, st objstore.Store, key string, data []byte) (string, error) {
-	sum := sha256.Sum256(data)
-	if _, err := st.Put(ctx, key, bytesReader(data), int64(len(data))); err != nil {
-		return "", fmt.Errorf("writing %s: %w", st.URI(key), err)
-	}
-	return hex.EncodeToString(sum[:]), nil
 }
