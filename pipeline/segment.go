@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/schemas"
 )
 
@@ -68,7 +69,7 @@ const (
 type segWriter struct {
 	hdr  segHeader
 	path string
-	f    *os.File
+	f    *atomicfile.File
 	bw   *bufio.Writer
 	cur  segChunk
 	buf  []byte
@@ -80,7 +81,7 @@ func createSegment(path string, h segHeader) (*segWriter, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("creating segment directory: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".seg-*")
+	f, err := atomicfile.Create(path, ".seg-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating segment for %s: %w", h.Object.URI, err)
 	}
@@ -154,27 +155,17 @@ func (w *segWriter) finish(t segTrailer) error {
 		w.abort()
 		return fmt.Errorf("syncing segment %s: %w", w.path, err)
 	}
-	tmp := w.f.Name()
 	if err := writeTrailerFile(w.path+".trailer", w.hdr, &t); err != nil {
 		w.abort()
 		return err
 	}
-	if err := w.f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("closing segment %s: %w", w.path, err)
+	if err := w.f.Commit(); err != nil {
+		return fmt.Errorf("publishing segment: %w", err)
 	}
-	if err := os.Rename(tmp, w.path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("publishing segment %s: %w", w.path, err)
-	}
-	return syncDir(filepath.Dir(w.path))
+	return nil
 }
 
-func (w *segWriter) abort() {
-	name := w.f.Name()
-	_ = w.f.Close()
-	_ = os.Remove(name)
-}
+func (w *segWriter) abort() { w.f.Abort() }
 
 // segReader reads a segment back.
 type segReader struct {
@@ -269,7 +260,7 @@ func writeTrailerFile(path string, h segHeader, t *segTrailer) error {
 	if err := gob.NewEncoder(&buf).Encode(&trailerFile{h, *t}); err != nil {
 		return fmt.Errorf("encoding segment trailer %s: %w", path, err)
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
 }
 
 // readTrailer checks a segment is complete and returns its header and
@@ -290,16 +281,4 @@ func readTrailer(path string) (segHeader, *segTrailer, error) {
 		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: format %q", path, ErrBadSegment, tf.Header.Format)
 	}
 	return tf.Header, &tf.Trailer, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	defer func() { _ = d.Close() }()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
 }
