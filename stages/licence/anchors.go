@@ -6,7 +6,7 @@ import "bytes"
 // anchor at all (and no SPDX tag) has no licence evidence and costs one
 // pass over its bytes.
 const (
-	grpLic uint8 = 1 << iota // licence prose: windows for the text matcher and licence phrases
+	grpLic    uint8 = 1 << iota // licence prose: windows for the text matcher and licence phrases
 	grpCC                       // Creative Commons abbreviations
 	grpRights                   // copyright and reservation notices
 	grpUse                      // use notices (academic-only, non-commercial)

@@ -455,14 +455,14 @@ func ccNotices(text []byte, hits []int, ms []Match) []Match {
 
 func isSep(r rune) bool { return r == ' ' || r == '-' }
 
-// licencePhrases are short statements naming a licence ("released under
-// the MIT License") that licensecheck does not match on their own.
-// phrase compiles a case-insensitive phrase whose spaces also match line
-// breaks with comment markers ("BSD-style\n// license").
+// phrase compiles a case-insensitive phrase, matched on a window cleaned
+// by cleanWindow (comment markers and line breaks are single spaces).
 func phrase(s string) *regexp.Regexp {
 	return regexp.MustCompile(`(?i)` + s)
 }
 
+// licencePhrases are short statements naming a licence ("released under
+// the MIT License") that are not licence texts.
 var licencePhrases = []struct {
 	re   *regexp.Regexp
 	id   string

@@ -27,7 +27,7 @@ var useNoticeTable = []useNotice{
 	{
 		id: RefAcademicOnly, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
 		about: "academic or research use only",
-		en: regexp.MustCompile(`\b(?:(?:for|to) (?:non-?commercial,? )?(?:academic|research|scientific research|scholarly|educational)(?: (?:and|or|&|/) (?:academic|research|educational|teaching|non-?commercial))*(?: (?:purposes?|use|usage))? only\b|(?:only|solely|exclusively|strictly) (?:be )?(?:used )?for (?:non-?commercial )?(?:academic|research|scientific research|scholarly)(?: (?:and|or) (?:academic|research|educational|teaching))*(?: (?:purposes?|use|usage))?\b|\b(?:academic|research)(?: and (?:academic|research|educational))? (?:purposes?|use|usage) only\b|\b(?:restricted|limited) to (?:non-?commercial )?(?:academic|research)(?: (?:and|or) (?:academic|research|educational))? (?:purposes?|use|usage)\b)`),
+		en:    regexp.MustCompile(`\b(?:(?:for|to) (?:non-?commercial,? )?` + researchUse + `(?: (?:and|or|&|/) ` + researchUse + `)*(?: (?:purposes?|use|usage))? only\b|(?:only|solely|exclusively|strictly) (?:be )?(?:used )?for (?:non-?commercial )?` + researchUse + `\b|\b(?:academic|research)(?: and (?:academic|research|educational))? (?:purposes?|use|usage) only\b|\b(?:restricted|limited) to (?:non-?commercial )?` + researchUse + `(?: (?:purposes?|use|usage))?\b)`),
 		zh: []string{"仅供学术研究", "仅限学术研究", "仅用于学术研究", "只能用于学术研究", "只用于学术研究", "仅供学术交流",
 			"仅供科研", "仅限科研", "仅用于科研", "仅供研究使用", "仅供研究之用", "仅限研究使用", "仅用于研究目的", "仅供研究目的",
 			"仅供学习研究", "仅供学习和研究", "仅供学习与研究", "仅供学习交流", "仅限学习交流", "仅用于学习交流",
@@ -41,12 +41,15 @@ var useNoticeTable = []useNotice{
 	{
 		id: RefNonCommercial, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
 		about: "no commercial use",
-		en: regexp.MustCompile(`\b(?:not (?:to be used )?for (?:any )?commercial (?:use|purposes?|usage|distribution|redistribution|exploitation)|non-?commercial (?:use|purposes?|usage) only|(?:only )?for non-?commercial (?:use|purposes?|usage)(?: only)?|no commercial (?:use|usage|exploitation)|commercial (?:use|usage|exploitation) (?:is |are )?(?:strictly )?(?:prohibited|forbidden|not (?:permitted|allowed))|(?:may|must|shall|can) not be used for (?:any )?commercial|(?:may|must|shall|can)not be used for (?:any )?commercial)\b`),
+		en:    regexp.MustCompile(`\b(?:not (?:to be used )?for (?:any )?commercial (?:use|purposes?|usage|distribution|redistribution|exploitation)|non-?commercial (?:use|purposes?|usage) only|(?:only )?for non-?commercial (?:use|purposes?|usage)(?: only)?|no commercial (?:use|usage|exploitation)|commercial (?:use|usage|exploitation) (?:is |are )?(?:strictly )?(?:prohibited|forbidden|not (?:permitted|allowed))|(?:may|must|shall|can) not be used for (?:any )?commercial|(?:may|must|shall|can)not be used for (?:any )?commercial)\b`),
 		zh: []string{"禁止商用", "禁止商业用途", "禁止用于商业", "禁止商业使用", "不得用于商业", "不得商用", "严禁商用", "严禁用于商业",
 			"请勿商用", "请勿用于商业", "不可商用", "谢绝商用", "勿作商业用途", "仅限非商业", "仅供非商业", "仅用于非商业",
 			"非商业用途使用", "禁止商業", "不得用於商業", "請勿商用", "嚴禁商用"},
 	},
 }
+
+// researchUse are the words of an academic or research purpose.
+const researchUse = `(?:academic research|scientific research|non-?commercial research|academic|research|scientific|scholarly|educational|teaching)`
 
 // useNotices reports the use notices near a use anchor.
 func useNotices(text []byte, hits []int, ms []Match) []Match {
