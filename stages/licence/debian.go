@@ -272,21 +272,23 @@ func debianException(name, licence string) string {
 // DebianLicence. Values that do not map are left to the text matcher.
 func licenceFields(text []byte, hits []int, ms []Match) []Match {
 	for _, h := range hits {
-		if h == 0 {
+		// The anchor is "cense:" / "cence:": the field name starts two
+		// bytes earlier.
+		if h < 2 {
 			continue
 		}
-		if c := text[h-1]; c != 'L' && c != 'l' {
+		if c := text[h-2] | 0x20; c != 'l' || text[h-1]|0x20 != 'i' {
 			continue
 		}
 		ls := bytes.LastIndexByte(text[:h], '\n') + 1
-		if !blankLine(text[ls : h-1]) {
+		if !blankLine(text[ls : h-2]) {
 			continue
 		}
-		v := text[h+len("icense:"):]
+		v := text[h+len("cense:"):]
 		if i := bytes.IndexByte(v, '\n'); i >= 0 {
 			v = v[:i]
 		}
-		val := cleanSPDXLine(string(v))
+		val := cleanFieldValue(string(v))
 		if val == "" || len(val) > 200 {
 			continue
 		}
@@ -295,4 +297,16 @@ func licenceFields(text []byte, hits []int, ms []Match) []Match {
 		}
 	}
 	return ms
+}
+
+// cleanFieldValue strips comment closers and surrounding quotes from a
+// field value; commas stay (they group DEP-5 expressions).
+func cleanFieldValue(s string) string {
+	s = strings.TrimSpace(s)
+	for _, closer := range []string{"*/", "-->", "--%>", "#}", "%}", "*)"} {
+		if i := strings.Index(s, closer); i >= 0 {
+			s = s[:i]
+		}
+	}
+	return strings.Trim(strings.TrimSpace(s), "\"'")
 }

@@ -168,6 +168,14 @@ func Detect(text []byte) Result {
 	ms = ccNotices(text, h.group(grpCC), ms)
 	ms = useNotices(text, h.group(grpUse), ms)
 	ms = scanTexts(text, h.group(grpLic), ms)
+	if !hasRealLicence(ms) && len(text) <= maxWindows && len(h.group(grpLic))+len(h.group(grpRights)) > 0 && prose(text) {
+		// Nothing named a licence: the text may still be one whose
+		// wording has no licence word (FSFAP: "Copying and distribution
+		// of this file ... are permitted"), in another language, or
+		// behind a copyright line. Match it whole before calling it a
+		// reservation.
+		ms = scanWindows(text, [][2]int{{0, len(text)}}, ms)
+	}
 	ms = reconcile(ms)
 	ms = dedup(ms)
 	if !hasRealLicence(ms) {
@@ -182,6 +190,27 @@ func Detect(text []byte) Result {
 		res.Licences = []Match{}
 	}
 	return res
+}
+
+// codeBytes are the bytes frequent in code and rare in prose.
+var codeBytes = func() (t [256]bool) {
+	for _, c := range []byte("{}[]=<>_&|+\\$@^~`%") {
+		t[c] = true
+	}
+	return t
+}()
+
+// prose reports whether the head of text reads like prose (at most 2 % of
+// its first 4 KB are code bytes): licence texts do, source files do not.
+func prose(text []byte) bool {
+	head := text[:min(len(text), 4096)]
+	n := 0
+	for _, c := range head {
+		if codeBytes[c] {
+			n++
+		}
+	}
+	return n*50 <= len(head)
 }
 
 func hasRealLicence(ms []Match) bool {
@@ -487,6 +516,16 @@ var licencePhrases = []struct {
 	{phrase(`CeCILL FREE SOFTWARE LICENSE AGREEMENT Version 2\.1`), "CECILL-2.1", 0.8, "cecill"},
 	{phrase(`developed by the Apache Group for use in the Apache HTTP server project`), "Apache-1.0", 0.8, "apache group"},
 	{phrase(`\b(?:released|dedicated) (?:in)?to the public domain\b`), "CC-PDDC", 0.5, "public domain"},
+	// Standard notices (each licence's how-to-apply text).
+	{phrase(`\bmozilla public licen[sc]e,? v(?:ersion)?\.? ?2\.0\b`), "MPL-2.0", 0.85, "mozilla"},
+	{phrase(`\bmozilla public licen[sc]e,? v(?:ersion)?\.? ?1\.1\b`), "MPL-1.1", 0.85, "mozilla"},
+	{phrase(`\beclipse public licen[sc]e,? (?:v(?:ersion)?\.? ?)?2\.0\b`), "EPL-2.0", 0.85, "eclipse"},
+	{phrase(`\beclipse public licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "EPL-1.0", 0.85, "eclipse"},
+	{phrase(`\bboost software licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "BSL-1.0", 0.85, "boost"},
+	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.2\b`), "EUPL-1.2", 0.85, "eupl"},
+	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.1\b`), "EUPL-1.1", 0.85, "eupl"},
+	{phrase(`\b(?:an |the )?mit(?:-| )style licen[sc]e\b`), "MIT", 0.6, "mit"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?apache licen[sc]e,? (?:version |v)?2\.0`), "Apache-2.0", 0.85, "apache"},
 }
 
 // phraseNotices reads the licences named in words in a window.
@@ -633,13 +672,16 @@ func rightsNotices(text []byte, hits []int, ms []Match) []Match {
 
 // textWindows returns the paragraphs around licence words (a paragraph
 // ends at a line that is blank once comment markers are removed), merged
-// when close and capped. Bounding windows by paragraphs keeps code out of
-// them, so the same header in many files gives the same window.
-func textWindows(text []byte, hits []int) [][2]int {
+// when close and capped, and whether the text is mostly licence prose (a
+// LICENSE file: licence words at least every 2 KB, or paragraphs over a
+// quarter of it), to be matched whole: a window holds only part of the
+// licence, which may match a shorter licence better than the whole.
+// Bounding windows by paragraphs keeps code out of them, so the same
+// header in many files gives the same window.
+func textWindows(text []byte, hits []int) (ws [][2]int, whole bool) {
 	if len(hits) == 0 {
-		return nil
+		return nil, false
 	}
-	var ws [][2]int
 	for _, h := range hits {
 		if n := len(ws); n > 0 && h < ws[n-1][1] {
 			continue
@@ -655,21 +697,18 @@ func textWindows(text []byte, hits []int) [][2]int {
 	for _, w := range ws {
 		total += w[1] - w[0]
 	}
-	// A text that is mostly licence prose (a LICENSE file) is matched
-	// whole.
-	if total*10 >= len(text)*4 && len(text) <= maxWindows {
-		return [][2]int{{0, len(text)}}
-	}
+	dense := len(hits) >= 3 && len(hits)*2048 >= len(text)
+	whole = (total*4 >= len(text) || dense) && len(text) <= maxWindows
 	total = 0
 	for i, w := range ws {
 		if total+w[1]-w[0] > maxWindows {
 			w[1] = w[0] + maxWindows - total
 			ws[i] = w
-			return ws[:i+1]
+			return ws[:i+1], whole
 		}
 		total += w[1] - w[0]
 	}
-	return ws
+	return ws, whole
 }
 
 // blankLine reports whether line holds only white space and comment
@@ -719,15 +758,40 @@ func paraEnd(text []byte, h, limit int) int {
 	return j
 }
 
-// scanCache memoises text matches per window, keyed by the window with its
-// copyright lines removed: code corpora repeat the same header in
+// matchCache memoises the matches of a window, keyed by the window with
+// its copyright lines removed: code corpora repeat the same header in
 // thousands of files that differ only in the year and the holder.
-var scanCache = struct {
+type matchCache struct {
 	sync.Mutex
 	m map[uint64][]Match
-}{m: map[uint64][]Match{}}
+}
+
+// The caches of text matches and of licence phrases.
+var (
+	scanCache   = &matchCache{m: map[uint64][]Match{}}
+	phraseCache = &matchCache{m: map[uint64][]Match{}}
+)
 
 const scanCacheMax = 4096
+
+// get returns the matches of win, computing them with match on a miss.
+func (c *matchCache) get(win []byte, match func([]byte) []Match) []Match {
+	key := cacheKey(win)
+	c.Lock()
+	cached, ok := c.m[key]
+	c.Unlock()
+	if ok {
+		return cached
+	}
+	cached = match(win)
+	c.Lock()
+	if len(c.m) >= scanCacheMax {
+		clear(c.m)
+	}
+	c.m[key] = cached
+	c.Unlock()
+	return cached
+}
 
 var cacheSeed = maphash.MakeSeed()
 
@@ -767,58 +831,37 @@ func copyrightStatement(line []byte) bool {
 		bytes.HasPrefix(l, []byte("all rights reserved"))
 }
 
-// scanTexts matches the windows around licence words against the SPDX
-// License List and the licence phrases. When the windows match nothing but cover a fair share of
-// a small text, the whole text is matched: licence texts with few licence
-// words match only as a whole.
+// scanTexts reads the licence phrases in the paragraphs around licence
+// words and matches those paragraphs (or the whole text, when it is mostly
+// licence prose) against the SPDX License List.
 func scanTexts(text []byte, hits []int, ms []Match) []Match {
-	ws := textWindows(text, hits)
-	n := len(ms)
-	ms = scanWindows(text, ws, ms)
-	covered, found := 0, false
-	for _, m := range ms[n:] {
-		found = found || m.Evidence == EvidenceText
-	}
+	ws, whole := textWindows(text, hits)
 	for _, w := range ws {
-		covered += w[1] - w[0]
+		ms = append(ms, phraseCache.get(text[w[0]:w[1]], phraseMatches)...)
 	}
-	dense := len(hits) >= 3 && len(hits)*2048 >= len(text) // licence words at least every 2 KB
-	if !found && covered > 0 && len(text) <= maxWindows && (covered*100 >= len(text)*15 || dense) &&
-		(len(ws) != 1 || ws[0] != [2]int{0, len(text)}) {
-		ms = scanWindows(text, [][2]int{{0, len(text)}}, ms)
+	if whole {
+		return scanWindows(text, [][2]int{{0, len(text)}}, ms)
 	}
-	return ms
+	return scanWindows(text, ws, ms)
 }
 
+// scanWindows matches the windows against the SPDX License List.
 func scanWindows(text []byte, ws [][2]int, ms []Match) []Match {
 	for _, w := range ws {
-		win := text[w[0]:w[1]]
-		key := cacheKey(win)
-		scanCache.Lock()
-		cached, ok := scanCache.m[key]
-		scanCache.Unlock()
-		if !ok {
-			cached = matchWindow(win)
-			scanCache.Lock()
-			if len(scanCache.m) >= scanCacheMax {
-				clear(scanCache.m)
-			}
-			scanCache.m[key] = cached
-			scanCache.Unlock()
-		}
-		ms = append(ms, cached...)
+		ms = append(ms, scanCache.get(text[w[0]:w[1]], matchWindow)...)
 	}
 	return ms
 }
 
-// matchWindow matches one window against the SPDX License List and reads
-// the licences it names in words.
+func phraseMatches(win []byte) []Match { return phraseNotices(win, nil) }
+
+// matchWindow matches one window against the SPDX License List.
 func matchWindow(win []byte) []Match {
-	out := phraseNotices(win, nil)
 	ix, err := spdxmatch.Default()
 	if err != nil {
-		return out
+		return nil
 	}
+	var out []Match
 	for _, h := range ix.Match(win) {
 		e, err := schemas.ParseLicenceExpression(h.ID)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -57,6 +58,9 @@ type Index struct {
 	keys     []byte // sorted uint32 shingles, little endian
 	offs     []byte // len(keys)/4+1 uint32 offsets into posts
 	posts    []byte // uint16 licence indexes
+
+	prefixOnce sync.Once
+	prefix     []uint32
 }
 
 var (
@@ -186,10 +190,29 @@ func (ix *Index) nKeys() int { return len(ix.keys) / 4 }
 
 func (ix *Index) key(i int) uint32 { return binary.LittleEndian.Uint32(ix.keys[4*i:]) }
 
+// prefixStart returns, for each value of a shingle's top 16 bits, the
+// index of the first key with that prefix (built on first use, under a
+// millisecond): it narrows each lookup to a few keys.
+func (ix *Index) prefixStart() []uint32 {
+	ix.prefixOnce.Do(func() {
+		ix.prefix = make([]uint32, 1<<16+1)
+		k := 0
+		for p := 0; p <= 1<<16; p++ {
+			for k < ix.nKeys() && int(ix.key(k)>>16) < p {
+				k++
+			}
+			ix.prefix[p] = uint32(k)
+		}
+	})
+	return ix.prefix
+}
+
 // postings returns the range of posts of shingle s (empty when absent).
 func (ix *Index) postings(s uint32) (lo, hi int) {
-	i := sort.Search(ix.nKeys(), func(i int) bool { return ix.key(i) >= s })
-	if i == ix.nKeys() || ix.key(i) != s {
+	pre := ix.prefixStart()
+	a, b := int(pre[s>>16]), int(pre[s>>16+1])
+	i := a + sort.Search(b-a, func(i int) bool { return ix.key(a+i) >= s })
+	if i == b || ix.key(i) != s {
 		return 0, 0
 	}
 	return int(binary.LittleEndian.Uint32(ix.offs[4*i:])), int(binary.LittleEndian.Uint32(ix.offs[4*i+4:]))
@@ -292,7 +315,7 @@ func setKey(s []uint32) string {
 
 // uniq sorts s and removes duplicates in place.
 func uniq(s []uint32) []uint32 {
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	slices.Sort(s)
 	out := s[:0]
 	for i, v := range s {
 		if i == 0 || v != s[i-1] {

@@ -1,6 +1,9 @@
 package spdxmatch
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Hit is one licence found in a text.
 type Hit struct {
@@ -88,7 +91,7 @@ func (ix *Index) Match(text []byte) []Hit {
 		}
 		start, end := -1, 0
 		for p, s := range seq {
-			i := sort.Search(len(u), func(i int) bool { return u[i] >= s })
+			i, _ := slices.BinarySearch(u, s)
 			if in(i) {
 				if start < 0 {
 					start = p

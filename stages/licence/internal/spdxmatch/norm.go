@@ -42,17 +42,40 @@ var dropped = map[string]bool{
 	"http": true, "https": true, "www": true,
 }
 
-// hashWord returns the hash of a normalised (lower-case) word.
-func hashWord(w []byte) uint64 {
+func fnv(w []byte) uint64 {
 	h := uint64(14695981039346656037) // FNV-1a
-	if e, ok := equivalents[string(w)]; ok {
-		for i := 0; i < len(e); i++ {
-			h = (h ^ uint64(e[i])) * 1099511628211
-		}
-		return h
-	}
 	for _, c := range w {
 		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h
+}
+
+// special maps the hash of each varietal spelling to the hash of its
+// unified spelling, and of each dropped word to 0; specialBits is a
+// filter on the hashes' low bits that rules out most words before the map.
+var special, specialBits = func() (map[uint64]uint64, *[1024]uint64) {
+	m := map[uint64]uint64{}
+	var bits [1024]uint64
+	for k, v := range equivalents {
+		m[fnv([]byte(k))] = fnv([]byte(v))
+	}
+	for k := range dropped {
+		m[fnv([]byte(k))] = 0
+	}
+	for h := range m {
+		bits[h>>6&1023] |= 1 << (h & 63)
+	}
+	return m, &bits
+}()
+
+// hashWord returns the hash of a normalised (lower-case) word, or 0 for a
+// word that is dropped.
+func hashWord(w []byte) uint64 {
+	h := fnv(w)
+	if specialBits[h>>6&1023]&(1<<(h&63)) != 0 {
+		if r, ok := special[h]; ok {
+			return r
+		}
 	}
 	return h
 }
@@ -81,9 +104,10 @@ func tokenise(text []byte, toks []token) []token {
 			return
 		}
 		w := word[:min(n, len(word))]
-		keep := !(n == 1 && w[0] >= 'a' && w[0] <= 'z') && !dropped[string(w)]
-		if keep && !skipLine {
-			toks = append(toks, token{h: hashWord(w), start: start, end: end, lineStart: lineStart})
+		if !skipLine && !(n == 1 && w[0] >= 'a' && w[0] <= 'z') {
+			if h := hashWord(w); h != 0 {
+				toks = append(toks, token{h: h, start: start, end: end, lineStart: lineStart})
+			}
 		}
 		lineStart = false
 		n = 0
