@@ -232,7 +232,8 @@ func scanText(s string, sc *scratch) textStats {
 	return st
 }
 
-// countDups sorts spans by hash and counts those equal to an earlier one.
+// countDups counts the spans whose hash equals an earlier span's (sorting
+// them by hash when there are many).
 func countDups(sp []spanHash) (n, dup, chars, dupChars int) {
 	n = len(sp)
 	for _, x := range sp {
@@ -240,6 +241,20 @@ func countDups(sp []spanHash) (n, dup, chars, dupChars int) {
 	}
 	if n < 2 {
 		return n, 0, chars, 0
+	}
+	if n <= 16 {
+		// Few spans (most records): compare each with the earlier ones,
+		// cheaper than sorting.
+		for i := 1; i < n; i++ {
+			for j := 0; j < i; j++ {
+				if sp[j].h == sp[i].h {
+					dup++
+					dupChars += sp[i].n
+					break
+				}
+			}
+		}
+		return n, dup, chars, dupChars
 	}
 	slices.SortFunc(sp, func(a, b spanHash) int {
 		switch {
