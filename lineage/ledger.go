@@ -645,6 +645,10 @@ const (
 	pRun     = 'U' // U run 0 be64(leaf) → ""
 	pSealSrc = 'W' // W source 0 be64(sealLeaf) → ""
 	pWithdr  = 'X' // X subject(32) be64(leaf) → ""
+	// Downstream training (training.go).
+	pTrainRun = 'G' // G runId 0 be64(leaf) → "" (training events of a run)
+	pTrainVer = 'T' // T dataset@version 0 be64(leaf) → "" (training events consuming it)
+	pModel    = 'Y' // Y output name 0 be64(leaf) → "" (training events naming it, model marks)
 )
 
 var (

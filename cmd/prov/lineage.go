@@ -181,6 +181,7 @@ func newLineageDatasetCmd() *cobra.Command {
 					for _, c := range vi.Certificates {
 						p.printf("  certificate\t%s\n", certLine(c))
 					}
+					printTrainingRuns(p, "  ", vi.TrainingRuns)
 				}
 				if len(dv.Metrics) > 0 {
 					p.printf("\n  metrics (metrics.parquet)\n")
@@ -239,7 +240,11 @@ func newLineageRecordCmd() *cobra.Command {
 			}
 			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
 				return v.Record(ctx, d)
-			}, func(p *printer, res any) { printRecord(p, res.(*lineage.RecordInfo)) })
+			}, func(p *printer, res any) {
+				r := res.(*lineage.RecordInfo)
+				printRecord(p, r)
+				printTrainingRuns(p, "  ", r.TrainingRuns)
+			})
 		},
 	}
 	f.add(cmd)
@@ -284,6 +289,10 @@ func newLineageSubjectCmd() *cobra.Command {
 				for _, l := range s.Withdrawn {
 					p.printf("  consent withdrawn\tat leaf %d\n", l)
 				}
+				if len(s.Models) > 0 {
+					p.printf("  models\t%s\n", namesLine(s.Models))
+				}
+				printTrainingRuns(p, "  ", s.TrainingRuns)
 				for i := range s.Records {
 					printRecord(p, &s.Records[i])
 				}
@@ -313,7 +322,7 @@ func newLineageImpactCmd() *cobra.Command {
 				return v.Impact(ctx, source)
 			}, func(p *printer, res any) {
 				im := res.(*lineage.ImpactInfo)
-				p.printf("source %s\t%d objects, %d dataset versions, %d certificates\n", im.Source, len(im.Objects), len(im.Versions), len(im.Certificates))
+				p.printf("source %s\t%d objects, %d dataset versions, %d certificates, %d models\n", im.Source, len(im.Objects), len(im.Versions), len(im.Certificates), len(im.Models))
 				if im.RevokedLeaf != nil {
 					p.printf("  REVOKED\tat leaf %d\n", *im.RevokedLeaf)
 				}
@@ -323,6 +332,7 @@ func newLineageImpactCmd() *cobra.Command {
 				for _, c := range im.Certificates {
 					p.printf("  certificate\t%s@%s %s\n", c.Dataset, c.Version, certLine(c))
 				}
+				printTrainingRuns(p, "  ", im.TrainingRuns)
 				for _, o := range im.Objects {
 					p.printf("  object\t%s (leaf %d, %s)\n", o.URI, o.Leaf, o.Dataset)
 				}

@@ -91,6 +91,13 @@ func TestMain(m *testing.M) {
 		}
 		_ = os.RemoveAll(shared.dir)
 	}
+	if intakeW != nil {
+		if err := intakeW.l.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "closing the intake ledger:", err)
+			code = max(code, 1)
+		}
+		_ = os.RemoveAll(intakeW.dir)
+	}
 	os.Exit(code)
 }
 
