@@ -30,7 +30,6 @@
 //     clear.
 //   - One process at a time: a second Open of the same directory fails with
 //     an error wrapping ErrInUse.
-//
 //   - Downstream training: RecordRunEvent records an OpenLineage RunEvent
 //     of a training job that read prov dataset versions as a TrainingEvent
 //     (idempotent on job, run, state and event time); revocations append a
