@@ -274,7 +274,7 @@ async function modelPage(name, q) {
     h('table', {}, h('thead', {}, h('tr', {}, ...['job', 'run id', 'state', 'started', 'ended', 'producer'].map((t) => h('th', {}, t)))),
       h('tbody', {}, m.training_runs.map((r) => h('tr', {}, h('td', {}, `${r.job_namespace}/${r.job_name}`), h('td', { class: 'mono' }, r.run_id),
         h('td', {}, badge(r.state.toLowerCase(), r.state === 'COMPLETE' ? 'ok' : r.state === 'FAIL' || r.state === 'ABORT' ? 'fail' : 'note')),
-        h('td', {}, time(r.started_at)), h('td', {}, time(r.ended_at)), h('td', { class: 'mono' }, r.producer)))))));
+        h('td', {}, time(r.started_at)), h('td', {}, time(r.ended_at)), h('td', { class: 'mono' }, r.producer))))));
 }
 
 async function sourcePage(src) {
