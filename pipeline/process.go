@@ -14,7 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
@@ -187,12 +187,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			}
 		}
 		counts.Add(out.Verdict)
-		dig := r.Digest
-		if r.Err != nil && dig.IsZero() {
-			// An unparseable line has no canonical fields; its digest names
-			// its position so the quarantine can be found again.
-			dig = sha256.Sum256([]byte(schemas.Locator(p.obj.Key, r.Line)))
-		}
+		dig := r.LedgerDigest(p.obj.Key)
 		for i := range out.Findings {
 			f := &out.Findings[i]
 			f.Dataset = rc.ds.Name

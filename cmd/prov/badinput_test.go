@@ -18,10 +18,11 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/prov-ai/prov/objstore"
+	"github.com/prov-ai/prov/objstore/s3test"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
-	"github.com/prov-ai/prov/pipeline/objstore/s3test"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 // The bad-input corpus (testdata/bad/ at the repository root) holds one
@@ -318,7 +319,7 @@ func checkBad(t *testing.T, dir string, res runJSON, want map[string]badCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _, err := pipeline.LoadManifest(ctx, out, d.Name, d.Version)
+	m, _, err := version.ReadManifest(ctx, out, d.Name, d.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func checkBad(t *testing.T, dir string, res runJSON, want map[string]badCase) {
 		msg  string
 	}
 	reads := map[string][]readFinding{} // object URI → read findings
-	err = pipeline.EachFinding(ctx, out, d.Name, d.Version, func(f *schemas.Finding) error {
+	err = version.EachFinding(ctx, out, d.Name, d.Version, func(f *schemas.Finding) error {
 		if f.RuleID != pipeline.RuleRead {
 			return nil
 		}
