@@ -87,6 +87,31 @@ func (s *localStore) path(key string) (string, error) {
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }
 
+// readPath is path for reading: the file must resolve, through any
+// symbolic links, to a file below the store root (itself resolved, so a
+// root reached through a link is fine). Errors wrap ErrOutsideRoot.
+func (s *localStore) readPath(key string) (string, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return p, nil // missing or unreadable: os.Open reports it
+	}
+	if real == p {
+		return p, nil
+	}
+	root, err := filepath.EvalSymlinks(s.root)
+	if err != nil {
+		root = s.root
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", ErrOutsideRoot
+	}
+	return real, nil
+}
+
 // notExist reports errors that mean "no such object" for a file path.
 func notExist(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
@@ -101,7 +126,7 @@ func (s *localStore) Stat(ctx context.Context, key string) (Object, error) {
 	if err := ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("stating %s: %w", s.URI(key), err)
 	}
-	p, err := s.path(key)
+	p, err := s.readPath(key)
 	if err != nil {
 		return Object{}, fmt.Errorf("stating %s: %w", s.URI(key), err)
 	}
@@ -122,7 +147,7 @@ func (s *localStore) Get(ctx context.Context, key string, opts GetOptions) (io.R
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", uri, err)
 	}
-	p, err := s.path(key)
+	p, err := s.readPath(key)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", uri, err)
 	}
@@ -340,7 +365,9 @@ func (s *localStore) Delete(ctx context.Context, key string) error {
 // List implements Store. It walks one directory at a time, sorting each
 // directory's entries as their keys sort (a directory "a" sorts as "a/"),
 // which yields keys in lexical byte order without holding the whole listing.
-// Symbolic links to files are listed; links to directories are not followed.
+// Symbolic links to files are listed (Get and Stat refuse those that
+// resolve outside the root with ErrOutsideRoot, so the pipeline can report
+// them); links to directories are not followed.
 func (s *localStore) List(ctx context.Context, prefix string) iter.Seq2[Object, error] {
 	return func(yield func(Object, error) bool) {
 		uri := s.URI(prefix)

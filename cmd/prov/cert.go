@@ -215,7 +215,7 @@ func printVerifyReport(w io.Writer, format string, rep *certificate.Report) erro
 	}
 	p := &printer{w: w}
 	for _, c := range rep.Checks {
-		p.println(c.String())
+		p.printf("%s\n", c.String())
 	}
 	if rep.OK() {
 		p.printf("VERIFIED %s\n", rep.Subject)

@@ -278,7 +278,11 @@ func newLineageSubjectCmd() *cobra.Command {
 				return usageError{errors.New("give exactly one of --email, --phone, --id-number, --subject-id")}
 			}
 			return f.query(cmd, func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error) {
-				return v.Subject(ctx, l.SubjectKey(kind, lineage.NormalizeIdentifier(kind, value)))
+				key, err := l.KeySubject(kind, lineage.NormalizeIdentifier(kind, value))
+				if err != nil {
+					return nil, err
+				}
+				return v.Subject(ctx, key)
 			}, func(p *printer, res any) {
 				s := res.(*lineage.SubjectInfo)
 				p.printf("subject %s (%s)\t%d records in %s\n", short(s.Subject), kind, len(s.Records), versionsLine(s.Versions))

@@ -355,7 +355,10 @@ func (s *Server) postSubject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	key := s.cfg.Ledger.SubjectKey(req.Kind, norm)
+	key, err := s.cfg.Ledger.KeySubject(req.Kind, norm)
+	if err != nil {
+		return err
+	}
 	info, err := v.Subject(r.Context(), key)
 	if err != nil {
 		// The error text names the key, never the identifier.
@@ -519,7 +522,17 @@ func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	size, err := uintParam(r, "tree_size", l.Size())
+	// "size" is accepted as another name for tree_size: a client that
+	// sends it must get the proof for that size or an error, never a
+	// proof for another size.
+	name := "tree_size"
+	if q := r.URL.Query(); q.Has("size") {
+		if q.Has("tree_size") {
+			return badRequest("give tree_size or size, not both")
+		}
+		name = "size"
+	}
+	size, err := uintParam(r, name, l.Size())
 	if err != nil {
 		return err
 	}
