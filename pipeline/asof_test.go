@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages/catalog"
 )

@@ -281,11 +281,9 @@ func yamlError(name string, data []byte, err error) *ConfigError {
 				msg = "unknown field (a typo would silently disable a check)"
 			}
 		}
-		if p := pathAtLine(data, ce.Line, ce.Field); p != "" {
-			if ce.Field != "" && !strings.HasSuffix(p, ce.Field) {
-				p += "." + ce.Field
-			}
-			ce.Field = p
+		if ce.Field == "" {
+			// A type mismatch: name the key on that line by its path.
+			ce.Field = pathAtLine(data, ce.Line, "")
 		}
 	}
 	if ce.Line == 0 {

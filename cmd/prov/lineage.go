@@ -16,9 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline/export"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 func init() {
@@ -278,7 +278,11 @@ func newLineageSubjectCmd() *cobra.Command {
 				return usageError{errors.New("give exactly one of --email, --phone, --id-number, --subject-id")}
 			}
 			return f.query(cmd, func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error) {
-				return v.Subject(ctx, l.SubjectKey(kind, lineage.NormalizeIdentifier(kind, value)))
+				key, err := l.KeySubject(kind, lineage.NormalizeIdentifier(kind, value))
+				if err != nil {
+					return nil, err
+				}
+				return v.Subject(ctx, key)
 			}, func(p *printer, res any) {
 				s := res.(*lineage.SubjectInfo)
 				p.printf("subject %s (%s)\t%d records in %s\n", short(s.Subject), kind, len(s.Records), versionsLine(s.Versions))
@@ -417,7 +421,7 @@ type metricChange struct {
 
 // versionMetrics reads a version's metrics.parquet from the configured
 // output store.
-func versionMetrics(ctx context.Context, dataset, version string) ([]schemas.Metric, error) {
+func versionMetrics(ctx context.Context, dataset, ver string) ([]schemas.Metric, error) {
 	cfg, err := loadConfig()
 	if err != nil {
 		return nil, err
@@ -426,7 +430,7 @@ func versionMetrics(ctx context.Context, dataset, version string) ([]schemas.Met
 	if err != nil {
 		return nil, err
 	}
-	return export.ReadMetrics(ctx, out, dataset+"/"+version+"/metrics.parquet")
+	return version.ReadMetrics(ctx, out, dataset, ver)
 }
 
 // metricChanges lists the metrics whose value differs between two

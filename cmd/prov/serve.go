@@ -10,7 +10,7 @@ import (
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/lineage/serve"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas/openlineage"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas/openlineage"
 )
 

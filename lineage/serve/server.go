@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas/openlineage"
 )
 
@@ -233,6 +233,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, lineage.ErrBadRange), errors.Is(err, lineage.ErrBadEntry), errors.Is(err, ErrBadRequest):
 		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, lineage.ErrNoSubjectKey):
+		return http.StatusServiceUnavailable, "subject lookups need the subject-key secret, which this server was started without"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "request cancelled"
 	}

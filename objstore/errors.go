@@ -13,6 +13,11 @@ var (
 	// ErrBadKey: a key is empty, absolute, has "." or ".." segments, escapes
 	// the store root, or names a temporary file of the local store.
 	ErrBadKey = errors.New("invalid object key")
+	// ErrOutsideRoot: a local store key names a symbolic link (or passes
+	// through one) that resolves outside the store root; the store refuses
+	// to read it, so a link planted in the input cannot pull other files of
+	// the machine into a dataset.
+	ErrOutsideRoot = errors.New("symbolic link leaves the store root")
 	// ErrUnsupportedURI: Open was given a URI whose scheme or shape it does
 	// not handle.
 	ErrUnsupportedURI = errors.New("unsupported store URI")

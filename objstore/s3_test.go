@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
-	"github.com/prov-ai/prov/pipeline/objstore/s3test"
-	"github.com/prov-ai/prov/pipeline/objstore/storetest"
+	"github.com/prov-ai/prov/objstore"
+	"github.com/prov-ai/prov/objstore/s3test"
+	"github.com/prov-ai/prov/objstore/storetest"
 )
 
 func TestMain(m *testing.M) { s3test.Main(m) }

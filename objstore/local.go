@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prov-ai/prov/atomicfile"
 )
 
 // tempPrefix starts the name of every in-flight Put's temporary file. List
@@ -87,6 +89,31 @@ func (s *localStore) path(key string) (string, error) {
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }
 
+// readPath is path for reading: the file must resolve, through any
+// symbolic links, to a file below the store root (itself resolved, so a
+// root reached through a link is fine). Errors wrap ErrOutsideRoot.
+func (s *localStore) readPath(key string) (string, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return p, nil // missing or unreadable: os.Open reports it
+	}
+	if real == p {
+		return p, nil
+	}
+	root, err := filepath.EvalSymlinks(s.root)
+	if err != nil {
+		root = s.root
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", ErrOutsideRoot
+	}
+	return real, nil
+}
+
 // notExist reports errors that mean "no such object" for a file path.
 func notExist(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
@@ -101,7 +128,7 @@ func (s *localStore) Stat(ctx context.Context, key string) (Object, error) {
 	if err := ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("stating %s: %w", s.URI(key), err)
 	}
-	p, err := s.path(key)
+	p, err := s.readPath(key)
 	if err != nil {
 		return Object{}, fmt.Errorf("stating %s: %w", s.URI(key), err)
 	}
@@ -122,7 +149,7 @@ func (s *localStore) Get(ctx context.Context, key string, opts GetOptions) (io.R
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", uri, err)
 	}
-	p, err := s.path(key)
+	p, err := s.readPath(key)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", uri, err)
 	}
@@ -215,17 +242,11 @@ func (s *localStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Object{}, fmt.Errorf("writing %s: creating its directory: %w", uri, err)
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := atomicfile.Create(p, tempPrefix+"*")
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
+	defer f.Abort()
 	n, err := io.Copy(f, &ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
@@ -236,28 +257,19 @@ func (s *localStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	if err = f.Chmod(0o644); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = f.Sync(); err != nil {
-		return Object{}, fmt.Errorf("writing %s: syncing: %w", uri, err)
-	}
 	// The renamed file keeps this inode, size and mtime, hence this ETag.
 	fi, err := f.Stat()
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = f.Close(); err != nil {
-		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
-	}
-	if fi, err = distinctETag(tmp, p, fi); err != nil {
+	if fi, err = distinctETag(f.Name(), p, fi); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
 	if err = ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = os.Rename(tmp, p); err != nil {
+	if err = f.Commit(); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
-	}
-	if err := syncDir(dir); err != nil {
-		return Object{}, fmt.Errorf("writing %s: syncing its directory: %w", uri, err)
 	}
 	return s.object(key, fi), nil
 }
@@ -286,19 +298,6 @@ func distinctETag(tmp, p string, fi fs.FileInfo) (fs.FileInfo, error) {
 		}
 	}
 	return fi, nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // ctxReader stops a copy when ctx is cancelled.
@@ -340,7 +339,9 @@ func (s *localStore) Delete(ctx context.Context, key string) error {
 // List implements Store. It walks one directory at a time, sorting each
 // directory's entries as their keys sort (a directory "a" sorts as "a/"),
 // which yields keys in lexical byte order without holding the whole listing.
-// Symbolic links to files are listed; links to directories are not followed.
+// Symbolic links to files are listed (Get and Stat refuse those that
+// resolve outside the root with ErrOutsideRoot, so the pipeline can report
+// them); links to directories are not followed.
 func (s *localStore) List(ctx context.Context, prefix string) iter.Seq2[Object, error] {
 	return func(yield func(Object, error) bool) {
 		uri := s.URI(prefix)

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
-	"github.com/prov-ai/prov/pipeline/objstore/storetest"
+	"github.com/prov-ai/prov/objstore"
+	"github.com/prov-ai/prov/objstore/storetest"
 	"github.com/prov-ai/prov/schemas"
 )
 

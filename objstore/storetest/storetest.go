@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 )
 
 // LargeSize is the size of the large-object case: above the 16 MiB S3

@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 )
 
 const benchSize = 64 << 20
