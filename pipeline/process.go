@@ -187,6 +187,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		}
 		out.Reset()
 		if r.Err != nil {
+			info.Unreadable++
 			out.Find(schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
 				Verdict: schemas.Quarantine.String(), Message: r.Err.Error()})
 		} else if n++; n%stageSample == 0 {

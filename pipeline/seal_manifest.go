@@ -25,6 +25,7 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 	rules := append([]schemas.RuleResult(nil), concl.Rules...)
 	rules = append(rules, schemas.RuleResult{RuleID: RuleReconcile, Scope: "dataset", Pass: true, Figure: float64(total.In), N: total.In,
 		Detail: fmt.Sprintf("records in %d = admit %d + redact %d + quarantine %d + reject %d", total.In, total.Admit, total.Redact, total.Quarantine, total.Reject)})
+	rules = append(rules, rc.malformedRule(f))
 	sort.SliceStable(rules, func(i, j int) bool {
 		if rules[i].RuleID != rules[j].RuleID {
 			return rules[i].RuleID < rules[j].RuleID
@@ -67,6 +68,36 @@ func (rc *runCtx) supersedes(ctx context.Context, ver string) (string, error) {
 		return "", nil
 	}
 	return prev, nil
+}
+
+// RuleMalformed is the rule line of the malformed-rate gate.
+const RuleMalformed = "PROV-MALFORMED"
+
+// malformedRule is the gate on unreadable input: more than
+// quality.max_malformed_rate of the records unreadable, or no readable
+// record at all, fails it (and `prov run` exits 3).
+func (rc *runCtx) malformedRule(f *foldedRecords) schemas.RuleResult {
+	var bad int64
+	for _, in := range f.inputs {
+		bad += in.Unreadable
+	}
+	max := rc.opts.Policy.Quality.MaxMalformedRate
+	in := f.total.In
+	rate := 0.0
+	if in > 0 {
+		rate = float64(bad) / float64(in)
+	}
+	r := schemas.RuleResult{RuleID: RuleMalformed, Scope: "dataset", Figure: rate, Threshold: max, N: in, Gate: true}
+	switch {
+	case in-bad <= 0:
+		r.Detail = fmt.Sprintf("no readable record: %d of %d records unreadable", bad, in)
+	case rate > max:
+		r.Detail = fmt.Sprintf("unreadable records %d of %d (%.4g) > quality.max_malformed_rate %g", bad, in, rate, max)
+	default:
+		r.Pass = true
+		r.Detail = fmt.Sprintf("unreadable records %d of %d (%.4g) <= quality.max_malformed_rate %g", bad, in, rate, max)
+	}
+	return r
 }
 
 // keepEvaluationTime makes an unchanged re-run of an unpinned run

@@ -62,6 +62,9 @@ type InputObject struct {
 	// digests (every verdict), the commitment its ledger entry holds.
 	RecordRoot string `json:"record_root"`
 	Counts     Counts `json:"counts"`
+	// Unreadable counts the records that could not be read (quarantined
+	// with a read finding); quality.max_malformed_rate bounds their share.
+	Unreadable int64 `json:"unreadable,omitempty"`
 }
 
 // SourceRef is a source as it appears in a manifest and a certificate.

@@ -91,6 +91,7 @@ func newWorld(t testing.TB) *world {
 	}}}
 	pol := &schemas.Policy{ID: "test-policy", Version: "1"}
 	pol.ApplyDefaults()
+	pol.Quality.MaxMalformedRate = 0.5 // the corpus holds malformed lines on purpose
 	src := &schemas.SourceRegistry{Sources: []schemas.Source{
 		{ID: "oss-wiki", Channel: schemas.ChannelOpenSource, LegalBasis: "licence", Licence: "CC-BY-SA-4.0", Origin: "foreign"},
 		{ID: "web", Channel: schemas.ChannelSelfCollected, LegalBasis: "public-interest", Origin: "domestic"},
