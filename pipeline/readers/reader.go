@@ -275,3 +275,33 @@ func decodeErr(err error) error {
 	}
 	return fmt.Errorf("%w: decompressing: %w", ErrCorrupt, err)
 }
+
+// LineParser parses single JSONL lines with a field map exactly as Read
+// parses the lines of a JSONL object (same extractor, same field paths),
+// for commands that stream lines themselves (`prov detect pii`).
+type LineParser struct {
+	x   *extractor
+	rec schemas.Record
+}
+
+// NewLineParser compiles opts for lines of the object named key (key names
+// the annotator of "$file" annotation maps).
+func NewLineParser(opts Options, key string) (*LineParser, error) {
+	plan, err := opts.compile(key)
+	if err != nil {
+		return nil, err
+	}
+	return &LineParser{x: newExtractor(plan)}, nil
+}
+
+// Parse parses one line (without its terminator). The returned record is
+// reused by the next call; its strings are not. A line that is not a JSON
+// object gives an error wrapping ErrNotObject or ErrSyntax.
+func (p *LineParser) Parse(line []byte) (*schemas.Record, error) {
+	if err := p.x.parseLine(line); err != nil {
+		return nil, err
+	}
+	p.rec = schemas.Record{}
+	p.x.fillLine(&p.rec, line)
+	return &p.rec, nil
+}
