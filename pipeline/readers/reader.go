@@ -294,6 +294,28 @@ func NewLineParser(opts Options, key string) (*LineParser, error) {
 	return &LineParser{x: newExtractor(plan)}, nil
 }
 
+// Text parses one line (without its terminator) and returns the bytes of
+// its text field, without building a record: they alias line or the
+// parser's buffer and are valid until the next call. nil: no text.
+func (p *LineParser) Text(line []byte) ([]byte, error) {
+	if err := p.x.parseLine(line); err != nil {
+		return nil, err
+	}
+	if !p.x.plan.simple {
+		p.rec = schemas.Record{}
+		p.x.fillLine(&p.rec, line)
+		return []byte(p.rec.Values[schemas.FieldText]), nil
+	}
+	if p.x.has&(1<<schemas.FieldText) == 0 {
+		return nil, nil
+	}
+	sp := p.x.spans[schemas.FieldText]
+	if sp.inLine {
+		return line[sp.start:sp.end], nil
+	}
+	return p.x.scratch[sp.start:sp.end], nil
+}
+
 // Parse parses one line (without its terminator). The returned record is
 // reused by the next call; its strings are not. A line that is not a JSON
 // object gives an error wrapping ErrNotObject or ErrSyntax.

@@ -25,14 +25,23 @@ func DetectLines(r io.Reader, w io.Writer, field string, d Detector) error {
 
 // DetectLinesWith is DetectLines with the text of each line (without its
 // terminator) given by textOf, e.g. the pipeline's record reader with a
-// field path.
+// field path. The line passed to textOf, and the string it returns, may
+// alias a buffer reused for the next line: neither is kept.
 func DetectLinesWith(r io.Reader, w io.Writer, textOf func(line []byte) string, d Detector) error {
-	br := bufio.NewReaderSize(r, 1<<16)
+	br := bufio.NewReaderSize(r, 1<<20)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var ents []Entity
-	var out []byte
+	var out, long []byte
 	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
 		if len(line) == 0 && err == io.EOF {
 			break
 		}
