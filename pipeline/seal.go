@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sort"
 	"time"
@@ -102,12 +104,29 @@ func (rc *runCtx) mergeStates(merged, states []stages.State) error {
 // no shard has processed it yet.
 func (rc *runCtx) trailerOf(ctx context.Context, p planned) (op objectPlan, states []stages.State, missing string, err error) {
 	path := rc.segmentPath(p)
-	hdr, t, err := readTrailer(path)
-	if err != nil {
+	hdr, t, err := readTrailer(path, rc.segKey)
+	if err != nil && !errors.Is(err, ErrBadSegment) {
 		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
 			return op, nil, "", ferr
 		} else if ok {
-			hdr, t, err = readTrailer(path)
+			hdr, t, err = readTrailer(path, rc.segKey)
+		}
+	}
+	if errors.Is(err, ErrBadSegment) {
+		// Never admit what a segment says unless this ledger's runs wrote
+		// it; re-read the object once (processObject replaces the local
+		// and the shared copy). A second failure is an error, not a loop.
+		rc.warnBadSegment(p, path, err)
+		for _, f := range []string{path, path + ".trailer"} {
+			if rerr := os.Remove(f); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				return op, nil, "", fmt.Errorf("discarding segment %s: %w", f, rerr)
+			}
+		}
+		if _, perr := rc.processObject(ctx, p); perr != nil {
+			return op, nil, "", fmt.Errorf("sealing dataset %s: reading %s again after discarding its segment: %w", rc.ds.Name, rc.opts.Input.URI(p.obj.Key), perr)
+		}
+		if hdr, t, err = readTrailer(path, rc.segKey); err != nil {
+			return op, nil, "", fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 		}
 	}
 	if err != nil {
