@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prov-ai/prov/atomicfile"
 )
 
 // tempPrefix starts the name of every in-flight Put's temporary file. List
@@ -240,17 +242,11 @@ func (s *localStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Object{}, fmt.Errorf("writing %s: creating its directory: %w", uri, err)
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := atomicfile.Create(p, tempPrefix+"*")
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
+	defer f.Abort()
 	n, err := io.Copy(f, &ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
@@ -261,28 +257,19 @@ func (s *localStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	if err = f.Chmod(0o644); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = f.Sync(); err != nil {
-		return Object{}, fmt.Errorf("writing %s: syncing: %w", uri, err)
-	}
 	// The renamed file keeps this inode, size and mtime, hence this ETag.
 	fi, err := f.Stat()
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = f.Close(); err != nil {
-		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
-	}
-	if fi, err = distinctETag(tmp, p, fi); err != nil {
+	if fi, err = distinctETag(f.Name(), p, fi); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
 	if err = ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = os.Rename(tmp, p); err != nil {
+	if err = f.Commit(); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
-	}
-	if err := syncDir(dir); err != nil {
-		return Object{}, fmt.Errorf("writing %s: syncing its directory: %w", uri, err)
 	}
 	return s.object(key, fi), nil
 }
@@ -311,19 +298,6 @@ func distinctETag(tmp, p string, fi fs.FileInfo) (fs.FileInfo, error) {
 		}
 	}
 	return fi, nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // ctxReader stops a copy when ctx is cancelled.

@@ -510,38 +510,6 @@ func TestPushgatewayGroupsByShard(t *testing.T) {
 	}
 }
 
-// Seal reads segments on several goroutines: a damaged segment anywhere in
-// the plan must still fail the seal with ErrBadSegment naming it, whatever
-// the number of workers.
-func TestSealReportsDamagedSegment(t *testing.T) {
-	for _, workers := range []int{1, 4} {
-		root := newCorpus(t)
-		o := testOptions(t, root)
-		o.Workers = workers
-		runOK(t, o)
-		segs, _ := filepath.Glob(filepath.Join(root, "work", "segments", "ds", "*.seg"))
-		if len(segs) != 7 {
-			t.Fatalf("%d segments, want 7", len(segs))
-		}
-		sort.Strings(segs)
-		victim := segs[3]
-		b, err := os.ReadFile(victim)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(victim, b[:len(b)-10], 0o600); err != nil {
-			t.Fatal(err)
-		}
-		o = testOptions(t, root)
-		o.Workers = workers
-		o.SealOnly = true
-		_, err = Run(context.Background(), o)
-		if !errors.Is(err, ErrBadSegment) || !strings.Contains(err.Error(), filepath.Base(victim)) {
-			t.Fatalf("workers %d: seal over a truncated segment: err = %v, want ErrBadSegment naming %s", workers, err, filepath.Base(victim))
-		}
-	}
-}
-
 // A killed run leaves temporary files in the work directory; the next run
 // with the ledger removes them and keeps the finished segments.
 func TestRunSweepsTempFilesOfKilledRuns(t *testing.T) {

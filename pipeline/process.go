@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
@@ -46,12 +47,14 @@ func (rc *runCtx) segmentPath(p planned) string {
 // exists. It reports whether an existing segment was reused.
 func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 	path := rc.segmentPath(p)
-	_, _, err := readTrailer(path)
+	_, _, err := readTrailer(path, rc.segKey)
+	rc.warnBadSegment(p, path, err)
 	if err != nil {
 		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
 			return false, ferr
 		} else if ok {
-			_, _, err = readTrailer(path)
+			_, _, err = readTrailer(path, rc.segKey)
+			rc.warnBadSegment(p, path, err)
 		}
 	}
 	if err == nil {
@@ -77,6 +80,17 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 		return false, err
 	}
 	return false, rc.uploadSegment(ctx, path)
+}
+
+// warnBadSegment logs, naming the segment and its object, that a segment
+// exists but is incomplete, unreadable or not authentic (err wraps
+// ErrBadSegment) and will be discarded: the object is read again. A missing
+// segment (or err nil) logs nothing.
+func (rc *runCtx) warnBadSegment(p planned, path string, err error) {
+	if err != nil && errors.Is(err, ErrBadSegment) {
+		rc.log.Warn("discarding segment, reading its object again", "segment", path,
+			"object", rc.opts.Input.URI(p.obj.Key), "err", err)
+	}
 }
 
 // hashingOpen wraps Open so the first full sequential read also computes
@@ -147,7 +161,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		names[i] = s.Name()
 		states[i] = s.NewState()
 	}
-	w, err := createSegment(path, segHeader{Format: segmentFormat, Fingerprint: rc.fingerprint, Object: info, Stages: names})
+	w, err := createSegment(path, rc.segKey, segHeader{Format: segmentFormat, Fingerprint: rc.fingerprint, Object: info, Stages: names})
 	if err != nil {
 		return err
 	}
@@ -274,25 +288,5 @@ func (rc *runCtx) writeShardMarker(objs []planned) error {
 		b = append(b, rc.segmentPath(p)...)
 		b = append(b, '\n')
 	}
-	return writeFileAtomic(filepath.Join(dir, name), b)
-}
-
-// writeFileAtomic writes a local file via temp + fsync + rename + fsync dir.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
+	return atomicfile.WriteFile(filepath.Join(dir, name), b, 0o600)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/pipeline/export"
 )
@@ -135,7 +136,7 @@ func newAssessImportCmd() *cobra.Command {
 				return err
 			}
 			if spotChecks != "" {
-				if err := export.WriteFile(spotChecks, func(w io.Writer) error {
+				if err := atomicfile.Write(spotChecks, 0o600, func(w io.Writer) error {
 					return export.WriteJSONL(w, export.SpotChecks(verdicts))
 				}); err != nil {
 					return err

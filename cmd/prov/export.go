@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/pipeline/export"
 )
 
@@ -32,7 +33,7 @@ func emit(cmd *cobra.Command, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(cmd.OutOrStdout())
 	}
-	return export.WriteFile(path, write)
+	return atomicfile.Write(path, 0o600, write)
 }
 
 func writeJSON(x any) func(io.Writer) error {
