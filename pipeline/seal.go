@@ -15,8 +15,8 @@ import (
 
 // Rule IDs the pipeline itself applies at seal.
 const (
-	RuleWithdrawn   = "PIPL-15/47"   // consent withdrawn: excluded from new versions
-	RuleRevoked     = "TC260-5.2-b3" // complaint upheld: source or object revoked
+	RuleWithdrawn   = schemas.RuleWithdrawn // consent withdrawn: excluded from new versions
+	RuleRevoked     = "TC260-5.2-b3"        // complaint upheld: source or object revoked
 	RuleReconcile   = "PROV-RECONCILE"
 	maxAttributions = 1000
 )
