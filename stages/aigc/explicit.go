@@ -1,6 +1,7 @@
 package aigc
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -168,13 +169,16 @@ func startLabel(text string) (int, int, bool) {
 	lim := min(len(text), Window)
 	i := skipNoise(text, 0, lim)
 	for intro := 0; intro < 2 && i < lim; intro++ {
-		j, ok := segmentEnd(text, i)
+		j, ok := wordsForward(text, i)
 		if !ok {
 			return 0, 0, false
 		}
 		e := trimNoiseRight(text, i, j)
 		switch classify(text[i:e]) {
 		case segLabel:
+			if question(text, j) {
+				return 0, 0, false
+			}
 			return i, e, true
 		case segIntro:
 			if j >= len(text) || !isColon(text[j:]) {
@@ -207,25 +211,29 @@ func endLabel(text string) (int, int, bool) {
 	if e <= lo {
 		return 0, 0, false
 	}
-	// Walk back to the previous hard delimiter.
-	s := e
-	stop := max(lo, e-maxSegment)
-	for s > stop && !hardBefore(text, s) {
-		_, n := utf8.DecodeLastRuneInString(text[stop:s])
-		s -= n
-	}
-	if s > 0 && !hardBefore(text, s) {
-		// No delimiter within reach: a long last sentence, not a notice.
+	// Walk back over vocabulary words to the previous hard delimiter.
+	s, ok := wordsBackward(text, e)
+	if !ok {
 		return 0, 0, false
 	}
 	s = skipNoise(text, s, e)
 	if s >= e {
 		return 0, 0, false
 	}
-	if classify(text[s:e]) == segLabel {
+	if classify(text[s:e]) == segLabel && !question(text, e) {
 		return s, e, true
 	}
 	return 0, 0, false
+}
+
+// question reports whether the segment ending at j is a question (the
+// next non-blank character is ? or ？): "Written by an AI?" asks, it does
+// not label.
+func question(text string, j int) bool {
+	for j < len(text) && (text[j] == ' ' || text[j] == '\t') {
+		j++
+	}
+	return j < len(text) && (text[j] == '?' || strings.HasPrefix(text[j:], "？"))
 }
 
 // hardBefore reports whether the rune ending at s is a hard delimiter.
@@ -308,4 +316,120 @@ func classify(seg string) int {
 		return segIntro
 	}
 	return segOther
+}
+
+// sepAt returns the length of an in-clause or clause separator at text[i]
+// (0 if none); classify gives the two kinds their meaning.
+func sepAt(text string, i int) int {
+	c := text[i]
+	if c < utf8.RuneSelf {
+		switch c {
+		case ',', ';', ' ', '\t', '-', '_', '*', '"', '\'', '`', '~', '/', '&', '+':
+			return 1
+		}
+		return 0
+	}
+	r, n := utf8.DecodeRuneInString(text[i:])
+	if isSepRune(r) {
+		return n
+	}
+	return 0
+}
+
+// sepBefore is sepAt for the rune ending at text[j-1].
+func sepBefore(text string, j int) int {
+	c := text[j-1]
+	if c < utf8.RuneSelf {
+		return sepAt(text, j-1)
+	}
+	r, n := utf8.DecodeLastRuneInString(text[:j])
+	if isSepRune(r) {
+		return n
+	}
+	return 0
+}
+
+func isSepRune(r rune) bool {
+	switch r {
+	case '，', '、', '；', '﹐', '\u3000', '\u00a0', '‐', '‑', '–', '·', '“', '”', '‘', '’', '＋', '＆', '／':
+		return true
+	}
+	return false
+}
+
+// hardAt reports whether a hard delimiter starts at text[i].
+func hardAt(text string, i int) bool {
+	c := text[i]
+	if c < utf8.RuneSelf {
+		if asciiClass[c]&clsHard == 0 {
+			return false
+		}
+		return !(c == '.' && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9')
+	}
+	if c != 0xE2 && c != 0xE3 && c != 0xEF {
+		return false // every non-ASCII hard delimiter is U+2014..U+FF5D
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return isHardRune(r)
+}
+
+// wordsForward walks from i over separators and vocabulary words to the
+// next hard delimiter (or the end of text) and returns its index. It stops
+// with ok false at the first word outside the vocabulary, so prose costs a
+// word or two. Punctuation or symbols right before the delimiter are
+// allowed ("AI生成 »").
+func wordsForward(text string, i int) (int, bool) {
+	lim := min(len(text), i+maxSegment)
+	for i < lim {
+		if hardAt(text, i) {
+			return i, true
+		}
+		if n := sepAt(text, i); n > 0 {
+			i += n
+			continue
+		}
+		if _, n := matchWord(text, i); n > 0 {
+			i += n
+			continue
+		}
+		j := skipNoise(text, i, lim)
+		if j == i || (j < len(text) && !hardAt(text, j)) {
+			return 0, false
+		}
+		return j, true
+	}
+	return i, i == len(text)
+}
+
+// wordsBackward is wordsForward walking back from e; it returns the index
+// after the previous hard delimiter (0 at the start of text).
+func wordsBackward(text string, e int) (int, bool) {
+	lim := max(0, e-maxSegment)
+	for e > lim {
+		if hardBefore(text, e) {
+			return e, true
+		}
+		if n := sepBefore(text, e); n > 0 {
+			e -= n
+			continue
+		}
+		if n := matchWordBack(text, e); n > 0 {
+			e -= n
+			continue
+		}
+		// Noise right after the delimiter ("—— » AI生成").
+		j := e
+		for j > lim {
+			r, n := utf8.DecodeLastRuneInString(text[:j])
+			if !isNoiseRune(r) || hardBefore(text, j) {
+				break
+			}
+			j -= n
+		}
+		if j == e || (j > 0 && !hardBefore(text, j)) {
+			return 0, false
+		}
+		return j, true
+	}
+	return e, e == 0
 }

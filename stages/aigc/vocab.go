@@ -21,17 +21,17 @@ const (
 var vocabulary = map[uint8][]string{
 	clsAI: {
 		"人工智能", "ai", "ＡＩ", "ａｉ", "artificial intelligence", "aigc", "大模型", "大语言模型", "语言模型",
-		"生成式人工智能", "生成式ai", "智能体", "llm", "large language model", "language model",
+		"生成式人工智能", "智能体", "llm", "large language model", "language model",
 	},
 	clsGen: {
 		"生成", "合成", "创作", "撰写", "编写", "generated", "synthesized", "synthesised", "synthetic",
-		"created", "written", "produced", "composed", "auto-generated",
+		"created", "written", "produced", "composed", "auto-generated", "made", "imagined",
 	},
 	clsFill: {
 		"本", "此", "该", "以下", "上述", "本文", "全文", "本篇", "文章", "内容", "文本", "文字", "图文", "回答", "回复",
 		"答案", "信息", "由", "为", "是", "系", "经", "经过", "使用", "利用", "通过", "借助", "采用", "的", "已", "辅助",
 		"技术", "模型", "工具", "系统", "部分", "全部", "完全", "自动", "服务", "所", "基于", "条", "篇", "段", "结果",
-		"摘要", "总结", "片段", "稿件", "参与", "进行", "了", "可能", "疑似", "含有", "包含", "涉及", "相关",
+		"摘要", "总结", "生成式", "片段", "稿件", "参与", "进行", "了", "可能", "疑似", "含有", "包含", "涉及", "相关", "以上", "视频", "图片", "图像", "音频", "作品",
 		"this", "the", "that", "these", "following", "below", "above", "content", "contents", "text", "article",
 		"post", "page", "response", "answer", "reply", "summary", "message", "document", "story", "passage",
 		"output", "was", "were", "is", "are", "has", "have", "been", "be", "may", "might", "fully", "partially",
@@ -47,77 +47,143 @@ var vocabulary = map[uint8][]string{
 		"mistakes", "human", "humans", "accuracy", "not", "guaranteed", "advice", "informational", "purposes",
 	},
 	clsIntro: {
-		"声明", "提示", "注", "注意", "说明", "免责声明", "标识", "标注", "温馨提示", "特别声明", "重要提示", "特别提示",
+		"声明", "作者声明", "提示", "注", "注意", "说明", "免责声明", "标识", "标注", "温馨提示", "特别声明", "重要提示", "特别提示",
 		"note", "notice", "disclaimer", "label", "disclosure", "ai disclosure", "ai notice",
 	},
 }
 
-// word is one vocabulary entry: lower-case bytes and the classes it has.
+// word is one non-ASCII vocabulary entry and the classes it has.
 type word struct {
-	s     string
-	cls   uint8
-	ascii bool // a word of ASCII letters: must stand at word boundaries
+	s   string
+	cls uint8
 }
 
-// wordsByFirst lists the vocabulary by first byte, longest first.
-var wordsByFirst = func() (t [256][]word) {
+// asciiWords maps each ASCII vocabulary word (lower case) to its classes.
+// Multi-word entries ("artificial intelligence") are split into words; the
+// AI class goes to "artificial".
+var asciiWords = map[string]uint8{}
+
+// cjkFirst and cjkLast list the other words by their first and last three
+// bytes (one CJK or full-width rune), longest first.
+var cjkFirst, cjkLast = map[uint32][]word{}, map[uint32][]word{}
+
+func init() {
 	m := map[string]uint8{}
 	for cls, ws := range vocabulary {
 		for _, w := range ws {
+			if w[0] < utf8.RuneSelf {
+				for _, part := range strings.FieldsFunc(w, func(r rune) bool { return r == ' ' || r == '-' }) {
+					c := cls
+					if cls == clsAI && part != "artificial" && strings.Contains(w, " ") {
+						c = clsFill
+					}
+					asciiWords[part] |= c
+				}
+				continue
+			}
 			m[w] |= cls
 		}
 	}
 	for s, cls := range m {
-		ascii := true
-		for i := 0; i < len(s); i++ {
-			if s[i] >= utf8.RuneSelf {
-				ascii = false
-			}
+		if len(s) < 3 || s[len(s)-1] < utf8.RuneSelf {
+			panic("aigc vocabulary: non-ASCII word must start and end with a 3-byte rune: " + s)
 		}
-		w := word{s: s, cls: cls, ascii: ascii}
-		t[s[0]] = append(t[s[0]], w)
-		if ascii && s[0] >= 'a' && s[0] <= 'z' {
-			t[s[0]-'a'+'A'] = append(t[s[0]-'a'+'A'], w)
+		w := word{s: s, cls: cls}
+		cjkFirst[key3(s)] = append(cjkFirst[key3(s)], w)
+		cjkLast[key3(s[len(s)-3:])] = append(cjkLast[key3(s[len(s)-3:])], w)
+	}
+	for _, t := range []map[uint32][]word{cjkFirst, cjkLast} {
+		for k, ws := range t {
+			sort.Slice(ws, func(a, b int) bool {
+				if len(ws[a].s) != len(ws[b].s) {
+					return len(ws[a].s) > len(ws[b].s)
+				}
+				return ws[a].s < ws[b].s
+			})
+			t[k] = ws
 		}
 	}
-	for i := range t {
-		sort.Slice(t[i], func(a, b int) bool {
-			if len(t[i][a].s) != len(t[i][b].s) {
-				return len(t[i][a].s) > len(t[i][b].s)
-			}
-			return t[i][a].s < t[i][b].s
-		})
-	}
-	return t
-}()
+}
+
+func key3(s string) uint32 { return uint32(s[0])<<16 | uint32(s[1])<<8 | uint32(s[2]) }
 
 func isAlnum(c byte) bool {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
 
+// maxASCIIWord bounds the ASCII words looked up (the longest is 13 bytes).
+const maxASCIIWord = 16
+
+// asciiWord looks up the ASCII letters/digits run text[i:k] without regard
+// to case.
+func asciiWord(text string, i, k int) uint8 {
+	if k-i > maxASCIIWord {
+		return 0
+	}
+	var buf [maxASCIIWord]byte
+	for j := i; j < k; j++ {
+		c := text[j]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[j-i] = c
+	}
+	return asciiWords[string(buf[:k-i])]
+}
+
 // matchWord returns the classes and length of the longest vocabulary word
-// at seg[i:], or 0, 0. ASCII words match case-insensitively and only at
-// word boundaries ("ai" does not match inside "said").
+// at seg[i:], or 0, 0. ASCII words match case-insensitively and only as
+// whole runs of letters and digits ("ai" does not match inside "said").
 func matchWord(seg string, i int) (uint8, int) {
-	if i > 0 && isAlnum(seg[i-1]) && isAlnum(seg[i]) {
+	c := seg[i]
+	if isAlnum(c) {
+		if i > 0 && isAlnum(seg[i-1]) {
+			return 0, 0
+		}
+		k := i + 1
+		for k < len(seg) && isAlnum(seg[k]) && k-i <= maxASCIIWord {
+			k++
+		}
+		if cls := asciiWord(seg, i, k); cls != 0 {
+			return cls, k - i
+		}
 		return 0, 0
 	}
-	for _, w := range wordsByFirst[seg[i]] {
-		n := len(w.s)
-		if len(seg)-i < n {
-			continue
+	if c < 0xE0 || i+3 > len(seg) {
+		return 0, 0
+	}
+	for _, w := range cjkFirst[key3(seg[i:])] {
+		if len(seg)-i >= len(w.s) && seg[i:i+len(w.s)] == w.s {
+			return w.cls, len(w.s)
 		}
-		if w.ascii {
-			if !strings.EqualFold(seg[i:i+n], w.s) {
-				continue
-			}
-			if i+n < len(seg) && isAlnum(seg[i+n]) {
-				continue
-			}
-		} else if seg[i:i+n] != w.s {
-			continue
-		}
-		return w.cls, n
 	}
 	return 0, 0
+}
+
+// matchWordBack returns the length of the longest vocabulary word ending at
+// seg[:j], or 0.
+func matchWordBack(seg string, j int) int {
+	c := seg[j-1]
+	if isAlnum(c) {
+		if j < len(seg) && isAlnum(seg[j]) {
+			return 0
+		}
+		k := j - 1
+		for k > 0 && isAlnum(seg[k-1]) && j-k <= maxASCIIWord {
+			k--
+		}
+		if asciiWord(seg, k, j) != 0 {
+			return j - k
+		}
+		return 0
+	}
+	if c < 0x80 || j < 3 {
+		return 0
+	}
+	for _, w := range cjkLast[key3(seg[j-3:])] {
+		if j >= len(w.s) && seg[j-len(w.s):j] == w.s {
+			return len(w.s)
+		}
+	}
+	return 0
 }
