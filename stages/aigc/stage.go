@@ -27,7 +27,7 @@ const Name = "aigc"
 // applies the policy's aigc section. Build it with New; it is safe for
 // concurrent use.
 type Stage struct {
-	pol     schemas.AIGCPolicy
+	pol      schemas.AIGCPolicy
 	sources  map[string]*sourceInfo
 	unknown  *sourceInfo // records of no registered source
 	mismatch schemas.Verdict
