@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 )
@@ -177,10 +177,14 @@ type runCtx struct {
 	ds          *schemas.DatasetConfig
 	stages      []stages.Stage
 	fingerprint string
-	segDir      string
-	log         *slog.Logger
-	fields      [schemas.NumFields]string
-	ops         *opsMetrics
+	// segKey authenticates segments (see segment.go): derived from the
+	// ledger's subject-key secret, so runs and shard pods of one ledger
+	// share it.
+	segKey []byte
+	segDir string
+	log    *slog.Logger
+	fields [schemas.NumFields]string
+	ops    *opsMetrics
 }
 
 func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.DatasetConfig, ops *opsMetrics) (*DatasetResult, error) {
@@ -320,6 +324,7 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 	return &runCtx{
 		opts: opts, runID: runID, ds: ds, stages: sts, log: log,
 		fingerprint: hex.EncodeToString(sum[:]),
+		segKey:      []byte(env.SubjectKey("segment_mac", segmentFormat)),
 		segDir:      segmentDir(opts.Config.Work, ds.Name),
 		fields:      ds.FieldMap(),
 	}, nil

@@ -5,8 +5,8 @@ import (
 	"errors"
 
 	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages/catalog"
 )

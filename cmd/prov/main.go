@@ -137,10 +137,10 @@ func exitCode(err error) int {
 		return exitOK
 	}
 	if errors.Is(err, errGate) {
-		fmt.Fprintln(os.Stderr, "prov:", err)
+		fmt.Fprintln(os.Stderr, "prov:", termSafeLines(err.Error()))
 		return exitGate
 	}
-	fmt.Fprintln(os.Stderr, "prov:", err)
+	fmt.Fprintln(os.Stderr, "prov:", termSafeLines(err.Error()))
 	var ue usageError
 	var ce *schemas.ConfigError
 	switch {

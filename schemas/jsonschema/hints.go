@@ -177,6 +177,7 @@ var hints = map[string][]opt{
 	"LicencePolicy.basis_channels":      {items(enum(schemas.Channels...))},
 	"LicencePolicy.classes":             {values(enum(useClasses...)), examples(map[string]any{"LicenseRef-ImageNet": "academic-only"})},
 	"LicencePolicy.scan_bytes":          {minimum(0)},
+	"LicencePolicy.no_derivatives":      {enum(useClasses...), rule("CN-IM-7.2")},
 
 	"PIIPolicy.min_score":        {between(0, 1)},
 	"PIIPolicy.consent_registry": {rule("CN-IM-7.3, PIPL-13, PIPL-15/47")},

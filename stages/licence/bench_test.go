@@ -61,9 +61,7 @@ func benchStage(b *testing.B, cold bool) {
 	cpu0 := cpuSeconds()
 	for i := 0; i < b.N; i++ {
 		if cold {
-			scanCache.Lock()
-			clear(scanCache.m)
-			scanCache.Unlock()
+			clearCaches()
 		}
 		for _, r := range recs {
 			out.Reset()
@@ -115,11 +113,17 @@ func BenchmarkDetectLicenceTexts(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		scanCache.Lock()
-		clear(scanCache.m)
-		scanCache.Unlock()
+		clearCaches()
 		for _, t := range texts {
 			Detect(t)
 		}
+	}
+}
+
+func clearCaches() {
+	for _, c := range []*matchCache{scanCache, phraseCache} {
+		c.Lock()
+		clear(c.m)
+		c.Unlock()
 	}
 }

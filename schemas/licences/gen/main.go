@@ -61,6 +61,15 @@ var extras = map[string]row{
 	"BigCode-OpenRAIL-M":        rail("openrail"),
 }
 
+// notices are the LicenseRef ids stages/licence reports for use notices
+// found in content (its notice table cites the rule of each); they are
+// not licences but say what use the right holder allows.
+var notices = map[string]row{
+	"LicenseRef-Academic-Use-Only":                  {terms: schemas.LicenceTerms{Class: schemas.ClassAcademic}, rule: "notice:academic-or-research-use-only"},
+	"LicenseRef-Non-Commercial":                     {terms: nc(false, false), rule: "notice:non-commercial-use-only"},
+	"LicenseRef-Non-Commercial-Reprint-With-Credit": {terms: nc(true, false), rule: "notice:commercial-reprint-needs-permission"},
+}
+
 func nc(attribution, shareAlike bool) schemas.LicenceTerms {
 	return schemas.LicenceTerms{Class: schemas.ClassNonCommercial, Attribution: attribution, ShareAlike: shareAlike}
 }
@@ -99,6 +108,10 @@ func classify(id string) row {
 		r.id = id
 		return r
 	}
+	if r, ok := notices[id]; ok {
+		r.id = id
+		return r
+	}
 	if t, ok := schemas.CreativeCommonsTerms(id); ok {
 		return row{id, t, "creative-commons"}
 	}
@@ -124,6 +137,9 @@ func main() {
 		ids[id] = true
 	}
 	for id := range overrides {
+		ids[id] = true
+	}
+	for id := range notices {
 		ids[id] = true
 	}
 	var rows []row
