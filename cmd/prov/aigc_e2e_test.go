@@ -18,7 +18,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/prov-ai/prov/pipeline/objstore/s3test"
+	"github.com/prov-ai/prov/objstore/s3test"
 	"github.com/prov-ai/prov/schemas"
 )
 
