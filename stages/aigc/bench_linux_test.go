@@ -53,3 +53,17 @@ func threadCPU(b *testing.B) float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+// BenchmarkExplicitShortUnlabelledCPU: the dev set's unlabelled short texts
+// only (the common case: most records carry no notice).
+func BenchmarkExplicitShortUnlabelledCPU(b *testing.B) {
+	var texts []string
+	var n int64
+	for _, it := range devSet(b) {
+		if it.start < 0 {
+			texts = append(texts, it.text)
+			n += int64(len(it.text))
+		}
+	}
+	cpuBench(b, texts, n)
+}

@@ -63,6 +63,18 @@ type word struct {
 // AI class goes to "artificial".
 var asciiWords = map[string]uint8{}
 
+// asciiShape[c][n] is set when some ASCII word starts (asciiShape[0]) or
+// ends (asciiShape[1]) with lower-case byte c and has n bytes: most words of
+// prose fail this table without a map lookup.
+var asciiShape [2][128][maxASCIIWord + 1]bool
+
+// cjkSeen has a bit for the low 16 bits of the first and of the last rune
+// (key3) of every non-ASCII word: most runes of prose fail it without a map
+// lookup.
+var cjkSeen [2][1 << 16 / 64]uint64
+
+func seen(t *[1 << 16 / 64]uint64, k uint32) bool { return t[(k&0xffff)>>6]&(1<<(k&63)) != 0 }
+
 // cjkFirst and cjkLast list the other words by their first and last three
 // bytes (one CJK or full-width rune), longest first.
 var cjkFirst, cjkLast = map[uint32][]word{}, map[uint32][]word{}
@@ -89,8 +101,17 @@ func init() {
 			panic("aigc vocabulary: non-ASCII word must start and end with a 3-byte rune: " + s)
 		}
 		w := word{s: s, cls: cls}
+		for side, k := range []uint32{key3(s), key3(s[len(s)-3:])} {
+			cjkSeen[side][(k&0xffff)>>6] |= 1 << (k & 63)
+		}
 		cjkFirst[key3(s)] = append(cjkFirst[key3(s)], w)
 		cjkLast[key3(s[len(s)-3:])] = append(cjkLast[key3(s[len(s)-3:])], w)
+	}
+	for w := range asciiWords {
+		if len(w) <= maxASCIIWord {
+			asciiShape[0][w[0]][len(w)] = true
+			asciiShape[1][w[len(w)-1]][len(w)] = true
+		}
 	}
 	for _, t := range []map[uint32][]word{cjkFirst, cjkLast} {
 		for k, ws := range t {
@@ -117,7 +138,7 @@ const maxASCIIWord = 16
 // asciiWord looks up the ASCII letters/digits run text[i:k] without regard
 // to case.
 func asciiWord(text string, i, k int) uint8 {
-	if k-i > maxASCIIWord {
+	if k-i > maxASCIIWord || !asciiShape[0][text[i]|0x20][k-i] || !asciiShape[1][text[k-1]|0x20][k-i] {
 		return 0
 	}
 	var buf [maxASCIIWord]byte
@@ -149,7 +170,7 @@ func matchWord(seg string, i int) (uint8, int) {
 		}
 		return 0, 0
 	}
-	if c < 0xE0 || i+3 > len(seg) {
+	if c < 0xE0 || i+3 > len(seg) || !seen(&cjkSeen[0], key3(seg[i:])) {
 		return 0, 0
 	}
 	for _, w := range cjkFirst[key3(seg[i:])] {
@@ -177,7 +198,7 @@ func matchWordBack(seg string, j int) int {
 		}
 		return 0
 	}
-	if c < 0x80 || j < 3 {
+	if c < 0x80 || j < 3 || !seen(&cjkSeen[1], key3(seg[j-3:])) {
 		return 0
 	}
 	for _, w := range cjkLast[key3(seg[j-3:])] {
