@@ -295,7 +295,13 @@ func (rc *runCtx) objectMeta(ctx context.Context, p planned, uri string) ([]sche
 	}
 	obj, err := rc.opts.Input.Stat(ctx, p.obj.Key)
 	if err != nil {
-		return nil, fmt.Errorf("reading the metadata of %s: %w", uri, err)
+		if objstore.IsRetryable(err) || ctx.Err() != nil {
+			return nil, fmt.Errorf("reading the metadata of %s: %w", uri, err)
+		}
+		// Reading the object meets the same problem and accounts for it
+		// (a quarantined record, or the object's own error).
+		rc.log.Debug("no object metadata", "object", uri, "err", err)
+		return nil, nil
 	}
 	where := "object"
 	if strings.HasPrefix(uri, "s3://") {
