@@ -45,7 +45,7 @@ $(COSIGN):
 test-cosign: $(COSIGN) ## stock cosign verifies a genuine certificate and rejects tampered ones
 	PROV_REQUIRE_COSIGN=1 $(GOTEST_ENV) $(GO) test -count=1 -run 'Cosign' ./cmd/prov/
 
-test-ui: ## end-to-end browser test of prov serve (headless Chromium + playwright-core); writes docs/screenshots
+test-ui: ## end-to-end browser test of prov serve (headless Chromium + playwright-core); screenshots to out/screenshots
 	bash ui-tests/run.sh
 
 test-integration: tools build ## end-to-end tests only (CLI, S3, DuckDB)

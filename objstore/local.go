@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prov-ai/prov/atomicfile"
 )
 
 // tempPrefix starts the name of every in-flight Put's temporary file. List
@@ -213,30 +215,18 @@ func (s *localStore) PutMeta(ctx context.Context, key string, r io.Reader, size 
 
 // writeAtomic writes b to p through a temporary file and a rename.
 func writeAtomic(p string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(p), tempPrefix+"*")
+	f, err := atomicfile.Create(p, tempPrefix+"*")
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
+	defer f.Abort()
 	if _, err := f.Write(b); err != nil {
-		_ = f.Close()
-		_ = os.Remove(tmp)
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		_ = os.Remove(tmp)
+	if err := f.Chmod(0o644); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, p)
+	return f.Commit()
 }
 
 // Get implements Store. IfMatch is checked against the file actually opened,
@@ -345,17 +335,11 @@ func (s *localStore) put(ctx context.Context, key string, r io.Reader, size int6
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Object{}, fmt.Errorf("writing %s: creating its directory: %w", uri, err)
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := atomicfile.Create(p, tempPrefix+"*")
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
+	defer f.Abort()
 	n, err := io.Copy(f, &ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
@@ -366,33 +350,24 @@ func (s *localStore) put(ctx context.Context, key string, r io.Reader, size int6
 	if err = f.Chmod(0o644); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = f.Sync(); err != nil {
-		return Object{}, fmt.Errorf("writing %s: syncing: %w", uri, err)
-	}
 	// The renamed file keeps this inode, size and mtime, hence this ETag.
 	fi, err := f.Stat()
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = f.Close(); err != nil {
-		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
-	}
-	if fi, err = distinctETag(tmp, p, fi); err != nil {
+	if fi, err = distinctETag(f.Name(), p, fi); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
 	if err = ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
-	if err = os.Rename(tmp, p); err != nil {
+	if err = f.Commit(); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
 	if !keepMeta {
 		if err := os.Remove(metaPath(p)); err != nil && !notExist(err) {
 			return Object{}, fmt.Errorf("writing %s: removing its old metadata: %w", uri, err)
 		}
-	}
-	if err := syncDir(dir); err != nil {
-		return Object{}, fmt.Errorf("writing %s: syncing its directory: %w", uri, err)
 	}
 	return s.object(key, fi), nil
 }
@@ -421,19 +396,6 @@ func distinctETag(tmp, p string, fi fs.FileInfo) (fs.FileInfo, error) {
 		}
 	}
 	return fi, nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // ctxReader stops a copy when ctx is cancelled.

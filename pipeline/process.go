@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
@@ -337,25 +338,5 @@ func (rc *runCtx) writeShardMarker(objs []planned) error {
 		b = append(b, rc.segmentPath(p)...)
 		b = append(b, '\n')
 	}
-	return writeFileAtomic(filepath.Join(dir, name), b)
-}
-
-// writeFileAtomic writes a local file via temp + fsync + rename + fsync dir.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
+	return atomicfile.WriteFile(filepath.Join(dir, name), b, 0o600)
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/schemas"
 )
 
@@ -93,7 +94,7 @@ type segWriter struct {
 	key  []byte
 	sum  hash.Hash // SHA-256 of every byte written to f
 	path string
-	f    *os.File
+	f    *atomicfile.File
 	bw   *bufio.Writer
 	cur  segChunk
 	buf  []byte
@@ -105,7 +106,7 @@ func createSegment(path string, key []byte, h segHeader) (*segWriter, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("creating segment directory: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".seg-*")
+	f, err := atomicfile.Create(path, ".seg-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating segment for %s: %w", h.Object.URI, err)
 	}
@@ -180,29 +181,19 @@ func (w *segWriter) finish(t segTrailer) error {
 		w.abort()
 		return fmt.Errorf("syncing segment %s: %w", w.path, err)
 	}
-	tmp := w.f.Name()
 	var segSum [sha256.Size]byte
 	w.sum.Sum(segSum[:0])
 	if err := writeTrailerFile(w.path+".trailer", w.key, w.hdr, &t, segSum); err != nil {
 		w.abort()
 		return err
 	}
-	if err := w.f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("closing segment %s: %w", w.path, err)
+	if err := w.f.Commit(); err != nil {
+		return fmt.Errorf("publishing segment: %w", err)
 	}
-	if err := os.Rename(tmp, w.path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("publishing segment %s: %w", w.path, err)
-	}
-	return syncDir(filepath.Dir(w.path))
+	return nil
 }
 
-func (w *segWriter) abort() {
-	name := w.f.Name()
-	_ = w.f.Close()
-	_ = os.Remove(name)
-}
+func (w *segWriter) abort() { w.f.Abort() }
 
 // segReader reads a segment back.
 type segReader struct {
@@ -307,7 +298,7 @@ func writeTrailerFile(path string, key []byte, h segHeader, t *segTrailer, segSu
 		return fmt.Errorf("encoding segment trailer %s: %w", path, err)
 	}
 	buf.Write(segMAC(key, buf.Bytes()))
-	return writeFileAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
 }
 
 // readTrailer checks a segment is complete and authentic (its trailer
@@ -342,16 +333,4 @@ func readTrailer(path string, key []byte) (segHeader, *segTrailer, error) {
 		return segHeader{}, nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, errSegmentAuth)
 	}
 	return tf.Header, &tf.Trailer, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	defer func() { _ = d.Close() }()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
 }
