@@ -411,7 +411,9 @@ func (m *FieldMap) overlay(fields map[string]FieldSpec, ann *AnnotationMap) {
 func (d *DatasetConfig) ReadMap(in *InputConfig, src *Source) FieldMap {
 	var m FieldMap
 	for f := Field(0); f < NumFields; f++ {
-		m.Fields[f] = FieldSpec{f.String()}
+		if f.Default() {
+			m.Fields[f] = FieldSpec{f.String()}
+		}
 	}
 	m.apply(layer{d.Shape, d.Fields, d.Annotation})
 	if src != nil {

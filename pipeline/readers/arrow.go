@@ -53,6 +53,8 @@ func readArrowFile(c *columnEmitter, rr *rangeReader, size int64, opts Options) 
 		if fr, err = ipc.NewFileReader(rr, ipc.WithBodySizeLimit(size)); err != nil {
 			return corrupt(err)
 		}
+		md := fr.Schema().Metadata()
+		c.setMeta(FormatArrow, md.Keys(), md.Values())
 		c.cm, err = resolveColumns(fr.Schema(), c.cm.plan)
 		return err
 	})
@@ -109,6 +111,8 @@ func readArrowStream(ctx context.Context, c *columnEmitter, in Input, opts Optio
 		if rdr, err = ipc.NewReader(g, ipc.WithBodySizeLimit(max(in.Size, 1))); err != nil {
 			return corrupt(err)
 		}
+		md := rdr.Schema().Metadata()
+		c.setMeta(FormatArrow, md.Keys(), md.Values())
 		c.cm, err = resolveColumns(rdr.Schema(), c.cm.plan)
 		return err
 	})

@@ -103,6 +103,19 @@ type columnEmitter struct {
 	scratch []byte
 	spans   [numSlots]span
 	vals    []valRef
+	// meta are the file's AIGC key-value metadata entries, given to every
+	// row (shared, read-only).
+	meta []schemas.MetaValue
+}
+
+// setMeta keeps the AIGC entries (key matched without regard to ASCII
+// case) of a file's key-value metadata.
+func (c *columnEmitter) setMeta(where string, keys, values []string) {
+	for i, k := range keys {
+		if isMetaKey([]byte(k)) && i < len(values) {
+			c.meta = append(c.meta, schemas.MetaValue{Where: where, Key: k, Value: values[i]})
+		}
+	}
 }
 
 // valRef locates one value reached by a path in columnEmitter.scratch.
@@ -252,6 +265,7 @@ func (c *columnEmitter) fill(batch arrow.RecordBatch, i int) error {
 			rec.Set(schemas.FieldLabels, v)
 		}
 	}
+	rec.Meta = c.meta
 	rec.Digest = rec.CanonicalDigest()
 	return nil
 }

@@ -177,6 +177,7 @@ type capture struct {
 func (x *extractor) parsePaths(line []byte) error {
 	x.scratch = x.scratch[:0]
 	x.caps = x.caps[:0]
+	x.meta = x.meta[:0]
 	x.errField = ""
 	i := skipWS(line, 0)
 	if i >= len(line) {
@@ -241,7 +242,10 @@ func (x *extractor) walkContainer(line []byte, i int, n *pnode, depth int) (int,
 			if i >= len(line) || line[i] != '"' {
 				return 0, x.fail(i, "", syntaxAt(line, i))
 			}
-			end, esc, err := x.scanString(line, i+1)
+			ks := i + 1
+			var end int
+			var esc bool
+			end, esc, err = x.scanString(line, i+1)
 			if err != nil {
 				return 0, err
 			}
@@ -263,7 +267,12 @@ func (x *extractor) walkContainer(line []byte, i int, n *pnode, depth int) (int,
 				return 0, x.fail(i, "", ErrSyntax)
 			}
 			if c == nil {
+				v := i
 				i, err = x.skipValue(line, i, depth+1)
+				if err == nil && !esc && isMetaKey(key) && line[v] != 'n' {
+					// An AIGC label outside the mapped fields.
+					err = x.capture(line, ks, end, v, i)
+				}
 			} else {
 				i, err = x.walkValue(line, i, c, depth+1)
 			}
