@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/stages/pii"
 )
 
@@ -24,9 +25,10 @@ import (
 // of the subject key (HMAC under the ledger secret) of the normalised
 // identifier: equal identifiers give equal forms.
 
-// piMask is pii.Mask (see there).
+// piMask is pii.Mask (see there) with the scrubbing threshold
+// (pii.ScrubMinScore): for text prov writes from values it saw.
 func piMask(s, subject string, key func(kind, value string) string) (string, []pii.Entity, bool) {
-	out, ents := pii.Mask(s, subject, key)
+	out, ents := pii.Detector{MinScore: pii.ScrubMinScore}.Mask(s, subject, key)
 	return out, ents, out != s
 }
 
@@ -46,7 +48,7 @@ type maskedKey struct {
 // maskKey returns the display form of an object key (itself when it holds
 // no identifier). The object is still read under its real key.
 func (rc *runCtx) maskKey(key string) maskedKey {
-	m, ents, _ := piMask(key, "", rc.subjectKey)
+	m, ents := pii.Mask(key, "", rc.subjectKey)
 	return maskedKey{key: m, ents: ents}
 }
 
@@ -70,4 +72,23 @@ func keyFinding(mk maskedKey) schemas.Finding {
 
 func spanOf(e pii.Entity) string {
 	return strconv.Itoa(e.Start) + "-" + strconv.Itoa(e.End)
+}
+
+// scrubConclusion masks the identifiers in what the stages concluded for a
+// dataset: dataset-level findings, rule lines (scope, detail) and metric
+// dimensions are built from values the stages aggregated (annotation batch
+// names, source ids) and must not carry PI either.
+func (rc *runCtx) scrubConclusion(c *stages.Conclusion) {
+	for i := range c.Findings {
+		rc.scrubFinding(&c.Findings[i], "")
+	}
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		r.Scope, _, _ = piMask(r.Scope, "", rc.subjectKey)
+		r.Detail, _, _ = piMask(r.Detail, "", rc.subjectKey)
+	}
+	for i := range c.Metrics {
+		m := &c.Metrics[i]
+		m.Dimension, _, _ = piMask(m.Dimension, "", rc.subjectKey)
+	}
 }

@@ -67,6 +67,7 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 			return nil, nil, fmt.Errorf("sealing dataset %s: concluding stage %s: %w", rc.ds.Name, s.Name(), err)
 		}
 	}
+	rc.scrubConclusion(&concl)
 	return plans, &concl, nil
 }
 

@@ -14,7 +14,18 @@ const MaskKeyLen = 16
 // identifies a person even when it does not look like an identifier).
 // Text without either is returned as is.
 func Mask(s, subject string, key func(kind, value string) string) (string, []Entity) {
-	ents := Detect(s)
+	return Detector{}.Mask(s, subject, key)
+}
+
+// ScrubMinScore is the MinScore of the detector that scrubs text prov
+// writes itself (finding messages, rule lines, metric dimensions): there a
+// false positive only masks a harmless number, while a value the context
+// words talked down ("batch 13912345678") would leak.
+const ScrubMinScore = 0.05
+
+// Mask is the package-level Mask with d's score threshold.
+func (d Detector) Mask(s, subject string, key func(kind, value string) string) (string, []Entity) {
+	ents := d.Detect(s, nil)
 	hasSub := len(subject) >= 3 && strings.Contains(s, subject)
 	if len(ents) == 0 && !hasSub {
 		return s, nil
