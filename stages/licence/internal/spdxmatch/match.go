@@ -15,6 +15,10 @@ type Hit struct {
 	// Precision is the share of the text's shingles (within Start..End)
 	// that belong to the licence.
 	Precision float64
+	// Share is the share of the text's distinct shingles that belong to
+	// the licence: close to 1 when the text is that licence and little
+	// else.
+	Share float64
 	// Start and End delimit the matched part of the text (bytes).
 	Start, End int
 }
@@ -47,8 +51,15 @@ func (ix *Index) Match(text []byte) []Hit {
 		lo, hi := ix.postings(s)
 		refs[i] = ref{lo, hi}
 	}
+	// pos[p] is the index in u of the shingle at position p.
+	pos := make([]int32, len(seq))
+	for p, s := range seq {
+		i, _ := slices.BinarySearch(u, s)
+		pos[p] = int32(i)
+	}
 	counts := make([]int32, len(ix.Licences))
 	explained := make([]bool, len(u))
+	inBest := make([]bool, len(u))
 	var hits []Hit
 	for round := 0; round < maxHits; round++ {
 		clear(counts)
@@ -85,21 +96,21 @@ func (ix *Index) Match(text []byte) []Hit {
 			return k < r.hi-r.lo && ix.post(r.lo+k) == best
 		}
 		for i := range u {
-			if !explained[i] && in(i) {
+			inBest[i] = in(i)
+			if inBest[i] {
 				explained[i] = true
 			}
 		}
 		start, end := -1, 0
-		for p, s := range seq {
-			i, _ := slices.BinarySearch(u, s)
-			if in(i) {
+		for p := range seq {
+			if inBest[pos[p]] {
 				if start < 0 {
 					start = p
 				}
 				end = p
 			}
 		}
-		h := Hit{ID: ix.Licences[best].ID, Coverage: min(1, bestCov)}
+		h := Hit{ID: ix.Licences[best].ID, Coverage: min(1, bestCov), Share: float64(counts[best]) / float64(len(u))}
 		if start >= 0 {
 			h.Start, h.End = toks[start].start, toks[end+2].end
 			h.Precision = float64(counts[best]) / float64(end-start+1)
