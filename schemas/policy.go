@@ -22,6 +22,7 @@ type Policy struct {
 	PII        PIIPolicy        `yaml:"pii,omitempty" json:"pii"`
 	Annotation AnnotationPolicy `yaml:"annotation,omitempty" json:"annotation"`
 	Quality    QualityPolicy    `yaml:"quality,omitempty" json:"quality"`
+	AIGC       AIGCPolicy       `yaml:"aigc,omitempty" json:"aigc"`
 
 	// Dir is the directory of the policy file; relative paths inside the
 	// policy (keyword lists, annotation rules) resolve against it.
@@ -73,6 +74,7 @@ func (p *Policy) sections() []struct {
 		{"pii", &p.PII},
 		{"annotation", &p.Annotation},
 		{"quality", &p.Quality},
+		{"aigc", &p.AIGC},
 	}
 }
 

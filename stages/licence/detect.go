@@ -597,6 +597,9 @@ var licencePhrases = []struct {
 	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.1\b`), "EUPL-1.1", 0.85, "eupl"},
 	{phrase(`\b(?:an |the )?mit(?:-| )style licen[sc]e\b`), "MIT", 0.6, "mit"},
 	{phrase(`\bunder (?:the )?(?:terms of the )?apache licen[sc]e,? (?:version |v)?2\.0`), "Apache-2.0", 0.85, "apache"},
+	// Licences with an exception, as their projects' file headers state them.
+	{phrase(`\bapache licen[sc]e,? (?:version |v)?2\.0,? with llvm exceptions?\b`), "Apache-2.0 WITH LLVM-exception", 0.9, "llvm exception"},
+	{phrase(`\bdesignates this particular file as subject to the "?classpath"? exception\b`), "GPL-2.0-only WITH Classpath-exception-2.0", 0.9, "classpath"},
 }
 
 // phraseNotices reads the licences named in words in a window.
