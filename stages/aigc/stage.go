@@ -148,7 +148,11 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	src := s.source(r.Source)
 	var a *sourceAcc
 	if acc != nil {
-		a = acc.source(r.Source)
+		id := r.Source
+		if id == "" {
+			id = "(none)" // no source resolved: counted, never blank in a metric's dimension
+		}
+		a = acc.source(id)
 		a.records++
 	}
 	if len(labels) == 0 {
