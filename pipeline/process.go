@@ -219,7 +219,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			}
 		}
 		if len(mk.ents) > 0 && !keyReported {
-			out.Find(keyFinding(mk))
+			out.Find(schemas.Admit, keyFinding(mk))
 			keyReported = true
 		}
 		counts.Add(out.Verdict)
