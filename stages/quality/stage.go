@@ -47,7 +47,10 @@ type Stage struct {
 	cfg *config
 }
 
-var _ stages.Stage = (*Stage)(nil)
+var (
+	_ stages.Stage            = (*Stage)(nil)
+	_ stages.ContentDescriber = (*Stage)(nil)
+)
 
 // New builds the quality stage from the policy's quality section (defaults
 // when env.Policy is nil), the source registry (modalities, languages) and
@@ -116,6 +119,10 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 
 // Name returns "quality".
 func (s *Stage) Name() string { return Name }
+
+// DescribesContent marks the quality figures as describing the version's
+// admitted content: seal concludes this stage over the final verdicts.
+func (s *Stage) DescribesContent() {}
 
 // NewState returns an empty accumulator for one worker or shard.
 func (s *Stage) NewState() stages.State { return newState(s.cfg) }
