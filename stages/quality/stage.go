@@ -27,6 +27,9 @@ type config struct {
 	languages  map[string]bool // reported by name; empty: all
 	model      *trigramModel   // the language identifier's candidate profiles
 	modalities map[string]string
+	// notCrawled are the registered sources whose channel is not
+	// self-collected: their URLs do not count as crawled domains.
+	notCrawled map[string]bool
 	mapped     []schemas.Field // logical fields the dataset maps
 	gate       *sampleGate     // shared by this stage's states; nil in decoded states
 }
@@ -82,6 +85,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		nearDup:          qp.NearDupThreshold,
 		languages:        map[string]bool{},
 		modalities:       map[string]string{},
+		notCrawled:       map[string]bool{},
 	}
 	for _, l := range qp.Languages {
 		cfg.languages[l] = true
@@ -90,6 +94,9 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		for _, s := range env.Sources.Sources {
 			if s.Modality != "" {
 				cfg.modalities[s.ID] = s.Modality
+			}
+			if s.Channel != "" && s.Channel != schemas.ChannelSelfCollected {
+				cfg.notCrawled[s.ID] = true
 			}
 			if len(qp.Languages) == 0 {
 				for _, l := range s.Languages {
