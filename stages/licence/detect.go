@@ -532,11 +532,34 @@ var licencePhrases = []struct {
 func phraseNotices(win []byte, ms []Match) []Match {
 	clean := cleanWindow(win)
 	for _, p := range licencePhrases {
-		if strings.Contains(clean, p.key) && p.re.MatchString(clean) {
+		if nearKey(clean, p.key, func(s string) bool { return p.re.MatchString(s) }) {
 			ms = append(ms, Match{SPDX: p.id, Confidence: p.conf, Evidence: EvidenceNotice})
 		}
 	}
 	return gnuNotices(clean, ms)
+}
+
+// maxKeyHits bounds the occurrences of a phrase key examined per window.
+const maxKeyHits = 6
+
+// nearKey calls f on the stretch of clean around each of the first
+// occurrences of key (every phrase holds its key within 200 bytes of its
+// start), until f reports true: regular expressions never run over a
+// whole licence text.
+func nearKey(clean, key string, f func(string) bool) bool {
+	off := 0
+	for n := 0; n < maxKeyHits; n++ {
+		i := strings.Index(clean[off:], key)
+		if i < 0 {
+			return false
+		}
+		i += off
+		if f(clean[max(0, i-200):min(len(clean), i+len(key)+300)]) {
+			return true
+		}
+		off = i + len(key)
+	}
+	return false
 }
 
 // cleanWindow lower-cases b and collapses white space and comment markers
@@ -572,10 +595,21 @@ func cleanWindow(b []byte) string {
 var gnuNotice = regexp.MustCompile(`gnu (affero |lesser |library |free documentation )?(?:general public )?licen[sc]e,?(?: \(the "?license"?\))?(?: as published by the free software foundation)?[,;]? (?:either )?(?:version|v\.?|ver\.?) ?(\d(?:\.\d)?)(?: of the licen[sc]e| only)?(,? (?:or|and/or) (?:\(at your option\) )?(?:any )?later(?: version)?|\+| or later| or newer)?`)
 
 func gnuNotices(clean string, ms []Match) []Match {
-	if !strings.Contains(clean, "gnu ") {
-		return ms
+	var found [][]string
+	off := 0
+	for n := 0; n < maxKeyHits; n++ {
+		i := strings.Index(clean[off:], "gnu ")
+		if i < 0 {
+			break
+		}
+		i += off
+		// A notice starts at "gnu": match from there only.
+		if m := gnuNotice.FindStringSubmatch(clean[i:min(len(clean), i+400)]); m != nil {
+			found = append(found, m)
+		}
+		off = i + 4
 	}
-	for _, m := range gnuNotice.FindAllStringSubmatch(clean, 8) {
+	for _, m := range found {
 		fam := "GPL"
 		switch strings.TrimSpace(m[1]) {
 		case "affero":

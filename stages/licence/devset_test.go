@@ -346,3 +346,22 @@ func TestDevSet(t *testing.T) {
 		t.Logf("%-9s n=%3d id %.3f class %.3f", g, s.n, float64(s.id)/float64(s.n), float64(s.class)/float64(s.n))
 	}
 }
+
+// FuzzDebianLicence: any License: value maps to a canonical expression
+// that parses again, or to an error; never a panic.
+func FuzzDebianLicence(f *testing.F) {
+	for _, row := range debianShortNames {
+		f.Add(row.short)
+	}
+	f.Add("GPL-2+ with , or")
+	f.Add("(((MIT")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := DebianLicence(s)
+		if err != nil {
+			return
+		}
+		if _, err := schemas.ParseLicenceExpression(got); err != nil {
+			t.Fatalf("DebianLicence(%q) = %q, which does not parse: %v", s, got, err)
+		}
+	})
+}

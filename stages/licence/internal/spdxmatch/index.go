@@ -112,6 +112,21 @@ func Decode(b []byte) (*Index, error) {
 	if r.err != nil {
 		return nil, fmt.Errorf("decoding licence index: %w", r.err)
 	}
+	// Offsets must rise to the number of postings, and postings name
+	// listed licences: Match trusts both.
+	prev := uint32(0)
+	for i := 0; i <= nk; i++ {
+		o := binary.LittleEndian.Uint32(ix.offs[4*i:])
+		if o < prev || int(o) > np {
+			return nil, fmt.Errorf("decoding licence index: %w: offset %d of key %d", ErrCorrupt, o, i)
+		}
+		prev = o
+	}
+	for k := 0; k < np; k++ {
+		if ix.post(k) >= n {
+			return nil, fmt.Errorf("decoding licence index: %w: posting %d names licence %d of %d", ErrCorrupt, k, ix.post(k), n)
+		}
+	}
 	return ix, nil
 }
 

@@ -47,8 +47,15 @@ func (ix *Index) Match(text []byte) []Hit {
 		lo, hi := ix.postings(s)
 		refs[i] = ref{lo, hi}
 	}
+	// pos[p] is the index in u of the shingle at position p.
+	pos := make([]int32, len(seq))
+	for p, s := range seq {
+		i, _ := slices.BinarySearch(u, s)
+		pos[p] = int32(i)
+	}
 	counts := make([]int32, len(ix.Licences))
 	explained := make([]bool, len(u))
+	inBest := make([]bool, len(u))
 	var hits []Hit
 	for round := 0; round < maxHits; round++ {
 		clear(counts)
@@ -85,14 +92,14 @@ func (ix *Index) Match(text []byte) []Hit {
 			return k < r.hi-r.lo && ix.post(r.lo+k) == best
 		}
 		for i := range u {
-			if !explained[i] && in(i) {
+			inBest[i] = in(i)
+			if inBest[i] {
 				explained[i] = true
 			}
 		}
 		start, end := -1, 0
-		for p, s := range seq {
-			i, _ := slices.BinarySearch(u, s)
-			if in(i) {
+		for p := range seq {
+			if inBest[pos[p]] {
 				if start < 0 {
 					start = p
 				}

@@ -92,3 +92,50 @@ func TestMatchRewrapped(t *testing.T) {
 	}
 	t.Logf("%d/%d = %.3f", ok, n, float64(ok)/float64(n))
 }
+
+// BenchmarkDecode measures what the first licence match in a process
+// costs beyond the match: decoding the embedded index and building its
+// prefix table (start-up must stay well under 100 ms).
+func BenchmarkDecode(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		ix, err := Decode(indexBin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix.prefixStart()
+	}
+}
+
+// FuzzMatch: any input tokenises and matches without panicking, and every
+// hit is a listed licence with a span inside the input.
+func FuzzMatch(f *testing.F) {
+	for _, l := range loadTexts(f).Licences[:40] {
+		f.Add([]byte(l.Text))
+	}
+	f.Add([]byte("Copyright(c) 2001\n© \xff\xfe 版权所有"))
+	ix, err := Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, h := range ix.Match(b) {
+			if _, ok := ix.Lookup(h.ID); !ok || h.Start < 0 || h.End > len(b) || h.Start > h.End || h.Coverage < MinCoverage || h.Coverage > 1 {
+				t.Fatalf("bad hit %+v for %d bytes", h, len(b))
+			}
+		}
+	})
+}
+
+// FuzzDecode: corrupt index data is an error, never a panic.
+func FuzzDecode(f *testing.F) {
+	f.Add(indexBin[:200])
+	f.Add([]byte(magic))
+	f.Add([]byte(magic + "\x05hello\x01"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ix, err := Decode(b)
+		if err == nil {
+			ix.Match([]byte("Permission is hereby granted, free of charge, to any person obtaining a copy"))
+		}
+	})
+}
