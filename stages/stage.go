@@ -91,6 +91,17 @@ type Span struct {
 	Label      string
 }
 
+// ContentDescriber is implemented by stages whose rule lines and
+// dataset-level findings describe the content of the version (sizes,
+// duplicates, language mix, lengths) rather than judge how records were
+// collected. Seal concludes such a stage over the final verdicts, after
+// seal-time rejections; every other stage's checks stand over the records
+// as checked. Every stage's metrics are taken over the final verdicts.
+type ContentDescriber interface {
+	Stage
+	DescribesContent()
+}
+
 // Conclusion is what a stage's Conclude adds for a dataset version.
 type Conclusion struct {
 	Findings []schemas.Finding

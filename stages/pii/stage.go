@@ -16,7 +16,7 @@ import (
 
 // Rule IDs this stage cites (REQUIREMENTS.md §3).
 const (
-	RuleBasis     = "CN-IM-7.3/PIPL-13"   // PI needs consent or another lawful basis
+	RuleBasis     = "CN-IM-7.3"           // PI needs consent or another lawful basis (also PIPL-13)
 	RuleSensitive = "PIPL-28/29"          // sensitive PI needs separate consent
 	RuleMinor     = "PIPL-31"             // under-14s need guardian consent
 	RuleWithdrawn = schemas.RuleWithdrawn // withdrawn consent excludes the record
