@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +34,9 @@ policy gate failed.`,
 			if output != "text" && output != "json" {
 				return usageError{fmt.Errorf("-o %q: want text or json", output)}
 			}
+			if workers < 0 {
+				return usageError{fmt.Errorf("--workers %d: want 0 (default) or more", workers)}
+			}
 			sh, err := pipeline.ParseShard(shard)
 			if err != nil {
 				return usageError{err}
@@ -61,16 +63,13 @@ policy gate failed.`,
 					return err
 				}
 			}
-			if errors.Is(runErr, pipeline.ErrGate) {
-				return fmt.Errorf("%w: %w", errGate, runErr)
-			}
 			return runErr
 		},
 	}
 	cmd.Flags().StringVar(&dataset, "dataset", "", "run only this dataset")
 	cmd.Flags().IntVar(&workers, "workers", 0, "objects read in parallel (default: config, then number of CPUs)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
-	cmd.Flags().StringVar(&shard, "shard", "", "process only shard I/N of the objects (then `prov seal`)")
+	cmd.Flags().StringVar(&shard, "shard", "", "process only shard `I/N` of the objects (0 <= I < N; then prov seal)")
 	return cmd
 }
 
