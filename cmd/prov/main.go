@@ -288,7 +288,9 @@ func setupLogging(level string) error {
 	}
 	var h slog.Handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})
 	if isTerminal(os.Stderr) {
-		h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+		// Through the mux: log lines never land on the progress bar's line.
+		stderrMux.w = os.Stderr
+		h = slog.NewTextHandler(logWriter{stderrMux}, &slog.HandlerOptions{Level: l})
 	}
 	slog.SetDefault(slog.New(h))
 	return nil

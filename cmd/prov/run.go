@@ -48,16 +48,15 @@ policy gate failed.`,
 			defer closeJoin(&err, env.close)
 			opts := env.pipelineOptions()
 			opts.Dataset, opts.Workers, opts.Shard = dataset, workers, sh
-			var bar *progressbar.ProgressBar
+			endBar := func() {}
 			if isTerminal(os.Stderr) {
-				bar = progressbar.DefaultBytes(-1, "checking")
+				stderrMux.w = os.Stderr
+				var bar *progressbar.ProgressBar
+				bar, endBar = newProgressBar(stderrMux, "checking")
 				opts.Progress = func(n int64) { _ = bar.Add64(n) }
 			}
 			res, runErr := pipeline.Run(cmd.Context(), opts)
-			if bar != nil {
-				_ = bar.Finish()
-				fmt.Fprintln(os.Stderr)
-			}
+			endBar()
 			if res != nil {
 				if err := printRunResult(cmd.OutOrStdout(), output, res); err != nil {
 					return err
