@@ -62,7 +62,8 @@
 // sub-sample (quality.language_sample_size), and their language split is
 // extrapolated to all such records with a binomial error. whatlanggo was
 // chosen over github.com/pemistahl/lingua-go: both placed 24/24 of the
-// labelled zh/en/fr/de/es/ja sample in langchoice_test.go, at a similar
+// labelled zh/en/fr/de/es/ja sample (testdata/langchoice.tsv, lingua's answers
+// recorded there so the tests do not depend on it), at a similar
 // ~80-100 µs per short text, but lingua loads its models on first use
 // (0.3 s and tens of MB of RSS even restricted to six languages) and
 // allocates more. At that cost an identifier on every record would cut the
