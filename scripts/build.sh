@@ -39,5 +39,5 @@ fi
 t2=$SECONDS
 # -v names each package as it is compiled.
 $GO build -v -o "$out" "$@" ./cmd/prov 2>&1 |
-  awk -v n="$stale" '/^[a-zA-Z0-9._\/~-]+$/ { k++; printf "build: [%d/%d] %s\n", k, n, $0; next } { print }'
+  awk -v n="$stale" '/^[a-zA-Z0-9._\/~-]+$/ { k++; printf "build: [%d/%d] %s\n", k, n, $0; fflush(); next } { print; fflush() }'
 echo "build: $out ($(du -h "$out" | cut -f1), $(( SECONDS - t2 ))s to compile and link, $(( SECONDS - t0 ))s in all)"

@@ -31,7 +31,7 @@ func newShowCmd() *cobra.Command {
 					return err
 				}
 				if version == "" {
-					return fmt.Errorf("dataset %s has no sealed version in the ledger", name)
+					return usageError{fmt.Errorf("dataset %s has no sealed version in the ledger", name)}
 				}
 			}
 			r, err := pipeline.LoadReport(cmd.Context(), env.output, name, version)
