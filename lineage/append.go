@@ -67,8 +67,21 @@ func smallIndex(s Stored) []kv {
 		add(strKey(pRun, e.RunID, i))
 	case RunFinished:
 		add(strKey(pRun, e.RunID, i))
+	case TrainingEvent:
+		add(strKey(pTrainRun, e.RunID, i))
+		for _, in := range e.Inputs {
+			k := strKey(pTrainVer, in.Dataset+"@"+in.Version, i)
+			if len(out) == 0 || !bytes.Equal(out[len(out)-1].k, k) {
+				add(k)
+			}
+		}
+		for _, o := range e.Outputs {
+			add(strKey(pModel, o.Name, i))
+		}
+	case ModelAffected:
+		add(strKey(pModel, e.Name, i))
 	}
-	return out
+	return slices.CompactFunc(out, func(a, b kv) bool { return bytes.Equal(a.k, b.k) })
 }
 
 // sealKeys are the object → dataset-version keys of a sealed version,
@@ -406,6 +419,10 @@ func (l *Ledger) Append(ctx context.Context, e Entry) (leaf uint64, appended boo
 		if v.Cause >= int64(l.size) {
 			return 0, false, fmt.Errorf("appending certificate revocation: %w: cause %d", ErrBadRange, v.Cause)
 		}
+	case ModelAffected:
+		if v.Cause >= l.size {
+			return 0, false, fmt.Errorf("appending model mark: %w: cause %d", ErrBadRange, v.Cause)
+		}
 	}
 	leaf, appended, err = l.appendLocked(ctx, e, bulk)
 	if err != nil {
@@ -543,6 +560,9 @@ func (l *Ledger) appendLocked(ctx context.Context, e Entry, bulk func(idx uint64
 // sameFact checks that e, whose natural key is already at leaf, records the
 // same fact; a sealed version's digest must match.
 func (l *Ledger) sameFact(leaf uint64, e Entry) error {
+	if te, ok := e.(TrainingEvent); ok {
+		return l.sameEvent(leaf, te)
+	}
 	n, ok := e.(DatasetSealed)
 	if !ok {
 		return nil

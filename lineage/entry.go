@@ -2,10 +2,13 @@ package lineage
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +38,8 @@ const (
 	KindObjectRevoked      Kind = "object_revoked"
 	KindCertificateRevoked Kind = "certificate_revoked"
 	KindAssessmentImported Kind = "assessment_imported"
+	KindTrainingEvent      Kind = "training_event"
+	KindModelAffected      Kind = "model_affected"
 )
 
 // Entry is one typed ledger entry. The implementations are the structs of
@@ -175,6 +180,59 @@ type AssessmentImported struct {
 	Passed         int64  `json:"passed"`
 }
 
+// DatasetName is a dataset as an OpenLineage event names it: a model,
+// checkpoint or other output of a downstream job.
+type DatasetName struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+// ConsumedVersion is a prov dataset version that an input of a downstream
+// job's event names, with the namespace and name the event used.
+type ConsumedVersion struct {
+	Dataset   string `json:"dataset"`
+	Version   string `json:"version"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+// TrainingEvent records an OpenLineage RunEvent of a downstream job (a
+// training or fine-tuning run) that consumed prov dataset versions: the
+// job, run id, event type and time, producer, the prov versions among its
+// inputs and its outputs (models, checkpoints) as the job named them.
+// EventSHA256 is the SHA-256 of the event's canonical JSON. EventTime is
+// RFC 3339 UTC. Inputs and Outputs are sorted and unique.
+type TrainingEvent struct {
+	JobNamespace string            `json:"job_namespace"`
+	JobName      string            `json:"job_name"`
+	RunID        string            `json:"run_id"`
+	EventType    string            `json:"event_type"`
+	EventTime    string            `json:"event_time"`
+	Producer     string            `json:"producer"`
+	Inputs       []ConsumedVersion `json:"inputs,omitempty"`
+	Outputs      []DatasetName     `json:"outputs,omitempty"`
+	EventSHA256  string            `json:"event_sha256"`
+}
+
+// ModelAffected records that a model (an output of downstream training
+// runs) was trained on dataset versions that a revocation or consent
+// withdrawal affected: Cause is that entry's leaf, Versions the affected
+// versions ("dataset@version") and Runs the training run ids, both sorted.
+type ModelAffected struct {
+	Namespace string   `json:"namespace"`
+	Name      string   `json:"name"`
+	Cause     uint64   `json:"cause"`
+	Versions  []string `json:"versions"`
+	Runs      []string `json:"runs"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+// Kind implements Entry.
+func (TrainingEvent) Kind() Kind { return KindTrainingEvent }
+
+// Kind implements Entry.
+func (ModelAffected) Kind() Kind { return KindModelAffected }
+
 // Kind implements Entry.
 func (RunStarted) Kind() Kind { return KindRunStarted }
 
@@ -228,6 +286,64 @@ func (e CertificateRevoked) naturalKey() string {
 }
 func (e AssessmentImported) naturalKey() string {
 	return nk("assessment", e.Dataset, e.Version, e.RuleID, e.SampleSHA256, e.VerdictsSHA256)
+}
+
+func (e TrainingEvent) naturalKey() string {
+	return nk("training", e.JobNamespace, e.JobName, e.RunID, e.EventType, e.EventTime)
+}
+func (e ModelAffected) naturalKey() string {
+	return nk("model_affected", e.Namespace, e.Name, strconv.FormatUint(e.Cause, 10))
+}
+
+// trainingStates are the OpenLineage run states.
+var trainingStates = []string{"START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"}
+
+func (e TrainingEvent) check() error {
+	if !slices.Contains(trainingStates, e.EventType) {
+		return fmt.Errorf("%w: event_type %q is not an OpenLineage run state", ErrBadEntry, e.EventType)
+	}
+	t, err := time.Parse(time.RFC3339Nano, e.EventTime)
+	if err != nil || t.UTC().Format(time.RFC3339Nano) != e.EventTime {
+		return fmt.Errorf("%w: event_time %q must be RFC 3339 UTC", ErrBadEntry, e.EventTime)
+	}
+	for i, in := range e.Inputs {
+		if in.Dataset == "" || in.Version == "" || in.Name == "" || noNUL(in.Dataset+in.Version) != nil {
+			return fmt.Errorf("%w: inputs[%d] needs dataset, version and name", ErrBadEntry, i)
+		}
+		if i > 0 && compareConsumed(e.Inputs[i-1], in) >= 0 {
+			return fmt.Errorf("%w: inputs must be sorted and unique", ErrBadEntry)
+		}
+	}
+	for i, o := range e.Outputs {
+		if o.Name == "" || noNUL(o.Name) != nil {
+			return fmt.Errorf("%w: outputs[%d] needs a name", ErrBadEntry, i)
+		}
+		if i > 0 && compareNames(e.Outputs[i-1], o) >= 0 {
+			return fmt.Errorf("%w: outputs must be sorted and unique", ErrBadEntry)
+		}
+	}
+	return firstErr(need("job_namespace", e.JobNamespace), need("job_name", e.JobName), need("run_id", e.RunID),
+		noNUL(e.RunID), need("producer", e.Producer), needHex("event_sha256", e.EventSHA256, false))
+}
+
+func (e ModelAffected) check() error {
+	return firstErr(need("name", e.Name), noNUL(e.Name), sortedUnique("versions", e.Versions), sortedUnique("runs", e.Runs))
+}
+
+func noNUL(s string) error {
+	if strings.ContainsRune(s, 0) {
+		return fmt.Errorf("%w: NUL byte in a name", ErrBadEntry)
+	}
+	return nil
+}
+
+func compareConsumed(a, b ConsumedVersion) int {
+	return cmp.Or(cmp.Compare(a.Dataset, b.Dataset), cmp.Compare(a.Version, b.Version),
+		cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+}
+
+func compareNames(a, b DatasetName) int {
+	return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 }
 
 func need(field, v string) error {
@@ -392,6 +508,10 @@ func newEntry(k Kind) Entry {
 		return &CertificateRevoked{}
 	case KindAssessmentImported:
 		return &AssessmentImported{}
+	case KindTrainingEvent:
+		return &TrainingEvent{}
+	case KindModelAffected:
+		return &ModelAffected{}
 	}
 	return nil
 }
@@ -420,6 +540,10 @@ func deref(e Entry) Entry {
 	case *CertificateRevoked:
 		return *v
 	case *AssessmentImported:
+		return *v
+	case *TrainingEvent:
+		return *v
+	case *ModelAffected:
 		return *v
 	}
 	return e

@@ -41,6 +41,10 @@ var (
 	// ErrIndexVersion: a read-only Open of a ledger whose record index has
 	// an older layout; one writable Open rebuilds it.
 	ErrIndexVersion = errors.New("ledger record index has an older layout")
+	// ErrCorrupt: the ledger database cannot be opened because one of its
+	// files is damaged (a truncated or overwritten table); the message
+	// names the file when badger does.
+	ErrCorrupt = errors.New("ledger database damaged")
 	// ErrConfig: an invalid Config; the message names the field.
 	ErrConfig = errors.New("invalid ledger config")
 )

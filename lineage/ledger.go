@@ -158,6 +158,12 @@ func Open(ctx context.Context, cfg Config) (_ *Ledger, err error) {
 	} else {
 		l.secret, err = loadSecret(filepath.Join(cfg.Dir, secretFile), cfg.ReadOnly)
 	}
+	if err != nil && cfg.ReadOnly && (errors.Is(err, ErrNoSubjectKey) || errors.Is(err, fs.ErrPermission)) {
+		// Verification and queries need public material only: a reader
+		// without the secret (an auditor) opens the ledger and only
+		// subject lookups (KeySubject) fail.
+		l.secret, err = nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +196,16 @@ func Open(ctx context.Context, cfg Config) (_ *Ledger, err error) {
 		WithDetectConflicts(false).
 		// Record digests do not compress: spend no CPU on trying.
 		WithCompression(options.None)
-	db, err := badger.Open(opts)
+	db, err := openDB(opts)
+	if err != nil && cfg.ReadOnly && truncateNeeded(err) {
+		// A writer was killed: its write-ahead log has an unflushed tail
+		// that read-only badger refuses to replay. Recover as the next
+		// writer would, under the exclusive lock.
+		err = l.recoverCrashed(opts)
+		if err == nil {
+			db, err = openDB(opts)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening ledger database %s: %w", cfg.Dir, err)
 	}
@@ -239,6 +254,113 @@ func (l *Ledger) acquireLock() error {
 		return errors.Join(fmt.Errorf("locking ledger %s: %w", l.cfg.Dir, err), cerr)
 	}
 	l.lock = f
+	return nil
+}
+
+// openDB is badger.Open after checking the footer of every table: badger
+// reads a table's index at the offsets its footer gives from a goroutine of
+// its own, so a table cut short (a copy interrupted, a disk filled) would
+// crash the process instead of failing the Open. A damaged table gives an
+// error wrapping ErrCorrupt that names the file.
+func openDB(opts badger.Options) (*badger.DB, error) {
+	if err := checkTables(opts.Dir); err != nil {
+		return nil, err
+	}
+	db, err := badger.Open(opts)
+	if err != nil && strings.Contains(err.Error(), "checksum") {
+		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return db, err
+}
+
+// checkTables checks that the footer of each table in dir describes a
+// checksum and an index that fit in the file. A badger table ends with the
+// index, its 4-byte big-endian length, the checksum and the checksum's
+// 4-byte length; badger then verifies the index against the checksum.
+func checkTables(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("opening ledger database %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".sst") || !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if err := checkTable(p); err != nil {
+			return fmt.Errorf("%w: table %s: %w", ErrCorrupt, p, err)
+		}
+	}
+	return nil
+}
+
+func checkTable(p string) (err error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, f.Close()) }()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	n := fi.Size()
+	var b [4]byte
+	u32 := func(off int64) (int64, error) {
+		if off < 0 {
+			return 0, errors.New("footer outside the file (truncated?)")
+		}
+		if _, err := f.ReadAt(b[:], off); err != nil {
+			return 0, err
+		}
+		return int64(binary.BigEndian.Uint32(b[:])), nil
+	}
+	ck, err := u32(n - 4)
+	if err != nil {
+		return err
+	}
+	idx, err := u32(n - 8 - ck)
+	if err != nil {
+		return err
+	}
+	if idx > n-8-ck {
+		return fmt.Errorf("index of %d bytes does not fit in %d bytes (truncated?)", idx, n)
+	}
+	return nil
+}
+
+// truncateNeeded reports whether err is badger's ErrTruncateNeeded, which
+// badger wraps with %v (errors.Is does not see it).
+func truncateNeeded(err error) bool {
+	return errors.Is(err, badger.ErrTruncateNeeded) || strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error())
+}
+
+// recoverCrashed replays the write-ahead logs of a ledger left by a killed
+// writer so that a read-only Open can follow: it takes the exclusive lock
+// (no writer and no other reader may hold the ledger), opens the database
+// read-write, which truncates the torn tail exactly as the next writing
+// run would, closes it and goes back to the shared lock. A ledger on a
+// read-only file system cannot be recovered this way; the error says to
+// open it once with a writing command.
+func (l *Ledger) recoverCrashed(opts badger.Options) error {
+	fd := int(l.lock.Fd())
+	if err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fmt.Errorf("recovering ledger %s after an interrupted write: another process holds it: %w", l.cfg.Dir, ErrInUse)
+	}
+	l.log.Warn("recovering ledger left by an interrupted writer", "dir", l.cfg.Dir)
+	db, err := openDB(opts.WithReadOnly(false))
+	if err == nil {
+		err = db.Close()
+	}
+	if lerr := syscall.Flock(fd, syscall.LOCK_SH|syscall.LOCK_NB); lerr != nil && err == nil {
+		err = fmt.Errorf("ledger %s: %w", l.cfg.Dir, ErrInUse)
+	}
+	if err != nil {
+		return fmt.Errorf("recovering ledger %s after an interrupted write (run a writing command such as `prov ledger checkpoint` with write access once): %w", l.cfg.Dir, err)
+	}
 	return nil
 }
 
@@ -381,6 +503,16 @@ func (l *Ledger) SubjectKey(kind, value string) string {
 	return k
 }
 
+// KeySubject is SubjectKey for a ledger that may have been opened read-only
+// without the subject-key secret: it returns an error wrapping
+// ErrNoSubjectKey then, instead of a key that matches nothing.
+func (l *Ledger) KeySubject(kind, value string) (string, error) {
+	if l.secret == nil {
+		return "", fmt.Errorf("looking up a data subject in ledger %s: %w (set ledger.subject_key to the secret's path)", l.cfg.Dir, ErrNoSubjectKey)
+	}
+	return l.SubjectKey(kind, value), nil
+}
+
 // NormalizeIdentifier normalises an identifier before SubjectKey. It is
 // schemas.NormalizeIdentifier, the one normaliser the PI stage also applies
 // to detected identifiers: email trimmed and lower-cased; phone reduced to
@@ -513,6 +645,10 @@ const (
 	pRun     = 'U' // U run 0 be64(leaf) → ""
 	pSealSrc = 'W' // W source 0 be64(sealLeaf) → ""
 	pWithdr  = 'X' // X subject(32) be64(leaf) → ""
+	// Downstream training (training.go).
+	pTrainRun = 'G' // G runId 0 be64(leaf) → "" (training events of a run)
+	pTrainVer = 'T' // T dataset@version 0 be64(leaf) → "" (training events consuming it)
+	pModel    = 'Y' // Y output name 0 be64(leaf) → "" (training events naming it, model marks)
 )
 
 var (

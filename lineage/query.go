@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -138,6 +139,9 @@ type VersionInfo struct {
 	SupersededBy   string         `json:"superseded_by,omitempty"`
 	Runs           []RunInfo      `json:"runs"`
 	Certificates   []CertInfo     `json:"certificates"`
+	// TrainingRuns are the downstream runs (OpenLineage) that consumed the
+	// version, with the models they wrote.
+	TrainingRuns []TrainingRun `json:"training_runs"`
 }
 
 // DatasetInfo answers Dataset.
@@ -235,6 +239,9 @@ func (v *View) Dataset(ctx context.Context, name, version string) (*DatasetInfo,
 				if ci.Version == ds.Version {
 					vi.Certificates = append(vi.Certificates, ci)
 				}
+			}
+			if vi.TrainingRuns, err = v.trainingRunsOf(txn, c, []string{ds.Dataset + "@" + ds.Version}); err != nil {
+				return err
 			}
 			out.Versions = append(out.Versions, vi)
 		}
@@ -438,6 +445,11 @@ type RecordInfo struct {
 	Occurrences []Occurrence `json:"occurrences"`
 	// Versions are the dataset versions that admitted the record.
 	Versions []VersionRef `json:"dataset_versions"`
+	// TrainingRuns and Models: the downstream runs that consumed those
+	// versions and their outputs (set by Record; Subject lists them once
+	// for all the subject's records).
+	TrainingRuns []TrainingRun `json:"training_runs,omitempty"`
+	Models       []DatasetName `json:"models,omitempty"`
 }
 
 // Record lists where a record digest was read (object, line, verdict) and
@@ -445,9 +457,16 @@ type RecordInfo struct {
 func (v *View) Record(ctx context.Context, d schemas.Digest) (*RecordInfo, error) {
 	var out *RecordInfo
 	err := v.l.db.View(func(txn *badger.Txn) error {
+		c := newCache(txn)
 		var err error
-		out, err = v.record(txn, newCache(txn), d, nil)
-		return err
+		if out, err = v.record(txn, c, d, nil); err != nil {
+			return err
+		}
+		if out.TrainingRuns, err = v.trainingRunsOf(txn, c, refNames(out.Versions)); err != nil {
+			return err
+		}
+		out.Models = ModelsOf(out.TrainingRuns)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("querying record %s: %w", d, err)
@@ -527,6 +546,10 @@ type SubjectInfo struct {
 	Versions []VersionRef `json:"dataset_versions"`
 	// Withdrawn lists the leaves of the subject's consent withdrawals.
 	Withdrawn []uint64 `json:"consent_withdrawn"`
+	// TrainingRuns are the downstream runs that consumed Versions; Models
+	// their outputs: the models that hold the subject's data.
+	TrainingRuns []TrainingRun `json:"training_runs"`
+	Models       []DatasetName `json:"models"`
 }
 
 // Subject lists every record of a data subject (by SubjectKey) and the
@@ -584,6 +607,11 @@ func (v *View) Subject(ctx context.Context, key string) (*SubjectInfo, error) {
 				}
 			}
 		}
+		slices.SortFunc(out.Versions, func(a, b VersionRef) int { return cmp.Compare(a.Leaf, b.Leaf) })
+		if out.TrainingRuns, err = v.trainingRunsOf(txn, c, refNames(out.Versions)); err != nil {
+			return err
+		}
+		out.Models = ModelsOf(out.TrainingRuns)
 		return scanLeaves(txn, append([]byte{pWithdr}, raw...), v.size, func(_ []byte, leaf uint64) error {
 			out.Withdrawn = append(out.Withdrawn, leaf)
 			return nil
@@ -613,6 +641,10 @@ type ImpactInfo struct {
 	Versions     []VersionRef `json:"dataset_versions"`
 	Certificates []CertInfo   `json:"certificates"`
 	RevokedLeaf  *uint64      `json:"revoked_leaf,omitempty"`
+	// TrainingRuns are the downstream runs that consumed Versions; Models
+	// their outputs.
+	TrainingRuns []TrainingRun `json:"training_runs"`
+	Models       []DatasetName `json:"models"`
 }
 
 // Impact lists every object, dataset version and certificate built on the
@@ -654,8 +686,15 @@ func (v *View) Impact(ctx context.Context, source string) (*ImpactInfo, error) {
 			return err
 		}
 		vers, certs, err := v.versionsAndCerts(txn, c, seals)
+		if err != nil {
+			return err
+		}
 		out.Versions, out.Certificates = vers, certs
-		return err
+		if out.TrainingRuns, err = v.trainingRunsOf(txn, c, refNames(vers)); err != nil {
+			return err
+		}
+		out.Models = ModelsOf(out.TrainingRuns)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("querying impact of source %s: %w", source, err)

@@ -8,11 +8,17 @@ import (
 // Revocation is what a revocation or consent withdrawal affected: its own
 // leaf, the dataset versions built on the revoked thing, and their
 // certificates with the status they have now (a certificate valid before
-// gets a CertificateRevoked entry whose cause is Leaf).
+// gets a CertificateRevoked entry whose cause is Leaf), and the models
+// trained on those versions (each gets a ModelAffected entry whose cause is
+// Leaf).
 type Revocation struct {
 	Leaf         uint64       `json:"leaf"`
 	Versions     []VersionRef `json:"dataset_versions"`
 	Certificates []CertInfo   `json:"certificates"`
+	// Models are the outputs of downstream training runs that consumed an
+	// affected version, each marked by a ModelAffected entry: what to
+	// retrain or document.
+	Models []AffectedModel `json:"models"`
 }
 
 // RevokeSource records that a source may no longer be used (complaint
@@ -81,7 +87,7 @@ func (l *Ledger) RevokeCertificate(ctx context.Context, dataset, version, reason
 	if err != nil {
 		return nil, err
 	}
-	out := &Revocation{Leaf: noLeaf, Versions: []VersionRef{}, Certificates: []CertInfo{}}
+	out := &Revocation{Leaf: noLeaf, Versions: []VersionRef{}, Certificates: []CertInfo{}, Models: []AffectedModel{}}
 	for _, vi := range info.Versions {
 		out.Versions = append(out.Versions, VersionRef{vi.Dataset, vi.Version, vi.Leaf})
 		for _, ci := range vi.Certificates {
@@ -97,6 +103,11 @@ func (l *Ledger) RevokeCertificate(ctx context.Context, dataset, version, reason
 			out.Certificates = append(out.Certificates, ci)
 		}
 	}
+	if out.Leaf != noLeaf {
+		if out.Models, err = l.markModels(ctx, v, out.Leaf, reason, out.Versions); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -109,7 +120,7 @@ func (l *Ledger) revokeAffected(ctx context.Context, cause uint64, reason string
 	if err != nil && !IsNotFound(err) {
 		return nil, err
 	}
-	out := &Revocation{Leaf: cause, Versions: []VersionRef{}, Certificates: []CertInfo{}}
+	out := &Revocation{Leaf: cause, Versions: []VersionRef{}, Certificates: []CertInfo{}, Models: []AffectedModel{}}
 	seen := map[uint64]bool{}
 	for _, vr := range vers {
 		if seen[vr.Leaf] {
@@ -131,6 +142,9 @@ func (l *Ledger) revokeAffected(ctx context.Context, cause uint64, reason string
 			}
 			out.Certificates = append(out.Certificates, ci)
 		}
+	}
+	if out.Models, err = l.markModels(ctx, v, cause, reason, out.Versions); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -401,7 +401,7 @@ func verifyIndexes(ctx context.Context, txn *badger.Txn, size uint64, objects ma
 		}
 	}
 	it.Close()
-	for _, p := range []byte{pKey, pObj, pVer, pSrc, pDS, pRun, pSealSrc, pWithdr} {
+	for _, p := range []byte{pKey, pObj, pVer, pSrc, pDS, pRun, pSealSrc, pWithdr, pTrainRun, pTrainVer, pModel} {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{p}, PrefetchValues: true})
 		for it.Rewind(); it.Valid(); it.Next() {
 			k := string(it.Item().Key())

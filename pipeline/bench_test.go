@@ -12,7 +12,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline/readers/corpusgen"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"

@@ -21,9 +21,10 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
+	"github.com/prov-ai/prov/version"
 )
 
 // testStage is a small real stage: it rejects texts containing "BAD",
@@ -391,7 +392,7 @@ func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
 	if d3.Digest == d1.Digest || d3.Counts.Reject <= d1.Counts.Reject || d3.Counts.In != d1.Counts.In {
 		t.Fatalf("after withdrawal: %+v vs %+v", d3.Counts, d1.Counts)
 	}
-	m, _, err := LoadManifest(context.Background(), opts.Output, "ds", d3.Version)
+	m, _, err := version.ReadManifest(context.Background(), opts.Output, "ds", d3.Version)
 	if err != nil {
 		t.Fatal(err)
 	}

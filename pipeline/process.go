@@ -14,7 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
@@ -162,7 +162,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		stageHist[i] = rc.ops.stage.WithLabelValues(s.Name())
 	}
 	var lastBytes int64
-	err = readers.Read(ctx, in, opts, func(r *schemas.Record) error {
+	each := func(r *schemas.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -187,12 +187,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			}
 		}
 		counts.Add(out.Verdict)
-		dig := r.Digest
-		if r.Err != nil && dig.IsZero() {
-			// An unparseable line has no canonical fields; its digest names
-			// its position so the quarantine can be found again.
-			dig = sha256.Sum256([]byte(schemas.Locator(p.obj.Key, r.Line)))
-		}
+		dig := r.LedgerDigest(p.obj.Key)
 		for i := range out.Findings {
 			f := &out.Findings[i]
 			f.Dataset = rc.ds.Name
@@ -213,7 +208,17 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			lastBytes += int64(r.Size)
 		}
 		return w.add(rec, out.Findings)
-	})
+	}
+	err = readers.Read(ctx, in, opts, each)
+	refused := false
+	if errors.Is(err, objstore.ErrOutsideRoot) && counts.In == 0 {
+		// A link out of the input root: the object is refused, and the
+		// refusal is a quarantined record like any unreadable input, so
+		// the manifest and the findings show it.
+		refused = true
+		err = each(&schemas.Record{Object: uri, Line: 1,
+			Err: &readers.ParseError{Object: uri, Line: 1, Offset: -1, Err: objstore.ErrOutsideRoot}})
+	}
 	if err != nil {
 		w.abort()
 		return fmt.Errorf("reading %s: %w", uri, err)
@@ -225,12 +230,14 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		w.abort()
 		return fmt.Errorf("reading %s: %w: %+v", uri, ErrReconcile, counts)
 	}
-	sum, err := ho.sum(ctx)
-	if err != nil {
-		w.abort()
-		return err
+	if !refused {
+		sum, err := ho.sum(ctx)
+		if err != nil {
+			w.abort()
+			return err
+		}
+		info.SHA256 = sum
 	}
-	info.SHA256 = sum
 	info.Counts = counts
 	t := segTrailer{Object: info}
 	for i, s := range states {

@@ -1,19 +1,18 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
 	"time"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
+	"github.com/prov-ai/prov/version"
 )
 
 // Rule IDs the pipeline itself applies at seal.
@@ -22,9 +21,6 @@ const (
 	RuleRevoked     = "TC260-5.2-b3" // complaint upheld: source or object revoked
 	RuleReconcile   = "PROV-RECONCILE"
 	maxAttributions = 1000
-	findingsFile    = "findings.parquet"
-	metricsFile     = "metrics.parquet"
-	manifestFile    = "manifest.json"
 )
 
 // Sealed is a sealed dataset version, handed to AfterSeal hooks.
@@ -302,34 +298,34 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	if err != nil {
 		return nil, err
 	}
-	version := rc.ds.Version
-	if version == "" {
+	ver := rc.ds.Version
+	if ver == "" {
 		h := sha256.Sum256([]byte(digest.String() + "\x00" + pd))
-		version = hex.EncodeToString(h[:])[:16]
+		ver = hex.EncodeToString(h[:])[:16]
 	}
-	prefix := rc.ds.Name + "/" + version + "/"
+	prefix := version.Prefix(rc.ds.Name, ver)
 
 	rc.log.Debug("seal: records folded and ingested", "records", total.In, "took", time.Since(t0), "ledger_ingest", ingestTook)
 	t0 = time.Now()
 
 	// Pass 2: findings.parquet.
-	ff, err := newParquetFile[schemas.Finding](tmpDir)
+	ff, err := version.NewTable[schemas.Finding](tmpDir)
 	if err != nil {
 		return nil, err
 	}
 	err = rc.eachChunk(ctx, plans, func(op *objectPlan, c *segChunk) error {
 		uri := op.trail.Object.URI
 		for i := range c.Findings {
-			c.Findings[i].Version = version
+			c.Findings[i].Version = ver
 		}
-		if err := ff.write(c.Findings...); err != nil {
+		if err := ff.Write(c.Findings...); err != nil {
 			return err
 		}
 		for i := range c.Records {
 			if _, f := ov.apply(uri, &c.Records[i]); f != nil {
-				f.Dataset, f.Version, f.Object = rc.ds.Name, version, uri
+				f.Dataset, f.Version, f.Object = rc.ds.Name, ver, uri
 				f.Locator = schemas.Locator(uri, c.Records[i].Line)
-				if err := ff.write(*f); err != nil {
+				if err := ff.Write(*f); err != nil {
 					return err
 				}
 			}
@@ -337,19 +333,19 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		return nil
 	})
 	if err != nil {
-		ff.discard()
+		ff.Discard()
 		return nil, fmt.Errorf("sealing dataset %s: writing findings: %w", rc.ds.Name, err)
 	}
 	for i := range concl.Findings {
 		f := concl.Findings[i]
-		f.Dataset, f.Version = rc.ds.Name, version
-		if err := ff.write(f); err != nil {
-			ff.discard()
+		f.Dataset, f.Version = rc.ds.Name, ver
+		if err := ff.Write(f); err != nil {
+			ff.Discard()
 			return nil, err
 		}
 	}
-	findRows := ff.rows + int64(len(ff.buf))
-	fsum, fsize, err := ff.publish(ctx, opts.Output, prefix+findingsFile)
+	findRows := ff.Rows()
+	fsum, fsize, err := ff.Publish(ctx, opts.Output, prefix+version.Findings)
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +357,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	metrics := rc.pipelineMetrics(total, srcRecs, inputs)
 	metrics = append(metrics, concl.Metrics...)
 	for i := range metrics {
-		metrics[i].Dataset, metrics[i].Version = rc.ds.Name, version
+		metrics[i].Dataset, metrics[i].Version = rc.ds.Name, ver
 	}
 	sort.SliceStable(metrics, func(i, j int) bool {
 		if metrics[i].Metric != metrics[j].Metric {
@@ -369,15 +365,15 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		}
 		return metrics[i].Dimension < metrics[j].Dimension
 	})
-	mf, err := newParquetFile[schemas.Metric](tmpDir)
+	mf, err := version.NewTable[schemas.Metric](tmpDir)
 	if err != nil {
 		return nil, err
 	}
-	if err := mf.write(metrics...); err != nil {
-		mf.discard()
+	if err := mf.Write(metrics...); err != nil {
+		mf.Discard()
 		return nil, err
 	}
-	msum, msize, err := mf.publish(ctx, opts.Output, prefix+metricsFile)
+	msum, msize, err := mf.Publish(ctx, opts.Output, prefix+version.Metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -398,44 +394,39 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 		}
-		if prev != version {
+		if prev != ver {
 			supersedes = prev
 		}
 	}
 	m := &schemas.Manifest{
-		Schema: schemas.ManifestSchema, Dataset: rc.ds.Name, Version: version,
+		Schema: schemas.ManifestSchema, Dataset: rc.ds.Name, Version: ver,
 		Digest: "sha256:" + digest.String(), Records: int64(root.Size()), Counts: total,
 		Policy: schemas.ManifestPolicy{ID: opts.Policy.ID, Version: opts.Policy.Version, Digest: pd},
 		Use:    useOf(rc.ds), Inputs: inputs, Sources: rc.sourceRefs(srcRecs, inputs),
 		Blocked: blockedList(concl.Blocked), RejectedAtSeal: withdrawn, Rules: rules,
 		Attributions: attributionList(attrib),
 		Outputs: schemas.ManifestOutput{
-			Findings: schemas.FileRef{Path: findingsFile, SHA256: fsum, Size: fsize, Rows: findRows},
-			Metrics:  schemas.FileRef{Path: metricsFile, SHA256: msum, Size: msize, Rows: int64(len(metrics))},
+			Findings: schemas.FileRef{Path: version.Findings, SHA256: fsum, Size: fsize, Rows: findRows},
+			Metrics:  schemas.FileRef{Path: version.Metrics, SHA256: msum, Size: msize, Rows: int64(len(metrics))},
 		},
 		Supersedes: supersedes,
 	}
-	mb, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encoding manifest: %w", err)
-	}
-	mb = append(mb, '\n')
-	msha, err := putBytes(ctx, opts.Output, prefix+manifestFile, mb)
+	mb, msha, err := version.WriteManifest(ctx, opts.Output, prefix, m)
 	if err != nil {
 		return nil, err
 	}
 	s := &Sealed{Manifest: m, ManifestBytes: mb, Prefix: prefix, Output: opts.Output, RunID: rc.runID, Policy: opts.Policy,
 		Metrics: metrics, Outputs: Outputs{
-			Manifest: opts.Output.URI(prefix + manifestFile),
-			Findings: opts.Output.URI(prefix + findingsFile),
-			Metrics:  opts.Output.URI(prefix + metricsFile),
+			Manifest: opts.Output.URI(prefix + version.Manifest),
+			Findings: opts.Output.URI(prefix + version.Findings),
+			Metrics:  opts.Output.URI(prefix + version.Metrics),
 		}}
 	if opts.Ledger != nil {
 		var srcs []string
 		for _, sr := range m.Sources {
 			srcs = append(srcs, sr.ID)
 		}
-		leaf, err := opts.Ledger.Seal(ctx, SealInfo{Dataset: rc.ds.Name, Version: version, Digest: m.Digest,
+		leaf, err := opts.Ledger.Seal(ctx, SealInfo{Dataset: rc.ds.Name, Version: ver, Digest: m.Digest,
 			ManifestSHA256: msha, PolicyID: opts.Policy.ID, PolicyDigest: pd, RunID: rc.runID, Supersedes: supersedes, Counts: total,
 			ObjectLeaves: leaves, Sources: srcs})
 		if err != nil {
@@ -526,5 +517,3 @@ func (rc *runCtx) pipelineMetrics(total schemas.Counts, srcs map[string]*schemas
 	}
 	return m
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

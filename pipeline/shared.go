@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 )
 
 // Segments of shard runs are exchanged through Options.Shared, a store all
@@ -31,7 +31,7 @@ func (rc *runCtx) uploadSegment(ctx context.Context, path string) error {
 		if err != nil {
 			return fmt.Errorf("publishing segment %s: %w", p, err)
 		}
-		_, _, err = putFile(ctx, sh, rc.sharedKey(p), f)
+		_, _, err = objstore.PutFile(ctx, sh, rc.sharedKey(p), f)
 		_ = f.Close()
 		if err != nil {
 			return fmt.Errorf("publishing segment: %w", err)

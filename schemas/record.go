@@ -124,6 +124,18 @@ func Locator(object string, line int64) string {
 	return fmt.Sprintf("%s#L%d", object, line)
 }
 
+// LedgerDigest is the digest a record is known by in findings, segments
+// and the ledger: its canonical digest, or, for a record that could not be
+// parsed (Err set, no canonical fields), the SHA-256 of its locator
+// "<key>#L<line>" so the quarantined line can be found again. key is the
+// object's key in its store, not its URI.
+func (r *Record) LedgerDigest(key string) Digest {
+	if r.Err != nil && r.Digest.IsZero() {
+		return sha256.Sum256([]byte(Locator(key, r.Line)))
+	}
+	return r.Digest
+}
+
 // Reset clears r for reuse.
 func (r *Record) Reset() { *r = Record{} }
 

@@ -18,10 +18,11 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/prov-ai/prov/objstore"
+	"github.com/prov-ai/prov/objstore/s3test"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
-	"github.com/prov-ai/prov/pipeline/objstore/s3test"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 // The bad-input corpus (testdata/bad/ at the repository root) holds one
@@ -45,15 +46,20 @@ type badCase struct {
 
 // badExpect maps each key of testdata/bad to its expected outcome.
 var badExpect = map[string]badCase{
-	"truncated.jsonl.gz":         {in: 15, quarantine: 1, reason: "truncated input", lines: []int64{15}},
-	"truncated.jsonl.zst":        {in: 1105, quarantine: 1, reason: "truncated input", lines: []int64{1105}},
-	"invalid-utf8.jsonl":         {in: 3, quarantine: 1, reason: "invalid UTF-8", lines: []int64{2}},
-	"nul-bytes.jsonl":            {in: 3, quarantine: 2, reason: "NUL byte", lines: []int64{2, 3}},
-	"deep-nesting.jsonl":         {in: 3, quarantine: 2, reason: "nested too deeply", lines: []int64{2, 3}},
-	"corrupt-footer.parquet":     {in: 1, quarantine: 1, reason: "corrupt input", lines: []int64{1}},
-	"empty.jsonl":                {in: 0},
-	"unicode/数据 ünïcødé ✓.jsonl": {in: 2, quarantine: 1, reason: "invalid JSON", lines: []int64{2}},
-	"dots/v1..v2.jsonl":          {in: 1},
+	"truncated.jsonl.gz":                       {in: 15, quarantine: 1, reason: "truncated input", lines: []int64{15}},
+	"truncated.jsonl.zst":                      {in: 1105, quarantine: 1, reason: "truncated input", lines: []int64{1105}},
+	"invalid-utf8.jsonl":                       {in: 3, quarantine: 1, reason: "invalid UTF-8", lines: []int64{2}},
+	"nul-bytes.jsonl":                          {in: 3, quarantine: 2, reason: "NUL byte", lines: []int64{2, 3}},
+	"deep-nesting.jsonl":                       {in: 3, quarantine: 2, reason: "nested too deeply", lines: []int64{2, 3}},
+	"corrupt-footer.parquet":                   {in: 1, quarantine: 1, reason: "corrupt input", lines: []int64{1}},
+	"empty.jsonl":                              {in: 0},
+	"unicode/数据 ünïcødé ✓.jsonl":               {in: 2, quarantine: 1, reason: "invalid JSON", lines: []int64{2}},
+	"dots/v1..v2.jsonl":                        {in: 1},
+	"gzip-bomb.jsonl.gz":                       {in: 3, quarantine: 1, reason: "line too long", lines: []int64{2}},
+	"huge-window.jsonl.zst":                    {in: 1, quarantine: 1, reason: "window", lines: []int64{1}},
+	"corrupt.arrow":                            {in: 1, quarantine: 1, reason: "corrupt input", lines: []int64{1}},
+	"binary.jsonl":                             {in: 8, quarantine: 8, reason: "invalid JSON", lines: []int64{1, 2, 3, 4, 5, 6, 7, 8}},
+	"ctrl/esc\x1b[31mred\ttab\x7f\u0085.jsonl": {in: 1},
 }
 
 // good is a line every stage admits or at least reads (the verdict of good
@@ -116,6 +122,75 @@ func writeBadCorpus(dir string) error {
 		b[i] = 0xA5
 	}
 	files["corrupt-footer.parquet"] = b
+
+	// A gzip bomb: 128 KiB on disk, 128 MiB of one JSON string once
+	// inflated (ratio ~1000). It must stream: the line is quarantined as
+	// too long, memory stays bounded, the next line is read.
+	var bomb bytes.Buffer
+	bw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
+	_, _ = bw.Write([]byte(good(1) + `{"text":"`))
+	zeros := bytes.Repeat([]byte("0"), 1<<20)
+	for range 128 {
+		_, _ = bw.Write(zeros)
+	}
+	_, _ = bw.Write([]byte("\"}\n" + good(3)))
+	_ = bw.Close()
+	files["gzip-bomb.jsonl.gz"] = bomb.Bytes()
+
+	// A zstd frame whose header asks for a 2 GiB window (the decoder
+	// allows 128 MiB): refused before any buffer of that size exists.
+	var zh bytes.Buffer
+	zw2, err := zstd.NewWriter(&zh, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20), zstd.WithSingleSegment(false))
+	if err != nil {
+		return err
+	}
+	_, _ = zw2.Write([]byte(good(1) + good(2)))
+	_ = zw2.Close()
+	zb := zh.Bytes()
+	// Frame header: magic (4), descriptor (1), then the window descriptor
+	// (exponent in the high 5 bits, window = 1 << (10 + exponent)).
+	if zb[4]&0x20 != 0 {
+		return errors.New("zstd writer set the single-segment flag: no window descriptor to enlarge")
+	}
+	zb[5] = 21 << 3 // 2 GiB
+	files["huge-window.jsonl.zst"] = zb
+
+	// An Arrow IPC file whose footer (the flatbuffer holding the schema
+	// and the batch offsets) is overwritten, its length and the closing
+	// magic kept.
+	arrowFile, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "..", "pipeline", "readers", "testdata", "good.arrow"))
+	if err != nil {
+		return err
+	}
+	an := len(arrowFile)
+	alen := int(uint32(arrowFile[an-10]) | uint32(arrowFile[an-9])<<8 | uint32(arrowFile[an-8])<<16 | uint32(arrowFile[an-7])<<24)
+	for i := an - 10 - alen; i < an-10; i++ {
+		arrowFile[i] = 0xA5
+	}
+	files["corrupt.arrow"] = arrowFile
+
+	// Binary content (a PNG header, then pseudo-random bytes with a few
+	// newlines) under a .jsonl name.
+	bin := []byte("\x89PNG\r\n\x1a\n")
+	x := uint32(2463534242)
+	for i := 0; i < 3000; i++ {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		c := byte(x)
+		if (c == '\n' || c == 0) && i%500 != 0 {
+			c = 0xff
+		}
+		if i%500 == 499 {
+			c = '\n'
+		}
+		bin = append(bin, c)
+	}
+	files["binary.jsonl"] = bin
+
+	// Control characters in a key: ESC (a terminal colour sequence), TAB,
+	// DEL and a C1 control. Terminal output must show them escaped.
+	files["ctrl/esc\x1b[31mred\ttab\x7f\u0085.jsonl"] = []byte(good(1))
 
 	files["empty.jsonl"] = nil
 	files["unicode/数据 ünïcødé ✓.jsonl"] = []byte(`{"text":"键名含有 Unicode 与空格的对象。"}` + "\n" + `{"text": 未加引号}` + "\n")
@@ -318,7 +393,7 @@ func checkBad(t *testing.T, dir string, res runJSON, want map[string]badCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _, err := pipeline.LoadManifest(ctx, out, d.Name, d.Version)
+	m, _, err := version.ReadManifest(ctx, out, d.Name, d.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +415,7 @@ func checkBad(t *testing.T, dir string, res runJSON, want map[string]badCase) {
 		msg  string
 	}
 	reads := map[string][]readFinding{} // object URI → read findings
-	err = pipeline.EachFinding(ctx, out, d.Name, d.Version, func(f *schemas.Finding) error {
+	err = version.EachFinding(ctx, out, d.Name, d.Version, func(f *schemas.Finding) error {
 		if f.RuleID != pipeline.RuleRead {
 			return nil
 		}
@@ -377,7 +452,7 @@ func checkBad(t *testing.T, dir string, res runJSON, want map[string]badCase) {
 			for i, f := range fs {
 				t.Logf("quarantined: %s", f.msg)
 				line := fmt.Sprintf(" line %d: ", w.lines[i])
-				if strings.HasSuffix(key, ".parquet") {
+				if strings.HasSuffix(key, ".parquet") || strings.HasSuffix(key, ".arrow") {
 					line = fmt.Sprintf(" row %d: ", w.lines[i])
 				}
 				if !strings.Contains(f.msg, in.URI+line) {
@@ -400,14 +475,40 @@ func TestBadInputLocal(t *testing.T) {
 	copyAux(t, corpus)
 	const huge = 200 << 20
 	writeHugeLine(t, filepath.Join(corpus, "bad", "huge", "line-200mb.jsonl"), huge)
+	// A symbolic link out of the input root (git cannot carry it into a
+	// copy of the corpus, so it is made here): refused with a finding,
+	// never read.
+	outside := filepath.Join(filepath.Dir(corpus), "outside-secret.jsonl")
+	const secret = "outside-the-root-6b1f2e"
+	if err := os.WriteFile(outside, []byte(`{"text":"`+secret+`"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(corpus, "bad", "link-out.jsonl")); err != nil {
+		t.Fatal(err)
+	}
 	cfg, dir := badConfig(t, "file://"+corpus, "bad/", "")
-	res, rss, _ := runBad(t, cfg, nil)
+	res, rss, stderr := runBad(t, cfg, nil)
 	want := map[string]badCase{}
 	for k, v := range badExpect {
 		want[k] = v
 	}
 	want["huge/line-200mb.jsonl"] = badCase{in: 3, quarantine: 1, reason: "line too long", lines: []int64{2}}
+	want["link-out.jsonl"] = badCase{in: 1, quarantine: 1, reason: objstore.ErrOutsideRoot.Error(), lines: []int64{1}}
 	checkBad(t, dir, res, want)
+	if strings.Contains(stderr, secret) || grepTree(t, filepath.Join(dir, "out"), secret) != "" {
+		t.Errorf("the file behind the link out of the root was read")
+	}
+	// Control characters in a key reach the terminal escaped.
+	stdout, errOut, code := prov(t, nil, "-c", cfg, "lineage", "impact", "--source", "bad-input")
+	if code != 0 {
+		t.Fatalf("prov lineage impact: exit %d\n%s", code, errOut)
+	}
+	if strings.ContainsAny(stdout, "\x1b\x7f\u0085") {
+		t.Errorf("prov lineage impact printed raw control characters:\n%q", stdout)
+	}
+	if !strings.Contains(stdout, `esc\x1b[31mred\ttab\x7f\u0085.jsonl`) {
+		t.Errorf("prov lineage impact does not show the key with control characters escaped:\n%s", stdout)
+	}
 	t.Logf("peak RSS %.1f MB with a %d MB single line", float64(rss)/1e6, huge>>20)
 	if rss <= 0 {
 		t.Fatal("no rusage for the prov process")
@@ -467,7 +568,16 @@ func TestBadInputDotDotKeys(t *testing.T) {
 func TestBadInputS3(t *testing.T) {
 	srv := s3test.Start(t)
 	bucket := srv.NewBucket(t, "bad-input")
-	srv.PutDir(t, bucket, "bad/", badCorpusDir(t))
+	// Keys with control characters cannot round-trip through this server:
+	// an XML 1.0 listing cannot carry ESC or DEL, and versitygw lists the
+	// key with U+FFFD in their place, which then does not exist. The local
+	// store run covers them.
+	corpus := filepath.Join(t.TempDir(), "bad")
+	copyTree(t, badCorpusDir(t), corpus)
+	if err := os.RemoveAll(filepath.Join(corpus, "ctrl")); err != nil {
+		t.Fatal(err)
+	}
+	srv.PutDir(t, bucket, "bad/", corpus)
 	demo := filepath.Join(repoRoot(t), "fixtures", "demo", "corpus")
 	srv.PutDir(t, bucket, "consent-registry/", filepath.Join(demo, "consent-registry"))
 	srv.PutDir(t, bucket, "labels/_roster/", filepath.Join(demo, "labels", "_roster"))
@@ -482,11 +592,36 @@ func TestBadInputS3(t *testing.T) {
 	res, _, _ := runBad(t, cfg, env)
 	want := map[string]badCase{}
 	for k, v := range badExpect {
-		want[k] = v
+		if !strings.HasPrefix(k, "ctrl/") {
+			want[k] = v
+		}
 	}
 	// versitygw stores "bad/dotdot/../escaped.jsonl" as the file
 	// bad/escaped.jsonl and lists it under that key: the ".." never reaches
 	// prov, and the object is read once, under its resolved key.
 	want["escaped.jsonl"] = badCase{in: 2, quarantine: 1, reason: "invalid JSON", lines: []int64{2}}
 	checkBad(t, dir, res, want)
+}
+
+// grepTree returns the first file below dir that contains needle, or "".
+func grepTree(t *testing.T, dir, needle string) string {
+	t.Helper()
+	found := ""
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || found != "" || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(needle)) {
+			found = p
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
 }

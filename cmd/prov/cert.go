@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/lineage/certificate"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 )
 
@@ -28,7 +29,28 @@ func certificateHooks(e *runEnv) []func(context.Context, *pipeline.Sealed) error
 	if e.lineage == nil || e.cfg.Ledger.SigningKey == "" {
 		return nil
 	}
-	return []func(context.Context, *pipeline.Sealed) error{certificate.Hook(e.lineage, e.cfg.Ledger.SigningKey)}
+	return []func(context.Context, *pipeline.Sealed) error{certificateHook(e.lineage, e.cfg.Ledger.SigningKey)}
+}
+
+// certificateHook returns a pipeline AfterSeal hook that issues the
+// certificate of every sealed version and sets Sealed.Certificate to its
+// URI. The signing key at keyPath is loaded at the first call.
+func certificateHook(l *lineage.Ledger, keyPath string) func(ctx context.Context, s *pipeline.Sealed) error {
+	var once sync.Once
+	var is *certificate.Issuer
+	var ierr error
+	return func(ctx context.Context, s *pipeline.Sealed) error {
+		once.Do(func() { is, ierr = certificate.NewIssuer(l, keyPath) })
+		if ierr != nil {
+			return fmt.Errorf("issuing certificate of %s: %w", certificate.SubjectName(s.Manifest.Dataset, s.Manifest.Version), ierr)
+		}
+		iss, err := is.Issue(ctx, s.Output, s.Prefix, s.ManifestBytes, s.LedgerLeaf, s.Policy)
+		if err != nil {
+			return err
+		}
+		s.Certificate = iss.URI
+		return nil
+	}
 }
 
 func newCertIssueCmd() *cobra.Command {
@@ -177,7 +199,8 @@ func rehashOptions(ctx context.Context, cfg *schemas.Config, b *certificate.Bund
 	}
 	for i := range cfg.Datasets {
 		if cfg.Datasets[i].Name == st.Predicate.Dataset {
-			return &certificate.Rehash{Input: in, Dataset: &cfg.Datasets[i]}, nil
+			ds := &cfg.Datasets[i]
+			return &certificate.Rehash{Input: in, Dataset: ds, Read: pipeline.RecordReader(in, ds)}, nil
 		}
 	}
 	return nil, usageError{fmt.Errorf("--rehash: the configuration has no dataset %q", st.Predicate.Dataset)}
@@ -192,7 +215,7 @@ func printVerifyReport(w io.Writer, format string, rep *certificate.Report) erro
 	}
 	p := &printer{w: w}
 	for _, c := range rep.Checks {
-		p.println(c.String())
+		p.printf("%s\n", c.String())
 	}
 	if rep.OK() {
 		p.printf("VERIFIED %s\n", rep.Subject)

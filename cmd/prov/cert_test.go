@@ -12,7 +12,8 @@ import (
 	"testing"
 
 	"github.com/prov-ai/prov/lineage/certificate"
-	"github.com/prov-ai/prov/pipeline/objstore/s3test"
+	"github.com/prov-ai/prov/objstore/s3test"
+	"github.com/prov-ai/prov/version"
 )
 
 // certBundle returns the bundle directory of a dataset of a demo run.
@@ -35,7 +36,7 @@ func certBundle(t *testing.T, r runJSON, name string) (string, string) {
 func copyBundleTo(t *testing.T, src string, edit func(name string, b []byte) []byte) string {
 	t.Helper()
 	dst := t.TempDir()
-	for _, f := range []string{certificate.EnvelopeFile, certificate.ProofFile, certificate.ManifestFile, certificate.PubKeyFile} {
+	for _, f := range []string{version.Envelope, version.Proof, version.Manifest, version.PubKey} {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			t.Fatal(err)
@@ -95,25 +96,25 @@ func TestCertVerifyOfflineAndTamper(t *testing.T) {
 	root := repoRoot(t)
 	cfg, dir := demoConfig(t, "file://"+filepath.Join(root, "fixtures", "demo", "corpus"), "")
 	r := runDemo(t, cfg, nil)
-	bundle, version := certBundle(t, r, "chat-zh-en")
+	bundle, ver := certBundle(t, r, "chat-zh-en")
 	pub := filepath.Join(dir, "keys", "ledger.pub")
 
 	// Levels 1-2 on a copy of the bundle: no ledger, no store, no config.
 	off := copyBundleTo(t, bundle, nil)
 	stdout, stderr, code := prov(t, []string{"PROV_CONFIG="}, "cert", "verify", off, "--pubkey", pub)
-	if code != 0 || !strings.Contains(stdout, "VERIFIED chat-zh-en@"+version) || !strings.Contains(stdout, "OK   [2] proof") {
+	if code != 0 || !strings.Contains(stdout, "VERIFIED chat-zh-en@"+ver) || !strings.Contains(stdout, "OK   [2] proof") {
 		t.Fatalf("offline verify: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if strings.Contains(stdout, "[3]") || strings.Contains(stdout, "status") {
 		t.Errorf("offline verify ran ledger or store checks:\n%s", stdout)
 	}
 	// A single certificate file works too (siblings are found beside it).
-	if _, stderr, code := prov(t, nil, "cert", "verify", filepath.Join(off, certificate.EnvelopeFile), "--pubkey", pub); code != 0 {
+	if _, stderr, code := prov(t, nil, "cert", "verify", filepath.Join(off, version.Envelope), "--pubkey", pub); code != 0 {
 		t.Fatalf("verify CERT_FILE: exit %d\n%s", code, stderr)
 	}
 
-	env, _ := os.ReadFile(filepath.Join(bundle, certificate.EnvelopeFile))
-	proof, _ := os.ReadFile(filepath.Join(bundle, certificate.ProofFile))
+	env, _ := os.ReadFile(filepath.Join(bundle, version.Envelope))
+	proof, _ := os.ReadFile(filepath.Join(bundle, version.Proof))
 	payload := jsonString(t, env, "payload")
 	sig := jsonString(t, env, "signatures", "sig")
 	hash := jsonString(t, proof, "hashes", "")
@@ -129,11 +130,11 @@ func TestCertVerifyOfflineAndTamper(t *testing.T) {
 		pub        string
 		part       string
 	}{
-		{"payload", certificate.EnvelopeFile, func(b []byte) []byte { return changeByte(t, b, payload, len(payload)/3) }, pub, "payload"},
-		{"signature", certificate.EnvelopeFile, func(b []byte) []byte { return changeByte(t, b, sig, 20) }, pub, "signature"},
-		{"manifest", certificate.ManifestFile, func(b []byte) []byte { return bytes.Replace(b, []byte(`"records": `), []byte(`"records": 1`), 1) }, pub, "manifest"},
-		{"proof", certificate.ProofFile, func(b []byte) []byte { return changeByte(t, b, hash, 7) }, pub, "proof"},
-		{"checkpoint", certificate.ProofFile, func(b []byte) []byte { return changeByte(t, b, ckptRoot, 5) }, pub, "checkpoint"},
+		{"payload", version.Envelope, func(b []byte) []byte { return changeByte(t, b, payload, len(payload)/3) }, pub, "payload"},
+		{"signature", version.Envelope, func(b []byte) []byte { return changeByte(t, b, sig, 20) }, pub, "signature"},
+		{"manifest", version.Manifest, func(b []byte) []byte { return bytes.Replace(b, []byte(`"records": `), []byte(`"records": 1`), 1) }, pub, "manifest"},
+		{"proof", version.Proof, func(b []byte) []byte { return changeByte(t, b, hash, 7) }, pub, "proof"},
+		{"checkpoint", version.Proof, func(b []byte) []byte { return changeByte(t, b, ckptRoot, 5) }, pub, "checkpoint"},
 		{"wrong public key", "", nil, filepath.Join(otherKeys, "ledger.pub"), "signature"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -231,7 +232,7 @@ func TestCertIssueRevokeAndRerun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("new certificate: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	env, _ := os.ReadFile(filepath.Join(cur, certificate.EnvelopeFile))
+	env, _ := os.ReadFile(filepath.Join(cur, version.Envelope))
 	payload, _ := base64.StdEncoding.DecodeString(jsonString(t, env, "payload"))
 	var st struct {
 		Predicate struct {
@@ -306,9 +307,9 @@ func TestCosignVerifiesCertificate(t *testing.T) {
 	r := runDemo(t, cfg, nil)
 	bundle, _ := certBundle(t, r, "chat-zh-en")
 	run := func(dir string) (string, error) {
-		cmd := exec.Command(cosign, "verify-blob-attestation", "--key", filepath.Join(dir, certificate.PubKeyFile),
+		cmd := exec.Command(cosign, "verify-blob-attestation", "--key", filepath.Join(dir, version.PubKey),
 			"--insecure-ignore-tlog", "--type", "https://prov.dev/attestations/dataset-certificate/v1",
-			"--signature", filepath.Join(dir, certificate.EnvelopeFile), filepath.Join(dir, certificate.ManifestFile))
+			"--signature", filepath.Join(dir, version.Envelope), filepath.Join(dir, version.Manifest))
 		cmd.Env = append(os.Environ(), "TUF_ROOT="+t.TempDir())
 		out, err := cmd.CombinedOutput()
 		return string(out), err
@@ -316,14 +317,14 @@ func TestCosignVerifiesCertificate(t *testing.T) {
 	if out, err := run(copyBundleTo(t, bundle, nil)); err != nil || !strings.Contains(out, "Verified OK") {
 		t.Fatalf("cosign rejected a genuine certificate: %v\n%s", err, out)
 	}
-	env, _ := os.ReadFile(filepath.Join(bundle, certificate.EnvelopeFile))
+	env, _ := os.ReadFile(filepath.Join(bundle, version.Envelope))
 	payload := jsonString(t, env, "payload")
 	for _, tc := range []struct {
 		name, file string
 		edit       func([]byte) []byte
 	}{
-		{"manifest", certificate.ManifestFile, func(b []byte) []byte { return bytes.Replace(b, []byte(`"records": `), []byte(`"records": 1`), 1) }},
-		{"payload", certificate.EnvelopeFile, func(b []byte) []byte { return changeByte(t, b, payload, len(payload)/2) }},
+		{"manifest", version.Manifest, func(b []byte) []byte { return bytes.Replace(b, []byte(`"records": `), []byte(`"records": 1`), 1) }},
+		{"payload", version.Envelope, func(b []byte) []byte { return changeByte(t, b, payload, len(payload)/2) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := copyBundleTo(t, bundle, func(name string, b []byte) []byte {
@@ -338,9 +339,9 @@ func TestCosignVerifiesCertificate(t *testing.T) {
 		})
 	}
 	// The predicate type must match.
-	cmd := exec.Command(cosign, "verify-blob-attestation", "--key", filepath.Join(bundle, certificate.PubKeyFile),
+	cmd := exec.Command(cosign, "verify-blob-attestation", "--key", filepath.Join(bundle, version.PubKey),
 		"--insecure-ignore-tlog", "--type", "https://prov.dev/attestations/other/v1",
-		"--signature", filepath.Join(bundle, certificate.EnvelopeFile), filepath.Join(bundle, certificate.ManifestFile))
+		"--signature", filepath.Join(bundle, version.Envelope), filepath.Join(bundle, version.Manifest))
 	cmd.Env = append(os.Environ(), "TUF_ROOT="+t.TempDir())
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Fatalf("cosign accepted another predicate type:\n%s", out)

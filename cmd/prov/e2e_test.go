@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prov-ai/prov/pipeline/objstore/s3test"
+	"github.com/prov-ai/prov/objstore/s3test"
 )
 
 // The end-to-end tests build the prov binary once and run it as a user

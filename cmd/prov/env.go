@@ -8,8 +8,8 @@ import (
 	"os"
 
 	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages/catalog"
 )

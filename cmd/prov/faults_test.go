@@ -23,10 +23,11 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/pipeline/readers/corpusgen"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 // Fault-tolerance tests: prov run is killed, its S3 server goes away, its
@@ -622,7 +623,7 @@ func manifestOf(t *testing.T, dir string, r runJSON, dataset string) *schemas.Ma
 	}
 	for _, d := range r.Datasets {
 		if d.Name == dataset {
-			m, _, err := pipeline.LoadManifest(ctx, out, d.Name, d.Version)
+			m, _, err := version.ReadManifest(ctx, out, d.Name, d.Version)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,9 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline/export"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 func init() {
@@ -186,6 +186,7 @@ func newLineageDatasetCmd() *cobra.Command {
 					for _, c := range vi.Certificates {
 						p.printf("  certificate\t%s\n", certLine(c))
 					}
+					printTrainingRuns(p, "  ", vi.TrainingRuns)
 				}
 				if len(dv.Metrics) > 0 {
 					p.printf("\n  metrics (metrics.parquet)\n")
@@ -244,7 +245,11 @@ func newLineageRecordCmd() *cobra.Command {
 			}
 			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
 				return v.Record(ctx, d)
-			}, func(p *printer, res any) { printRecord(p, res.(*lineage.RecordInfo)) })
+			}, func(p *printer, res any) {
+				r := res.(*lineage.RecordInfo)
+				printRecord(p, r)
+				printTrainingRuns(p, "  ", r.TrainingRuns)
+			})
 		},
 	}
 	f.add(cmd)
@@ -278,13 +283,21 @@ func newLineageSubjectCmd() *cobra.Command {
 				return usageError{errors.New("give exactly one of --email, --phone, --id-number, --subject-id")}
 			}
 			return f.query(cmd, func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error) {
-				return v.Subject(ctx, l.SubjectKey(kind, lineage.NormalizeIdentifier(kind, value)))
+				key, err := l.KeySubject(kind, lineage.NormalizeIdentifier(kind, value))
+				if err != nil {
+					return nil, err
+				}
+				return v.Subject(ctx, key)
 			}, func(p *printer, res any) {
 				s := res.(*lineage.SubjectInfo)
 				p.printf("subject %s (%s)\t%d records in %s\n", short(s.Subject), kind, len(s.Records), versionsLine(s.Versions))
 				for _, l := range s.Withdrawn {
 					p.printf("  consent withdrawn\tat leaf %d\n", l)
 				}
+				if len(s.Models) > 0 {
+					p.printf("  models\t%s\n", namesLine(s.Models))
+				}
+				printTrainingRuns(p, "  ", s.TrainingRuns)
 				for i := range s.Records {
 					printRecord(p, &s.Records[i])
 				}
@@ -314,7 +327,7 @@ func newLineageImpactCmd() *cobra.Command {
 				return v.Impact(ctx, source)
 			}, func(p *printer, res any) {
 				im := res.(*lineage.ImpactInfo)
-				p.printf("source %s\t%d objects, %d dataset versions, %d certificates\n", im.Source, len(im.Objects), len(im.Versions), len(im.Certificates))
+				p.printf("source %s\t%d objects, %d dataset versions, %d certificates, %d models\n", im.Source, len(im.Objects), len(im.Versions), len(im.Certificates), len(im.Models))
 				if im.RevokedLeaf != nil {
 					p.printf("  REVOKED\tat leaf %d\n", *im.RevokedLeaf)
 				}
@@ -324,6 +337,7 @@ func newLineageImpactCmd() *cobra.Command {
 				for _, c := range im.Certificates {
 					p.printf("  certificate\t%s@%s %s\n", c.Dataset, c.Version, certLine(c))
 				}
+				printTrainingRuns(p, "  ", im.TrainingRuns)
 				for _, o := range im.Objects {
 					p.printf("  object\t%s (leaf %d, %s)\n", o.URI, o.Leaf, o.Dataset)
 				}
@@ -412,7 +426,7 @@ type metricChange struct {
 
 // versionMetrics reads a version's metrics.parquet from the configured
 // output store.
-func versionMetrics(ctx context.Context, dataset, version string) ([]schemas.Metric, error) {
+func versionMetrics(ctx context.Context, dataset, ver string) ([]schemas.Metric, error) {
 	cfg, err := loadConfig()
 	if err != nil {
 		return nil, err
@@ -421,7 +435,7 @@ func versionMetrics(ctx context.Context, dataset, version string) ([]schemas.Met
 	if err != nil {
 		return nil, err
 	}
-	return export.ReadMetrics(ctx, out, dataset+"/"+version+"/metrics.parquet")
+	return version.ReadMetrics(ctx, out, dataset, ver)
 }
 
 // metricChanges lists the metrics whose value differs between two

@@ -171,7 +171,7 @@ func execute(ctx context.Context, args []string, stderr io.Writer) (code int) {
 	}
 	code = exitCode(err)
 	if err != nil {
-		fmt.Fprintln(stderr, "prov:", err)
+		fmt.Fprintln(stderr, "prov:", termSafeLines(err.Error()))
 		if code == exitUsage && !started {
 			fmt.Fprintln(stderr, "Run 'prov --help' or 'prov COMMAND --help' for usage.")
 		}

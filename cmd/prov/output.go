@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
 )
 
 // closeJoin calls closeFn and joins its error into *errp. Deferred in a
@@ -22,14 +25,74 @@ type printer struct {
 	err error
 }
 
+// printf passes every string argument through termSafe: object
+// keys, dataset names and messages come from outside (a bucket anyone may
+// write to) and must not reach a terminal as escape sequences.
 func (p *printer) printf(format string, a ...any) {
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, a...)
+		_, p.err = fmt.Fprintf(p.w, format, safeArgs(a)...)
 	}
 }
 
+// println is for fixed text (headers, layout with \t and \n): print
+// values with printf.
 func (p *printer) println(a ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintln(p.w, a...)
 	}
+}
+
+func safeArgs(a []any) []any {
+	copied := false
+	for i, v := range a {
+		s, ok := v.(string)
+		if !ok {
+			continue
+		}
+		if t := termSafe(s); t != s {
+			if !copied {
+				a, copied = append([]any(nil), a...), true
+			}
+			a[i] = t
+		}
+	}
+	return a
+}
+
+// termSafe returns s unchanged when it holds no control or other
+// non-printing character, else s quoted as strconv.Quote does ("a\x1b[2Jb"),
+// so the reader sees that the value is unusual and what it holds.
+func termSafe(s string) string {
+	for _, r := range s {
+		if r == unicode.ReplacementChar || !unicode.IsPrint(r) && r != ' ' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// termSafeLines is termSafe for multi-line text (an error message joined
+// from several): tabs and newlines stay, every other control character is
+// escaped as strconv.Quote would.
+func termSafeLines(s string) string {
+	clean := true
+	for _, r := range s {
+		if r != '\n' && r != '\t' && (r == unicode.ReplacementChar || !unicode.IsPrint(r) && r != ' ') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b []byte
+	for _, r := range s {
+		if r == '\n' || r == '\t' || r == ' ' || (r != unicode.ReplacementChar && unicode.IsPrint(r)) {
+			b = utf8.AppendRune(b, r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b = append(b, q[1:len(q)-1]...)
+	}
+	return string(b)
 }

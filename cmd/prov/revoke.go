@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -27,8 +28,10 @@ func newRevokeCmd() *cobra.Command {
 		Short: "Record a consent withdrawal or a source / object revocation and revoke the affected certificates",
 		Long: `revoke appends a consent withdrawal (PIPL-15/47; the subject identifier is normalised and stored
 only as a keyed hash) or a source / object revocation (TC260-5.2-b3) to the ledger, marks every
-valid certificate of an affected dataset version revoked, publishes a checkpoint and lists the
-affected versions and certificates. The next prov run seals a new version without those records.`,
+valid certificate of an affected dataset version revoked, marks every model trained on an affected
+version (training runs reported through OpenLineage), publishes a checkpoint and lists the affected
+versions, certificates and models. The next prov run seals a new version without those records;
+the models listed are the ones to retrain or document.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if output != "table" && output != "json" {
@@ -102,6 +105,19 @@ func printRevocation(w io.Writer, kind string, rev *lineage.Revocation) error {
 		p.printf("%s@%s\t%d\t%s\t%s\n", c.Dataset, c.Version, c.Leaf, c.Status, c.EnvelopeSHA256)
 	}
 	if len(rev.Certificates) == 0 {
+		p.println("(none)\t\t\t")
+	}
+	if err := errors.Join(p.err, tw.Flush()); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	p = &printer{w: tw}
+	p.println("MODEL TRAINED ON AN AFFECTED VERSION\tMARKED AT LEAF\tVERSIONS\tTRAINING RUNS")
+	for _, m := range rev.Models {
+		p.printf("%s\t%d\t%s\t%s\n", modelName(lineage.DatasetName{Namespace: m.Namespace, Name: m.Name}), m.Leaf,
+			strings.Join(m.Versions, ", "), strings.Join(m.Runs, ", "))
+	}
+	if len(rev.Models) == 0 {
 		p.println("(none)\t\t\t")
 	}
 	if err := errors.Join(p.err, tw.Flush()); err != nil {

@@ -9,12 +9,21 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 // startServe runs `prov serve` on a free loopback port and returns its URL.
 func startServe(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	u, _ := launchServe(t, env, args...)
+	return u
+}
+
+// launchServe is startServe that also returns a function stopping the
+// server (SIGINT, then wait); it runs at the end of the test otherwise.
+func launchServe(t *testing.T, env []string, args ...string) (string, func()) {
 	t.Helper()
 	cmd := exec.Command(provBin, args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -25,7 +34,7 @@ func startServe(t *testing.T, env []string, args ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	stop := sync.OnceFunc(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
@@ -39,6 +48,7 @@ func startServe(t *testing.T, env []string, args ...string) string {
 			t.Errorf("prov serve did not stop within 15 s of SIGINT")
 		}
 	})
+	t.Cleanup(stop)
 	urls := make(chan string, 1)
 	go func() {
 		re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+/)`)
@@ -51,11 +61,11 @@ func startServe(t *testing.T, env []string, args ...string) string {
 	}()
 	select {
 	case u := <-urls:
-		return u
+		return u, stop
 	case <-time.After(15 * time.Second):
 		t.Fatal("prov serve printed no URL within 15 s")
 	}
-	return ""
+	return "", stop
 }
 
 func httpGet(t *testing.T, url, token string) (int, string) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/prov-ai/prov/pipeline"
+	"github.com/prov-ai/prov/version"
 )
 
 func init() { register("", newShowCmd) }
@@ -25,16 +25,16 @@ func newShowCmd() *cobra.Command {
 				return err
 			}
 			defer closeJoin(&err, env.close)
-			name, version, _ := strings.Cut(args[0], "@")
-			if version == "" {
-				if version, err = env.ledger.LatestVersion(cmd.Context(), name); err != nil {
+			name, ver, _ := strings.Cut(args[0], "@")
+			if ver == "" {
+				if ver, err = env.ledger.LatestVersion(cmd.Context(), name); err != nil {
 					return err
 				}
-				if version == "" {
+				if ver == "" {
 					return usageError{fmt.Errorf("dataset %s has no sealed version in the ledger", name)}
 				}
 			}
-			r, err := pipeline.LoadReport(cmd.Context(), env.output, name, version)
+			r, err := version.LoadReport(cmd.Context(), env.output, name, ver)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@
 // throughput is compared with.
 //
 //	provbench gen -size 2GB -parts 32 -out DIR   # DIR/bench/part-NNN.jsonl
+//	provbench gen -shape long -size 512MB -parts 8 -out DIR  # ~2.5 KB mixed zh/en documents
 //	provbench rawhash -workers N DIR             # MB/s of read + sha256
 package main
 
@@ -69,7 +70,12 @@ func gen(args []string) error {
 	parts := fs.Int("parts", 32, "number of objects")
 	out := fs.String("out", "", "output directory")
 	seed := fs.Int64("seed", 1, "generator seed")
+	shapeName := fs.String("shape", "short", "record shape: short (~1.2 KB, one declared language) or long (~2.5 KB mixed zh/en documents)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	shape, err := corpusgen.ParseShape(*shapeName)
+	if err != nil {
 		return err
 	}
 	total, err := parseSize(*size)
@@ -91,7 +97,7 @@ func gen(args []string) error {
 			return err
 		}
 		bw := bufio.NewWriterSize(f, 1<<20)
-		n, err := corpusgen.WriteJSONL(bw, total/int64(*parts), *seed+int64(i))
+		n, err := corpusgen.WriteJSONLShape(bw, shape, total/int64(*parts), *seed+int64(i))
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -103,7 +109,7 @@ func gen(args []string) error {
 		}
 		recs += n
 	}
-	fmt.Printf("records=%d bytes=%d parts=%d\n", recs, total, *parts)
+	fmt.Printf("records=%d bytes=%d parts=%d shape=%s\n", recs, total, *parts, *shapeName)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 // Bundle is a certificate bundle as an auditor receives it. A nil field
@@ -34,7 +35,7 @@ func LoadBundle(path string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading bundle %s: %w", path, err)
 	}
-	dir, env := path, filepath.Join(path, EnvelopeFile)
+	dir, env := path, filepath.Join(path, version.Envelope)
 	if !fi.IsDir() {
 		dir, env = filepath.Dir(path), path
 	}
@@ -45,7 +46,7 @@ func LoadBundle(path string) (*Bundle, error) {
 	for _, f := range []struct {
 		name string
 		dst  *[]byte
-	}{{ProofFile, &b.Proof}, {ManifestFile, &b.Manifest}, {PubKeyFile, &b.PublicKey}} {
+	}{{version.Proof, &b.Proof}, {version.Manifest, &b.Manifest}, {version.PubKey, &b.PublicKey}} {
 		data, err := os.ReadFile(filepath.Join(dir, f.name))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue

@@ -19,6 +19,7 @@ import (
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 func TestIssueAndVerifyOffline(t *testing.T) {
@@ -69,7 +70,7 @@ func TestIssueAndVerifyOffline(t *testing.T) {
 		t.Errorf("oss source in the predicate: %+v", oss)
 	}
 	// Level 1 only (no proof file at all) still passes with SkipProof.
-	if err := os.Remove(filepath.Join(off, ProofFile)); err != nil {
+	if err := os.Remove(filepath.Join(off, version.Proof)); err != nil {
 		t.Fatal(err)
 	}
 	if err := Verify(context.Background(), mustLoad(t, off), Options{PublicKey: pub, SkipProof: true}).Err(); err != nil {
@@ -275,7 +276,7 @@ func TestRehash(t *testing.T) {
 	w := newWorld(t)
 	dir, _ := w.run(t)
 	b := mustLoad(t, dir)
-	rh := &Rehash{Input: w.opts.Input, Dataset: &w.cfg.Datasets[0]}
+	rh := rehashWith(w.opts.Input, &w.cfg.Datasets[0])
 	rep := Verify(context.Background(), b, Options{Ledger: w.l, Rehash: rh})
 	if err := rep.Err(); err != nil {
 		t.Fatalf("rehash: %v\n%v", err, rep.Checks)
@@ -327,7 +328,7 @@ func TestRevokeAndSupersede(t *testing.T) {
 	if d2.Version == d1.Version || d2.Counts.Reject <= d1.Counts.Reject {
 		t.Fatalf("re-run: version %s (was %s), rejects %d (were %d)", d2.Version, d1.Version, d2.Counts.Reject, d1.Counts.Reject)
 	}
-	rep = Verify(ctx, mustLoad(t, dir2), Options{Ledger: w.l, Rehash: &Rehash{Input: w.opts.Input, Dataset: &w.cfg.Datasets[0]}})
+	rep = Verify(ctx, mustLoad(t, dir2), Options{Ledger: w.l, Rehash: rehashWith(w.opts.Input, &w.cfg.Datasets[0])})
 	if err := rep.Err(); err != nil || rep.Status != lineage.StatusValid {
 		t.Fatalf("new version: %q %v\n%v", rep.Status, err, rep.Checks)
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages/catalog"
 )
@@ -78,13 +78,13 @@ func TestGoldenDemoPredicate(t *testing.T) {
 	}
 	res, err := pipeline.Run(ctx, pipeline.Options{Config: cfg, Policy: pol, Sources: src, Input: in, Output: out,
 		Ledger: pipeline.NewLineageLedger(l), Stages: catalog.Build, Dataset: "chat-zh-en", Logger: quiet(),
-		AfterSeal: []func(context.Context, *pipeline.Sealed) error{Hook(l, priv)}})
+		AfterSeal: []func(context.Context, *pipeline.Sealed) error{certHook(l, priv)}})
 	if err != nil && !errors.Is(err, pipeline.ErrGate) {
 		t.Fatal(err)
 	}
 	d := res.Datasets[0]
 	b := mustLoad(t, filepath.Join(dir, "out", d.Name, d.Version))
-	if err := Verify(ctx, b, Options{Ledger: l, Rehash: &Rehash{Input: in, Dataset: &cfg.Datasets[0]}}).Err(); err != nil {
+	if err := Verify(ctx, b, Options{Ledger: l, Rehash: rehashWith(in, &cfg.Datasets[0])}).Err(); err != nil {
 		t.Fatalf("the demo certificate does not verify: %v", err)
 	}
 	env, err := ParseEnvelope(b.Envelope)

@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/stages/stagetest"
+	"github.com/prov-ai/prov/version"
 )
 
 // world is a ledger, an input corpus and an output store in a temp dir.
@@ -100,7 +101,7 @@ func newWorld(t testing.TB) *world {
 		Stages: func(_ context.Context, env stages.Env) ([]stages.Stage, error) {
 			return []stages.Stage{stagetest.Mini{Key: env.SubjectKey}}, nil
 		},
-		AfterSeal: []func(context.Context, *pipeline.Sealed) error{Hook(l, priv)},
+		AfterSeal: []func(context.Context, *pipeline.Sealed) error{certHook(l, priv)},
 	}
 	return w
 }
@@ -113,7 +114,7 @@ func (w *world) run(t testing.TB) (string, pipeline.DatasetResult) {
 		t.Fatalf("running the pipeline: %v", err)
 	}
 	d := res.Datasets[0]
-	if !strings.HasSuffix(d.Outputs.Certificate, "/"+EnvelopeFile) {
+	if !strings.HasSuffix(d.Outputs.Certificate, "/"+version.Envelope) {
 		t.Fatalf("the hook set no certificate URI: %+v", d.Outputs)
 	}
 	return filepath.Join(w.dir, "out", d.Name, d.Version), d
@@ -123,7 +124,7 @@ func (w *world) run(t testing.TB) (string, pipeline.DatasetResult) {
 func copyBundle(t testing.TB, dir string) string {
 	t.Helper()
 	dst := t.TempDir()
-	for _, f := range []string{EnvelopeFile, ProofFile, ManifestFile, PubKeyFile} {
+	for _, f := range []string{version.Envelope, version.Proof, version.Manifest, version.PubKey} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
@@ -143,3 +144,25 @@ func mustLoad(t testing.TB, dir string) *Bundle {
 }
 
 var _ = io.Discard
+
+// certHook is the certificate hook `prov run` installs (cmd/prov), rebuilt
+// here so the tests can seal and certify through the real pipeline.
+func certHook(l *lineage.Ledger, keyPath string) func(ctx context.Context, s *pipeline.Sealed) error {
+	return func(ctx context.Context, s *pipeline.Sealed) error {
+		is, err := NewIssuer(l, keyPath)
+		if err != nil {
+			return err
+		}
+		iss, err := is.Issue(ctx, s.Output, s.Prefix, s.ManifestBytes, s.LedgerLeaf, s.Policy)
+		if err != nil {
+			return err
+		}
+		s.Certificate = iss.URI
+		return nil
+	}
+}
+
+// rehashWith is level 3's options with the pipeline's record reader.
+func rehashWith(in objstore.Store, ds *schemas.DatasetConfig) *Rehash {
+	return &Rehash{Input: in, Dataset: ds, Read: pipeline.RecordReader(in, ds)}
+}

@@ -9,23 +9,13 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
-)
-
-// Bundle file names, under the version's folder "<dataset>/<version>/".
-const (
-	EnvelopeFile = "certificate.dsse.json"
-	ProofFile    = "proof.json"
-	ManifestFile = "manifest.json"
-	PubKeyFile   = "pubkey.pem"
+	"github.com/prov-ai/prov/version"
 )
 
 // Issuer signs certificates with the ledger's key and records them in the
@@ -136,12 +126,12 @@ func (is *Issuer) Issue(ctx context.Context, out objstore.Store, prefix string, 
 	for _, f := range []struct {
 		name string
 		data []byte
-	}{{PubKeyFile, pemBytes}, {EnvelopeFile, env}, {ProofFile, iss.ProofBytes}} {
+	}{{version.PubKey, pemBytes}, {version.Envelope, env}, {version.Proof, iss.ProofBytes}} {
 		if _, err := out.Put(ctx, prefix+f.name, bytes.NewReader(f.data), int64(len(f.data))); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", out.URI(prefix+f.name), err)
 		}
 	}
-	iss.URI = out.URI(prefix + EnvelopeFile)
+	iss.URI = out.URI(prefix + version.Envelope)
 	log.Info("certificate issued", "dataset", iss.Dataset, "version", iss.Version, "leaf", leaf,
 		"tree_size", iss.TreeSize, "envelope_sha256", iss.EnvelopeSHA256, "object", iss.URI)
 	return iss, nil
@@ -184,47 +174,20 @@ func (is *Issuer) prove(ctx context.Context, leaf uint64, pub ed25519.PublicKey)
 // IssueVersion (re-)issues the certificate of an already sealed version:
 // it finds the version's DatasetSealed entry in the ledger and reads its
 // manifest.json from out.
-func (is *Issuer) IssueVersion(ctx context.Context, out objstore.Store, dataset, version string, pol *schemas.Policy) (*Issued, error) {
+func (is *Issuer) IssueVersion(ctx context.Context, out objstore.Store, dataset, ver string, pol *schemas.Policy) (*Issued, error) {
 	v, err := is.Ledger.At(ctx, lineage.AsOf{})
 	if err != nil {
 		return nil, err
 	}
-	info, err := v.Dataset(ctx, dataset, version)
+	info, err := v.Dataset(ctx, dataset, ver)
 	if err != nil {
 		return nil, err
 	}
-	prefix := dataset + "/" + version + "/"
-	rc, err := out.Get(ctx, prefix+ManifestFile, objstore.GetOptions{})
+	_, manifest, err := version.ReadManifest(ctx, out, dataset, ver)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", out.URI(prefix+ManifestFile), err)
+		return nil, err
 	}
-	manifest, err := io.ReadAll(rc)
-	_ = rc.Close()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", out.URI(prefix+ManifestFile), err)
-	}
-	return is.Issue(ctx, out, prefix, manifest, info.Versions[0].Leaf, pol)
-}
-
-// Hook returns a pipeline AfterSeal hook that issues the certificate of
-// every sealed version and sets Sealed.Certificate to its URI. The signing
-// key at keyPath is loaded at the first call.
-func Hook(l *lineage.Ledger, keyPath string) func(ctx context.Context, s *pipeline.Sealed) error {
-	var once sync.Once
-	var is *Issuer
-	var ierr error
-	return func(ctx context.Context, s *pipeline.Sealed) error {
-		once.Do(func() { is, ierr = NewIssuer(l, keyPath) })
-		if ierr != nil {
-			return fmt.Errorf("issuing certificate of %s: %w", SubjectName(s.Manifest.Dataset, s.Manifest.Version), ierr)
-		}
-		iss, err := is.Issue(ctx, s.Output, s.Prefix, s.ManifestBytes, s.LedgerLeaf, s.Policy)
-		if err != nil {
-			return err
-		}
-		s.Certificate = iss.URI
-		return nil
-	}
+	return is.Issue(ctx, out, version.Prefix(dataset, ver), manifest, info.Versions[0].Leaf, pol)
 }
 
 // PublicKeyPEM encodes pub as PEM PKIX ("PUBLIC KEY"), the form

@@ -8,19 +8,25 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline/objstore"
-	"github.com/prov-ai/prov/pipeline/readers"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
 )
 
-// Rehash is what level 3 needs: the store holding the input objects and
-// the dataset's configuration (field map, formats and line limits).
+// ReadRecords streams the records of one input object, read as a run
+// reads them (the dataset's field map and line limits), to fn. The
+// certificate package does not parse inputs itself: the command layer
+// injects the pipeline's reader (pipeline.RecordReader), the way stages are
+// given stages.Env.Open.
+type ReadRecords func(ctx context.Context, in schemas.InputObject, fn func(*schemas.Record) error) error
+
+// Rehash is what level 3 needs: the store holding the input objects, the
+// dataset's configuration and a reader of its records.
 type Rehash struct {
 	Input   objstore.Store
 	Dataset *schemas.DatasetConfig
+	Read    ReadRecords
 }
 
 // verifyRehash is level 3: every input object listed in the manifest is
@@ -29,7 +35,7 @@ type Rehash struct {
 // recomputed and compared.
 func verifyRehash(ctx context.Context, r *Report, s *state, l *lineage.Ledger, rh *Rehash) {
 	pred := s.st.Predicate
-	if rh.Input == nil || rh.Dataset == nil {
+	if rh.Input == nil || rh.Dataset == nil || rh.Read == nil {
 		r.fail(3, "rehash", "needs the input store and the dataset's configuration (-c CONFIG)")
 		return
 	}
@@ -66,7 +72,6 @@ func verifyRehash(ctx context.Context, r *Report, s *state, l *lineage.Ledger, r
 		r.fail(3, "manifest", "the manifest lists %d input objects, the ledger sealed %d", len(s.m.Inputs), len(objects))
 		return
 	}
-	fields := rh.Dataset.FieldMap()
 	var admitted []schemas.Digest
 	for _, in := range s.m.Inputs {
 		if ctx.Err() != nil {
@@ -87,7 +92,7 @@ func verifyRehash(ctx context.Context, r *Report, s *state, l *lineage.Ledger, r
 		if got := rh.Input.URI(in.Key); got != in.URI {
 			r.note(3, "object "+in.URI, "read as %s from the given store", got)
 		}
-		adm, ok := rehashObject(ctx, r, rh, fields, in, leaf, l)
+		adm, ok := rehashObject(ctx, r, rh, in, leaf, l)
 		if !ok {
 			return
 		}
@@ -115,8 +120,7 @@ func verifyRehash(ctx context.Context, r *Report, s *state, l *lineage.Ledger, r
 }
 
 // rehashObject re-reads one object and returns its admitted digests.
-func rehashObject(ctx context.Context, r *Report, rh *Rehash, fields [schemas.NumFields]string, in schemas.InputObject,
-	leaf uint64, l *lineage.Ledger) ([]schemas.Digest, bool) {
+func rehashObject(ctx context.Context, r *Report, rh *Rehash, in schemas.InputObject, leaf uint64, l *lineage.Ledger) ([]schemas.Digest, bool) {
 	part := "object " + in.URI
 	st := rh.Input
 	rc, err := st.Get(ctx, in.Key, objstore.GetOptions{})
@@ -148,26 +152,11 @@ func rehashObject(ctx context.Context, r *Report, rh *Rehash, fields [schemas.Nu
 	for _, ref := range refs {
 		byLine[ref.Line] = ref
 	}
-	maxLine := 0
-	for _, ic := range rh.Dataset.Inputs {
-		if strings.HasPrefix(in.Key, ic.Prefix) {
-			maxLine = ic.MaxLine
-			break
-		}
-	}
-	input := readers.Input{URI: in.URI, Key: in.Key, Format: in.Format, Size: in.Size,
-		Open: func(ctx context.Context, off, length int64) (io.ReadCloser, error) {
-			return st.Get(ctx, in.Key, objstore.GetOptions{Offset: off, Length: length})
-		}}
 	var seen int
 	var admitted []schemas.Digest
 	var mismatch string
-	err = readers.Read(ctx, input, readers.Options{Fields: fields, MaxLine: maxLine}, func(rec *schemas.Record) error {
-		d := rec.Digest
-		if rec.Err != nil && d.IsZero() {
-			// The pipeline names an unparseable record by its position.
-			d = sha256.Sum256([]byte(schemas.Locator(in.Key, rec.Line)))
-		}
+	err = rh.Read(ctx, in, func(rec *schemas.Record) error {
+		d := rec.LedgerDigest(in.Key)
 		ref, ok := byLine[rec.Line]
 		switch {
 		case !ok:

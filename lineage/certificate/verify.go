@@ -14,6 +14,7 @@ import (
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 // Options say what Verify checks beyond level 1.
@@ -177,7 +178,7 @@ func verifySignature(r *Report, s *state, given ed25519.PublicKey) {
 		}
 	}
 	if b.Envelope == nil {
-		r.fail(1, "envelope", "%s is missing", EnvelopeFile)
+		r.fail(1, "envelope", "%s is missing", version.Envelope)
 		return
 	}
 	sum := sha256.Sum256(b.Envelope)
@@ -191,7 +192,7 @@ func verifySignature(r *Report, s *state, given ed25519.PublicKey) {
 		case strings.Contains(msg, ": signature"):
 			part = "signature"
 		}
-		r.fail(1, part, "%s: %v", EnvelopeFile, err)
+		r.fail(1, part, "%s: %v", version.Envelope, err)
 		return
 	}
 	s.env = env
@@ -233,12 +234,12 @@ func verifySignature(r *Report, s *state, given ed25519.PublicKey) {
 	}
 	r.ok(1, "predicate", "matches the JSON Schema of %s", schemas.CertificatePredicateType)
 	if b.Manifest == nil {
-		r.fail(1, "manifest", "%s is missing from the bundle", ManifestFile)
+		r.fail(1, "manifest", "%s is missing from the bundle", version.Manifest)
 		return
 	}
 	msum := sha256.Sum256(b.Manifest)
 	if got, want := hex.EncodeToString(msum[:]), st.Subject[0].Digest["sha256"]; got != want {
-		r.fail(1, "manifest", "%s has sha256 %s, the certificate's subject is sha256:%s: the manifest differs from the one certified", ManifestFile, got, want)
+		r.fail(1, "manifest", "%s has sha256 %s, the certificate's subject is sha256:%s: the manifest differs from the one certified", version.Manifest, got, want)
 		return
 	}
 	m, err := ParseManifest(b.Manifest)
@@ -248,7 +249,7 @@ func verifySignature(r *Report, s *state, given ed25519.PublicKey) {
 	}
 	p := st.Predicate
 	if m.Dataset != p.Dataset || m.Version != p.Version || m.Digest != p.Digest || m.Counts != p.Counts {
-		r.fail(1, "manifest", "%s (%s, digest %s) disagrees with the predicate (%s, digest %s)", ManifestFile,
+		r.fail(1, "manifest", "%s (%s, digest %s) disagrees with the predicate (%s, digest %s)", version.Manifest,
 			SubjectName(m.Dataset, m.Version), m.Digest, SubjectName(p.Dataset, p.Version), p.Digest)
 		return
 	}
@@ -275,7 +276,7 @@ func verifySignature(r *Report, s *state, given ed25519.PublicKey) {
 // verifyProof is level 2 without a ledger.
 func verifyProof(r *Report, s *state) {
 	if s.b.Proof == nil {
-		r.fail(2, "proof", "%s is missing from the bundle", ProofFile)
+		r.fail(2, "proof", "%s is missing from the bundle", version.Proof)
 		return
 	}
 	p, err := ParseProof(s.b.Proof)
@@ -291,20 +292,20 @@ func verifyProof(r *Report, s *state) {
 	}
 	c, err := lineage.VerifyCheckpoint([]byte(p.Checkpoint), pred.Ledger.Origin, s.pub)
 	if err != nil {
-		r.fail(2, "checkpoint", "the checkpoint in %s is not signed by key %s for log %s: %v", ProofFile, s.keyID, pred.Ledger.Origin, err)
+		r.fail(2, "checkpoint", "the checkpoint in %s is not signed by key %s for log %s: %v", version.Proof, s.keyID, pred.Ledger.Origin, err)
 		return
 	}
 	s.ckpt = c
 	r.ok(2, "checkpoint", "signed note by %s, tree size %d, root %s", c.Origin, c.Size, hex.EncodeToString(c.Root))
 	st, err := lineage.DecodeEntry(p.EntryBytes())
 	if err != nil {
-		r.fail(2, "proof", "the entry in %s is not a canonical ledger entry: %v", ProofFile, err)
+		r.fail(2, "proof", "the entry in %s is not a canonical ledger entry: %v", version.Proof, err)
 		return
 	}
 	ci, ok := st.Entry.(lineage.CertificateIssued)
 	switch {
 	case !ok:
-		r.fail(2, "proof", "the entry in %s is a %s entry, not certificate_issued", ProofFile, st.Entry.Kind())
+		r.fail(2, "proof", "the entry in %s is a %s entry, not certificate_issued", version.Proof, st.Entry.Kind())
 		return
 	case st.Index != p.Index:
 		r.fail(2, "proof", "the entry says it is leaf %d, the proof is for leaf %d", st.Index, p.Index)
@@ -313,7 +314,7 @@ func verifyProof(r *Report, s *state) {
 		r.fail(2, "proof", "the ledger entry certifies %s, this certificate is for %s", SubjectName(ci.Dataset, ci.Version), SubjectName(pred.Dataset, pred.Version))
 		return
 	case ci.EnvelopeSHA256 != s.envSHA:
-		r.fail(2, "envelope", "the ledger entry records envelope sha256 %s, %s has sha256 %s: the envelope is not the one the ledger recorded", ci.EnvelopeSHA256, EnvelopeFile, s.envSHA)
+		r.fail(2, "envelope", "the ledger entry records envelope sha256 %s, %s has sha256 %s: the envelope is not the one the ledger recorded", ci.EnvelopeSHA256, version.Envelope, s.envSHA)
 		return
 	case ci.ManifestSHA256 != "" && ci.ManifestSHA256 != s.st.Subject[0].Digest["sha256"]:
 		r.fail(2, "proof", "the ledger entry records manifest sha256 %s, the certificate's subject is %s", ci.ManifestSHA256, s.st.Subject[0].Digest["sha256"])
@@ -365,7 +366,7 @@ func verifyLedger(ctx context.Context, r *Report, s *state, l *lineage.Ledger) {
 	r.ok(2, "ledger", "the bundle's checkpoint (size %d) is consistent with the ledger's latest signed checkpoint (size %d)", s.ckpt.Size, lc.Size)
 	_, canonical, err := l.Entry(ctx, s.proof.Index)
 	if err != nil || !bytes.Equal(canonical, s.proof.EntryBytes()) {
-		r.fail(2, "ledger", "the ledger's entry %d differs from the one in %s", s.proof.Index, ProofFile)
+		r.fail(2, "ledger", "the ledger's entry %d differs from the one in %s", s.proof.Index, version.Proof)
 		return
 	}
 	ss, _, err := l.Entry(ctx, pred.Ledger.SealedLeaf)
@@ -441,11 +442,11 @@ func diagnoseSignature(env *Envelope, manifest []byte, id string) (string, strin
 		sum := sha256.Sum256(manifest)
 		if m, err := ParseManifest(manifest); err == nil && hex.EncodeToString(sum[:]) == st.Subject[0].Digest["sha256"] {
 			if f := manifestDiff(st.Predicate, m); f != "" {
-				return "payload", fmt.Sprintf(tail+": the payload was changed after signing (its %q disagrees with %s)", id, f, ManifestFile)
+				return "payload", fmt.Sprintf(tail+": the payload was changed after signing (its %q disagrees with %s)", id, f, version.Manifest)
 			}
 		}
 	}
-	return "signature", fmt.Sprintf(tail+": the signature was changed (the payload agrees with %s; a change to a field the manifest does not hold, such as issued_at or the ledger position, looks the same)", id, ManifestFile)
+	return "signature", fmt.Sprintf(tail+": the signature was changed (the payload agrees with %s; a change to a field the manifest does not hold, such as issued_at or the ledger position, looks the same)", id, version.Manifest)
 }
 
 func reasonSuffix(r string) string {

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 // view resolves the request's as_of parameter.
@@ -227,7 +227,7 @@ func (s *Server) versionFiles(ctx context.Context, ds, ver string, out *VersionD
 		return err
 	}
 	out.Bundle = map[string]string{}
-	for _, f := range bundleFiles {
+	for _, f := range version.BundleFiles {
 		if _, err := s.cfg.Output.Stat(ctx, ds+"/"+ver+"/"+f); err == nil {
 			out.Bundle[f] = "/api/v1/datasets/" + ds + "/versions/" + ver + "/bundle/" + f
 		}
@@ -282,7 +282,7 @@ func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {
 	out := CertificateDetail{TreeSize: v.Size(), Latest: vi.Certificates[len(vi.Certificates)-1],
 		All: vi.Certificates, Bundle: map[string]string{}}
 	if s.cfg.Output != nil {
-		for _, f := range bundleFiles {
+		for _, f := range version.BundleFiles {
 			if _, err := s.cfg.Output.Stat(r.Context(), ds+"/"+ver+"/"+f); err == nil {
 				out.Bundle[f] = "/api/v1/datasets/" + ds + "/versions/" + ver + "/bundle/" + f
 			}
@@ -355,7 +355,10 @@ func (s *Server) postSubject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	key := s.cfg.Ledger.SubjectKey(req.Kind, norm)
+	key, err := s.cfg.Ledger.KeySubject(req.Kind, norm)
+	if err != nil {
+		return err
+	}
 	info, err := v.Subject(r.Context(), key)
 	if err != nil {
 		// The error text names the key, never the identifier.
@@ -519,7 +522,17 @@ func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	size, err := uintParam(r, "tree_size", l.Size())
+	// "size" is accepted as another name for tree_size: a client that
+	// sends it must get the proof for that size or an error, never a
+	// proof for another size.
+	name := "tree_size"
+	if q := r.URL.Query(); q.Has("size") {
+		if q.Has("tree_size") {
+			return badRequest("give tree_size or size, not both")
+		}
+		name = "size"
+	}
+	size, err := uintParam(r, name, l.Size())
 	if err != nil {
 		return err
 	}
@@ -567,10 +580,4 @@ func (s *Server) getConsistencyProof(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	return s.writeJSON(w, r, ProofInfo{From: from, TreeSize: to, Root: hex.EncodeToString(root), Hashes: hexAll(p)})
-}
-
-func sortRuleCounts(rc []RuleCount) {
-	slices.SortFunc(rc, func(a, b RuleCount) int {
-		return cmp.Or(cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.Stage, b.Stage))
-	})
 }

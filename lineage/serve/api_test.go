@@ -165,6 +165,16 @@ func TestEndpoints(t *testing.T) {
 		}},
 		{"inclusion proof without leaf", "/api/v1/proofs/inclusion", 400, nil},
 		{"inclusion proof beyond", fmt.Sprintf("/api/v1/proofs/inclusion?leaf=%d", w.l.Size()), 400, nil},
+		{"inclusion proof size beyond tree", fmt.Sprintf("/api/v1/proofs/inclusion?leaf=1&size=%d", w.l.Size()+1), 400, nil},
+		{"inclusion proof tree_size beyond tree", fmt.Sprintf("/api/v1/proofs/inclusion?leaf=1&tree_size=%d", w.l.Size()+1), 400, nil},
+		{"inclusion proof size and tree_size", "/api/v1/proofs/inclusion?leaf=1&size=3&tree_size=3", 400, nil},
+		{"inclusion proof size", "/api/v1/proofs/inclusion?leaf=1&size=3", 200, func(t *testing.T, b []byte) {
+			var p ProofInfo
+			mustJSON(t, b, &p)
+			if p.TreeSize != 3 {
+				t.Fatalf("proof for size=3 has tree size %d", p.TreeSize)
+			}
+		}},
 		{"consistency proof", "/api/v1/proofs/consistency?from=3", 200, func(t *testing.T, b []byte) {
 			var p ProofInfo
 			mustJSON(t, b, &p)

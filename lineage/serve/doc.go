@@ -1,11 +1,20 @@
-// Package serve is prov's read-only lineage API and web page (`prov serve`).
+// Package serve is prov's lineage API and web page (`prov serve`).
 //
 // # Contract
 //
 // Handler answers JSON under /api/v1/ from the same query library as
 // `prov lineage` (lineage.View) and from the sealed versions' files in the
-// output store (manifest.json, findings.parquet, metrics.parquet). It never
-// writes: the ledger is opened read-only by the caller.
+// output store (manifest.json, findings.parquet, metrics.parquet). It
+// writes only through the OpenLineage intake: with Config.Intake (the
+// caller opens the ledger writable), POST /api/v1/lineage takes one
+// OpenLineage 2-0-2 RunEvent per request, validates it with its facets
+// (package schemas/openlineage), records it with
+// lineage.Ledger.RecordRunEvent and publishes a checkpoint. The intake
+// always needs the bearer token, loopback or not; bodies over
+// Config.MaxEvent get 413, invalid events 400 naming the JSON pointer.
+// /api/v1/models lists the outputs of recorded training runs and
+// /api/v1/models/{name} the chain behind one (runs, dataset versions,
+// sources, certificate status).
 //
 //   - Every GET query endpoint takes as_of (a tree size, an RFC 3339 time or
 //     YYYY-MM-DD) and answers as the ledger stood then.

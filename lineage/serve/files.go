@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -14,22 +13,13 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/parquet-go/parquet-go"
-
-	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
-// bundleFiles are the files of a certificate bundle, as certificate.Issue
-// writes them beside the manifest.
-var bundleFiles = []string{"certificate.dsse.json", "proof.json", "manifest.json", "pubkey.pem"}
-
-// maxMetricsBytes caps metrics.parquet read into memory.
-const maxMetricsBytes = 64 << 20
-
 // RuleCount is how many findings a rule produced in a version, by verdict.
-type RuleCount = pipeline.RuleCount
+type RuleCount = version.RuleCount
 
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
@@ -89,7 +79,7 @@ func (s *Server) manifest(ctx context.Context, ds, ver string) (*schemas.Manifes
 		mf := v.(manifestFile)
 		return mf.m, mf.raw, nil
 	}
-	m, raw, err := pipeline.LoadManifest(ctx, s.cfg.Output, ds, ver)
+	m, raw, err := version.ReadManifest(ctx, s.cfg.Output, ds, ver)
 	if err != nil {
 		return nil, nil, noFiles(err)
 	}
@@ -106,35 +96,14 @@ func noFiles(err error) error {
 }
 
 // metrics reads a version's metrics.parquet.
-func (s *Server) metrics(ctx context.Context, ds, ver string) (_ []schemas.Metric, err error) {
-	key := ds + "/" + ver + "/metrics.parquet"
-	ck := "x\x00" + s.cfg.Output.URI(key)
+func (s *Server) metrics(ctx context.Context, ds, ver string) ([]schemas.Metric, error) {
+	ck := "x\x00" + s.cfg.Output.URI(version.Key(ds, ver, version.Metrics))
 	if v, ok := s.files.get(ck); ok {
 		return v.([]schemas.Metric), nil
 	}
-	rc, err := s.cfg.Output.Get(ctx, key, objstore.GetOptions{})
+	rows, err := version.ReadMetrics(ctx, s.cfg.Output, ds, ver)
 	if err != nil {
-		return nil, noFiles(fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err))
-	}
-	defer func() { _ = rc.Close() }()
-	data, err := io.ReadAll(io.LimitReader(rc, maxMetricsBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err)
-	}
-	if len(data) > maxMetricsBytes {
-		return nil, fmt.Errorf("reading %s: over %d bytes", s.cfg.Output.URI(key), maxMetricsBytes)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("reading %s: parquet library panic: %v", s.cfg.Output.URI(key), r)
-		}
-	}()
-	rows, err := parquet.Read[schemas.Metric](bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err)
-	}
-	if rows == nil {
-		rows = []schemas.Metric{}
+		return nil, noFiles(err)
 	}
 	s.files.put(ck, rows)
 	return rows, nil
@@ -160,7 +129,7 @@ func (s *Server) eachFinding(ctx context.Context, ds, ver string, start int, fn 
 	var cache []schemas.Finding
 	overflow, stopped, i := false, false, 0
 	errStop := errors.New("stop")
-	err := pipeline.EachFinding(ctx, s.cfg.Output, ds, ver, func(f *schemas.Finding) error {
+	err := version.EachFinding(ctx, s.cfg.Output, ds, ver, func(f *schemas.Finding) error {
 		if !overflow {
 			if len(cache) < maxCachedFindings {
 				cache = append(cache, *f)
@@ -198,26 +167,15 @@ func (s *Server) ruleCounts(ctx context.Context, ds, ver string) ([]RuleCount, e
 	if v, ok := s.files.get(ck); ok {
 		return v.([]RuleCount), nil
 	}
-	counts := map[string]*RuleCount{}
+	var counts version.RuleCounter
 	err := s.eachFinding(ctx, ds, ver, 0, func(_ int, f *schemas.Finding) bool {
-		k := f.RuleID + "\x00" + f.Stage
-		rc := counts[k]
-		if rc == nil {
-			rc = &RuleCount{RuleID: f.RuleID, Stage: f.Stage, Verdicts: map[string]int64{}}
-			counts[k] = rc
-		}
-		rc.Findings++
-		rc.Verdicts[f.Verdict]++
+		counts.Add(f)
 		return true
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RuleCount, 0, len(counts))
-	for _, c := range counts {
-		out = append(out, *c)
-	}
-	sortRuleCounts(out)
+	out := counts.Counts()
 	s.files.put(ck, out)
 	return out, nil
 }
@@ -319,8 +277,8 @@ func (s *Server) getFindings(w http.ResponseWriter, r *http.Request) error {
 // getBundleFile serves one file of a version's certificate bundle.
 func (s *Server) getBundleFile(w http.ResponseWriter, r *http.Request) error {
 	ds, ver, name := r.PathValue("dataset"), r.PathValue("version"), r.PathValue("file")
-	if !slices.Contains(bundleFiles, name) {
-		return httpError{http.StatusNotFound, fmt.Errorf("%q is not a bundle file (want one of %v)", name, bundleFiles)}
+	if !slices.Contains(version.BundleFiles, name) {
+		return httpError{http.StatusNotFound, fmt.Errorf("%q is not a bundle file (want one of %v)", name, version.BundleFiles)}
 	}
 	v, err := s.view(r)
 	if err != nil {
@@ -332,7 +290,7 @@ func (s *Server) getBundleFile(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Output == nil {
 		return fmt.Errorf("reading %s of %s@%s: %w", name, ds, ver, ErrNoFiles)
 	}
-	key := ds + "/" + ver + "/" + name
+	key := version.Key(ds, ver, name)
 	rc, err := s.cfg.Output.Get(r.Context(), key, objstore.GetOptions{})
 	if err != nil {
 		return noFiles(fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err))
@@ -343,7 +301,7 @@ func (s *Server) getBundleFile(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("reading %s: %w", s.cfg.Output.URI(key), err)
 	}
 	ctype := "application/json"
-	if name == "pubkey.pem" {
+	if name == version.PubKey {
 		ctype = "application/x-pem-file"
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)

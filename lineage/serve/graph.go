@@ -16,8 +16,8 @@ import (
 const MaxGraphDepth = 3
 
 // GraphNode is a node of the lineage graph. ID is unique in the graph:
-// "version:<dataset>@<version>", "certificate:<leaf>", "object:<leaf>" or
-// "source:<id>".
+// "version:<dataset>@<version>", "certificate:<leaf>", "object:<leaf>",
+// "source:<id>" or "model:<namespace>/<name>".
 type GraphNode struct {
 	ID    string `json:"id"`
 	Kind  string `json:"kind"`
@@ -33,11 +33,18 @@ type GraphNode struct {
 	Version string `json:"version,omitempty"`
 	// URI is set on object nodes.
 	URI string `json:"uri,omitempty"`
+	// Model and Namespace are set on model nodes (an output of a
+	// downstream training run that consumed the version); Status is then
+	// the run's state and Runs its run ids.
+	Model     string   `json:"model,omitempty"`
+	Namespace string   `json:"namespace,omitempty"`
+	Runs      []string `json:"runs,omitempty"`
 }
 
 // GraphEdge is a directed edge in the direction data flows: source →
 // object ("contains"), object → version ("sealed_in"), version →
-// certificate ("certified_by"), older → newer version ("superseded_by"),
+// certificate ("certified_by"), version → model ("trained", a downstream
+// training run consumed it), older → newer version ("superseded_by"),
 // source → other dataset version ("feeds", depth 3).
 type GraphEdge struct {
 	From string `json:"from"`
@@ -95,8 +102,8 @@ func (s *Server) objectEntry(ctx context.Context, leaf uint64) (lineage.ObjectIn
 func versionID(ds, ver string) string { return "version:" + ds + "@" + ver }
 
 // BuildGraph returns the lineage graph around a sealed version, up to depth
-// hops (0 to MaxGraphDepth): 1 adds its certificates, objects and
-// neighbouring versions, 2 the sources of those objects, 3 the other
+// hops (0 to MaxGraphDepth): 1 adds its certificates, objects,
+// neighbouring versions and the models trained on it, 2 the sources of those objects, 3 the other
 // dataset versions built on those sources. At most maxObjects object
 // nodes are included (the version's first objects by leaf).
 func (s *Server) BuildGraph(ctx context.Context, v *lineage.View, dataset, version string, depth, maxObjects int) (*Graph, error) {
@@ -128,6 +135,24 @@ func (s *Server) BuildGraph(ctx context.Context, v *lineage.View, dataset, versi
 		add(GraphNode{ID: id, Kind: "certificate", Label: "certificate " + c.Status, Depth: 1, Leaf: &l,
 			Status: c.Status, Dataset: c.Dataset, Version: c.Version})
 		g.Edges = append(g.Edges, GraphEdge{From: root, To: id, Kind: "certified_by"})
+	}
+	models := map[string]*GraphNode{}
+	var modelIDs []string
+	for _, tr := range vi.TrainingRuns {
+		for _, o := range tr.Outputs {
+			id := "model:" + o.Namespace + "/" + o.Name
+			n := models[id]
+			if n == nil {
+				n = &GraphNode{ID: id, Kind: "model", Label: o.Name, Depth: 1, Model: o.Name, Namespace: o.Namespace, Status: tr.State}
+				models[id] = n
+				modelIDs = append(modelIDs, id)
+			}
+			n.Runs = append(n.Runs, tr.RunID)
+		}
+	}
+	for _, id := range modelIDs {
+		add(*models[id])
+		g.Edges = append(g.Edges, GraphEdge{From: root, To: id, Kind: "trained"})
 	}
 	if vi.Supersedes != "" {
 		id := versionID(dataset, vi.Supersedes)

@@ -18,8 +18,8 @@ import (
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/lineage/certificate"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/stages/stagetest"
@@ -91,6 +91,13 @@ func TestMain(m *testing.M) {
 		}
 		_ = os.RemoveAll(shared.dir)
 	}
+	if intakeW != nil {
+		if err := intakeW.l.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "closing the intake ledger:", err)
+			code = max(code, 1)
+		}
+		_ = os.RemoveAll(intakeW.dir)
+	}
 	os.Exit(code)
 }
 
@@ -152,7 +159,7 @@ func newWorld(dir string) (*world, error) {
 		Stages: func(_ context.Context, env stages.Env) ([]stages.Stage, error) {
 			return []stages.Stage{stagetest.Mini{Key: env.SubjectKey}}, nil
 		},
-		AfterSeal: []func(context.Context, *pipeline.Sealed) error{certificate.Hook(l, priv)},
+		AfterSeal: []func(context.Context, *pipeline.Sealed) error{certHook(l, priv)},
 	}
 	w := &world{dir: dir, l: l, out: out, logs: &syncBuffer{}}
 	r1, err := pipeline.Run(ctx, opts)
@@ -207,4 +214,21 @@ func do(t *testing.T, h http.Handler, method, target string, body io.Reader, hdr
 func get(t *testing.T, h http.Handler, target string) response {
 	t.Helper()
 	return do(t, h, http.MethodGet, target, nil, nil)
+}
+
+// certHook is the certificate hook `prov run` installs (cmd/prov), rebuilt
+// here so the tests serve versions sealed and certified by the pipeline.
+func certHook(l *lineage.Ledger, keyPath string) func(ctx context.Context, s *pipeline.Sealed) error {
+	return func(ctx context.Context, s *pipeline.Sealed) error {
+		is, err := certificate.NewIssuer(l, keyPath)
+		if err != nil {
+			return err
+		}
+		iss, err := is.Issue(ctx, s.Output, s.Prefix, s.ManifestBytes, s.LedgerLeaf, s.Policy)
+		if err != nil {
+			return err
+		}
+		s.Certificate = iss.URI
+		return nil
+	}
 }

@@ -12,10 +12,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
+	"github.com/prov-ai/prov/schemas/openlineage"
 )
 
 // Default limits.
@@ -37,7 +39,8 @@ const (
 
 // Config is what a Server answers from. Zero fields take defaults.
 type Config struct {
-	// Ledger is the lineage ledger, opened read-only (required).
+	// Ledger is the lineage ledger (required), opened read-only unless
+	// Intake is on.
 	Ledger *lineage.Ledger
 	// Output is the output store holding the sealed versions' files
 	// (manifest, findings, metrics). nil: the version, findings and metrics
@@ -62,6 +65,15 @@ type Config struct {
 	// size (an answer at a given size never changes). Default 1024;
 	// negative disables the cache.
 	QueryCache int
+	// Intake turns on the OpenLineage intake (POST /api/v1/lineage): the
+	// Ledger must then be opened writable and Token set. Off, the route
+	// answers 403.
+	Intake bool
+	// Names says how the output store names prov dataset versions in
+	// OpenLineage events (as prov's own export names them).
+	Names openlineage.Names
+	// MaxEvent caps a posted RunEvent in bytes. Default DefaultMaxEvent.
+	MaxEvent int64
 }
 
 func (c *Config) setDefaults() {
@@ -70,6 +82,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = DefaultMaxBody
+	}
+	if c.MaxEvent <= 0 {
+		c.MaxEvent = DefaultMaxEvent
 	}
 	if c.MaxBundle <= 0 {
 		c.MaxBundle = DefaultMaxBundle
@@ -85,6 +100,9 @@ func (c *Config) setDefaults() {
 func (c *Config) valid() error {
 	if c.Ledger == nil {
 		return fmt.Errorf("%w: Ledger is required", ErrConfig)
+	}
+	if c.Intake && c.Token == "" {
+		return fmt.Errorf("%w: Intake needs a Token: the OpenLineage intake writes to the ledger", ErrConfig)
 	}
 	for i, d := range c.Datasets {
 		if d == "" || strings.ContainsAny(d, "/@ \t") {
@@ -103,6 +121,9 @@ type Server struct {
 	objs  entryCache   // decoded object entries by leaf (immutable)
 	memo  memo         // query answers by tree size (immutable)
 	graph bodyCache    // encoded graph answers by tree size (immutable)
+	// intakeMu serialises intake requests so that each one's checkpoint
+	// covers its own append.
+	intakeMu sync.Mutex
 }
 
 // route is one API route; the table drives the mux and the OpenAPI test.
@@ -136,6 +157,9 @@ var routes = []route{
 	{method: "GET", path: "/api/v1/proofs/inclusion", h: (*Server).getInclusionProof},
 	{method: "GET", path: "/api/v1/proofs/consistency", h: (*Server).getConsistencyProof},
 	{method: "POST", path: "/api/v1/verify", h: (*Server).postVerify},
+	{method: "POST", path: "/api/v1/lineage", h: (*Server).postLineage},
+	{method: "GET", path: "/api/v1/models", h: (*Server).listModels},
+	{method: "GET", path: "/api/v1/models/{name}", h: (*Server).getModel},
 }
 
 // New returns a Server over cfg.
@@ -201,10 +225,16 @@ func statusOf(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", mbe.Limit)
 	case errors.As(err, &he):
 		return he.status, he.Error()
+	case errors.Is(err, lineage.ErrConflict):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, lineage.ErrReadOnly):
+		return http.StatusForbidden, "the ledger is open read-only: start prov serve with --intake"
 	case errors.Is(err, lineage.ErrNotFound), errors.Is(err, ErrNoFiles), errors.Is(err, objstore.ErrNotExist):
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, lineage.ErrBadRange), errors.Is(err, lineage.ErrBadEntry), errors.Is(err, ErrBadRequest):
 		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, lineage.ErrNoSubjectKey):
+		return http.StatusServiceUnavailable, "subject lookups need the subject-key secret, which this server was started without"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "request cancelled"
 	}

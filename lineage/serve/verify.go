@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/prov-ai/prov/lineage/certificate"
+	"github.com/prov-ai/prov/version"
 )
 
 // VerifyRequest is the JSON form of a bundle upload: file name → file
@@ -109,17 +110,17 @@ func (s *Server) readBundle(w http.ResponseWriter, r *http.Request) (*certificat
 	}
 	var names []string
 	for k := range files {
-		if !slices.Contains(bundleFiles, k) {
-			return nil, nil, badRequest("unexpected file %q: a bundle holds %v", k, bundleFiles)
+		if !slices.Contains(version.BundleFiles, k) {
+			return nil, nil, badRequest("unexpected file %q: a bundle holds %v", k, version.BundleFiles)
 		}
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	if files[certificate.EnvelopeFile] == nil {
-		return nil, nil, badRequest("the bundle has no %s", certificate.EnvelopeFile)
+	if files[version.Envelope] == nil {
+		return nil, nil, badRequest("the bundle has no %s", version.Envelope)
 	}
-	return &certificate.Bundle{Envelope: files[certificate.EnvelopeFile], Proof: files[certificate.ProofFile],
-		Manifest: files[certificate.ManifestFile], PublicKey: files[certificate.PubKeyFile]}, names, nil
+	return &certificate.Bundle{Envelope: files[version.Envelope], Proof: files[version.Proof],
+		Manifest: files[version.Manifest], PublicKey: files[version.PubKey]}, names, nil
 }
 
 // postVerify runs certificate verification levels 1 and 2 (with the

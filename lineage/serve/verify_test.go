@@ -13,14 +13,15 @@ import (
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/lineage/certificate"
+	"github.com/prov-ai/prov/version"
 )
 
 // bundle reads the four bundle files of a version of w.
-func bundle(t *testing.T, w *world, version string) map[string][]byte {
+func bundle(t *testing.T, w *world, ver string) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
-	for _, f := range bundleFiles {
-		b, err := os.ReadFile(filepath.Join(w.dir, "out", "chat", version, f))
+	for _, f := range version.BundleFiles {
+		b, err := os.ReadFile(filepath.Join(w.dir, "out", "chat", ver, f))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,13 +8,13 @@ import (
 	"sort"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/stages/annotation"
 	"github.com/prov-ai/prov/stages/legality"
+	"github.com/prov-ai/prov/version"
 )
 
 // Rule IDs of the two review samples.
@@ -75,7 +75,7 @@ func DrawSample(ctx context.Context, v *Version, opts SampleOptions) ([]SampleRo
 	m := v.Manifest
 	rejected := map[schemas.Digest]bool{}
 	if m.Outputs.Findings.Path != "" && opts.Output != nil {
-		err := pipeline.EachFinding(ctx, opts.Output, m.Dataset, m.Version, func(f *schemas.Finding) error {
+		err := version.EachFinding(ctx, opts.Output, m.Dataset, m.Version, func(f *schemas.Finding) error {
 			if f.Stage == "seal" && f.Verdict == schemas.Reject.String() && f.RecordDigest != "" {
 				if d, err := schemas.ParseDigest(f.RecordDigest); err == nil {
 					rejected[d] = true

@@ -4,20 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
-
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/pipeline"
-	"github.com/prov-ai/prov/pipeline/objstore"
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 // Producer is the OpenLineage producer URI and the Croissant / summary
@@ -63,36 +58,36 @@ type LoadOptions struct {
 // Load reads a sealed version: its manifest and metrics from the output
 // store and, when a ledger is given, its ledger record. An empty version
 // means the latest version the ledger knows.
-func Load(ctx context.Context, opts LoadOptions, dataset, version string) (*Version, error) {
+func Load(ctx context.Context, opts LoadOptions, dataset, ver string) (*Version, error) {
 	var info *lineage.VersionInfo
 	if opts.Ledger != nil {
 		view, err := opts.Ledger.At(ctx, lineage.AsOf{})
 		if err != nil {
 			return nil, err
 		}
-		di, err := view.Dataset(ctx, dataset, version)
+		di, err := view.Dataset(ctx, dataset, ver)
 		if err != nil {
 			return nil, err
 		}
 		vi := di.Versions[len(di.Versions)-1]
-		info, version = &vi, vi.Version
+		info, ver = &vi, vi.Version
 	}
-	if version == "" {
+	if ver == "" {
 		return nil, fmt.Errorf("loading %s: %w: name a version (NAME@VERSION)", dataset, ErrNoLedger)
 	}
-	m, raw, err := pipeline.LoadManifest(ctx, opts.Output, dataset, version)
+	m, raw, err := version.ReadManifest(ctx, opts.Output, dataset, ver)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
 	v := &Version{
 		Manifest: m, ManifestSHA256: hex.EncodeToString(sum[:]), ManifestSize: int64(len(raw)),
-		OutputURI: strings.TrimSuffix(opts.Output.URI(dataset+"/"+version), "/"),
+		OutputURI: strings.TrimSuffix(opts.Output.URI(dataset+"/"+ver), "/"),
 		Sources:   opts.Sources, Policy: opts.Policy, Ledger: info,
 	}
 	if info != nil && info.ManifestSHA256 != "" && strings.TrimPrefix(info.ManifestSHA256, "sha256:") != v.ManifestSHA256 {
 		return nil, fmt.Errorf("loading %s@%s: manifest sha256 %s differs from the ledger's %s: %w",
-			dataset, version, v.ManifestSHA256, info.ManifestSHA256, lineage.ErrTampered)
+			dataset, ver, v.ManifestSHA256, info.ManifestSHA256, lineage.ErrTampered)
 	}
 	if opts.Ledger != nil {
 		v.LedgerOrigin = opts.Ledger.Origin()
@@ -105,54 +100,11 @@ func Load(ctx context.Context, opts LoadOptions, dataset, version string) (*Vers
 		}
 	}
 	if m.Outputs.Metrics.Path != "" {
-		if v.Metrics, err = ReadMetrics(ctx, opts.Output, dataset+"/"+version+"/"+m.Outputs.Metrics.Path); err != nil {
+		if v.Metrics, err = version.ReadMetrics(ctx, opts.Output, dataset, ver); err != nil {
 			return nil, err
 		}
 	}
 	return v, nil
-}
-
-// ReadMetrics reads every row of a metrics.parquet file in the store.
-func ReadMetrics(ctx context.Context, st objstore.Store, key string) (out []schemas.Metric, err error) {
-	rc, err := st.Get(ctx, key, objstore.GetOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
-	}
-	defer func() { _ = rc.Close() }()
-	f, err := os.CreateTemp("", "prov-metrics-*")
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
-	}
-	defer func() {
-		_ = f.Close()
-		_ = os.Remove(f.Name())
-	}()
-	size, err := io.Copy(f, rc)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("reading %s: parquet library panic: %v", st.URI(key), r)
-		}
-	}()
-	pf, err := parquet.OpenFile(f, size)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", st.URI(key), err)
-	}
-	rd := parquet.NewGenericReader[schemas.Metric](pf)
-	defer func() { _ = rd.Close() }()
-	buf := make([]schemas.Metric, 256)
-	for {
-		n, rerr := rd.Read(buf)
-		out = append(out, buf[:n]...)
-		if errors.Is(rerr, io.EOF) {
-			return out, nil
-		}
-		if rerr != nil {
-			return nil, fmt.Errorf("reading %s: %w", st.URI(key), rerr)
-		}
-	}
 }
 
 // metric returns the value of a metric at a dimension and whether it exists.

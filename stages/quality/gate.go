@@ -1,7 +1,6 @@
 package quality
 
 import (
-	"container/heap"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -26,7 +25,7 @@ type sampleGate struct {
 	thr atomic.Uint64 // k-th smallest hash seen; MaxUint64 until k are seen
 
 	mu  sync.Mutex
-	h   u64Heap
+	h   []uint64 // max-heap (siftUpU64, siftDownU64)
 	set map[uint64]struct{}
 }
 
@@ -54,26 +53,16 @@ func (g *sampleGate) admits(h uint64) bool {
 		return false
 	}
 	g.set[h] = struct{}{}
-	heap.Push(&g.h, h)
-	for len(g.h) > g.k {
-		delete(g.set, heap.Pop(&g.h).(uint64))
+	if len(g.h) >= g.k {
+		delete(g.set, g.h[0])
+		g.h[0] = h // replaces the largest
+		siftDownU64(g.h, 0)
+	} else {
+		g.h = append(g.h, h)
+		siftUpU64(g.h, len(g.h)-1)
 	}
 	if len(g.h) == g.k {
 		g.thr.Store(g.h[0])
 	}
 	return true
-}
-
-// u64Heap is a max-heap of hashes.
-type u64Heap []uint64
-
-func (h u64Heap) Len() int           { return len(h) }
-func (h u64Heap) Less(i, j int) bool { return h[i] > h[j] }
-func (h u64Heap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *u64Heap) Push(x any)        { *h = append(*h, x.(uint64)) }
-func (h *u64Heap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }

@@ -2,6 +2,7 @@ package quality
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -15,16 +16,17 @@ import (
 // per text, its language and the answer of github.com/pemistahl/lingua-go
 // v1.4.0 (the alternative considered; recorded once, so the tests do not
 // download its 124 MB of models): lang TAB lingua TAB text.
-type langSample struct{ lang, lingua, text string }
+var langSample, langSampleErr = loadLangSample("testdata/langchoice.tsv")
 
-func loadLangSample(tb testing.TB) []langSample {
-	tb.Helper()
-	f, err := os.Open("testdata/langchoice.tsv")
+type langRow struct{ lang, lingua, text string }
+
+func loadLangSample(path string) ([]langRow, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	defer f.Close()
-	var out []langSample
+	var out []langRow
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
 		if strings.HasPrefix(sc.Text(), "#") || sc.Text() == "" {
@@ -32,14 +34,11 @@ func loadLangSample(tb testing.TB) []langSample {
 		}
 		parts := strings.SplitN(sc.Text(), "\t", 3)
 		if len(parts) != 3 {
-			tb.Fatalf("testdata/langchoice.tsv:%d: want lang TAB lingua TAB text", line)
+			return nil, fmt.Errorf("%s:%d: want lang TAB lingua TAB text", path, line)
 		}
-		out = append(out, langSample{parts[0], parts[1], parts[2]})
+		out = append(out, langRow{parts[0], parts[1], parts[2]})
 	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
+	return out, sc.Err()
 }
 
 func whatlangCode(text string) string {
@@ -50,7 +49,10 @@ func whatlangCode(text string) string {
 // TestLanguageIdentifierChoice: whatlanggo is at least as accurate on the
 // labelled sample as lingua-go's recorded answers.
 func TestLanguageIdentifierChoice(t *testing.T) {
-	sample := loadLangSample(t)
+	if langSampleErr != nil {
+		t.Fatal(langSampleErr)
+	}
+	sample := langSample
 	ours, theirs := 0, 0
 	for _, s := range sample {
 		if got := whatlangCode(s.text); got == s.lang {
@@ -69,7 +71,7 @@ func TestLanguageIdentifierChoice(t *testing.T) {
 }
 
 func BenchmarkWhatlanggo(b *testing.B) {
-	sample := loadLangSample(b)
+	sample := langSample
 	b.ReportAllocs()
 	n := 0
 	for _, s := range sample {

@@ -211,6 +211,11 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 			for y := 1; y < len(ids); y++ {
 				for x := 0; x < min(y, maxBucketCompare); x++ {
 					a, b := ids[x], ids[y]
+					if find(a) == find(b) {
+						// Already one cluster: both ends were paired by
+						// the similar pairs that joined it.
+						continue
+					}
 					if checked[[2]int{a, b}] {
 						continue
 					}

@@ -151,12 +151,43 @@ func (x *hashHeap) admit(h uint64) bool {
 		if h > x.h[0] {
 			return false
 		}
-		heap.Push(x, h)
-		heap.Pop(x)
+		x.h[0] = h // replaces the largest: push and pop in one
+		siftDownU64(x.h, 0)
 		return true
 	}
-	heap.Push(x, h)
+	x.h = append(x.h, h)
+	siftUpU64(x.h, len(x.h)-1)
 	return true
+}
+
+// siftUpU64 and siftDownU64 restore a max-heap of hashes after h[j]
+// changed (container/heap would box every hash into an interface).
+func siftUpU64(h []uint64, j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if h[i] >= h[j] {
+			return
+		}
+		h[i], h[j] = h[j], h[i]
+		j = i
+	}
+}
+
+func siftDownU64(h []uint64, i int) {
+	for {
+		j := 2*i + 1
+		if j >= len(h) {
+			return
+		}
+		if r := j + 1; r < len(h) && h[r] > h[j] {
+			j = r
+		}
+		if h[i] >= h[j] {
+			return
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
 }
 
 func (x *hashHeap) merge(o *hashHeap) {

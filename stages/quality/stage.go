@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/abadojack/whatlanggo"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 )
@@ -26,7 +25,7 @@ type config struct {
 	maxTop2, nearDup                             float64
 
 	languages  map[string]bool // reported by name; empty: all
-	detectOpts whatlanggo.Options
+	model      *trigramModel   // the language identifier's candidate profiles
 	modalities map[string]string
 	mapped     []schemas.Field // logical fields the dataset maps
 	gate       *sampleGate     // shared by this stage's states; nil in decoded states
@@ -96,7 +95,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 			}
 		}
 	}
-	cfg.detectOpts = detectOptions(cfg.languages)
+	cfg.model = detectModel(cfg.languages)
 	if env.Dataset != nil {
 		cfg.dataset, cfg.version = env.Dataset.Name, env.Dataset.Version
 		for k := range env.Dataset.Fields {

@@ -168,7 +168,7 @@ func (q *State) add(r *schemas.Record) {
 		e.top2 = float32(topBigramShare(text, &q.sc))
 		e.undecided = lang == ""
 		if q.langHeap.admit(h) && e.undecided {
-			e.lang = cfg.detect(text)
+			e.lang = cfg.detect(text, &ts)
 		}
 	}
 }

@@ -13,9 +13,9 @@ type textStats struct {
 	nonSpace       int // characters that are not white space
 	letters        int
 	han, kana      int // CJK ideographs; hiragana + katakana
-	hangul, latin  int
-	cyrillic       int
-	words          int // white-space separated runs without CJK characters
+	hangul         int
+	scripts        scriptCounts // letters per script (han, kana, hangul included)
+	words          int          // white-space separated runs without CJK characters
 	wordChars      int
 	tokens         int64
 	invalid        bool // not valid UTF-8
@@ -85,7 +85,7 @@ func scanText(s string, sc *scratch) textStats {
 	lines := sc.lines[:0]
 	paras := sc.paras[:0]
 	var (
-		chars, nonSpace, letters, latin int
+		chars, nonSpace, letters, latin int // latin: ASCII letters
 		words, wordChars, wordLen       int
 		tokens                          int64
 		lineStart, lineRunes, lineNS    int
@@ -204,12 +204,7 @@ func scanText(s string, sc *scratch) textStats {
 			wordLen++
 			if unicode.IsLetter(r) {
 				letters++
-				switch {
-				case r < 0x0250 || (r >= 0x1E00 && r <= 0x1EFF):
-					latin++
-				case r >= 0x0400 && r <= 0x04FF:
-					st.cyrillic++
-				}
+				st.scripts[scriptOf(r)]++
 			}
 		}
 		if cjk {
@@ -225,7 +220,11 @@ func scanText(s string, sc *scratch) textStats {
 	if paraRunes > 0 {
 		paras = append(paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
 	}
-	st.chars, st.nonSpace, st.letters, st.latin = chars, nonSpace, letters, latin
+	st.chars, st.nonSpace, st.letters = chars, nonSpace, letters
+	st.scripts[scLatin] += latin
+	st.scripts[scHan] += st.han
+	st.scripts[scKana] += st.kana
+	st.scripts[scHangul] += st.hangul
 	st.words, st.wordChars, st.tokens = words, wordChars, tokens
 	sc.lines, sc.paras = lines, paras
 	st.lines, st.dupLine, st.lineChars, st.dupLineChars = countDups(lines)
@@ -233,7 +232,8 @@ func scanText(s string, sc *scratch) textStats {
 	return st
 }
 
-// countDups sorts spans by hash and counts those equal to an earlier one.
+// countDups counts the spans whose hash equals an earlier span's (sorting
+// them by hash when there are many).
 func countDups(sp []spanHash) (n, dup, chars, dupChars int) {
 	n = len(sp)
 	for _, x := range sp {
@@ -241,6 +241,20 @@ func countDups(sp []spanHash) (n, dup, chars, dupChars int) {
 	}
 	if n < 2 {
 		return n, 0, chars, 0
+	}
+	if n <= 16 {
+		// Few spans (most records): compare each with the earlier ones,
+		// cheaper than sorting.
+		for i := 1; i < n; i++ {
+			for j := 0; j < i; j++ {
+				if sp[j].h == sp[i].h {
+					dup++
+					dupChars += sp[i].n
+					break
+				}
+			}
+		}
+		return n, dup, chars, dupChars
 	}
 	slices.SortFunc(sp, func(a, b spanHash) int {
 		switch {

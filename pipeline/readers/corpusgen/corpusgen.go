@@ -6,7 +6,13 @@
 // mainland mobile numbers, resident ID numbers with valid check digits),
 // licence headers or annotation labels, so every stage has work to do.
 //
-// The same seed and target size always give the same bytes.
+// Two shapes: ShapeShort (WriteJSONL) is the records above, each in one
+// declared language; ShapeLong (WriteJSONLShape) is long documents of
+// about 2.5 KB whose paragraphs alternate between Chinese and English, with
+// no declared language (a crawled page in two languages), personal
+// information in about 3 % of them.
+//
+// The same seed, shape and target size always give the same bytes.
 package corpusgen
 
 import (
@@ -28,7 +34,33 @@ const (
 	rateEnglish = 0.3
 	rateNewline = 0.2
 	rateNoUser  = 0.4
+
+	// Long mixed-language documents: about 3 % carry one kind of PI.
+	rateLongPI = 0.03
 )
+
+// Shape is the kind of record a corpus is made of.
+type Shape int
+
+const (
+	// ShapeShort: ~1.2 KB records, each Chinese or English, with a
+	// declared language (field lang).
+	ShapeShort Shape = iota
+	// ShapeLong: ~2.5 KB documents mixing Chinese and English paragraphs,
+	// without a declared language.
+	ShapeLong
+)
+
+// ParseShape parses "short" or "long".
+func ParseShape(s string) (Shape, error) {
+	switch s {
+	case "short", "":
+		return ShapeShort, nil
+	case "long":
+		return ShapeLong, nil
+	}
+	return 0, fmt.Errorf("parsing corpus shape %q: want short or long", s)
+}
 
 var zhSentences = []string{
 	"人工智能技术的快速发展为各行各业带来了深刻变革。",
@@ -101,8 +133,13 @@ var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 // written, and returns how many records it wrote. Output is a function of
 // seed and targetBytes only.
 func WriteJSONL(w io.Writer, targetBytes int64, seed int64) (records int64, err error) {
+	return WriteJSONLShape(w, ShapeShort, targetBytes, seed)
+}
+
+// WriteJSONLShape is WriteJSONL for records of the given shape.
+func WriteJSONLShape(w io.Writer, shape Shape, targetBytes int64, seed int64) (records int64, err error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	g := &gen{rng: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))}
+	g := &gen{rng: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)), shape: shape}
 	var written int64
 	for written < targetBytes {
 		g.buf = g.record(g.buf[:0], records)
@@ -120,9 +157,10 @@ func WriteJSONL(w io.Writer, targetBytes int64, seed int64) (records int64, err 
 }
 
 type gen struct {
-	rng  *rand.Rand
-	buf  []byte
-	text []byte
+	shape Shape
+	rng   *rand.Rand
+	buf   []byte
+	text  []byte
 }
 
 func (g *gen) pick(list []string) string { return list[g.rng.IntN(len(list))] }
@@ -138,7 +176,11 @@ func (g *gen) record(b []byte, n int64) []byte {
 	b = append(b, '-')
 	b = strconv.AppendInt(b, n+1, 10)
 	b = append(b, `","text":`...)
-	b = appendString(b, g.textOf(english))
+	if g.shape == ShapeLong {
+		b = appendString(b, g.longText())
+	} else {
+		b = appendString(b, g.textOf(english))
+	}
 	b = append(b, `,"url":"https://`...)
 	b = append(b, g.pick(hosts)...)
 	b = append(b, "/a/"...)
@@ -163,13 +205,16 @@ func (g *gen) record(b []byte, n int64) []byte {
 	b = g.time(b)
 	b = append(b, `","crawler_ua":"`...)
 	b = append(b, g.pick(agents)...)
-	b = append(b, `","lang":"`...)
-	if english {
-		b = append(b, "en"...)
-	} else {
-		b = append(b, "zh"...)
-	}
 	b = append(b, '"')
+	if g.shape == ShapeShort {
+		b = append(b, `,"lang":"`...)
+		if english {
+			b = append(b, "en"...)
+		} else {
+			b = append(b, "zh"...)
+		}
+		b = append(b, '"')
+	}
 	if g.chance(rateLabels) {
 		b = append(b, `,"labels":{"annotator":"a`...)
 		b = strconv.AppendInt(b, int64(g.rng.IntN(20)), 10)
@@ -221,6 +266,52 @@ func (g *gen) textOf(english bool) []byte {
 	if g.chance(rateIDNum) {
 		t = append(t, " 身份证号 "...)
 		t = g.idNumber(t)
+	}
+	g.text = t
+	return t
+}
+
+// longText builds a document of 1,600..2,600 bytes: paragraphs of two to
+// five sentences, each paragraph Chinese or English at even odds,
+// separated by blank lines; about 3 % of documents end with one e-mail
+// address, mobile number or resident ID number.
+func (g *gen) longText() []byte {
+	t := g.text[:0]
+	if g.chance(rateHeader) {
+		t = append(t, g.pick(headers)...)
+	}
+	target := 1600 + g.rng.IntN(1000)
+	for len(t) < target {
+		if len(t) > 0 && t[len(t)-1] != '\n' {
+			t = append(t, "\n\n"...)
+		}
+		english := g.chance(0.5)
+		for range 2 + g.rng.IntN(4) {
+			if english {
+				t = append(t, g.pick(enSentences)...)
+				t = append(t, ' ')
+			} else {
+				t = append(t, g.pick(zhSentences)...)
+			}
+		}
+	}
+	if g.chance(rateLongPI) {
+		switch g.rng.IntN(3) {
+		case 0:
+			t = append(t, " Contact: "...)
+			t = append(t, g.pick(names)...)
+			t = append(t, '@')
+			t = append(t, g.pick(hosts)...)
+		case 1:
+			t = append(t, " 电话 1"...)
+			t = append(t, byte('3'+g.rng.IntN(7)))
+			for range 9 {
+				t = append(t, byte('0'+g.rng.IntN(10)))
+			}
+		default:
+			t = append(t, " 身份证号 "...)
+			t = g.idNumber(t)
+		}
 	}
 	g.text = t
 	return t

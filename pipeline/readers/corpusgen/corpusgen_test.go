@@ -96,3 +96,54 @@ func BenchmarkWriteJSONL(b *testing.B) {
 		}
 	}
 }
+
+// TestWriteJSONLLong: the long shape is deterministic, ~2.5 KB a record,
+// mixes Chinese and English paragraphs, declares no language, and carries
+// PI in about 3 % of the documents.
+func TestWriteJSONLLong(t *testing.T) {
+	var a, b bytes.Buffer
+	n, err := WriteJSONLShape(&a, ShapeLong, 8<<20, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteJSONLShape(&b, ShapeLong, 8<<20, 3); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("same seed gave different corpora")
+	}
+	if per := a.Len() / int(n); per < 2200 || per > 2800 {
+		t.Errorf("%d bytes per record, want ~2.5 KB", per)
+	}
+	pi := regexp.MustCompile(`[a-z.]+@[a-z.]+\.(cn|com|org|net)|电话 1\d{10}|\d{17}[\dX]`)
+	var withPI, mixed int64
+	sc := bufio.NewScanner(&a)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var rec struct {
+			Text string
+			Lang *string
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Lang != nil {
+			t.Fatalf("long record declares language %q", *rec.Lang)
+		}
+		if pi.MatchString(rec.Text) {
+			withPI++
+		}
+		if regexp.MustCompile(`[a-z]{4}`).MatchString(rec.Text) && regexp.MustCompile(`\p{Han}{4}`).MatchString(rec.Text) {
+			mixed++
+		}
+	}
+	if rate := float64(withPI) / float64(n); rate < 0.015 || rate > 0.05 {
+		t.Errorf("PI in %.3f of the records, want ~0.03", rate)
+	}
+	if float64(mixed) < 0.8*float64(n) {
+		t.Errorf("%d of %d records mix Chinese and English", mixed, n)
+	}
+	if _, err := ParseShape("wide"); err == nil {
+		t.Error("ParseShape accepted an unknown shape")
+	}
+}

@@ -1,0 +1,27 @@
+package objstore
+
+import "errors"
+
+// Sentinel errors. Store methods wrap them with the URI of the object and
+// what was being done; test with errors.Is.
+var (
+	// ErrNotExist: the object (or, for List, the store root) does not exist.
+	ErrNotExist = errors.New("object does not exist")
+	// ErrChanged: GetOptions.IfMatch did not match the object's current ETag,
+	// so the object was modified since it was listed.
+	ErrChanged = errors.New("object changed since it was listed")
+	// ErrBadKey: a key is empty, absolute, has "." or ".." segments, escapes
+	// the store root, or names a temporary file of the local store.
+	ErrBadKey = errors.New("invalid object key")
+	// ErrOutsideRoot: a local store key names a symbolic link (or passes
+	// through one) that resolves outside the store root; the store refuses
+	// to read it, so a link planted in the input cannot pull other files of
+	// the machine into a dataset.
+	ErrOutsideRoot = errors.New("symbolic link leaves the store root")
+	// ErrUnsupportedURI: Open was given a URI whose scheme or shape it does
+	// not handle.
+	ErrUnsupportedURI = errors.New("unsupported store URI")
+	// ErrSizeMismatch: Put was told a size that differs from the bytes the
+	// reader gave.
+	ErrSizeMismatch = errors.New("object size differs from the size announced")
+)
