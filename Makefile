@@ -23,7 +23,7 @@ GOTEST_ENV := VERSITYGW=$(VERSITYGW) PROV_REQUIRE_S3=1 PROV_DUCKDB=$(DUCKDB_DIR)
 # -p 2 matches the 2-core machines this project runs on.
 GOTESTFLAGS ?= -p 2 -timeout 25m
 
-.PHONY: help build test test-cosign test-ui test-integration fuzz bench bench-ledger bench-serve lint demo demo-s3 tools clean
+.PHONY: help build test test-cosign test-ui screenshots test-integration fuzz bench bench-ledger bench-serve lint demo demo-s3 tools clean
 
 help: ## show this help
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test-cosign: $(COSIGN) ## stock cosign verifies a genuine certificate and reject
 
 test-ui: ## end-to-end browser test of prov serve (headless Chromium + playwright-core); screenshots to out/screenshots
 	bash ui-tests/run.sh
+
+screenshots: ## make test-ui, then copy its screenshots over the tracked docs/screenshots
+	UPDATE_SCREENSHOTS=1 bash ui-tests/run.sh
 
 test-integration: tools build ## end-to-end tests only (CLI, S3, DuckDB)
 	$(GOTEST_ENV) $(GO) test $(GOTESTFLAGS) -run 'E2E|Integration|Conformance' ./...

@@ -2,7 +2,9 @@
 # End-to-end browser test of `prov serve` (make test-ui): builds prov, runs
 # the demo fixtures into a temp output store and ledger, then drives the web
 # page in headless Chromium with playwright-core. Screenshots of the main
-# pages go to docs/screenshots/. Exits non-zero on any failure.
+# pages go to out/screenshots/ (ignored by git, so a test run leaves the
+# tree clean); UPDATE_SCREENSHOTS=1 (make screenshots) then copies them over
+# the tracked docs/screenshots/. Exits non-zero on any failure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -46,3 +48,8 @@ fi
 
 PROV_BIN="$tmp/prov" PROV_CONFIG="$tmp/prov.yaml" PROV_OUT="$tmp/out" \
   node --test --test-concurrency=1 serve.test.mjs
+
+if [[ ${UPDATE_SCREENSHOTS:-} == 1 ]]; then
+  cp "$root"/out/screenshots/*.png "$root/docs/screenshots/"
+  echo "ui-tests: docs/screenshots/ updated from out/screenshots/" >&2
+fi
