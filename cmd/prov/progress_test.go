@@ -52,3 +52,22 @@ func TestLogLinesNeverShareTheBarLine(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictCounts: show's findings-by-rule column never prints an empty
+// "()" and names findings that carry no record verdict.
+func TestVerdictCounts(t *testing.T) {
+	for _, tc := range []struct {
+		in   map[string]int64
+		want string
+	}{
+		{map[string]int64{"": 1}, "  (dataset-level 1)"},
+		{map[string]int64{"reject": 2, "quarantine": 1}, "  (quarantine 1, reject 2)"},
+		{map[string]int64{"quarantine": 1, "": 3}, "  (quarantine 1, dataset-level 3)"},
+		{map[string]int64{}, ""},
+		{map[string]int64{"admit": 0}, ""},
+	} {
+		if got := verdictCounts(tc.in); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

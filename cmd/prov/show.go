@@ -95,7 +95,7 @@ func verdictCounts(verdicts map[string]int64) string {
 		case "admit", "redact", "quarantine", "reject":
 		case "":
 			if n > 0 {
-				other = append(other, fmt.Sprintf("no record verdict %d", n))
+				other = append(other, fmt.Sprintf("dataset-level %d", n))
 			}
 		default:
 			if n > 0 {
