@@ -69,11 +69,10 @@ func smallIndex(s Stored) []kv {
 		add(strKey(pRun, e.RunID, i))
 	case TrainingEvent:
 		add(strKey(pTrainRun, e.RunID, i))
+		// Inputs are sorted, so one version named twice gives adjacent
+		// keys, which the compaction below drops.
 		for _, in := range e.Inputs {
-			k := strKey(pTrainVer, in.Dataset+"@"+in.Version, i)
-			if len(out) == 0 || !bytes.Equal(out[len(out)-1].k, k) {
-				add(k)
-			}
+			add(strKey(pTrainVer, in.Dataset+"@"+in.Version, i))
 		}
 		for _, o := range e.Outputs {
 			add(strKey(pModel, o.Name, i))

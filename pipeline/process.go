@@ -10,10 +10,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
@@ -46,12 +49,14 @@ func (rc *runCtx) segmentPath(p planned) string {
 // exists. It reports whether an existing segment was reused.
 func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 	path := rc.segmentPath(p)
-	_, _, err := readTrailer(path)
+	_, _, err := readTrailer(path, rc.segKey)
+	rc.warnBadSegment(p, path, err)
 	if err != nil {
 		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
 			return false, ferr
 		} else if ok {
-			_, _, err = readTrailer(path)
+			_, _, err = readTrailer(path, rc.segKey)
+			rc.warnBadSegment(p, path, err)
 		}
 	}
 	if err == nil {
@@ -77,6 +82,17 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 		return false, err
 	}
 	return false, rc.uploadSegment(ctx, path)
+}
+
+// warnBadSegment logs, naming the segment and its object, that a segment
+// exists but is incomplete, unreadable or not authentic (err wraps
+// ErrBadSegment) and will be discarded: the object is read again. A missing
+// segment (or err nil) logs nothing.
+func (rc *runCtx) warnBadSegment(p planned, path string, err error) {
+	if err != nil && errors.Is(err, ErrBadSegment) {
+		rc.log.Warn("discarding segment, reading its object again", "segment", path,
+			"object", rc.opts.Input.URI(p.obj.Key), "err", err)
+	}
 }
 
 // hashingOpen wraps Open so the first full sequential read also computes
@@ -147,8 +163,13 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		names[i] = s.Name()
 		states[i] = s.NewState()
 	}
-	w, err := createSegment(path, segHeader{Format: segmentFormat, Fingerprint: rc.fingerprint, Object: info, Stages: names})
+	w, err := createSegment(path, rc.segKey, segHeader{Format: segmentFormat, Fingerprint: rc.fingerprint, Object: info, Stages: names})
 	if err != nil {
+		return err
+	}
+	objMeta, err := rc.objectMeta(ctx, p, uri)
+	if err != nil {
+		w.abort()
 		return err
 	}
 	ho := &hashingOpen{h: sha256.New(), store: st, obj: p.obj}
@@ -165,6 +186,9 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	each := func(r *schemas.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if len(objMeta) > 0 {
+			r.Meta = append(r.Meta[:len(r.Meta):len(r.Meta)], objMeta...)
 		}
 		if src, ok := r.Get(schemas.FieldSource); ok && src != "" {
 			r.Source = src
@@ -262,6 +286,46 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	return nil
 }
 
+// objectMeta returns the AIGC entries of the object's user metadata (S3
+// x-amz-meta-aigc, or the local store's sidecar), read with one Stat, unless
+// the policy turns that off. Implicit AIGC labels of a whole object apply
+// to each of its records.
+func (rc *runCtx) objectMeta(ctx context.Context, p planned, uri string) ([]schemas.MetaValue, error) {
+	if !rc.opts.Policy.AIGC.ReadsObjectMetadata() {
+		return nil, nil
+	}
+	obj, err := rc.opts.Input.Stat(ctx, p.obj.Key)
+	if err != nil {
+		if objstore.IsRetryable(err) || ctx.Err() != nil {
+			return nil, fmt.Errorf("reading the metadata of %s: %w", uri, err)
+		}
+		// Reading the object meets the same problem and accounts for it
+		// (a quarantined record, or the object's own error).
+		rc.log.Debug("no object metadata", "object", uri, "err", err)
+		return nil, nil
+	}
+	where := "object"
+	if strings.HasPrefix(uri, "s3://") {
+		where = "s3"
+	}
+	var out []schemas.MetaValue
+	for _, k := range sortedMetaKeys(obj.Metadata) {
+		if strings.EqualFold(k, "aigc") {
+			out = append(out, schemas.MetaValue{Where: where, Key: k, Value: obj.Metadata[k]})
+		}
+	}
+	return out, nil
+}
+
+func sortedMetaKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // writeShardMarker records that a shard finished, listing its segments.
 func (rc *runCtx) writeShardMarker(objs []planned) error {
 	dir := filepath.Join(rc.segDir, "shards")
@@ -274,25 +338,5 @@ func (rc *runCtx) writeShardMarker(objs []planned) error {
 		b = append(b, rc.segmentPath(p)...)
 		b = append(b, '\n')
 	}
-	return writeFileAtomic(filepath.Join(dir, name), b)
-}
-
-// writeFileAtomic writes a local file via temp + fsync + rename + fsync dir.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
+	return atomicfile.WriteFile(filepath.Join(dir, name), b, 0o600)
 }

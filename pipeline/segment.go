@@ -3,19 +3,24 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/gob"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/schemas"
 )
 
 // segmentFormat versions the segment encoding; it is part of every
 // segment's fingerprint, so a new format never reuses old segments.
-const segmentFormat = "prov-segment/v3"
+const segmentFormat = "prov-segment/v4"
 
 // segHeader opens a segment: which object, read how, under which policy.
 type segHeader struct {
@@ -64,11 +69,32 @@ const (
 	frameTrailer = 'T'
 )
 
+// Segments are authenticated. A segment is read back by a later run (resume),
+// by `prov seal` and by other shard pods through the shared store, and what
+// it says (verdicts, record digests, subject keys, stage states) reaches the
+// certificate; whoever can write the work directory or the shared prefix
+// could otherwise change a verdict. The trailer file therefore carries the
+// SHA-256 of the segment file and ends with an HMAC-SHA-256, under the
+// run's segment key, of everything before it. The segment key is derived
+// from the ledger's subject-key secret (segKey), which every shard pod and
+// the sealer of one ledger share and nobody else holds. readTrailer checks
+// both; a segment that fails is discarded and its object read again.
+
+// segMACSize is the length of the MAC that ends a trailer file.
+const segMACSize = sha256.Size
+
+// errSegmentAuth is wrapped (with ErrBadSegment) by the error of a segment
+// whose MAC or digest does not match: not written by a run of this ledger,
+// or changed since.
+var errSegmentAuth = errors.New("not written by a run of this ledger or changed since (MAC mismatch)")
+
 // segWriter streams a segment to a temp file; finish renames it into place.
 type segWriter struct {
 	hdr  segHeader
+	key  []byte
+	sum  hash.Hash // SHA-256 of every byte written to f
 	path string
-	f    *os.File
+	f    *atomicfile.File
 	bw   *bufio.Writer
 	cur  segChunk
 	buf  []byte
@@ -76,16 +102,17 @@ type segWriter struct {
 	nfd  int64
 }
 
-func createSegment(path string, h segHeader) (*segWriter, error) {
+func createSegment(path string, key []byte, h segHeader) (*segWriter, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("creating segment directory: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".seg-*")
+	f, err := atomicfile.Create(path, ".seg-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating segment for %s: %w", h.Object.URI, err)
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w := &segWriter{hdr: h, path: path, f: f, bw: bw}
+	sum := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(f, sum), 1<<20)
+	w := &segWriter{hdr: h, key: key, sum: sum, path: path, f: f, bw: bw}
 	if err := gob.NewEncoder(bw).Encode(&h); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("writing segment header for %s: %w", h.Object.URI, err)
@@ -154,27 +181,19 @@ func (w *segWriter) finish(t segTrailer) error {
 		w.abort()
 		return fmt.Errorf("syncing segment %s: %w", w.path, err)
 	}
-	tmp := w.f.Name()
-	if err := writeTrailerFile(w.path+".trailer", w.hdr, &t); err != nil {
+	var segSum [sha256.Size]byte
+	w.sum.Sum(segSum[:0])
+	if err := writeTrailerFile(w.path+".trailer", w.key, w.hdr, &t, segSum); err != nil {
 		w.abort()
 		return err
 	}
-	if err := w.f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("closing segment %s: %w", w.path, err)
+	if err := w.f.Commit(); err != nil {
+		return fmt.Errorf("publishing segment: %w", err)
 	}
-	if err := os.Rename(tmp, w.path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("publishing segment %s: %w", w.path, err)
-	}
-	return syncDir(filepath.Dir(w.path))
+	return nil
 }
 
-func (w *segWriter) abort() {
-	name := w.f.Name()
-	_ = w.f.Close()
-	_ = os.Remove(name)
-}
+func (w *segWriter) abort() { w.f.Abort() }
 
 // segReader reads a segment back.
 type segReader struct {
@@ -256,50 +275,62 @@ func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer
 func (r *segReader) close() error { return r.f.Close() }
 
 // trailerFile is the small side file holding a segment's header and
-// trailer, so that resume checks and state merging need not read the
+// trailer, so that resume checks and state merging need not decode the
 // segment. It is written before the segment is renamed into place: a
-// segment that exists always has its trailer file.
+// segment that exists always has its trailer file. Its gob encoding is
+// followed by the MAC (segMACSize bytes).
 type trailerFile struct {
 	Header  segHeader
 	Trailer segTrailer
+	// Segment is the SHA-256 of the segment file.
+	Segment [sha256.Size]byte
 }
 
-func writeTrailerFile(path string, h segHeader, t *segTrailer) error {
+func segMAC(key, b []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(b)
+	return m.Sum(nil)
+}
+
+func writeTrailerFile(path string, key []byte, h segHeader, t *segTrailer, segSum [sha256.Size]byte) error {
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&trailerFile{h, *t}); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(&trailerFile{h, *t, segSum}); err != nil {
 		return fmt.Errorf("encoding segment trailer %s: %w", path, err)
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	buf.Write(segMAC(key, buf.Bytes()))
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
 }
 
-// readTrailer checks a segment is complete and returns its header and
-// trailer.
-func readTrailer(path string) (segHeader, *segTrailer, error) {
-	if _, err := os.Stat(path); err != nil {
+// readTrailer checks a segment is complete and authentic (its trailer
+// file's MAC under key, the segment file's SHA-256) and returns its header
+// and trailer. A missing segment gives an error wrapping fs.ErrNotExist;
+// an incomplete, unreadable or unauthentic one wraps ErrBadSegment.
+func readTrailer(path string, key []byte) (segHeader, *segTrailer, error) {
+	f, err := os.Open(path)
+	if err != nil {
 		return segHeader{}, nil, err
 	}
+	defer func() { _ = f.Close() }()
 	b, err := os.ReadFile(path + ".trailer")
 	if err != nil {
-		return segHeader{}, nil, fmt.Errorf("reading segment trailer: %w: %w", ErrBadSegment, err)
+		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, err)
+	}
+	if len(b) < segMACSize || !hmac.Equal(b[len(b)-segMACSize:], segMAC(key, b[:len(b)-segMACSize])) {
+		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, errSegmentAuth)
 	}
 	var tf trailerFile
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&tf); err != nil {
+	if err := gob.NewDecoder(bytes.NewReader(b[:len(b)-segMACSize])).Decode(&tf); err != nil {
 		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, err)
 	}
 	if tf.Header.Format != segmentFormat {
 		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: format %q", path, ErrBadSegment, tf.Header.Format)
 	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return segHeader{}, nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, err)
+	}
+	if !bytes.Equal(h.Sum(nil), tf.Segment[:]) {
+		return segHeader{}, nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, errSegmentAuth)
+	}
 	return tf.Header, &tf.Trailer, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	defer func() { _ = d.Close() }()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
 }

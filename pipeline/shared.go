@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/objstore"
 )
 
@@ -66,25 +67,23 @@ func (rc *runCtx) fetchSegment(ctx context.Context, path string) (bool, error) {
 	return true, nil
 }
 
+// fetchTo copies an object of the shared store to a local file, published
+// atomically and durably.
 func fetchTo(ctx context.Context, st objstore.Store, key, path string) error {
 	rc, err := st.Get(ctx, key, objstore.GetOptions{})
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", st.URI(key), err)
 	}
 	defer func() { _ = rc.Close() }()
-	f, err := os.CreateTemp(filepath.Dir(path), ".fetch-*")
+	f, err := atomicfile.Create(path, ".fetch-*")
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", st.URI(key), err)
 	}
-	_, cerr := io.Copy(f, rc)
-	serr := f.Sync()
-	clerr := f.Close()
-	if err := errors.Join(cerr, serr, clerr); err != nil {
-		_ = os.Remove(f.Name())
+	defer f.Abort()
+	if _, err := io.Copy(f, rc); err != nil {
 		return fmt.Errorf("fetching %s: %w", st.URI(key), err)
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		_ = os.Remove(f.Name())
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("fetching %s: %w", st.URI(key), err)
 	}
 	return nil

@@ -547,8 +547,21 @@ type LicenceChoice struct {
 	IDs []string
 }
 
+// NoDerivativesKey is the key of an overrides map (Resolve) that sets the
+// class of every no-derivatives licence (CC *-ND ...) not overridden by id;
+// it cannot collide with a licence id. The policy's no_derivatives sets it.
+const NoDerivativesKey = "*no-derivatives"
+
+// DefaultNoDerivativesClass caps the class of no-derivatives licences when
+// overrides does not set NoDerivativesKey: a trained model is an
+// adaptation such licences forbid sharing, so by default they are not
+// acceptable for training (CN-IM-7.2).
+const DefaultNoDerivativesClass = ClassUnspecified
+
 // Resolve evaluates e: each leaf gets the terms of its table row (overrides,
-// if non-nil, replaces the class of listed ids); AND combines both sides
+// if non-nil, replaces the class of listed ids; a no-derivatives licence's
+// class is capped at overrides[NoDerivativesKey], by default
+// DefaultNoDerivativesClass); AND combines both sides
 // (most restrictive); OR takes the most permissive option that accept
 // allows, or, when accept allows neither (or is nil), the most permissive.
 func (e *LicenceExpr) Resolve(accept func(UseClass) bool, overrides map[string]UseClass) LicenceChoice {
@@ -577,6 +590,14 @@ func (e *LicenceExpr) Resolve(accept func(UseClass) bool, overrides map[string]U
 	info := LookupLicence(e.ID)
 	if c, ok := overrides[e.ID]; ok {
 		info.Class = c
+	} else if info.NoDerivatives {
+		// A trained model is an adaptation: a no-derivatives licence does
+		// not allow training unless the policy says otherwise.
+		nd := DefaultNoDerivativesClass
+		if c, ok := overrides[NoDerivativesKey]; ok {
+			nd = c
+		}
+		info.Class = min(info.Class, nd)
 	}
 	return LicenceChoice{LicenceTerms: info.LicenceTerms, IDs: []string{e.ID}}
 }

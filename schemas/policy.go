@@ -22,6 +22,7 @@ type Policy struct {
 	PII        PIIPolicy        `yaml:"pii,omitempty" json:"pii"`
 	Annotation AnnotationPolicy `yaml:"annotation,omitempty" json:"annotation"`
 	Quality    QualityPolicy    `yaml:"quality,omitempty" json:"quality"`
+	AIGC       AIGCPolicy       `yaml:"aigc,omitempty" json:"aigc"`
 
 	// Dir is the directory of the policy file; relative paths inside the
 	// policy (keyword lists, annotation rules) resolve against it.
@@ -39,6 +40,7 @@ func (p *Policy) Validate() error {
 		p.PII.validate("pii"),
 		p.Annotation.validate("annotation"),
 		p.Quality.validate("quality"),
+		p.AIGC.validate("aigc"),
 	} {
 		if err != nil {
 			return err
@@ -54,6 +56,7 @@ func (p *Policy) ApplyDefaults() {
 	p.PII.defaults()
 	p.Annotation.defaults()
 	p.Quality.defaults()
+	p.AIGC.defaults()
 }
 
 // Digest is the sha256 of the policy's canonical JSON (defaults applied), so

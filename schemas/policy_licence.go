@@ -49,6 +49,12 @@ type LicencePolicy struct {
 	// LicenseRef-ImageNet: academic-only.
 	Classes map[string]string `yaml:"classes,omitempty" json:"classes,omitempty"`
 
+	// NoDerivatives is the use class of no-derivatives licences (CC *-ND,
+	// any licence with the N flag) unless Classes names the id: a trained
+	// model is an adaptation they forbid sharing. Default: unspecified
+	// (not acceptable for training under any intended use).
+	NoDerivatives string `yaml:"no_derivatives,omitempty" json:"no_derivatives"`
+
 	// ScanBytes caps the bytes of each record's text searched for licence
 	// evidence (default 1 MiB; the head of the text holds headers).
 	ScanBytes int `yaml:"scan_bytes,omitempty" json:"scan_bytes"`
@@ -96,6 +102,9 @@ func (p *LicencePolicy) defaults() {
 	}
 	if p.ScanBytes == 0 {
 		p.ScanBytes = 1 << 20
+	}
+	if p.NoDerivatives == "" {
+		p.NoDerivatives = DefaultNoDerivativesClass.String()
 	}
 }
 
@@ -150,6 +159,11 @@ func (p *LicencePolicy) validate(path string) error {
 			return &FieldError{path + ".classes." + id, fmt.Sprintf("%q is not a use class (%s)", p.Classes[id], strings.Join(UseClassNames(), ", "))}
 		}
 	}
+	if p.NoDerivatives != "" {
+		if _, err := ParseUseClass(p.NoDerivatives); err != nil {
+			return &FieldError{path + ".no_derivatives", fmt.Sprintf("%q is not a use class (%s)", p.NoDerivatives, strings.Join(UseClassNames(), ", "))}
+		}
+	}
 	if p.ScanBytes < 0 {
 		return &FieldError{path + ".scan_bytes", "must not be negative"}
 	}
@@ -176,13 +190,17 @@ func (p *LicencePolicy) AcceptedClasses(use string) []UseClass {
 }
 
 // ClassOverrides returns Classes parsed (invalid entries, rejected by
-// validation, are skipped).
+// validation, are skipped), and the no-derivatives class under
+// NoDerivativesKey when NoDerivatives is set.
 func (p *LicencePolicy) ClassOverrides() map[string]UseClass {
-	out := make(map[string]UseClass, len(p.Classes))
+	out := make(map[string]UseClass, len(p.Classes)+1)
 	for id, n := range p.Classes {
 		if c, err := ParseUseClass(n); err == nil {
 			out[id] = c
 		}
+	}
+	if c, err := ParseUseClass(p.NoDerivatives); err == nil {
+		out[NoDerivativesKey] = c
 	}
 	return out
 }

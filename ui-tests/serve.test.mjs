@@ -161,6 +161,34 @@ test('following the graph to a source opens its impact', async () => {
   await shot('source');
 });
 
+test('a model trained on the version: node in the graph, model page with its datasets and certificate status', async () => {
+  await page.goto(`${base}#/dataset/${DATASET}/${version()}?depth=1`);
+  await ready();
+  const node = page.locator('g.node.model[data-id="model:s3://acme-models/chat-assistant-7b"]');
+  await node.waitFor();
+  assert.match(await page.locator('[data-testid=trained-into]').textContent(), /chat-assistant-7b/);
+  await node.click();
+  await ready();
+  assert.match(page.url(), /#\/model\/chat-assistant-7b\?namespace=s3%3A%2F%2Facme-models$/);
+  const rows = page.locator('[data-testid=model-dataset]');
+  assert.equal(await rows.count(), 1, 'one dataset version behind the model');
+  const row = await rows.first().textContent();
+  assert.match(row, new RegExp(`${DATASET}@${version()}`));
+  assert.match(row, /valid/, 'the certificate status is shown');
+  assert.match(row, /oss-wiki-zh/, 'the sources are shown');
+  assert.match(await page.locator('[data-testid=model-summary]').textContent(), /1 training runs, 1 dataset versions; every certificate valid/);
+  assert.match(await page.locator('main').textContent(), /complete/);
+  await shot('model');
+  // The dataset link leads back to the version.
+  await page.locator(`[data-testid=model-dataset] a[href="#/dataset/${DATASET}/${version()}"]`).click();
+  await ready();
+  assert.match(page.url(), new RegExp(`#/dataset/${DATASET}/`));
+  // The models list links to the model page.
+  await page.goto(`${base}#/models`);
+  await ready();
+  assert.match(await page.locator('[data-testid=models]').textContent(), /chat-assistant-7b/);
+});
+
 test('a tampered bundle fails verification, the genuine one passes', async () => {
   await page.goto(`${base}#/dataset/${DATASET}/${version()}`);
   await ready();

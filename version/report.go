@@ -56,10 +56,17 @@ func (c *RuleCounter) Counts() []RuleCount {
 	return out
 }
 
-// LoadReport reads a version's manifest and counts its findings by rule.
+// LoadReport reads a version's manifest, checks the files it binds
+// (CheckFiles: an error naming a swapped or changed file wraps
+// ErrFileDiffers) and counts its findings by rule.
 func LoadReport(ctx context.Context, st objstore.Store, dataset, version string) (*Report, error) {
 	m, _, err := ReadManifest(ctx, st, dataset, version)
 	if err != nil {
+		return nil, err
+	}
+	// The findings are summarised only if they are the ones the manifest
+	// (and so the certificate) binds.
+	if err := CheckFiles(ctx, st, m); err != nil {
 		return nil, err
 	}
 	var c RuleCounter

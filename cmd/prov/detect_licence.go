@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -22,34 +22,44 @@ type detectLicenceLine struct {
 }
 
 func newDetectLicenceCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "licence FILE...",
+	var jobs int
+	cmd := &cobra.Command{
+		Use:   "licence FILE|DIR...",
 		Short: "Print the licences found in each file as one JSON object per line",
-		Long: `For each FILE, in argument order, print
-{"file": PATH, "licences": [{"spdx": ID, "confidence": C, "evidence": "text|spdx-header|url|notice"}],
+		Long: `For each FILE, in argument order (a DIR stands for the regular files under it, in
+lexical order), print
+{"file": PATH, "licences": [{"spdx": ID, "confidence": C, "evidence": "text|spdx-header|field|url|notice", "rule": R}],
  "class": "commercial|non-commercial|academic-only|unspecified|none"}
-best match first; licences is [] and class "none" when the file holds no licence evidence.`,
+best match first; licences is [] and class "none" when the file holds no licence evidence.
+Licence texts are matched against the whole SPDX License List embedded in prov; "rule" names
+the rules a use notice (academic-only, non-commercial) serves.`,
 		Aliases: []string{"license"},
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			enc := json.NewEncoder(cmd.OutOrStdout())
+			// One write per line would cost a system call per file.
+			w := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+			enc := json.NewEncoder(w)
 			enc.SetEscapeHTML(false)
 			var failed error
-			for _, path := range args {
-				text, err := os.ReadFile(path)
-				if err != nil {
-					// Report it and go on: one unreadable file must not hide
-					// the results of the others.
-					slog.Error("reading file", "file", path, "err", err)
-					failed = errors.Join(failed, fmt.Errorf("reading %s: %w", path, err))
-					continue
+			err := licence.DetectFiles(cmd.Context(), args, jobs, func(r licence.FileResult) error {
+				if r.Err != nil {
+					// Report it and go on: one unreadable file must not
+					// hide the results of the others.
+					slog.Error("reading file", "file", r.Path, "err", r.Err)
+					failed = errors.Join(failed, fmt.Errorf("reading %s: %w", r.Path, r.Err))
+					return nil
 				}
-				r := licence.Detect(text)
-				if err := enc.Encode(detectLicenceLine{File: path, Licences: r.Licences, Class: r.Class}); err != nil {
-					return fmt.Errorf("writing result for %s: %w", path, err)
+				if err := enc.Encode(detectLicenceLine{File: r.Path, Licences: r.Result.Licences, Class: r.Result.Class}); err != nil {
+					return fmt.Errorf("writing result for %s: %w", r.Path, err)
 				}
+				return nil
+			})
+			if ferr := w.Flush(); ferr != nil && err == nil {
+				err = fmt.Errorf("writing results: %w", ferr)
 			}
-			return failed
+			return errors.Join(err, failed)
 		},
 	}
+	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "files matched in parallel (default: GOMAXPROCS)")
+	return cmd
 }

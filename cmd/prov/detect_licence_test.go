@@ -106,3 +106,49 @@ func TestDetectLicenceCLI(t *testing.T) {
 		t.Errorf("missing file hid the other results: %q", out.String())
 	}
 }
+
+// TestDetectLicenceCLIDir: a directory argument stands for its regular
+// files in lexical order; DEP-5 fields, use notices and SPDX texts are read.
+func TestDetectLicenceCLIDir(t *testing.T) {
+	dir := t.TempDir()
+	files := []struct{ name, text, spdx, class string }{
+		{"a/copyright", "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: 2012 Jane Doe\nLicense: GPL-2+\n", "GPL-2.0-or-later", "commercial"},
+		{"a/z/README", "本数据集仅供学术研究使用。\n", "LicenseRef-Academic-Use-Only", "academic-only"},
+		{"b.txt", "Copying and distribution of this file, with or without modification,\nare permitted in any medium without royalty provided the copyright\nnotice and this notice are preserved.  This file is offered as-is,\nwithout any warranty.\n", "FSFAP", "commercial"},
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, f.name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	root := newRoot()
+	root.SetOut(&out)
+	root.SetArgs([]string{"detect", "licence", "-j", "2", dir})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("prov detect licence: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != len(files) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(files), out.String())
+	}
+	for i, f := range files {
+		var v struct {
+			File     string `json:"file"`
+			Licences []struct {
+				SPDX string `json:"spdx"`
+			} `json:"licences"`
+			Class string `json:"class"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.File != filepath.Join(dir, f.name) || len(v.Licences) == 0 || v.Licences[0].SPDX != f.spdx || v.Class != f.class {
+			t.Errorf("line %d = %s, want %s: %s (%s)", i, lines[i], f.name, f.spdx, f.class)
+		}
+	}
+}

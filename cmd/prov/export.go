@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/pipeline/export"
 )
 
@@ -23,7 +24,7 @@ func loadVersion(cmd *cobra.Command, env *runEnv, arg string) (*export.Version, 
 	if name == "" {
 		return nil, usageError{fmt.Errorf("%q is not NAME[@VERSION]", arg)}
 	}
-	return export.Load(cmd.Context(), export.LoadOptions{Output: env.output, Ledger: env.lineage,
+	return export.Load(cmd.Context(), export.LoadOptions{Output: env.output, Ledger: env.ledger,
 		Policy: env.policy, Sources: env.sources, Config: env.cfg}, name, version)
 }
 
@@ -32,7 +33,7 @@ func emit(cmd *cobra.Command, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(cmd.OutOrStdout())
 	}
-	return export.WriteFile(path, write)
+	return atomicfile.Write(path, 0o600, write)
 }
 
 func writeJSON(x any) func(io.Writer) error {

@@ -8,6 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -271,6 +274,37 @@ func verifySignature(r *Report, s *state, given ed25519.PublicKey) {
 		msg += "; failed policy gates: " + strings.Join(gates, ", ")
 	}
 	r.note(1, "rules", "%s (the certificate attests the measured results, failures included)", msg)
+	verifyOutputs(r, b, m)
+}
+
+// verifyOutputs checks, at level 1, the files the manifest binds by
+// SHA-256 (findings.parquet, metrics.parquet) when they are in the
+// bundle's folder, as in the output store. A file absent from the folder
+// is a note (an auditor may be given the four bundle files only); a file
+// that differs fails, named.
+func verifyOutputs(r *Report, b *Bundle, m *schemas.Manifest) {
+	for _, ref := range version.Bound(m) {
+		if b.Dir == "" {
+			r.note(1, "outputs", "%s not checked: the bundle was not loaded from a folder", ref.Path)
+			continue
+		}
+		f, err := os.Open(filepath.Join(b.Dir, filepath.FromSlash(ref.Path)))
+		if errors.Is(err, fs.ErrNotExist) {
+			r.note(1, "outputs", "%s is not beside the bundle: not checked (the manifest binds it by sha256 %s)", ref.Path, ref.SHA256)
+			continue
+		}
+		if err != nil {
+			r.fail(1, "outputs", "reading %s: %v", ref.Path, err)
+			continue
+		}
+		err = version.CheckFile(f, ref)
+		_ = f.Close()
+		if err != nil {
+			r.fail(1, "outputs", "%v: the file is not the one certified", err)
+			continue
+		}
+		r.ok(1, "outputs", "%s has the sha256 the manifest records (%s, %d rows)", ref.Path, ref.SHA256, ref.Rows)
+	}
 }
 
 // verifyProof is level 2 without a ledger.

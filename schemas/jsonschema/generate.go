@@ -4,7 +4,6 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/schemas"
 )
 
@@ -99,21 +99,16 @@ func GenerateAll(srcDir string) (map[string][]byte, error) {
 	return out, nil
 }
 
-// WriteAll generates every target and writes it into outDir (temp file and
-// rename, so an editor never reads half a schema).
+// WriteAll generates every target and writes it into outDir atomically, so
+// an editor never reads half a schema.
 func WriteAll(srcDir, outDir string) error {
 	files, err := GenerateAll(srcDir)
 	if err != nil {
 		return err
 	}
 	for _, t := range Targets {
-		path := filepath.Join(outDir, t.File)
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, files[t.File], 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", tmp, err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			return fmt.Errorf("renaming %s: %w", tmp, err)
+		if err := atomicfile.WriteFile(filepath.Join(outDir, t.File), files[t.File], 0o644); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -177,6 +177,7 @@ var hints = map[string][]opt{
 	"LicencePolicy.basis_channels":      {items(enum(schemas.Channels...))},
 	"LicencePolicy.classes":             {values(enum(useClasses...)), examples(map[string]any{"LicenseRef-ImageNet": "academic-only"})},
 	"LicencePolicy.scan_bytes":          {minimum(0)},
+	"LicencePolicy.no_derivatives":      {enum(useClasses...), rule("CN-IM-7.2")},
 
 	"PIIPolicy.min_score":        {between(0, 1)},
 	"PIIPolicy.consent_registry": {rule("CN-IM-7.3, PIPL-13, PIPL-15/47")},
@@ -186,7 +187,7 @@ var hints = map[string][]opt{
 	"PIIPolicy.marker_action":    {enum(verdicts...), rule("PIPL-28/29")},
 	"PIIPolicy.guardian_age":     {between(0, 25), rule("PIPL-31")},
 	"PIIPolicy.minor_action":     {enum("quarantine", "reject"), rule("PIPL-31")},
-	"PIIPolicy.withdrawn_action": {enum("reject", "quarantine"), rule("PIPL-15/47")},
+	"PIIPolicy.withdrawn_action": {enum("reject", "quarantine"), rule(schemas.RuleWithdrawn)},
 
 	"AnnotationPolicy.rules":               {items(notBlank), rule("CN-IM-8.1, TC260-5.3-b")},
 	"AnnotationPolicy.roster":              {rule("CN-IM-8.3, TC260-5.3-a")},

@@ -16,7 +16,10 @@
 // unchanged copy of the spec, Apache-2.0, in spec/ with its LICENSE): no
 // network at run time.
 //
-// Errors wrap ErrInvalid and name the JSON pointer of the offending value.
+// prov also refuses empty job, input and output namespaces and names (the
+// schema allows them; prov identifies runs and models by them) and NUL
+// bytes in them. Errors wrap ErrInvalid and name the JSON pointer of the
+// offending value.
 //
 // # prov dataset versions
 //
@@ -148,6 +151,21 @@ func Parse(b []byte) (*RunEvent, error) {
 	ev.EventTime = t.UTC().Format(time.RFC3339Nano)
 	if ev.EventType == "" {
 		ev.EventType = Other
+	}
+	// The schema allows empty names; prov identifies runs and models by
+	// them, so an empty one is refused with the reason.
+	if ev.Job.Namespace == "" || ev.Job.Name == "" {
+		return nil, fmt.Errorf("%w: at /job: namespace and name must not be empty", ErrInvalid)
+	}
+	for side, list := range map[string][]Dataset{"inputs": ev.Inputs, "outputs": ev.Outputs} {
+		for i, d := range list {
+			if d.Namespace == "" || d.Name == "" || strings.ContainsRune(d.Namespace+d.Name, 0) {
+				return nil, fmt.Errorf("%w: at /%s/%d: namespace and name must be non-empty, without NUL", ErrInvalid, side, i)
+			}
+		}
+	}
+	if strings.ContainsRune(ev.Job.Namespace+ev.Job.Name, 0) {
+		return nil, fmt.Errorf("%w: at /job: NUL in the namespace or name", ErrInvalid)
 	}
 	ev.Run.RunID = strings.ToLower(ev.Run.RunID)
 	sum := sha256.Sum256(canonical)
@@ -353,6 +371,9 @@ func (v *validatorT) validateEvent(doc any) error {
 			}
 			u, _ := fm["_schemaURL"].(string)
 			if v.ids[strings.SplitN(u, "#", 2)[0]] {
+				if _, err := v.schema(u); err != nil {
+					return fmt.Errorf("%w: at %s/%s/_schemaURL: %q names no schema of the OpenLineage spec", ErrInvalid, fs.at, name, u)
+				}
 				if err := v.check(u, fs.at+"/"+name, f); err != nil {
 					return err
 				}

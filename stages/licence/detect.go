@@ -9,17 +9,17 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/licensecheck"
-
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages/licence/internal/spdxmatch"
 )
 
 // Evidence kinds of a Match.
 const (
-	EvidenceText       = "text"        // a licence text or standard header (licensecheck)
+	EvidenceText       = "text"        // a licence text of the SPDX License List (spdxmatch)
 	EvidenceSPDXHeader = "spdx-header" // an SPDX-License-Identifier: line
-	EvidenceURL        = "url"         // a licence URL (Creative Commons, apache.org, gnu.org ...)
-	EvidenceNotice     = "notice"      // a notice: all rights reserved, CC abbreviations, Chinese notices
+	EvidenceField      = "field"       // a License: field (Debian DEP-5 copyright file, package metadata)
+	EvidenceURL        = "url"         // a licence URL (Creative Commons)
+	EvidenceNotice     = "notice"      // a notice: licence named in words, CC abbreviations, use notices, all rights reserved
 )
 
 // Class names of a Result beyond the use classes.
@@ -28,8 +28,9 @@ const (
 	ClassNone = "none"
 )
 
-// Pseudo-licences reported for notices that grant nothing. They are
-// LicenseRef ids, so the licence table classes them unspecified.
+// Pseudo-licences reported for notices. They are LicenseRef ids: the
+// first three grant nothing and are unspecified; the use notices' ids are
+// rows of the licence table (schemas/licences) with their class.
 const (
 	// RefAllRightsReserved: "All rights reserved", "版权所有" or a bare
 	// copyright line, with no licence.
@@ -41,13 +42,32 @@ const (
 	// RefReprintWithCredit: "转载请注明出处" (reprint with credit), which
 	// asks for attribution but grants no licence.
 	RefReprintWithCredit = "LicenseRef-Reprint-With-Credit"
+	// RefAcademicOnly: academic or research use only ("for academic
+	// research only", 仅供学术研究): class academic-only.
+	RefAcademicOnly = "LicenseRef-Academic-Use-Only"
+	// RefNonCommercial: no commercial use (禁止商用, "not for commercial
+	// use"): class non-commercial.
+	RefNonCommercial = "LicenseRef-Non-Commercial"
+	// RefNonCommercialReprint: commercial reprint needs the author's
+	// permission, non-commercial reprint with credit (知乎:
+	// 商业转载请联系作者获得授权，非商业转载请注明出处): class
+	// non-commercial with attribution.
+	RefNonCommercialReprint = "LicenseRef-Non-Commercial-Reprint-With-Credit"
 )
 
 // Match is one licence found in a text.
 type Match struct {
-	SPDX       string  `json:"spdx"`       // SPDX id or expression (or one of the Ref* ids)
-	Confidence float64 `json:"confidence"` // 0..1
-	Evidence   string  `json:"evidence"`   // text, spdx-header, url or notice
+	SPDX       string  `json:"spdx"`           // SPDX id or expression (or one of the Ref* ids)
+	Confidence float64 `json:"confidence"`     // 0..1
+	Evidence   string  `json:"evidence"`       // text, spdx-header, field, url or notice
+	Rule       string  `json:"rule,omitempty"` // for use notices: the rules the notice table cites
+	// explicit marks an all-rights-reserved notice stated in words (not a
+	// bare copyright line).
+	explicit bool
+	// licenceFile marks a text match that is nearly all of the text: the
+	// text is that licence, and the use notices and URLs inside it are
+	// its own terms, already in its class.
+	licenceFile bool
 }
 
 // Result is what Detect found in one text: licences best match first, and
@@ -78,7 +98,8 @@ func (r Result) Terms(accept func(schemas.UseClass) bool, overrides map[string]s
 	return t, !first
 }
 
-// HasLicence reports whether r holds a real licence (not only notices).
+// HasLicence reports whether r holds a real licence or use notice (not
+// only notices that grant nothing).
 func (r Result) HasLicence() bool {
 	for _, m := range r.Licences {
 		if !isNoticeRef(m.SPDX) {
@@ -98,54 +119,72 @@ func (r Result) Has(id string) bool {
 	return false
 }
 
+// ReservesRights reports whether r holds an all-rights-reserved notice in
+// words ("All rights reserved", 版权所有) or a ban on reproduction, and no
+// licence: a notice that contradicts an open licence declared for the
+// same content (TC260-5.2-b2). A bare copyright line does not count.
+func (r Result) ReservesRights() bool {
+	if r.HasLicence() {
+		return false
+	}
+	for _, m := range r.Licences {
+		if m.SPDX == RefNoReproduction || m.SPDX == RefAllRightsReserved && m.explicit {
+			return true
+		}
+	}
+	return false
+}
+
 func isNoticeRef(id string) bool {
 	return id == RefAllRightsReserved || id == RefNoReproduction || id == RefReprintWithCredit
 }
 
-// triggers are the byte strings the prefilter looks for: a text with none of
-// them has no licence evidence and skips every detector.
-var triggers = [][]byte{
-	[]byte("icens"), []byte("ICENS"), []byte("opyright"), []byte("OPYRIGHT"), []byte("SPDX-"),
-	[]byte("creativecommons"), []byte("ights reserved"), []byte("ights Reserved"), []byte("IGHTS RESERVED"),
-	[]byte("ermission is hereby"), []byte("edistribution and use"), []byte("ublic domain"),
-	[]byte("CC BY"), []byte("CC-BY"), []byte("CC0"), []byte("CC 4.0"), []byte("CC 3.0"), []byte("©"),
-	[]byte("版权"), []byte("版權"), []byte("转载"), []byte("轉載"), []byte("知识共享"), []byte("知識共享"),
-	[]byte("许可协议"),
-}
-
-// licTriggers mark text worth giving to licensecheck (licence prose).
-var licTriggers = [][]byte{
-	[]byte("icens"), []byte("ICENS"), []byte("ermission is hereby"), []byte("edistribution and use"),
-	[]byte("ublic domain"), []byte("WITHOUT WARRANTY"), []byte("without warranty"), []byte("ermission to use"),
-	[]byte("edistribute"), []byte("AS IS"), []byte("ARRANTIES"), []byte("arranties"),
-}
-
 const (
-	windowBefore = 800      // bytes of context before the first licence word
-	windowAfter  = 1200     // and after the last one
-	clusterGap   = 2000     // hits closer than this share a window
-	maxWindows   = 64 << 10 // total bytes handed to licensecheck per text
+	windowBefore = 800      // bytes of context before a licence word, at most
+	windowAfter  = 1600     // and after it
+	mergeGap     = 400      // windows closer than this are one
+	maxWindows   = 64 << 10 // total bytes matched per text
 )
 
 // Detect finds licence evidence in text: SPDX-License-Identifier lines,
-// licence texts and standard headers (github.com/google/licensecheck, run
-// only on windows around licence-like words), Creative Commons URLs and
-// abbreviations (English and Chinese), and notices (all rights reserved,
-// 版权所有, 未经许可不得转载, 转载请注明出处). Notices that grant nothing are
-// reported only when no licence was found. Safe for concurrent use.
+// License: fields (Debian DEP-5 short names, package metadata), licence
+// texts of the SPDX License List (matched after the SPDX Matching
+// Guidelines' normalisation, on the paragraphs around licence words),
+// licences named in words (GNU headers with "or any later version", "under
+// the MIT License" ...), Creative Commons URLs and abbreviations (English
+// and Chinese), use notices (academic-only, non-commercial) and
+// reservation notices (all rights reserved, 版权所有, 未经许可不得转载,
+// 转载请注明出处). Copyright lines never override a licence: reservation
+// notices are reported only when no licence or use notice was found. Safe
+// for concurrent use.
 func Detect(text []byte) Result {
-	if !prefilter(text) {
+	h := scanAnchors(text)
+	hasTag := bytes.Contains(text, spdxTag)
+	if !h.any && !hasTag {
 		return Result{Licences: []Match{}, Class: ClassNone}
 	}
 	var ms []Match
-	ms = spdxHeaders(text, ms)
+	if hasTag {
+		ms = spdxHeaders(text, ms)
+	}
+	ms = licenceFields(text, h.group(grpDEP5), ms)
 	ms = ccURLs(text, ms)
-	ms = ccNotices(text, ms)
-	ms = phraseNotices(text, ms)
-	ms = scanTexts(text, ms)
+	ms = ccNotices(text, h.group(grpCC), ms)
+	ms = useNotices(text, h.group(grpUse), ms)
+	ms = scanTexts(text, h.group(grpLic), ms)
+	if !namesLicence(ms) && len(text) <= maxWindows && len(h.group(grpLic))+len(h.group(grpRights)) > 0 && prose(text) {
+		// Nothing named a licence: the text may still be one whose
+		// wording has no licence word (FSFAP: "Copying and distribution
+		// of this file ... are permitted"), in another language, or
+		// behind a copyright line, or merely mention a use notice. Match
+		// it whole before reading it as notices only.
+		ms = scanWindows(text, [][2]int{{0, len(text)}}, ms)
+	}
+	ms = reconcile(ms)
+	ms = dropOwnTerms(ms)
 	ms = dedup(ms)
 	if !hasRealLicence(ms) {
-		ms = rightsNotices(text, ms)
+		ms = rightsNotices(text, h.group(grpRights), ms)
 		ms = dedup(ms)
 	}
 	res := Result{Licences: ms, Class: ClassNone}
@@ -158,6 +197,71 @@ func Detect(text []byte) Result {
 	return res
 }
 
+// codeBytes are the bytes frequent in code and rare in prose.
+var codeBytes = func() (t [256]bool) {
+	for _, c := range []byte("{}[]=<>_&|+\\$@^~`%") {
+		t[c] = true
+	}
+	return t
+}()
+
+// prose reports whether the head of text reads like prose (at most 2 % of
+// its first 4 KB are code bytes): licence texts do, source files do not.
+func prose(text []byte) bool {
+	head := text[:min(len(text), 4096)]
+	n := 0
+	for _, c := range head {
+		if codeBytes[c] {
+			n++
+		}
+	}
+	return n*50 <= len(head)
+}
+
+// outsideIsProse reports whether the bytes of text outside the windows
+// (the first 4 KB of them) read like prose rather than code: code has more
+// than 3 % code bytes (no licence text of the SPDX list has; half of the
+// Go standard library's files past their header have more than 5 %) and
+// lines that end in a brace or a semicolon (URLs in licence texts bring
+// the former, never the latter).
+func outsideIsProse(text []byte, ws [][2]int) bool {
+	n, code, codeLines, prev := 0, 0, 0, 0
+	count := func(b []byte) {
+		for i, c := range b {
+			if n >= 4096 {
+				return
+			}
+			n++
+			if codeBytes[c] {
+				code++
+			}
+			if c == '\n' && i > 0 {
+				switch b[i-1] {
+				case '{', '}', ';':
+					codeLines++
+				}
+			}
+		}
+	}
+	for _, w := range ws {
+		count(text[prev:w[0]])
+		prev = w[1]
+	}
+	count(text[prev:])
+	return n < 64 || code*100 <= 3*n || codeLines < 2
+}
+
+// namesLicence reports whether ms names a licence (anything but use
+// notices and reservation notices).
+func namesLicence(ms []Match) bool {
+	for _, m := range ms {
+		if m.Rule == "" && !isNoticeRef(m.SPDX) {
+			return true
+		}
+	}
+	return false
+}
+
 func hasRealLicence(ms []Match) bool {
 	for _, m := range ms {
 		if !isNoticeRef(m.SPDX) {
@@ -167,56 +271,10 @@ func hasRealLicence(ms []Match) bool {
 	return false
 }
 
-// prefilter reports whether text holds any trigger, in one pass: a table
-// indexed by each trigger's first two bytes finds candidate positions, and
-// only those are compared (25 bytes.Contains passes cost a tenth of a run).
-func prefilter(text []byte) bool {
-	for i := 0; i+1 < len(text); i++ {
-		if !triggerFirst[text[i]] {
-			continue
-		}
-		g := triggerIndex[uint16(text[i])<<8|uint16(text[i+1])]
-		if g == 0 {
-			continue
-		}
-		for _, t := range triggerGroups[g-1] {
-			if bytes.HasPrefix(text[i:], t) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// triggerFirst marks the first bytes of the triggers: a small table that
-// rules out most positions before the two-byte triggerIndex lookup.
-var triggerFirst = func() (t [256]bool) {
-	for _, tr := range triggers {
-		t[tr[0]] = true
-	}
-	return t
-}()
-
-// triggerIndex maps the first two bytes of each trigger to 1 + the index
-// of the group of triggers starting with them in triggerGroups (0: none).
-var triggerIndex, triggerGroups = func() (*[1 << 16]uint8, [][][]byte) {
-	var idx [1 << 16]uint8
-	var groups [][][]byte
-	for _, t := range triggers {
-		k := uint16(t[0])<<8 | uint16(t[1])
-		if idx[k] == 0 {
-			groups = append(groups, nil)
-			idx[k] = uint8(len(groups))
-		}
-		groups[idx[k]-1] = append(groups[idx[k]-1], t)
-	}
-	return &idx, groups
-}()
-
-var evidenceRank = map[string]int{EvidenceSPDXHeader: 0, EvidenceText: 1, EvidenceURL: 2, EvidenceNotice: 3}
+var evidenceRank = map[string]int{EvidenceSPDXHeader: 0, EvidenceField: 0, EvidenceText: 1, EvidenceURL: 2, EvidenceNotice: 3}
 
 // dedup keeps one match per id (highest confidence, then strongest
-// evidence) and sorts best first.
+// evidence) and sorts best first; equal matches keep document order.
 func dedup(ms []Match) []Match {
 	best := map[string]int{}
 	var out []Match
@@ -225,7 +283,10 @@ func dedup(ms []Match) []Match {
 		if i, ok := best[m.SPDX]; ok {
 			o := out[i]
 			if m.Confidence > o.Confidence || m.Confidence == o.Confidence && evidenceRank[m.Evidence] < evidenceRank[o.Evidence] {
+				m.explicit = m.explicit || o.explicit
 				out[i] = m
+			} else {
+				out[i].explicit = o.explicit || m.explicit
 			}
 			continue
 		}
@@ -238,6 +299,62 @@ func dedup(ms []Match) []Match {
 		}
 		return evidenceRank[out[i].Evidence] < evidenceRank[out[j].Evidence]
 	})
+	return out
+}
+
+// dropOwnTerms drops the use notices and licence URLs of a text that is
+// a licence text (a match covering nearly all of it): a licence that says
+// "not for commercial use" or links another licence states its own terms,
+// which its class already holds.
+func dropOwnTerms(ms []Match) []Match {
+	file := false
+	for _, m := range ms {
+		file = file || m.licenceFile
+	}
+	if !file {
+		return ms
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		if m.Evidence == EvidenceURL || m.Rule != "" {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// reconcile settles GNU "-only" against "-or-later": a notice's
+// "-or-later" is dropped when the full text of the same licence matched
+// (the full texts carry the "any later version" notice in their
+// how-to-apply appendix, which alone grants nothing beyond the text); a
+// notice's "-only" is dropped when another notice says "-or-later" (a
+// short phrase that missed the "or later" part).
+func reconcile(ms []Match) []Match {
+	text, later := map[string]bool{}, map[string]bool{}
+	for _, m := range ms {
+		if base, ok := strings.CutSuffix(m.SPDX, "-only"); ok && m.Evidence == EvidenceText {
+			text[base] = true
+		}
+		if base, ok := strings.CutSuffix(m.SPDX, "-or-later"); ok && m.Evidence == EvidenceNotice {
+			later[base] = true
+		}
+	}
+	if len(text) == 0 && len(later) == 0 {
+		return ms
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		if m.Evidence == EvidenceNotice {
+			if base, ok := strings.CutSuffix(m.SPDX, "-or-later"); ok && text[base] {
+				continue
+			}
+			if base, ok := strings.CutSuffix(m.SPDX, "-only"); ok && later[base] && !text[base] {
+				continue
+			}
+		}
+		out = append(out, m)
+	}
 	return out
 }
 
@@ -388,8 +505,11 @@ var (
 )
 
 // ccNotices reads Creative Commons licences named in words.
-func ccNotices(text []byte, ms []Match) []Match {
-	for _, w := range around(text, ccAnchors, 2, 24) {
+func ccNotices(text []byte, hits []int, ms []Match) []Match {
+	if len(hits) == 0 {
+		return ms
+	}
+	for _, w := range around(text, hits, 2, 24) {
 		win := text[w[0]:w[1]]
 		for _, m := range ccAbbrev.FindAllSubmatch(win, 16) {
 			if id := ccID(strings.FieldsFunc(string(m[1]), isSep), string(m[2]), ""); id != "" {
@@ -435,14 +555,14 @@ func ccNotices(text []byte, ms []Match) []Match {
 
 func isSep(r rune) bool { return r == ' ' || r == '-' }
 
-// licencePhrases are short statements naming a licence ("released under
-// the MIT License") that licensecheck does not match on their own.
-// phrase compiles a case-insensitive phrase whose spaces also match line
-// breaks with comment markers ("BSD-style\n// license").
+// phrase compiles a case-insensitive phrase, matched on a window cleaned
+// by cleanWindow (comment markers and line breaks are single spaces).
 func phrase(s string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)` + strings.ReplaceAll(s, " ", `(?:\s|//|#|\*|--|;)+`))
+	return regexp.MustCompile(`(?i)` + s)
 }
 
+// licencePhrases are short statements naming a licence ("released under
+// the MIT License") that are not licence texts.
 var licencePhrases = []struct {
 	re   *regexp.Regexp
 	id   string
@@ -467,45 +587,135 @@ var licencePhrases = []struct {
 	{phrase(`CeCILL FREE SOFTWARE LICENSE AGREEMENT Version 2\.1`), "CECILL-2.1", 0.8, "cecill"},
 	{phrase(`developed by the Apache Group for use in the Apache HTTP server project`), "Apache-1.0", 0.8, "apache group"},
 	{phrase(`\b(?:released|dedicated) (?:in)?to the public domain\b`), "CC-PDDC", 0.5, "public domain"},
+	// Standard notices (each licence's how-to-apply text).
+	{phrase(`\bmozilla public licen[sc]e,? v(?:ersion)?\.? ?2\.0\b`), "MPL-2.0", 0.85, "mozilla"},
+	{phrase(`\bmozilla public licen[sc]e,? v(?:ersion)?\.? ?1\.1\b`), "MPL-1.1", 0.85, "mozilla"},
+	{phrase(`\beclipse public licen[sc]e,? (?:v(?:ersion)?\.? ?)?2\.0\b`), "EPL-2.0", 0.85, "eclipse"},
+	{phrase(`\beclipse public licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "EPL-1.0", 0.85, "eclipse"},
+	{phrase(`\bboost software licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "BSL-1.0", 0.85, "boost"},
+	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.2\b`), "EUPL-1.2", 0.85, "eupl"},
+	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.1\b`), "EUPL-1.1", 0.85, "eupl"},
+	{phrase(`\b(?:an |the )?mit(?:-| )style licen[sc]e\b`), "MIT", 0.6, "mit"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?apache licen[sc]e,? (?:version |v)?2\.0`), "Apache-2.0", 0.85, "apache"},
+	// Licences with an exception, as their projects' file headers state them.
+	{phrase(`\bapache licen[sc]e,? (?:version |v)?2\.0,? with llvm exceptions?\b`), "Apache-2.0 WITH LLVM-exception", 0.9, "llvm exception"},
+	{phrase(`\bdesignates this particular file as subject to the "?classpath"? exception\b`), "GPL-2.0-only WITH Classpath-exception-2.0", 0.9, "classpath"},
 }
 
-// phraseAnchors are the words every licence phrase contains; phrases are
-// matched only near them, so regular expressions never run over whole
-// files of code.
-var phraseAnchors = [][]byte{[]byte("icens"), []byte("ICENS"), []byte("ublic domain"), []byte("Apache Group")}
-
-func phraseNotices(text []byte, ms []Match) []Match {
-	ws := around(text, phraseAnchors, 160, 200)
-	if len(ws) == 0 {
-		return ms
-	}
-	lower := make([][]byte, len(ws))
-	for i, w := range ws {
-		lower[i] = bytes.ToLower(text[w[0]:w[1]])
-	}
+// phraseNotices reads the licences named in words in a window.
+func phraseNotices(win []byte, ms []Match) []Match {
+	clean := cleanWindow(win)
 	for _, p := range licencePhrases {
-		for i, w := range ws {
-			if bytes.Contains(lower[i], []byte(p.key)) && p.re.Match(text[w[0]:w[1]]) {
-				ms = append(ms, Match{SPDX: p.id, Confidence: p.conf, Evidence: EvidenceNotice})
-				break
+		if nearKey(clean, p.key, func(s string) bool { return p.re.MatchString(s) }) {
+			ms = append(ms, Match{SPDX: p.id, Confidence: p.conf, Evidence: EvidenceNotice})
+		}
+	}
+	return gnuNotices(clean, ms)
+}
+
+// maxKeyHits bounds the occurrences of a phrase key examined per window.
+const maxKeyHits = 6
+
+// nearKey calls f on the stretch of clean around each of the first
+// occurrences of key (every phrase holds its key within 200 bytes of its
+// start), until f reports true: regular expressions never run over a
+// whole licence text.
+func nearKey(clean, key string, f func(string) bool) bool {
+	off := 0
+	for n := 0; n < maxKeyHits; n++ {
+		i := strings.Index(clean[off:], key)
+		if i < 0 {
+			return false
+		}
+		i += off
+		if f(clean[max(0, i-200):min(len(clean), i+len(key)+300)]) {
+			return true
+		}
+		off = i + len(key)
+	}
+	return false
+}
+
+// cleanWindow lower-cases b and collapses white space and comment markers
+// (// # * ; -- ' " quotes) into single spaces, so phrases match across
+// comment lines.
+func cleanWindow(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	space := true
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/' || c == '#' || c == '*' || c == ';' && i+1 < len(b) && b[i+1] == ';':
+			if !space {
+				sb.WriteByte(' ')
+				space = true
 			}
+		case c >= 'A' && c <= 'Z':
+			sb.WriteByte(c + 'a' - 'A')
+			space = false
+		default:
+			sb.WriteByte(c)
+			space = false
+		}
+	}
+	return sb.String()
+}
+
+// gnuNotice reads the GNU licence notices: "GNU [Lesser|Library|Affero]
+// General Public License [as published by the FSF;] [either] version N [of
+// the License], [or (at your option) any later version]", "GNU Free
+// Documentation License, Version 1.3 or any later version".
+var gnuNotice = regexp.MustCompile(`gnu (affero |lesser |library |free documentation )?(?:general public )?licen[sc]e,?(?: \(the "?license"?\))?(?: as published by the free software foundation)?[,;]? (?:either )?(?:version|v\.?|ver\.?) ?(\d(?:\.\d)?)(?: of the licen[sc]e| only)?(,? (?:or|and/or) (?:\(at your option\) )?(?:any )?later(?: version)?|\+| or later| or newer)?`)
+
+func gnuNotices(clean string, ms []Match) []Match {
+	var found [][]string
+	off := 0
+	for n := 0; n < maxKeyHits; n++ {
+		i := strings.Index(clean[off:], "gnu ")
+		if i < 0 {
+			break
+		}
+		i += off
+		// A notice starts at "gnu": match from there only.
+		if m := gnuNotice.FindStringSubmatch(clean[i:min(len(clean), i+400)]); m != nil {
+			found = append(found, m)
+		}
+		off = i + 4
+	}
+	for _, m := range found {
+		fam := "GPL"
+		switch strings.TrimSpace(m[1]) {
+		case "affero":
+			fam = "AGPL"
+		case "lesser":
+			fam = "LGPL"
+		case "library":
+			fam = "LGPL"
+		case "free documentation":
+			fam = "GFDL"
+		}
+		ver := m[2]
+		if !strings.Contains(ver, ".") {
+			ver += ".0"
+		}
+		if fam == "GFDL" && ver == "1.0" {
+			continue
+		}
+		suffix := "-only"
+		if m[3] != "" {
+			suffix = "-or-later"
+		}
+		if e, err := schemas.ParseLicenceExpression(fam + "-" + ver + suffix); err == nil {
+			ms = append(ms, Match{SPDX: e.String(), Confidence: 0.85, Evidence: EvidenceNotice})
 		}
 	}
 	return ms
 }
 
-// maxAnchors caps the occurrences of each anchor around() considers.
-const maxAnchors = 64
-
-// around returns the merged byte ranges [hit-before, hit+after) around the
-// occurrences of the needles.
-func around(text []byte, needles [][]byte, before, after int) [][2]int {
-	var buf [32]int
-	hits := findNeedles(buf[:0], text, needles, maxAnchors)
-	if len(hits) == 0 {
-		return nil
-	}
-	sort.Ints(hits)
+// around returns the merged byte ranges [hit-before, hit+after) around
+// hits (sorted).
+func around(text []byte, hits []int, before, after int) [][2]int {
 	var ws [][2]int
 	for _, h := range hits {
 		a, b := max(0, h-before), min(len(text), h+after)
@@ -518,137 +728,9 @@ func around(text []byte, needles [][]byte, before, after int) [][2]int {
 	return ws
 }
 
-// findNeedles appends to hits, in no particular order, the positions that
-//
-//	for _, nd := range needles {
-//		off := 0
-//		for n := 0; n < limit; n++ {
-//			i := bytes.Index(text[off:], nd)
-//			if i < 0 {
-//				break
-//			}
-//			hits = append(hits, off+i)
-//			off += i + len(nd)
-//		}
-//	}
-//
-// collects (the first limit non-overlapping occurrences of each needle),
-// in one pass over text instead of one per needle.
-func findNeedles(hits []int, text []byte, needles [][]byte, limit int) []int {
-	nx := needleIndexOf(needles)
-	if nx == nil {
-		return findNeedlesEach(hits, text, needles, limit)
-	}
-	if limit <= 0 {
-		return hits
-	}
-	var offBuf, countBuf [16]int
-	off, count := offBuf[:len(needles)], countBuf[:len(needles)]
-	open := len(needles) // needles still below limit
-	for i := 0; i+1 < len(text); i++ {
-		c := text[i]
-		if !nx.first[c] {
-			continue
-		}
-		b := text[i+1]
-		if nx.second[c][b>>6]&(1<<(b&63)) == 0 {
-			continue
-		}
-		for _, k := range nx.byFirst[c] {
-			nd := needles[k]
-			if i < off[k] || count[k] >= limit || !bytes.HasPrefix(text[i:], nd) {
-				continue
-			}
-			hits = append(hits, i)
-			off[k] = i + len(nd)
-			count[k]++
-			if count[k] == limit {
-				if open--; open == 0 {
-					return hits
-				}
-			}
-		}
-	}
-	return hits
-}
-
-// findNeedlesEach is findNeedles one needle at a time.
-func findNeedlesEach(hits []int, text []byte, needles [][]byte, limit int) []int {
-	for _, nd := range needles {
-		off := 0
-		for n := 0; n < limit; n++ {
-			i := bytes.Index(text[off:], nd)
-			if i < 0 {
-				break
-			}
-			hits = append(hits, off+i)
-			off += i + len(nd)
-		}
-	}
-	return hits
-}
-
-// needleIndex finds candidate positions of a needle list: the needles'
-// first bytes, and per first byte the second bytes and the needles.
-type needleIndex struct {
-	first   [256]bool
-	second  [256][4]uint64
-	byFirst [256][]int
-}
-
-// needleIndexes are the indexes of the package's needle lists, which are
-// never modified; a list is known by its backing array and length.
-var needleIndexes = func() (out []needleIndexEntry) {
-	for _, needles := range [][][]byte{licTriggers, phraseAnchors, ccAnchors, arrAnchors, copyrightAnchors} {
-		if nx := newNeedleIndex(needles); nx != nil {
-			out = append(out, needleIndexEntry{&needles[0], len(needles), nx})
-		}
-	}
-	return out
-}()
-
-type needleIndexEntry struct {
-	first *[]byte
-	n     int
-	nx    *needleIndex
-}
-
-// needleIndexOf returns the index of needles when it is one of the
-// package's lists, else nil.
-func needleIndexOf(needles [][]byte) *needleIndex {
-	if len(needles) == 0 {
-		return nil
-	}
-	for _, e := range needleIndexes {
-		if e.first == &needles[0] && e.n == len(needles) {
-			return e.nx
-		}
-	}
-	return nil
-}
-
-// newNeedleIndex indexes needles, or returns nil when findNeedles cannot
-// use an index: an empty list, more than 16 needles or a needle shorter
-// than two bytes.
-func newNeedleIndex(needles [][]byte) *needleIndex {
-	if len(needles) == 0 || len(needles) > 16 {
-		return nil
-	}
-	nx := &needleIndex{}
-	for k, nd := range needles {
-		if len(nd) < 2 {
-			return nil
-		}
-		nx.first[nd[0]] = true
-		nx.second[nd[0]][nd[1]>>6] |= 1 << (nd[1] & 63)
-		nx.byFirst[nd[0]] = append(nx.byFirst[nd[0]], k)
-	}
-	return nx
-}
-
-// matchAround reports whether re matches near one of the needles.
-func matchAround(text []byte, re *regexp.Regexp, needles [][]byte, before, after int) bool {
-	for _, w := range around(text, needles, before, after) {
+// matchAround reports whether re matches near one of hits.
+func matchAround(text []byte, re *regexp.Regexp, hits []int, before, after int) bool {
+	for _, w := range around(text, hits, before, after) {
 		if re.Match(text[w[0]:w[1]]) {
 			return true
 		}
@@ -661,33 +743,30 @@ var (
 	copyrightLine     = regexp.MustCompile(`(?i)(?:\bcopyright\s*(?:\(c\)|©)|©\s*(?:19|20)\d\d|\bcopyright\s+(?:19|20)\d\d)`)
 	noReproduction    = []string{"未经许可不得转载", "未经授权不得转载", "未经允许不得转载", "未经同意不得转载", "禁止转载", "严禁转载", "不得转载", "謝絕轉載", "禁止轉載", "未經許可不得轉載", "未經授權不得轉載", "不得轉載", "请勿转载"}
 	reprintCredit     = []string{"转载请注明出处", "转载请注明来源", "转载请注明作者", "转载请保留", "转载请附上", "轉載請註明出處", "转载须注明"}
-	rightsCN          = []string{"版权所有", "版權所有"}
-)
-
-var (
-	arrAnchors       = [][]byte{[]byte("ights reserved"), []byte("ights Reserved"), []byte("IGHTS RESERVED"), []byte("ights reserved")}
-	copyrightAnchors = [][]byte{[]byte("opyright"), []byte("OPYRIGHT"), []byte("©")}
-	ccAnchors        = [][]byte{[]byte("CC")}
+	rightsCN          = []string{"版权所有", "版權所有", "著作权归作者所有", "著作權歸作者所有", "版权归作者所有", "版权归原作者所有"}
 )
 
 // rightsNotices reports notices that grant nothing; called only when no
 // licence was found.
-func rightsNotices(text []byte, ms []Match) []Match {
+func rightsNotices(text []byte, hits []int, ms []Match) []Match {
+	if len(hits) == 0 {
+		return ms
+	}
 	for _, s := range noReproduction {
 		if bytes.Contains(text, []byte(s)) {
-			ms = append(ms, Match{SPDX: RefNoReproduction, Confidence: 0.85, Evidence: EvidenceNotice})
+			ms = append(ms, Match{SPDX: RefNoReproduction, Confidence: 0.85, Evidence: EvidenceNotice, explicit: true})
 			break
 		}
 	}
 	for _, s := range rightsCN {
 		if bytes.Contains(text, []byte(s)) {
-			ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.8, Evidence: EvidenceNotice})
+			ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.8, Evidence: EvidenceNotice, explicit: true})
 			break
 		}
 	}
-	if matchAround(text, allRightsReserved, arrAnchors, 8, 20) {
-		ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.8, Evidence: EvidenceNotice})
-	} else if matchAround(text, copyrightLine, copyrightAnchors, 12, 24) {
+	if matchAround(text, allRightsReserved, hits, 8, 20) {
+		ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.8, Evidence: EvidenceNotice, explicit: true})
+	} else if matchAround(text, copyrightLine, hits, 12, 24) {
 		ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.5, Evidence: EvidenceNotice})
 	}
 	for _, s := range reprintCredit {
@@ -699,65 +778,136 @@ func rightsNotices(text []byte, ms []Match) []Match {
 	return ms
 }
 
-// windows returns the byte ranges around licence words, merged and capped.
-func windows(text []byte) [][2]int {
-	var buf [32]int
-	hits := findNeedles(buf[:0], text, licTriggers, 256)
+// textWindows returns the paragraphs around licence words (a paragraph
+// ends at a line that is blank once comment markers are removed), merged
+// when close and capped, and whether the text is mostly licence prose (a
+// LICENSE file: licence words at least every 2 KB, or paragraphs over a
+// quarter of it), to be matched whole: a window holds only part of the
+// licence, which may match a shorter licence better than the whole.
+// Bounding windows by paragraphs keeps code out of them, so the same
+// header in many files gives the same window.
+func textWindows(text []byte, hits []int) (ws [][2]int, whole bool) {
 	if len(hits) == 0 {
-		return nil
+		return nil, false
 	}
-	sort.Ints(hits)
-	var ws [][2]int
-	start, last := hits[0], hits[0]
-	flush := func() {
-		a, b := max(0, start-windowBefore), min(len(text), last+windowAfter)
-		if n := len(ws); n > 0 && a <= ws[n-1][1] {
-			ws[n-1][1] = b
-		} else {
-			ws = append(ws, [2]int{a, b})
+	for _, h := range hits {
+		if n := len(ws); n > 0 && h < ws[n-1][1] {
+			continue
 		}
-	}
-	for _, h := range hits[1:] {
-		if h-last > clusterGap {
-			flush()
-			start = h
+		a, b := paraStart(text, h, windowBefore), paraEnd(text, h, windowAfter)
+		if n := len(ws); n > 0 && a <= ws[n-1][1]+mergeGap {
+			ws[n-1][1] = max(ws[n-1][1], b)
+			continue
 		}
-		last = h
+		ws = append(ws, [2]int{a, b})
 	}
-	flush()
 	total := 0
 	for _, w := range ws {
 		total += w[1] - w[0]
 	}
-	// A text that is mostly licence prose (a LICENSE file) is scanned
-	// whole: licensecheck matches full texts only as a whole.
-	if total*10 >= len(text)*4 && len(text) <= maxWindows {
-		return [][2]int{{0, len(text)}}
-	}
+	dense := len(hits) >= 3 && len(hits)*2048 >= len(text)
+	// ... unless what lies outside the paragraphs is code: then the
+	// paragraphs are a header, matched (and cached) on their own.
+	whole = (total*4 >= len(text) || dense) && len(text) <= maxWindows && outsideIsProse(text, ws)
 	total = 0
 	for i, w := range ws {
 		if total+w[1]-w[0] > maxWindows {
 			w[1] = w[0] + maxWindows - total
 			ws[i] = w
-			return ws[:i+1]
+			return ws[:i+1], whole
 		}
 		total += w[1] - w[0]
 	}
-	return ws
+	return ws, whole
 }
 
-// scanCache memoises licensecheck results per window, keyed by the window
-// with its copyright lines removed: code corpora repeat the same header in
+// blankLine reports whether line holds only white space and comment
+// markers.
+func blankLine(line []byte) bool {
+	for _, c := range line {
+		switch c {
+		case ' ', '\t', '\r', '\n', '/', '*', '#', ';', '-', '!', '<', '>', '%', '{', '}', '"', '\'', '=':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// paraStart returns the start of the paragraph holding position h, at
+// most limit bytes before it.
+func paraStart(text []byte, h, limit int) int {
+	i := bytes.LastIndexByte(text[:h], '\n') + 1
+	for i > 0 {
+		ps := bytes.LastIndexByte(text[:i-1], '\n') + 1
+		if h-ps > limit || blankLine(text[ps:i-1]) {
+			break
+		}
+		i = ps
+	}
+	return i
+}
+
+// paraEnd returns the end of the paragraph holding position h, at most
+// limit bytes after it.
+func paraEnd(text []byte, h, limit int) int {
+	j := len(text)
+	if k := bytes.IndexByte(text[h:], '\n'); k >= 0 {
+		j = h + k + 1
+	}
+	for j < len(text) {
+		e := len(text)
+		if k := bytes.IndexByte(text[j:], '\n'); k >= 0 {
+			e = j + k + 1
+		}
+		if e-h > limit || blankLine(text[j:e]) {
+			break
+		}
+		j = e
+	}
+	return j
+}
+
+// matchCache memoises the matches of a window, keyed by the window with
+// its copyright lines removed: code corpora repeat the same header in
 // thousands of files that differ only in the year and the holder.
-var scanCache = struct {
+type matchCache struct {
 	sync.Mutex
 	m map[uint64][]Match
-}{m: map[uint64][]Match{}}
+}
+
+// The caches of text matches and of licence phrases.
+var (
+	scanCache   = &matchCache{m: map[uint64][]Match{}}
+	phraseCache = &matchCache{m: map[uint64][]Match{}}
+)
 
 const scanCacheMax = 4096
 
+// get returns the matches of win, computing them with match on a miss.
+func (c *matchCache) get(win []byte, match func([]byte) []Match) []Match {
+	key := cacheKey(win)
+	c.Lock()
+	cached, ok := c.m[key]
+	c.Unlock()
+	if ok {
+		return cached
+	}
+	cached = match(win)
+	c.Lock()
+	if len(c.m) >= scanCacheMax {
+		clear(c.m)
+	}
+	c.m[key] = cached
+	c.Unlock()
+	return cached
+}
+
 var cacheSeed = maphash.MakeSeed()
 
+// cacheKey hashes w without its copyright statement lines (a line that,
+// past comment markers, starts with "copyright", "(c)", "©" or "portions
+// copyright", or says only "all rights reserved").
 func cacheKey(w []byte) uint64 {
 	var h maphash.Hash
 	h.SetSeed(cacheSeed)
@@ -768,7 +918,7 @@ func cacheKey(w []byte) uint64 {
 		} else {
 			w = nil
 		}
-		if bytes.Contains(line, []byte("opyright")) || bytes.Contains(line, []byte("OPYRIGHT")) || bytes.Contains(line, []byte("©")) {
+		if copyrightStatement(line) {
 			continue
 		}
 		h.Write(line)
@@ -776,95 +926,61 @@ func cacheKey(w []byte) uint64 {
 	return h.Sum64()
 }
 
-// scanTexts runs licensecheck on the windows around licence words. When
-// the windows match nothing but cover a fair share of a small text, the
-// whole text is scanned: licence texts with few licence words (Artistic)
-// match only as a whole.
-func scanTexts(text []byte, ms []Match) []Match {
-	ws := windows(text)
-	n := len(ms)
-	ms = scanWindows(text, ws, ms)
-	covered := 0
-	for _, w := range ws {
-		covered += w[1] - w[0]
+func copyrightStatement(line []byte) bool {
+	i := 0
+	for i < len(line) && bytes.IndexByte([]byte(" \t/*#;-!<%{'\""), line[i]) >= 0 {
+		i++
 	}
-	if len(ms) == n && covered > 0 && len(text) <= maxWindows && covered*100 >= len(text)*15 &&
-		(len(ws) != 1 || ws[0] != [2]int{0, len(text)}) {
-		ms = scanWindows(text, [][2]int{{0, len(text)}}, ms)
+	rest := line[i:]
+	if len(rest) > 24 {
+		rest = rest[:24]
 	}
-	return ms
+	l := bytes.ToLower(rest)
+	return bytes.HasPrefix(l, []byte("copyright")) || bytes.HasPrefix(l, []byte("(c)")) ||
+		bytes.HasPrefix(l, []byte("©")) || bytes.HasPrefix(l, []byte("portions copyright")) ||
+		bytes.HasPrefix(l, []byte("all rights reserved"))
 }
 
+// scanTexts reads the licence phrases in the paragraphs around licence
+// words and matches those paragraphs (or the whole text, when it is mostly
+// licence prose) against the SPDX License List.
+func scanTexts(text []byte, hits []int, ms []Match) []Match {
+	ws, whole := textWindows(text, hits)
+	for _, w := range ws {
+		ms = append(ms, phraseCache.get(text[w[0]:w[1]], phraseMatches)...)
+	}
+	if whole {
+		return scanWindows(text, [][2]int{{0, len(text)}}, ms)
+	}
+	return scanWindows(text, ws, ms)
+}
+
+// scanWindows matches the windows against the SPDX License List.
 func scanWindows(text []byte, ws [][2]int, ms []Match) []Match {
 	for _, w := range ws {
-		win := text[w[0]:w[1]]
-		key := cacheKey(win)
-		scanCache.Lock()
-		cached, ok := scanCache.m[key]
-		scanCache.Unlock()
-		if !ok {
-			cached = licensecheckWindow(win)
-			scanCache.Lock()
-			if len(scanCache.m) >= scanCacheMax {
-				clear(scanCache.m)
-			}
-			scanCache.m[key] = cached
-			scanCache.Unlock()
-		}
-		ms = append(ms, cached...)
+		ms = append(ms, scanCache.get(text[w[0]:w[1]], matchWindow)...)
 	}
 	return ms
 }
 
-// licensecheckWindow scans one window; a panic inside licensecheck is
-// treated as "nothing found" for that window.
-func licensecheckWindow(win []byte) (out []Match) {
-	defer func() {
-		if recover() != nil {
-			out = nil
-		}
-	}()
-	cov := licensecheck.Scan(win)
-	for _, m := range cov.Match {
-		id := normaliseCheckID(m.ID)
-		if id == "" {
+func phraseMatches(win []byte) []Match { return phraseNotices(win, nil) }
+
+// matchWindow matches one window against the SPDX License List.
+func matchWindow(win []byte) []Match {
+	ix, err := spdxmatch.Default()
+	if err != nil {
+		return nil
+	}
+	var out []Match
+	for _, h := range ix.Match(win) {
+		e, err := schemas.ParseLicenceExpression(h.ID)
+		if err != nil {
 			continue
 		}
-		if m.IsURL {
-			out = append(out, Match{SPDX: id, Confidence: 0.85, Evidence: EvidenceURL})
-			continue
-		}
-		// Confidence grows with the matched length: a full licence text or
-		// long header is 1, a short notice about 0.9. Equal confidences keep
-		// document order, so the first of concatenated texts comes first.
-		out = append(out, Match{SPDX: id, Confidence: 0.9 + 0.1*min(1, float64(m.End-m.Start)/1500), Evidence: EvidenceText})
+		// Confidence grows with the share of the licence found: a full
+		// text is 1, half of it 0.9.
+		out = append(out, Match{SPDX: e.String(), Confidence: 0.8 + 0.2*h.Coverage, Evidence: EvidenceText,
+			licenceFile: h.Coverage >= 0.9 && h.Share >= 0.85})
 	}
 	return out
-}
-
-// normaliseCheckID turns a licensecheck id into a canonical SPDX id.
-// licensecheck reports bare-version ids (GPL-2.0) for full licence texts,
-// which grant that version only unless a notice says "or later".
-func normaliseCheckID(id string) string {
-	switch id {
-	case "GooglePatentClause", "GooglePatentsFile", "GPL":
-		return ""
-	case "GPL-2.0-or-3.0":
-		return "GPL-2.0-only OR GPL-3.0-only"
-	case "BSD":
-		return "BSD-3-Clause"
-	}
-	e, err := schemas.ParseLicenceExpression(id)
-	if err != nil {
-		if info := schemas.LookupLicence(id); info.Known {
-			return info.ID
-		}
-		return "LicenseRef-" + strings.Map(func(r rune) rune {
-			if r < 128 && (r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-				return r
-			}
-			return '-'
-		}, id)
-	}
-	return e.String()
 }

@@ -1,17 +1,33 @@
 // Package licence is the IP-licence stage (REQUIREMENTS.md §2: CN-IM-7.2,
 // TC260-5.2-b2). It parses every record's and source's licence as an SPDX
-// expression (schemas.ParseLicenceExpression), maps each licence to a use
-// class and conditions (schemas.LookupLicence), reads the licence evidence
-// inside the content itself (Detect), and decides whether the dataset's
-// intended use is allowed.
+// expression (schemas.ParseLicenceExpression; a Debian short name such as
+// GPL-2+ is read by DebianLicence), maps each licence to a use class and
+// conditions (schemas.LookupLicence), reads the licence evidence inside the
+// content itself (Detect), and decides whether the dataset's intended use
+// is allowed.
+//
+// Detect matches licence texts against the whole SPDX License List,
+// embedded at build time (internal/spdxmatch: word trigrams after the SPDX
+// Matching Guidelines' normalisation; the most specific variant present
+// wins), reads SPDX-License-Identifier lines, License: fields (Debian DEP-5
+// short names), licences named in words (GNU notices keep "or any later
+// version"), Creative Commons URLs and abbreviations, use notices (the
+// table in notices.go: academic-only, non-commercial) and reservation
+// notices. A one-pass anchor scan lets texts without licence words skip
+// every detector; paragraphs around licence words are matched, and their
+// results cached by the paragraph without its copyright lines, so a header
+// repeated across thousands of files is matched once.
 //
 // The effective terms of a record are its record licence AND its source's
 // licence AND the licences found in its text (most restrictive class, union
 // of conditions; OR takes the most permissive option the policy accepts).
 // Content evidence more restrictive than the declared licence is a conflict
-// (TC260-5.2-b2). Records whose effective class the policy does not accept
-// for the dataset's use are rejected or quarantined per policy; records
-// whose licence asks for attribution carry it in Outcome.Attribution.
+// (TC260-5.2-b2), and so is an all-rights-reserved notice with no grant in
+// a record declared under a licence; "All rights reserved" next to a grant
+// is part of that licence. Records whose effective class the policy does
+// not accept for the dataset's use are rejected or quarantined per policy;
+// records whose licence asks for attribution carry it in
+// Outcome.Attribution.
 //
-// Detect is also the library behind `prov detect licence`.
+// Detect and DetectFiles are also the library behind `prov detect licence`.
 package licence

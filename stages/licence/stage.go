@@ -2,6 +2,7 @@ package licence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -106,6 +107,13 @@ func (s *Stage) parse(lic string) *parsedLicence {
 		return v.(*parsedLicence)
 	}
 	e, err := schemas.ParseLicenceExpression(lic)
+	if err != nil {
+		// Debian short names (GPL-2+, Expat, BSD-3-clause ...) are common
+		// in corpora built from distribution packages.
+		if d, derr := DebianLicence(lic); derr == nil {
+			e, err = schemas.ParseLicenceExpression(d)
+		}
+	}
 	p := &parsedLicence{expr: e, err: err}
 	if err == nil {
 		p.choice = e.Resolve(s.accepts, s.overrides)
@@ -150,8 +158,10 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	if lic, ok := r.Get(schemas.FieldLicence); ok && strings.TrimSpace(lic) != "" {
 		p := s.parse(lic)
 		if p.err != nil {
+			// The evidence names the kind of error, never the field's
+			// value, which may hold anything (a name, an address).
 			out.Find(s.finding(RuleIP, schemas.SeverityWarning, schemas.Admit.String(),
-				"record licence is not a valid SPDX expression; treated as unspecified", p.err.Error()))
+				"record licence is not a valid SPDX expression; treated as unspecified", "record licence: "+parseErrorKind(p.err)))
 			addDeclared(schemas.LicenceChoice{IDs: []string{"LicenseRef-Invalid"}}, "record licence (invalid)")
 		} else {
 			addDeclared(p.choice, "record licence "+p.expr.String())
@@ -210,6 +220,15 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		}
 		effIDs = mergeIDs(effIDs, contentIDs)
 	}
+	// An all-rights-reserved notice with no grant inside a record declared
+	// under a licence contradicts that licence (TC260-5.2-b2).
+	if hasDeclared && !conflict && declared.Class != schemas.ClassUnspecified && det.ReservesRights() && !det.Has(RefNoReproduction) {
+		conflict = true
+		out.Find(s.finding(RuleIPReview, schemas.SeverityWarning, s.pol.OnConflict,
+			fmt.Sprintf("content carries an all-rights-reserved notice and no licence grant, but is declared under %s",
+				strings.Join(declaredStr, ", ")),
+			evidenceOf(det)))
+	}
 	arrOnly := false
 	if !hasDeclared {
 		eff = schemas.LicenceTerms{Class: schemas.ClassUnspecified}
@@ -259,6 +278,18 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	if state != nil {
 		state.add(r, sl, eff, effIDs, accepted, conflict, arrOnly, reviewed, out.Attribution != "", len(r.Values[schemas.FieldText]))
 	}
+}
+
+// parseErrorKind names the kind of a licence parse error without the
+// input it quotes.
+func parseErrorKind(err error) string {
+	switch {
+	case errors.Is(err, schemas.ErrUnknownLicence):
+		return "unknown licence id"
+	case errors.Is(err, schemas.ErrLicenceSyntax):
+		return "malformed licence expression"
+	}
+	return "invalid licence expression"
 }
 
 func evidenceOf(det Result) string {

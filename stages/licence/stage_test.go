@@ -82,6 +82,14 @@ func TestCheck(t *testing.T) {
 		{"literary quarantined", "", "books", "CC-BY-4.0", "Chapter one.", schemas.Quarantine, "TC260-5.2-b2/quarantine", true},
 		{"public domain no attribution", "", "crawl", "CC0-1.0", "text", schemas.Admit, "", false},
 		{"class override", "academic", "crawl", "LicenseRef-Research", "text", schemas.Admit, "", false},
+		{"arr without grant in mit source", "", "code-mit", "", "// Copyright 2020 Example Corp. All rights reserved.\npackage x\n", schemas.Quarantine, "TC260-5.2-b2/quarantine", true},
+		{"arr with grant in mit source", "", "code-mit", "", "// Copyright 2020 Example Corp. All rights reserved.\n// Use of this source code is governed by a BSD-style\n// license that can be found in the LICENSE file.\npackage x\n", schemas.Admit, "", true},
+		{"bare copyright line in mit source", "", "code-mit", "", "// Copyright 2020 Example Corp.\npackage x\n", schemas.Admit, "", true},
+		{"academic notice in cc-by-sa source", "commercial", "wiki", "", "本数据集仅供学术研究使用。", schemas.Reject, "TC260-5.2-b2/quarantine,CN-IM-7.2/reject", false},
+		{"academic notice accepted for academic use", "academic", "wiki", "", "For academic research only.", schemas.Quarantine, "TC260-5.2-b2/quarantine", true},
+		{"nd licence not accepted", "commercial", "crawl", "CC-BY-ND-4.0", "text", schemas.Quarantine, "CN-IM-7.2/quarantine", false},
+		{"nd licence allowed by policy", "commercial", "crawl", "CC-BY-ND-4.0", "text", schemas.Admit, "", true},
+		{"debian short name record licence", "commercial", "crawl", "GPL-2+", "text", schemas.Admit, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mut func(*schemas.LicencePolicy)
@@ -92,6 +100,8 @@ func TestCheck(t *testing.T) {
 				mut = func(p *schemas.LicencePolicy) { p.OnUnaccepted = "quarantine" }
 			case "literary quarantined":
 				mut = func(p *schemas.LicencePolicy) { p.OnReviewWorkType = "quarantine" }
+			case "nd licence allowed by policy":
+				mut = func(p *schemas.LicencePolicy) { p.NoDerivatives = "commercial" }
 			case "class override":
 				mut = func(p *schemas.LicencePolicy) { p.Classes = map[string]string{"LicenseRef-Research": "academic-only"} }
 			}
@@ -206,7 +216,8 @@ func TestDetect(t *testing.T) {
 		{"cc url port", `<a href="http://creativecommons.org/licenses/by-nc-sa/2.0/fr/">`, "CC-BY-NC-SA-2.0-FR", "url", "non-commercial"},
 		{"cc0 url", "https://creativecommons.org/publicdomain/zero/1.0/", "CC0-1.0", "url", "commercial"},
 		{"csdn", "遵循 CC 4.0 BY-SA 版权协议", "CC-BY-SA-4.0", "notice", "commercial"},
-		{"zh cc", "采用知识共享署名-禁止演绎 4.0 国际许可协议", "CC-BY-ND-4.0", "notice", "commercial"},
+		{"zh cc", "采用知识共享署名-禁止演绎 4.0 国际许可协议", "CC-BY-ND-4.0", "notice", "unspecified"},
+		{"zh cc nc", "采用知识共享署名-非商业性使用-相同方式共享 4.0 国际许可协议", "CC-BY-NC-SA-4.0", "notice", "non-commercial"},
 		{"arr", "Copyright (c) 2001 X. All rights reserved.", RefAllRightsReserved, "notice", "unspecified"},
 		{"arr with licence", "Copyright (c) 2001 X. All rights reserved.\nSPDX-License-Identifier: BSD-3-Clause", "BSD-3-Clause", "spdx-header", "commercial"},
 		{"no repost", "未经授权不得转载", RefNoReproduction, "notice", "unspecified"},
@@ -250,7 +261,7 @@ func FuzzDetect(f *testing.F) {
 			t.Fatalf("class %s with %d licences", r.Class, len(r.Licences))
 		}
 		for i, m := range r.Licences {
-			if m.Confidence <= 0 || m.Confidence > 1 || evidenceRank[m.Evidence] == 0 && m.Evidence != EvidenceSPDXHeader {
+			if _, ok := evidenceRank[m.Evidence]; !ok || m.Confidence <= 0 || m.Confidence > 1 {
 				t.Fatalf("bad match %+v", m)
 			}
 			if i > 0 && m.Confidence > r.Licences[i-1].Confidence {

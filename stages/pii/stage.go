@@ -16,11 +16,11 @@ import (
 
 // Rule IDs this stage cites (REQUIREMENTS.md §3).
 const (
-	RuleBasis     = "CN-IM-7.3/PIPL-13" // PI needs consent or another lawful basis
-	RuleSensitive = "PIPL-28/29"        // sensitive PI needs separate consent
-	RuleMinor     = "PIPL-31"           // under-14s need guardian consent
-	RuleWithdrawn = "PIPL-15/47"        // withdrawn consent excludes the record
-	RuleNoClearPI = "CN-IM-11"          // PI never stored in clear
+	RuleBasis     = "CN-IM-7.3/PIPL-13"   // PI needs consent or another lawful basis
+	RuleSensitive = "PIPL-28/29"          // sensitive PI needs separate consent
+	RuleMinor     = "PIPL-31"             // under-14s need guardian consent
+	RuleWithdrawn = schemas.RuleWithdrawn // withdrawn consent excludes the record
+	RuleNoClearPI = "CN-IM-11"            // PI never stored in clear
 )
 
 // StageName is the stage's name in findings.

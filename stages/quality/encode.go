@@ -10,7 +10,7 @@ import (
 
 // stateMagic starts every encoded State; the last byte is the format
 // version.
-const stateMagic = "PQS\x01"
+const stateMagic = "PQS\x02"
 
 // The encoding is little-endian binary: uvarints for counts and lengths,
 // maps in sorted key order and samples in hash order, so equal states encode

@@ -1,4 +1,5 @@
-// prov web page: hash routes over the read-only /api/v1 lineage API.
+// prov web page: hash routes over the /api/v1 lineage API (read only: the
+// page never posts events or revocations).
 // Certificate verification runs in Go on the server (POST /api/v1/verify);
 // this page only uploads the files and shows the report.
 import { h, badge, num } from './dom.js';
@@ -117,6 +118,7 @@ async function versionPage(ds, ver, q) {
     else if (n.kind === 'object') location.hash = `#/object?uri=${enc(n.uri)}`;
     else if (n.kind === 'version') location.hash = `#/dataset/${enc(n.dataset)}/${enc(n.version)}`;
     else if (n.kind === 'certificate') location.hash = `#/cert/${enc(n.dataset)}/${enc(n.version)}`;
+    else if (n.kind === 'model') location.hash = modelHref(n.model, n.namespace);
   }));
   const others = [];
   const dsInfo = await api(`/datasets/${enc(ds)}`).catch(() => null);
@@ -136,6 +138,7 @@ async function versionPage(ds, ver, q) {
         L.supersedes ? [h('dt', {}, 'supersedes'), h('dd', {}, h('a', { href: `#/dataset/${enc(ds)}/${enc(L.supersedes)}` }, L.supersedes))] : null,
         L.superseded_by ? [h('dt', {}, 'superseded by'), h('dd', {}, h('a', { href: `#/dataset/${enc(ds)}/${enc(L.superseded_by)}` }, L.superseded_by))] : null,
         h('dt', {}, 'certificate'), h('dd', {}, cert ? h('a', { href: `#/cert/${enc(ds)}/${enc(ver)}`, 'data-testid': 'cert-link' }, `${cert.status} (leaf ${cert.leaf}) — verify`) : 'none'),
+        h('dt', {}, 'trained into'), h('dd', { 'data-testid': 'trained-into' }, (L.training_runs || []).length ? modelLinks(L.training_runs) : h('span', { class: 'muted' }, 'no training run reported')),
         others.length ? [h('dt', {}, 'compare'), h('dd', {}, ...others.map((o) => h('a', { href: `#/diff/${enc(ds)}?from=${enc(o)}&to=${enc(ver)}` }, `diff with ${o} `)))] : null)),
       h('div', { class: 'card' }, h('h2', {}, `Verdicts (${num(L.counts.in)} records in)`), verdictChart(L.counts))),
     h('h2', {}, 'Lineage graph'),
@@ -215,6 +218,65 @@ function findingsSection(ds, ver, counts, q) {
     h('div', { class: 'controls' }, more, info));
 }
 
+// ---- models -----------------------------------------------------------------
+
+function modelHref(name, ns) {
+  return `#/model/${enc(name)}` + (ns ? `?namespace=${enc(ns)}` : '');
+}
+
+// modelLinks lists the outputs of training runs as links to their pages.
+function modelLinks(runs) {
+  const seen = new Set(), out = [];
+  for (const r of runs) {
+    for (const o of r.outputs) {
+      const k = o.namespace + '\u0000' + o.name;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(h('a', { href: modelHref(o.name, o.namespace), 'data-testid': 'model-link' }, o.name), ` (${r.job_name}, ${r.state.toLowerCase()}) `);
+    }
+  }
+  return out.length ? out : h('span', { class: 'muted' }, 'runs reported no output');
+}
+
+function modelList(models) {
+  return models.length ? h('ul', {}, models.map((m) => h('li', {}, h('a', { href: modelHref(m.name, m.namespace) }, m.name), h('span', { class: 'muted' }, ' ' + m.namespace))))
+    : h('p', { class: 'muted' }, 'No training run reported consuming these versions.');
+}
+
+async function modelsPage() {
+  const d = await api('/models');
+  page('Models',
+    h('p', { class: 'muted' }, 'Outputs of the training runs that reported consuming prov dataset versions (OpenLineage events sent to prov serve --intake or prov lineage ingest).'),
+    d.models.length ? h('ul', { 'data-testid': 'models' }, d.models.map((m) => h('li', {}, h('a', { href: modelHref(m) }, m))))
+      : h('p', { class: 'muted' }, 'No model reported yet.'));
+}
+
+async function modelPage(name, q) {
+  const ns = q.get('namespace') || '';
+  const m = await api(`/models/${enc(name)}`, { namespace: ns });
+  const bad = m.dataset_versions.filter((v) => v.certificate_status !== 'valid');
+  page(`Model ${name}`,
+    h('p', { class: 'muted' }, m.outputs.map((o) => `${o.namespace} ${o.name}`).join(', ')),
+    m.affected_by.length ? h('div', { class: 'card', 'data-testid': 'model-affected' }, h('h2', { class: 'error' }, 'Trained on data that was revoked or withdrawn'),
+      h('ul', {}, m.affected_by.map((a) => h('li', {}, `${a.cause_kind.replace('_', ' ')} at leaf ${a.cause} affects ${a.versions.join(', ')}`, a.reason ? ` (${a.reason})` : '', ` — marked at leaf ${a.leaf}`)))) : null,
+    h('p', { 'data-testid': 'model-summary' }, `${m.training_runs.length} training runs, ${m.dataset_versions.length} dataset versions; `,
+      bad.length ? h('strong', { class: 'error' }, `${bad.length} without a valid certificate`) : 'every certificate valid', '.'),
+    h('h2', {}, 'Datasets behind the model'),
+    h('table', { 'data-testid': 'model-datasets' },
+      h('thead', {}, h('tr', {}, ...['dataset version', 'certificate', 'sources', 'objects', 'training runs'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, m.dataset_versions.map((v) => h('tr', { 'data-testid': 'model-dataset' },
+        h('td', {}, v.resolved ? h('a', { href: `#/dataset/${enc(v.dataset)}/${enc(v.version)}` }, `${v.dataset}@${v.version}`) : `${v.dataset}@${v.version}`),
+        h('td', {}, v.certificate ? h('a', { href: `#/cert/${enc(v.dataset)}/${enc(v.version)}` }, certBadge(v.certificate)) : badge(v.certificate_status === 'unresolved' ? 'not in the ledger' : 'no certificate', 'none')),
+        h('td', {}, v.sources.map((s) => h('a', { href: `#/source/${enc(s)}` }, s + ' '))),
+        h('td', { class: 'num' }, v.resolved ? num(v.objects) : ''),
+        h('td', { class: 'mono' }, v.runs.join(', ')))))),
+    h('h2', {}, 'Training runs'),
+    h('table', {}, h('thead', {}, h('tr', {}, ...['job', 'run id', 'state', 'started', 'ended', 'producer'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, m.training_runs.map((r) => h('tr', {}, h('td', {}, `${r.job_namespace}/${r.job_name}`), h('td', { class: 'mono' }, r.run_id),
+        h('td', {}, badge(r.state.toLowerCase(), r.state === 'COMPLETE' ? 'ok' : r.state === 'FAIL' || r.state === 'ABORT' ? 'fail' : 'note')),
+        h('td', {}, time(r.started_at)), h('td', {}, time(r.ended_at)), h('td', { class: 'mono' }, r.producer))))));
+}
+
 async function sourcePage(src) {
   const im = await api(`/sources/${enc(src)}/impact`);
   page(`Source ${src}`,
@@ -224,6 +286,8 @@ async function sourcePage(src) {
     h('ul', {}, im.dataset_versions.map((v) => h('li', {}, h('a', { href: `#/dataset/${enc(v.dataset)}/${enc(v.version)}` }, `${v.dataset}@${v.version}`), ` (leaf ${v.leaf})`))),
     h('h2', {}, 'Certificates'),
     h('ul', {}, im.certificates.map((c) => h('li', {}, h('a', { href: `#/cert/${enc(c.dataset)}/${enc(c.version)}` }, `${c.dataset}@${c.version}`), ' ', certBadge(c)))),
+    h('h2', {}, 'Models trained on these versions'),
+    modelList(im.models || []),
     h('h2', {}, 'Objects'),
     h('ul', {}, im.objects.map((o) => h('li', {}, h('a', { href: `#/object?uri=${enc(o.uri)}`, class: 'mono' }, o.uri), ` (${o.dataset}, leaf ${o.leaf})`))));
 }
@@ -321,6 +385,8 @@ function subjectsPage() {
         s.consent_withdrawn.length ? h('p', { class: 'error' }, `Consent withdrawn at leaves ${s.consent_withdrawn.join(', ')}.`) : null,
         h('h2', {}, 'Dataset versions holding the subject\u2019s records'),
         h('ul', {}, s.dataset_versions.map((v) => h('li', {}, h('a', { href: `#/dataset/${enc(v.dataset)}/${enc(v.version)}` }, `${v.dataset}@${v.version}`)))),
+        h('h2', {}, 'Models trained on those versions'),
+        modelList(s.models || []),
         h('h2', {}, 'Records'),
         h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'record digest'), h('th', {}, 'where'), h('th', {}, 'verdict'))),
           h('tbody', {}, s.records.flatMap((rec) => rec.occurrences.map((o) => h('tr', {}, h('td', { class: 'mono' }, rec.digest.slice(0, 16) + '…'),
@@ -359,6 +425,8 @@ async function route() {
       case 'cert': await certPage(parts[1], parts[2]); break;
       case 'verify': verifyPage(); break;
       case 'subjects': subjectsPage(); break;
+      case 'models': await modelsPage(); break;
+      case 'model': await modelPage(parts[1], q); break;
       case 'ledger': await ledgerPage(); break;
       default: throw new APIError(404, 'no such page');
     }

@@ -1,10 +1,10 @@
 // A small layered renderer for the lineage graph: one column per node
 // kind in the direction data flows (sources → objects → versions →
-// certificates), edges as curves.
+// certificates, and the models trained on the version), edges as curves.
 import { s } from './dom.js';
 
-const COLS = ['source', 'object', 'version', 'certificate'];
-const TITLES = { source: 'sources', object: 'objects', version: 'dataset versions', certificate: 'certificates' };
+const COLS = ['source', 'object', 'version', 'certificate', 'model'];
+const TITLES = { source: 'sources', object: 'objects', version: 'dataset versions', certificate: 'certificates', model: 'models trained on it' };
 const W = 230, H = 30, GAPX = 90, GAPY = 12, TOP = 34;
 
 function shortLabel(n) {
@@ -47,7 +47,7 @@ export function renderGraph(g, onNode) {
       role: 'link', 'aria-label': `${n.kind} ${n.label}` },
       s('title', {}, `${n.kind}: ${n.label}${n.status ? ' (' + n.status + ')' : ''}`),
       s('rect', { width: W, height: H, rx: 6 }),
-      s('text', { x: 8, y: 19 }, shortLabel(n) + (n.status && n.kind === 'certificate' ? '' : n.status ? ' ⚠' : '')));
+      s('text', { x: 8, y: 19 }, shortLabel(n) + (n.kind === 'certificate' || !n.status ? '' : n.kind === 'model' ? ' · ' + n.status.toLowerCase() : ' ⚠')));
     grp.addEventListener('click', () => onNode(n));
     grp.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') onNode(n); });
     svg.append(grp);

@@ -1,0 +1,90 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
+	"github.com/prov-ai/prov/version"
+)
+
+// Pass 2 of seal: findings.parquet holds, object by object in plan order,
+// the stages' findings of each chunk followed by the seal's findings of the
+// records in it whose verdict seal changed (from pass 1's override log),
+// then the stages' dataset-level findings.
+
+// writeFindings publishes the version's findings.parquet and returns its
+// file reference.
+func (rc *runCtx) writeFindings(ctx context.Context, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion, ver, tmpDir string) (schemas.FileRef, error) {
+	t0 := time.Now()
+	if err := ovlog.rewind(); err != nil {
+		return schemas.FileRef{}, err
+	}
+	pending, err := ovlog.next()
+	if err != nil {
+		return schemas.FileRef{}, err
+	}
+	ff, err := version.NewTable[schemas.Finding](tmpDir)
+	if err != nil {
+		return schemas.FileRef{}, err
+	}
+	cur, ord, k := -1, int64(0), 0
+	err = rc.eachChunk(ctx, plans, func(op *objectPlan, c *segChunk) error {
+		if op.idx != cur {
+			if pending != nil && pending.Plan == cur && k < len(pending.Items) {
+				return fmt.Errorf("object %s: %d of its records rejected at seal were not found again", plans[cur].trail.Object.URI, len(pending.Items)-k)
+			}
+			cur, ord, k = op.idx, 0, 0
+			for pending != nil && pending.Plan < cur {
+				if pending, err = ovlog.next(); err != nil {
+					return err
+				}
+			}
+		}
+		for i := range c.Findings {
+			c.Findings[i].Version = ver
+		}
+		if err := ff.Write(c.Findings...); err != nil {
+			return err
+		}
+		for range c.Records {
+			if pending != nil && pending.Plan == cur && k < len(pending.Items) && pending.Items[k].Ord == ord {
+				f := pending.Items[k].F
+				f.Version = ver
+				if err := ff.Write(f); err != nil {
+					return err
+				}
+				k++
+			}
+			ord++
+		}
+		return nil
+	})
+	if err == nil && pending != nil && pending.Plan == cur && k == len(pending.Items) {
+		pending, err = ovlog.next()
+	}
+	if err == nil && pending != nil {
+		err = fmt.Errorf("object %s: records rejected at seal were not found again", plans[pending.Plan].trail.Object.URI)
+	}
+	if err != nil {
+		ff.Discard()
+		return schemas.FileRef{}, fmt.Errorf("sealing dataset %s: writing findings: %w", rc.ds.Name, err)
+	}
+	for i := range concl.Findings {
+		f := concl.Findings[i]
+		f.Dataset, f.Version = rc.ds.Name, ver
+		if err := ff.Write(f); err != nil {
+			ff.Discard()
+			return schemas.FileRef{}, err
+		}
+	}
+	rows := ff.Rows()
+	sum, size, err := ff.Publish(ctx, rc.opts.Output, version.Key(rc.ds.Name, ver, version.Findings))
+	if err != nil {
+		return schemas.FileRef{}, err
+	}
+	rc.log.Debug("seal: findings written", "rows", rows, "took", time.Since(t0))
+	return schemas.FileRef{Path: version.Findings, SHA256: sum, Size: size, Rows: rows}, nil
+}

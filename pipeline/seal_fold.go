@@ -1,0 +1,189 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/schemas"
+)
+
+// Pass 1 of seal: every record's final verdict, the counts, the objects'
+// record roots and ledger entries, and the dataset digest.
+
+// foldedRecords is what pass 1 gathers over the whole version.
+type foldedRecords struct {
+	total     schemas.Counts
+	withdrawn int64 // admitted records rejected at seal
+	srcRecs   map[string]*schemas.SourceRef
+	attrib    map[string]int64
+	leaves    []uint64 // the objects' ledger entries
+	inputs    []schemas.InputObject
+	digest    schemas.Digest // Merkle root over the distinct admitted digests
+	distinct  int64
+}
+
+// foldRecords prepares the objects in parallel (final verdicts, canonical
+// record order and root are per object) and folds them in plan order, so
+// the ledger, counts and digest do not depend on the number of workers.
+// The overrides go to ovlog; the admitted digests are sorted in tmpDir.
+func (rc *runCtx) foldRecords(ctx context.Context, plans []objectPlan, ov *overrides, ovlog *overrideLog, tmpDir string) (*foldedRecords, error) {
+	sorter := newDigestSorter(tmpDir, 0)
+	pd := rc.policyDigest()
+	f := &foldedRecords{srcRecs: map[string]*schemas.SourceRef{}, attrib: map[string]int64{},
+		inputs: make([]schemas.InputObject, 0, len(plans))}
+	var ingestTook time.Duration
+	t0 := time.Now()
+	err := rc.eachSealedObject(ctx, plans, ov, func(so *sealedObject) error {
+		obj := so.obj
+		f.withdrawn += so.withdrawn
+		if err := ovlog.add(len(f.inputs), so.overrides); err != nil {
+			return err
+		}
+		for _, d := range so.admitted {
+			if err := sorter.add(d); err != nil {
+				return err
+			}
+		}
+		for id, s := range so.srcs {
+			sr := f.srcRecs[id]
+			if sr == nil {
+				sr = &schemas.SourceRef{ID: id}
+				f.srcRecs[id] = sr
+			}
+			sr.Records += s.Records
+			sr.Bytes += s.Bytes
+		}
+		for _, a := range so.attrib {
+			if _, ok := f.attrib[a.text]; ok || len(f.attrib) < maxAttributions {
+				f.attrib[a.text] += a.n
+			}
+		}
+		f.total.Merge(obj.Counts)
+		if rc.opts.Recorder != nil {
+			ti := time.Now()
+			leaf, err := rc.opts.Recorder.IngestObject(ctx, ObjectDetails{Dataset: rc.ds.Name, RunID: rc.runID, PolicyDigest: pd, Object: obj}, so.prep)
+			ingestTook += time.Since(ti)
+			if err != nil {
+				return fmt.Errorf("sealing dataset %s: recording %s in the ledger: %w", rc.ds.Name, obj.URI, err)
+			}
+			f.leaves = append(f.leaves, leaf)
+		}
+		f.inputs = append(f.inputs, obj)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !f.total.Reconciles() {
+		return nil, fmt.Errorf("sealing dataset %s: %w: %+v", rc.ds.Name, ErrReconcile, f.total)
+	}
+	root := schemas.NewMerkleBuilder()
+	if err := sorter.each(func(d schemas.Digest) error { return root.Append(d[:]) }); err != nil {
+		return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
+	}
+	if f.digest, err = root.Root(); err != nil {
+		return nil, err
+	}
+	f.distinct = int64(root.Size())
+	rc.log.Debug("seal: records folded and ingested", "records", f.total.In, "took", time.Since(t0), "ledger_ingest", ingestTook)
+	return f, nil
+}
+
+// sealedObject is one object's share of seal's first pass: its records'
+// final verdicts folded into counts, the admitted digests, per-source
+// figures and attributions, and its record list prepared for the ledger.
+type sealedObject struct {
+	obj       schemas.InputObject // Counts and RecordRoot final
+	prep      *lineage.PreparedRecords
+	admitted  []schemas.Digest
+	withdrawn int64 // admitted records rejected at seal
+	// overrides are the findings of the records seal rejected.
+	overrides []override
+	srcs      map[string]*schemas.SourceRef
+	// attrib counts admitted records per attribution text, in order of
+	// first appearance and capped at maxAttributions texts: folding these
+	// lists in object order gives the same map as counting record by
+	// record (a text turned away once is turned away for good).
+	attrib []attribCount
+}
+
+type attribCount struct {
+	text string
+	n    int64
+}
+
+// prepareObject reads an object's segment records, decides their final
+// verdicts (the one place overrides.apply is called) and prepares its
+// record list for the ledger.
+func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrides) (*sealedObject, error) {
+	obj := op.trail.Object
+	so := &sealedObject{srcs: map[string]*schemas.SourceRef{}}
+	var counts schemas.Counts
+	refs := make([]lineage.RecordRef, 0, min(max(obj.Counts.In, 0), 1<<20))
+	attribAt := map[string]int{}
+	r, err := openSegment(op.path)
+	if err != nil {
+		return nil, err
+	}
+	_, err = r.eachRecords(func(c *segChunk) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i := range c.Records {
+			rec := &c.Records[i]
+			v, f := ov.apply(obj.URI, rec)
+			if f != nil {
+				so.withdrawn++
+				f.Dataset, f.Object, f.Locator = rc.ds.Name, obj.URI, schemas.Locator(obj.URI, rec.Line)
+				so.overrides = append(so.overrides, override{Ord: int64(len(refs)), F: *f})
+			}
+			counts.Add(v)
+			refs = append(refs, lineage.RecordRef{Digest: rec.Digest, Line: rec.Line, Verdict: v, Subjects: rec.Subjects})
+			if !v.Admitted() {
+				continue
+			}
+			so.admitted = append(so.admitted, rec.Digest)
+			sr := so.srcs[rec.Source]
+			if sr == nil {
+				sr = &schemas.SourceRef{ID: rec.Source}
+				so.srcs[rec.Source] = sr
+			}
+			sr.Records++
+			sr.Bytes += rec.Bytes
+			if rec.Attrib != "" {
+				if j, ok := attribAt[rec.Attrib]; ok {
+					so.attrib[j].n++
+				} else if len(so.attrib) < maxAttributions {
+					attribAt[rec.Attrib] = len(so.attrib)
+					so.attrib = append(so.attrib, attribCount{rec.Attrib, 1})
+				}
+			}
+		}
+		return nil
+	})
+	_ = r.close()
+	if err != nil {
+		return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
+	}
+	if counts.In != obj.Counts.In || !counts.Reconciles() {
+		return nil, fmt.Errorf("sealing dataset %s: object %s: %w: read %d records, segment holds %d",
+			rc.ds.Name, obj.URI, ErrReconcile, obj.Counts.In, counts.In)
+	}
+	so.prep, err = lineage.PrepareRecords(refs)
+	if err != nil {
+		return nil, fmt.Errorf("sealing dataset %s: object %s: %w", rc.ds.Name, obj.URI, err)
+	}
+	obj.RecordRoot = so.prep.Root()
+	obj.Counts = counts
+	so.obj = obj
+	return so, nil
+}
+
+// eachSealedObject prepares the objects on up to --workers goroutines and
+// calls fn with them one at a time in plan order.
+func (rc *runCtx) eachSealedObject(ctx context.Context, plans []objectPlan, ov *overrides, fn func(*sealedObject) error) error {
+	return inOrder(ctx, len(plans), rc.opts.Workers,
+		func(ctx context.Context, i int) (*sealedObject, error) { return rc.prepareObject(ctx, &plans[i], ov) }, fn)
+}

@@ -1,0 +1,117 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
+	"github.com/prov-ai/prov/version"
+)
+
+// The manifest step of seal: the manifest binds the version's digest,
+// counts, inputs, sources, rule lines and the findings and metrics files.
+
+// writeManifest builds the version's manifest from the folded records,
+// the conclusion and the published files, and publishes it; it returns the
+// manifest, its exact bytes and their sha256.
+func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *stages.Conclusion, ver, supersedes string,
+	findings, metrics schemas.FileRef) (*schemas.Manifest, []byte, string, error) {
+	total := f.total
+	rules := append([]schemas.RuleResult(nil), concl.Rules...)
+	rules = append(rules, schemas.RuleResult{RuleID: RuleReconcile, Scope: "dataset", Pass: true, Figure: float64(total.In), N: total.In,
+		Detail: fmt.Sprintf("records in %d = admit %d + redact %d + quarantine %d + reject %d", total.In, total.Admit, total.Redact, total.Quarantine, total.Reject)})
+	sort.SliceStable(rules, func(i, j int) bool {
+		if rules[i].RuleID != rules[j].RuleID {
+			return rules[i].RuleID < rules[j].RuleID
+		}
+		return rules[i].Scope < rules[j].Scope
+	})
+	m := &schemas.Manifest{
+		Schema: schemas.ManifestSchema, Dataset: rc.ds.Name, Version: ver,
+		Digest: "sha256:" + f.digest.String(), Records: f.distinct, Counts: total,
+		Policy: schemas.ManifestPolicy{ID: rc.opts.Policy.ID, Version: rc.opts.Policy.Version, Digest: rc.policyDigest()},
+		Use:    useOf(rc.ds), Inputs: f.inputs, Sources: rc.sourceRefs(f.srcRecs, f.inputs),
+		Blocked: blockedList(concl.Blocked), RejectedAtSeal: f.withdrawn, Rules: rules,
+		Attributions: attributionList(f.attrib),
+		Outputs:      schemas.ManifestOutput{Findings: findings, Metrics: metrics},
+		Supersedes:   supersedes,
+	}
+	mb, msha, err := version.WriteManifest(ctx, rc.opts.Output, version.Prefix(rc.ds.Name, ver), m)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return m, mb, msha, nil
+}
+
+// supersedes is the dataset's latest sealed version in the ledger when it
+// is not ver ("" without a ledger).
+func (rc *runCtx) supersedes(ctx context.Context, ver string) (string, error) {
+	if rc.opts.Recorder == nil {
+		return "", nil
+	}
+	prev, err := rc.opts.Recorder.LatestVersion(ctx, rc.ds.Name)
+	if err != nil {
+		return "", fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
+	}
+	if prev == ver {
+		return "", nil
+	}
+	return prev, nil
+}
+
+func useOf(ds *schemas.DatasetConfig) string {
+	if ds.Use == "" {
+		return "commercial"
+	}
+	return ds.Use
+}
+
+func (rc *runCtx) sourceRefs(recs map[string]*schemas.SourceRef, inputs []schemas.InputObject) []schemas.SourceRef {
+	ids := map[string]bool{}
+	for _, in := range inputs {
+		if in.Source != "" {
+			ids[in.Source] = true
+		}
+	}
+	for id := range recs {
+		ids[id] = true
+	}
+	var out []schemas.SourceRef
+	for id := range ids {
+		ref := schemas.SourceRef{ID: id}
+		if r := recs[id]; r != nil {
+			ref.Records, ref.Bytes = r.Records, r.Bytes
+		}
+		if s := rc.opts.Sources.Lookup(id); s != nil {
+			ref.Channel, ref.LegalBasis, ref.Licence, ref.Origin, ref.Modality = s.Channel, s.LegalBasis, s.Licence, s.Origin, s.Modality
+			if ref.Modality == "" {
+				ref.Modality = "text"
+			}
+		} else {
+			ref.Channel = "unregistered"
+		}
+		out = append(out, ref)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func blockedList(m map[string]string) []schemas.BlockedSource {
+	var out []schemas.BlockedSource
+	for s, r := range m {
+		out = append(out, schemas.BlockedSource{Source: s, RuleID: r})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out
+}
+
+func attributionList(m map[string]int64) []schemas.Attribution {
+	var out []schemas.Attribution
+	for t, n := range m {
+		out = append(out, schemas.Attribution{Text: t, Records: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Text < out[j].Text })
+	return out
+}

@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/prov-ai/prov/stages"
+)
+
+// Pass 0 of seal: every object's segment exists; the stages' states are
+// merged and concluded.
+
+// objectPlan is one object of the version with its segment.
+type objectPlan struct {
+	idx   int // position in the plan
+	p     planned
+	path  string
+	hdr   segHeader
+	trail *segTrailer
+}
+
+// mergeSegments reads every object's segment trailer (on --workers
+// goroutines), fails with ErrMissingShard when one is missing, merges the
+// stage states in plan order and concludes the stages.
+func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPlan, *stages.Conclusion, error) {
+	plans := make([]objectPlan, 0, len(objs))
+	var missing []string
+	merged := make([]stages.State, len(rc.stages))
+	for i, s := range rc.stages {
+		merged[i] = s.NewState()
+	}
+	type loaded struct {
+		op      objectPlan
+		states  []stages.State
+		missing string
+	}
+	err := inOrder(ctx, len(objs), rc.opts.Workers, func(ctx context.Context, i int) (loaded, error) {
+		op, states, miss, err := rc.trailerOf(ctx, objs[i])
+		return loaded{op, states, miss}, err
+	}, func(l loaded) error {
+		if l.missing != "" {
+			missing = append(missing, l.missing)
+			return nil
+		}
+		if len(missing) == 0 {
+			if err := rc.mergeStates(merged, l.states); err != nil {
+				return err
+			}
+		}
+		l.op.idx = len(plans)
+		plans = append(plans, l.op)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(missing) > 0 {
+		return nil, nil, fmt.Errorf("sealing dataset %s: %w: %d object(s) not processed yet, first %s (run the missing shards)",
+			rc.ds.Name, ErrMissingShard, len(missing), missing[0])
+	}
+	var concl stages.Conclusion
+	for i, s := range rc.stages {
+		if err := s.Conclude(merged[i], &concl); err != nil {
+			return nil, nil, fmt.Errorf("sealing dataset %s: concluding stage %s: %w", rc.ds.Name, s.Name(), err)
+		}
+	}
+	return plans, &concl, nil
+}
+
+// loadStates decodes one object's stage states (nil for stateless
+// stages), then drops the marshalled states (megabytes each for the
+// sampling stages) so seal's memory does not grow with the number of
+// objects.
+func (rc *runCtx) loadStates(path string, t *segTrailer) ([]stages.State, error) {
+	if len(t.States) != len(rc.stages) {
+		return nil, fmt.Errorf("sealing dataset %s: segment %s: %w: %d stage states, want %d",
+			rc.ds.Name, path, ErrBadSegment, len(t.States), len(rc.stages))
+	}
+	out := make([]stages.State, len(rc.stages))
+	for i, s := range rc.stages {
+		if t.States[i] == nil {
+			continue
+		}
+		st := s.NewState()
+		if st == nil {
+			continue
+		}
+		if err := st.UnmarshalBinary(t.States[i]); err != nil {
+			return nil, fmt.Errorf("sealing dataset %s: loading %s state of %s: %w", rc.ds.Name, s.Name(), t.Object.URI, err)
+		}
+		out[i] = st
+	}
+	t.States = nil
+	return out, nil
+}
+
+// mergeStates folds one object's decoded stage states into merged.
+func (rc *runCtx) mergeStates(merged, states []stages.State) error {
+	for i, s := range rc.stages {
+		if merged[i] == nil || states[i] == nil {
+			continue
+		}
+		if err := merged[i].Merge(states[i]); err != nil {
+			return fmt.Errorf("sealing dataset %s: merging %s state: %w", rc.ds.Name, s.Name(), err)
+		}
+	}
+	return nil
+}
+
+// trailerOf finds an object's segment (fetching it from the shared store
+// when configured) and decodes its stage states; missing is its URI when
+// no shard has processed it yet.
+func (rc *runCtx) trailerOf(ctx context.Context, p planned) (op objectPlan, states []stages.State, missing string, err error) {
+	path := rc.segmentPath(p)
+	hdr, t, err := readTrailer(path, rc.segKey)
+	if err != nil && !errors.Is(err, ErrBadSegment) {
+		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
+			return op, nil, "", ferr
+		} else if ok {
+			hdr, t, err = readTrailer(path, rc.segKey)
+		}
+	}
+	if errors.Is(err, ErrBadSegment) {
+		// Never admit what a segment says unless this ledger's runs wrote
+		// it; re-read the object once (processObject replaces the local
+		// and the shared copy). A second failure is an error, not a loop.
+		rc.warnBadSegment(p, path, err)
+		for _, f := range []string{path, path + ".trailer"} {
+			if rerr := os.Remove(f); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				return op, nil, "", fmt.Errorf("discarding segment %s: %w", f, rerr)
+			}
+		}
+		if _, perr := rc.processObject(ctx, p); perr != nil {
+			return op, nil, "", fmt.Errorf("sealing dataset %s: reading %s again after discarding its segment: %w", rc.ds.Name, rc.opts.Input.URI(p.obj.Key), perr)
+		}
+		if hdr, t, err = readTrailer(path, rc.segKey); err != nil {
+			return op, nil, "", fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
+		}
+	}
+	if err != nil {
+		return op, nil, rc.opts.Input.URI(p.obj.Key), nil
+	}
+	states, err = rc.loadStates(path, t)
+	if err != nil {
+		return op, nil, "", err
+	}
+	return objectPlan{p: p, path: path, hdr: hdr, trail: t}, states, "", nil
+}

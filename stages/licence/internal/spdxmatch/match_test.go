@@ -1,0 +1,141 @@
+package spdxmatch
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+type textsFile struct {
+	Version  string `json:"version"`
+	Licences []Text `json:"licences"`
+}
+
+func loadTexts(tb testing.TB) textsFile {
+	tb.Helper()
+	b, err := os.ReadFile("data/texts.json.gz")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var f textsFile
+	if err := json.NewDecoder(zr).Decode(&f); err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// TestIndexUpToDate rebuilds the index from the pinned texts and compares
+// it with the embedded one: a change to the normalisation must come with
+// `go generate`.
+func TestIndexUpToDate(t *testing.T) {
+	f := loadTexts(t)
+	got := Build(f.Version, f.Licences).Encode()
+	if !bytes.Equal(got, indexBin) {
+		t.Fatalf("data/index.bin is stale: run go generate (see gen/main.go)")
+	}
+}
+
+func wrap(s string, width int) string {
+	var b strings.Builder
+	for _, para := range strings.Split(s, "\n\n") {
+		n := 0
+		for _, w := range strings.Fields(para) {
+			if n > 0 && n+len(w)+1 > width {
+				b.WriteByte('\n')
+				n = 0
+			} else if n > 0 {
+				b.WriteByte(' ')
+				n++
+			}
+			b.WriteString(w)
+			n += len(w)
+		}
+		b.WriteString("\n\n")
+	}
+	return b.String()
+}
+
+func TestMatchRewrapped(t *testing.T) {
+	ix, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := loadTexts(t)
+	n, ok := 0, 0
+	for _, l := range f.Licences {
+		if l.Deprecated {
+			continue
+		}
+		n++
+		text := "Copyright (c) 2024 Jane Example <jane@example.org>\n\n" + wrap(l.Text, 63)
+		hits := ix.Match([]byte(text))
+		want := l.ID
+		if e, _ := ix.Lookup(l.ID); e.Same != "" {
+			want = e.Same
+		}
+		if len(hits) > 0 && hits[0].ID == want {
+			ok++
+			continue
+		}
+		got := "-"
+		if len(hits) > 0 {
+			got = hits[0].ID
+		}
+		t.Logf("miss %s: got %s %+v", l.ID, got, hits)
+	}
+	t.Logf("%d/%d = %.3f", ok, n, float64(ok)/float64(n))
+}
+
+// BenchmarkDecode measures what the first licence match in a process
+// costs beyond the match: decoding the embedded index and building its
+// prefix table (start-up must stay well under 100 ms).
+func BenchmarkDecode(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		ix, err := Decode(indexBin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix.prefixStart()
+	}
+}
+
+// FuzzMatch: any input tokenises and matches without panicking, and every
+// hit is a listed licence with a span inside the input.
+func FuzzMatch(f *testing.F) {
+	for _, l := range loadTexts(f).Licences[:40] {
+		f.Add([]byte(l.Text))
+	}
+	f.Add([]byte("Copyright(c) 2001\n© \xff\xfe 版权所有"))
+	ix, err := Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, h := range ix.Match(b) {
+			if _, ok := ix.Lookup(h.ID); !ok || h.Start < 0 || h.End > len(b) || h.Start > h.End || h.Coverage < MinCoverage || h.Coverage > 1 {
+				t.Fatalf("bad hit %+v for %d bytes", h, len(b))
+			}
+		}
+	})
+}
+
+// FuzzDecode: corrupt index data is an error, never a panic.
+func FuzzDecode(f *testing.F) {
+	f.Add(indexBin[:200])
+	f.Add([]byte(magic))
+	f.Add([]byte(magic + "\x05hello\x01"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ix, err := Decode(b)
+		if err == nil {
+			ix.Match([]byte("Permission is hereby granted, free of charge, to any person obtaining a copy"))
+		}
+	})
+}

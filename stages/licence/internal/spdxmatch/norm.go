@@ -1,0 +1,252 @@
+package spdxmatch
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// token is one normalised word of a text and its byte span.
+type token struct {
+	h          uint64 // hash of the normalised word
+	start, end int
+	lineStart  bool // first token of its line
+}
+
+// equivalents are the SPDX Matching Guidelines' varietal spellings (B.13,
+// equivalentwords.txt) reduced to one spelling each, plus the spellings
+// that differ by a hyphen or a space once punctuation is dropped.
+var equivalents = map[string]string{
+	"acknowledgement": "acknowledgment", "analogue": "analog", "analyse": "analyze",
+	"artefact": "artifact", "authorisation": "authorization", "authorised": "authorized",
+	"calibre": "caliber", "cancelled": "canceled", "capitalisations": "capitalizations",
+	"catalogue": "catalog", "categorise": "categorize", "centre": "center",
+	"emphasised": "emphasized", "favour": "favor", "favourite": "favorite",
+	"fulfil": "fulfill", "fulfilment": "fulfillment", "initialise": "initialize",
+	"judgement": "judgment", "labelling": "labeling", "labour": "labor",
+	"licence": "license", "licences": "licenses", "licenced": "licensed", "licencing": "licensing",
+	"licensor": "licensor", "maximise": "maximize", "modelled": "modeled", "modelling": "modeling",
+	"offence": "offense", "optimise": "optimize", "organisation": "organization",
+	"organisations": "organizations", "organise": "organize", "practise": "practice",
+	"programme": "program", "realise": "realize", "recognise": "recognize",
+	"signalling": "signaling", "sublicence": "sublicense", "sublicences": "sublicenses",
+	"utilisation": "utilization", "whilst": "while", "wilful": "willful",
+	"noncommercial": "noncommercial", "copyrightable": "copyrightable",
+	"behaviour": "behavior", "colour": "color", "defence": "defense",
+	"honour": "honor", "neighbour": "neighbor", "percent": "percent",
+}
+
+// dropped are tokens that carry no meaning for matching: list markers
+// (a., (b), iv.), the URL scheme and host prefix, and the letter of "(c)".
+var dropped = map[string]bool{
+	"ii": true, "iii": true, "iv": true, "vi": true, "vii": true, "viii": true, "ix": true,
+	"http": true, "https": true, "www": true,
+}
+
+func fnv(w []byte) uint64 {
+	h := uint64(14695981039346656037) // FNV-1a
+	for _, c := range w {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h
+}
+
+// special maps the hash of each varietal spelling to the hash of its
+// unified spelling, and of each dropped word to 0; specialBits is a
+// filter on the hashes' low bits that rules out most words before the map.
+var special, specialBits = func() (map[uint64]uint64, *[1024]uint64) {
+	m := map[uint64]uint64{}
+	var bits [1024]uint64
+	for k, v := range equivalents {
+		m[fnv([]byte(k))] = fnv([]byte(v))
+	}
+	for k := range dropped {
+		m[fnv([]byte(k))] = 0
+	}
+	for h := range m {
+		bits[h>>6&1023] |= 1 << (h & 63)
+	}
+	return m, &bits
+}()
+
+// hashWord returns the hash of a normalised (lower-case) word, or 0 for a
+// word that is dropped.
+func hashWord(w []byte) uint64 {
+	h := fnv(w)
+	if specialBits[h>>6&1023]&(1<<(h&63)) != 0 {
+		if r, ok := special[h]; ok {
+			return r
+		}
+	}
+	return h
+}
+
+var (
+	hashCopyright = hashWord([]byte("copyright"))
+	hashYear      = hashWord([]byte("year"))
+	hashYYYY      = hashWord([]byte("yyyy"))
+)
+
+// tokenise splits text into normalised words after the SPDX Matching
+// Guidelines: case folded, punctuation, quotes, dashes and bullets
+// dropped (they separate words), single letters and roman list numbers
+// dropped, varietal spellings unified. Han characters are one word each.
+// Copyright lines (a line whose first word is "copyright" followed by a
+// year, (c) or a placeholder, or a line starting with ©) are skipped as the
+// guidelines ask (B.9).
+func tokenise(text []byte, toks []token) []token {
+	var word [64]byte
+	n := 0
+	start := 0
+	lineStart := true
+	skipLine := false
+	flush := func(end int) {
+		if n == 0 {
+			return
+		}
+		w := word[:min(n, len(word))]
+		if !skipLine && !(n == 1 && w[0] >= 'a' && w[0] <= 'z') {
+			if h := hashWord(w); h != 0 {
+				toks = append(toks, token{h: h, start: start, end: end, lineStart: lineStart})
+			}
+		}
+		lineStart = false
+		n = 0
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+				if n == 0 {
+					start = i
+				}
+				if n < len(word) {
+					word[n] = c
+				}
+				n++
+			case c >= 'A' && c <= 'Z':
+				if n == 0 {
+					start = i
+				}
+				if n < len(word) {
+					word[n] = c + 'a' - 'A'
+				}
+				n++
+			case c == '\n':
+				flush(i)
+				lineStart, skipLine = true, false
+			default:
+				flush(i)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(text[i:])
+		switch {
+		case r == '©':
+			flush(i)
+			if lineStart {
+				skipLine = true
+			}
+		case unicode.Is(unicode.Han, r):
+			flush(i)
+			if !skipLine {
+				var b [4]byte
+				m := utf8.EncodeRune(b[:], r)
+				toks = append(toks, token{h: hashWord(b[:m]), start: i, end: i + size, lineStart: lineStart})
+			}
+			lineStart = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if n == 0 {
+				start = i
+			}
+			var b [4]byte
+			m := utf8.EncodeRune(b[:], unicode.ToLower(r))
+			for k := 0; k < m; k++ {
+				if n < len(word) {
+					word[n] = b[k]
+				}
+				n++
+			}
+		default:
+			flush(i)
+		}
+		i += size
+	}
+	flush(len(text))
+	return stripCopyrightLines(text, toks)
+}
+
+// stripCopyrightLines removes the tokens of lines that start with
+// "copyright" followed within two words by a year, "(c)" or a year
+// placeholder.
+func stripCopyrightLines(text []byte, toks []token) []token {
+	out := toks[:0]
+	for i := 0; i < len(toks); {
+		t := toks[i]
+		if t.lineStart && t.h == hashCopyright && isCopyrightLine(text, toks, i) {
+			j := i + 1
+			for j < len(toks) && !toks[j].lineStart {
+				j++
+			}
+			i = j
+			continue
+		}
+		out = append(out, t)
+		i++
+	}
+	return out
+}
+
+func isCopyrightLine(text []byte, toks []token, i int) bool {
+	// "(c)" or "©" right after the word.
+	rest := text[toks[i].end:min(len(text), toks[i].end+8)]
+	for k := 0; k < len(rest); k++ {
+		if rest[k] == ' ' || rest[k] == '\t' {
+			continue
+		}
+		if rest[k] == '(' && k+2 < len(rest) && (rest[k+1]|0x20) == 'c' && rest[k+2] == ')' {
+			return true
+		}
+		if rest[k] == 0xC2 && k+1 < len(rest) && rest[k+1] == 0xA9 {
+			return true
+		}
+		break
+	}
+	for j := i + 1; j < len(toks) && j <= i+2 && !toks[j].lineStart; j++ {
+		w := text[toks[j].start:toks[j].end]
+		if toks[j].h == hashYear || toks[j].h == hashYYYY || isYear(w) {
+			return true
+		}
+	}
+	return false
+}
+
+func isYear(w []byte) bool {
+	if len(w) != 4 || (w[0] != '1' && w[0] != '2') {
+		return false
+	}
+	for _, c := range w {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// shingle hashes three consecutive words.
+func shingle(a, b, c uint64) uint32 {
+	h := a*0x9E3779B97F4A7C15 ^ (b*0xC2B2AE3D27D4EB4F + 0x165667B19E3779F9) ^ (c * 0xD6E8FEB86659FD93)
+	h ^= h >> 29
+	h *= 0xBF58476D1CE4E5B9
+	h ^= h >> 32
+	return uint32(h)
+}
+
+// shingles returns the shingle of every run of three words, in order.
+func shingles(toks []token, out []uint32) []uint32 {
+	for i := 0; i+2 < len(toks); i++ {
+		out = append(out, shingle(toks[i].h, toks[i+1].h, toks[i+2].h))
+	}
+	return out
+}
