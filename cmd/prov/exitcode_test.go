@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -145,30 +144,31 @@ func TestExitCodeContract(t *testing.T) {
 		})
 	}
 
-	// A runtime error is retryable: the ledger held by a reader (prov
-	// serve) refuses a writer with exit 1, and the same run passes its
-	// gate check (exit 3) once the reader is gone.
-	t.Run("ledger in use", func(t *testing.T) {
-		srv := exec.Command(provBin, "-c", cfg, "--log-level", "error", "serve", "--addr", "127.0.0.1:0")
-		srv.Dir = dir
-		srv.Env = tourEnv(nil)
-		if err := srv.Start(); err != nil {
+	// A runtime error is retryable: an output store that cannot be
+	// written (its directory is a file) fails the run with exit 1, and the
+	// same run succeeds once the disk is fixed.
+	t.Run("output not writable", func(t *testing.T) {
+		blocked := filepath.Join(dir, "fixtures", "demo", "blocked.yaml")
+		bb, err := os.ReadFile(cfg)
+		if err != nil {
 			t.Fatal(err)
 		}
-		defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-		var out string
-		code := 0
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			if out, code = run(t, nil, "-c", cfg, "--log-level", "error", "run", "--dataset", "code-mit"); code != exitOK {
-				break
-			}
+		bb = bytes.Replace(bb, []byte("output: out/datasets"), []byte("output: out/blocker/datasets"), 1)
+		if err := os.WriteFile(blocked, bb, 0o644); err != nil {
+			t.Fatal(err)
 		}
-		if code != exitError || !strings.Contains(out, "in use") {
-			t.Fatalf("run while serve holds the ledger: exit %d, want %d:\n%s", code, exitError, out)
+		blocker := filepath.Join(dir, "fixtures", "demo", "out", "blocker")
+		if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+			t.Fatal(err)
 		}
-		_ = srv.Process.Kill()
-		_ = srv.Wait()
-		if out, code := run(t, nil, "-c", cfg, "--log-level", "error", "run", "--dataset", "code-mit"); code != exitOK {
+		out, code := run(t, nil, "-c", blocked, "--log-level", "error", "run", "--dataset", "code-mit")
+		if code != exitError || !strings.Contains(out, "not a directory") {
+			t.Fatalf("run with an unwritable output store: exit %d, want %d:\n%s", code, exitError, out)
+		}
+		if err := os.Remove(blocker); err != nil {
+			t.Fatal(err)
+		}
+		if out, code := run(t, nil, "-c", blocked, "--log-level", "error", "run", "--dataset", "code-mit"); code != exitOK {
 			t.Fatalf("rerun: exit %d:\n%s", code, out)
 		}
 	})
