@@ -49,9 +49,9 @@ func (testStage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) 
 	st.(*countState).N[r.Source]++
 	switch {
 	case strings.Contains(r.Text(), "BAD"):
-		out.Find(schemas.Finding{RuleID: "T-1", Stage: "test", Severity: schemas.SeverityError, Verdict: "reject", Message: "bad word"})
+		out.Find(schemas.Reject, schemas.Finding{RuleID: "T-1", Stage: "test", Severity: schemas.SeverityError, Message: "bad word"})
 	case strings.Contains(r.Text(), "EMAIL"):
-		out.Find(schemas.Finding{RuleID: "T-2", Stage: "test", Severity: schemas.SeverityWarning, Verdict: "redact", Message: "pi"})
+		out.Find(schemas.Redact, schemas.Finding{RuleID: "T-2", Stage: "test", Severity: schemas.SeverityWarning, Message: "pi"})
 		sum := sha256.Sum256([]byte(r.Values[schemas.FieldSubject]))
 		out.Subjects = append(out.Subjects, hex.EncodeToString(sum[:]))
 	}

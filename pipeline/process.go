@@ -197,8 +197,8 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		}
 		out.Reset()
 		if r.Err != nil {
-			out.Find(schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
-				Verdict: schemas.Quarantine.String(), Message: r.Err.Error()})
+			out.Find(schemas.Quarantine, schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
+				Message: r.Err.Error()})
 		} else if n++; n%stageSample == 0 {
 			for i, s := range rc.stages {
 				t := time.Now()

@@ -58,14 +58,16 @@ func (s *Sealed) result() DatasetResult {
 // seal merges the segments of every object of the dataset into a version.
 // Its passes run in order, each in its own file: mergeSegments (pass 0,
 // seal_merge.go), foldRecords (pass 1, final verdicts and digest,
-// seal_fold.go), writeFindings (pass 2, seal_findings.go), writeMetrics
+// seal_fold.go), restate (pass 1b, the stages over the final verdicts,
+// seal_restate.go), writeFindings (pass 2, seal_findings.go), writeMetrics
 // (seal_metrics.go), writeManifest (seal_manifest.go) and recordSeal.
 func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	t0 := time.Now()
-	plans, concl, err := rc.mergeSegments(ctx, objs)
+	plans, checked, err := rc.mergeSegments(ctx, objs)
 	if err != nil {
 		return nil, err
 	}
+	concl := rc.combine(checked, nil)
 	ov, err := rc.loadOverrides(ctx, concl.Blocked)
 	if err != nil {
 		return nil, err
@@ -89,6 +91,13 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	folded, err := rc.foldRecords(ctx, plans, ov, ovlog, tmpDir)
 	if err != nil {
 		return nil, err
+	}
+	final, err := rc.restate(ctx, plans, folded.changed)
+	if err != nil {
+		return nil, err
+	}
+	if final != nil {
+		concl = rc.combine(checked, final)
 	}
 	ver := rc.versionName(folded.digest)
 	findings, err := rc.writeFindings(ctx, plans, ovlog, concl, ver, tmpDir)

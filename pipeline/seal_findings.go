@@ -45,6 +45,7 @@ func (rc *runCtx) writeFindings(ctx context.Context, plans []objectPlan, ovlog *
 		}
 		for i := range c.Findings {
 			c.Findings[i].Version = ver
+			cite(&c.Findings[i])
 		}
 		if err := ff.Write(c.Findings...); err != nil {
 			return err
@@ -53,6 +54,7 @@ func (rc *runCtx) writeFindings(ctx context.Context, plans []objectPlan, ovlog *
 			if pending != nil && pending.Plan == cur && k < len(pending.Items) && pending.Items[k].Ord == ord {
 				f := pending.Items[k].F
 				f.Version = ver
+				cite(&f)
 				if err := ff.Write(f); err != nil {
 					return err
 				}
@@ -75,6 +77,7 @@ func (rc *runCtx) writeFindings(ctx context.Context, plans []objectPlan, ovlog *
 	for i := range concl.Findings {
 		f := concl.Findings[i]
 		f.Dataset, f.Version = rc.ds.Name, ver
+		cite(&f)
 		if err := ff.Write(f); err != nil {
 			ff.Discard()
 			return schemas.FileRef{}, err
@@ -87,4 +90,14 @@ func (rc *runCtx) writeFindings(ctx context.Context, plans []objectPlan, ovlog *
 	}
 	rc.log.Debug("seal: findings written", "rows", rows, "took", time.Since(t0))
 	return schemas.FileRef{Path: version.Findings, SHA256: sum, Size: size, Rows: rows}, nil
+}
+
+// cite gives a finding one rule ID and its rulebook row's IDs, and a
+// verdict: a dataset-level finding that holds no record back (a quality
+// limit, an agreement figure) says admit.
+func cite(f *schemas.Finding) {
+	f.CiteRules()
+	if f.Verdict == "" {
+		f.Verdict = schemas.Admit.String()
+	}
 }

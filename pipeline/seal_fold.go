@@ -15,13 +15,18 @@ import (
 // foldedRecords is what pass 1 gathers over the whole version.
 type foldedRecords struct {
 	total     schemas.Counts
-	withdrawn int64 // admitted records rejected at seal
-	srcRecs   map[string]*schemas.SourceRef
-	attrib    map[string]int64
-	leaves    []uint64 // the objects' ledger entries
-	inputs    []schemas.InputObject
-	digest    schemas.Digest // Merkle root over the distinct admitted digests
-	distinct  int64
+	withdrawn int64 // records rejected at seal
+	// held counts the records seal rejected, per rule.
+	held map[string]int64
+	// changed holds, per plan index, the ordinals of the admitted records
+	// seal rejected: restate reads those objects again.
+	changed  map[int]map[int64]bool
+	srcRecs  map[string]*schemas.SourceRef
+	attrib   map[string]int64
+	leaves   []uint64 // the objects' ledger entries
+	inputs   []schemas.InputObject
+	digest   schemas.Digest // Merkle root over the distinct admitted digests
+	distinct int64
 }
 
 // foldRecords prepares the objects in parallel (final verdicts, canonical
@@ -32,6 +37,7 @@ func (rc *runCtx) foldRecords(ctx context.Context, plans []objectPlan, ov *overr
 	sorter := newDigestSorter(tmpDir, 0)
 	pd := rc.policyDigest()
 	f := &foldedRecords{srcRecs: map[string]*schemas.SourceRef{}, attrib: map[string]int64{},
+		held: map[string]int64{}, changed: map[int]map[int64]bool{},
 		inputs: make([]schemas.InputObject, 0, len(plans))}
 	var ingestTook time.Duration
 	t0 := time.Now()
@@ -40,6 +46,12 @@ func (rc *runCtx) foldRecords(ctx context.Context, plans []objectPlan, ov *overr
 		f.withdrawn += so.withdrawn
 		if err := ovlog.add(len(f.inputs), so.overrides); err != nil {
 			return err
+		}
+		for _, o := range so.overrides {
+			f.held[o.F.RuleID]++
+		}
+		if len(so.changed) > 0 {
+			f.changed[len(f.inputs)] = so.changed
 		}
 		for _, d := range so.admitted {
 			if err := sorter.add(d); err != nil {
@@ -98,10 +110,12 @@ type sealedObject struct {
 	obj       schemas.InputObject // Counts and RecordRoot final
 	prep      *lineage.PreparedRecords
 	admitted  []schemas.Digest
-	withdrawn int64 // admitted records rejected at seal
+	withdrawn int64 // records rejected at seal
 	// overrides are the findings of the records seal rejected.
 	overrides []override
-	srcs      map[string]*schemas.SourceRef
+	// changed are the ordinals of the admitted records seal rejected.
+	changed map[int64]bool
+	srcs    map[string]*schemas.SourceRef
 	// attrib counts admitted records per attribution text, in order of
 	// first appearance and capped at maxAttributions texts: folding these
 	// lists in object order gives the same map as counting record by
@@ -136,6 +150,12 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 			v, f := ov.apply(obj.URI, rec)
 			if f != nil {
 				so.withdrawn++
+				if rec.Verdict.Admitted() {
+					if so.changed == nil {
+						so.changed = map[int64]bool{}
+					}
+					so.changed[int64(len(refs))] = true
+				}
 				f.Dataset, f.Object, f.Locator = rc.ds.Name, obj.URI, schemas.Locator(obj.URI, rec.Line)
 				so.overrides = append(so.overrides, override{Ord: int64(len(refs)), F: *f})
 			}

@@ -19,9 +19,12 @@ import (
 func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *stages.Conclusion, ver, supersedes string,
 	findings, metrics schemas.FileRef) (*schemas.Manifest, []byte, string, error) {
 	total := f.total
-	rules := append([]schemas.RuleResult(nil), concl.Rules...)
+	rules := heldAtSeal(append([]schemas.RuleResult(nil), concl.Rules...), f.held)
 	rules = append(rules, schemas.RuleResult{RuleID: RuleReconcile, Scope: "dataset", Pass: true, Figure: float64(total.In), N: total.In,
 		Detail: fmt.Sprintf("records in %d = admit %d + redact %d + quarantine %d + reject %d", total.In, total.Admit, total.Redact, total.Quarantine, total.Reject)})
+	for i := range rules {
+		rules[i].CiteRules()
+	}
 	sort.SliceStable(rules, func(i, j int) bool {
 		if rules[i].RuleID != rules[j].RuleID {
 			return rules[i].RuleID < rules[j].RuleID
@@ -114,4 +117,36 @@ func attributionList(m map[string]int64) []schemas.Attribution {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Text < out[j].Text })
 	return out
+}
+
+// heldAtSeal adds the records seal rejected to the rule lines of the rules
+// it rejected them under (a consent withdrawal, a revocation): a rule
+// line's figure counts every record held under the rule, at check time and
+// at seal. A rule with no line yet gets one.
+func heldAtSeal(rules []schemas.RuleResult, held map[string]int64) []schemas.RuleResult {
+	ids := make([]string, 0, len(held))
+	for id := range held {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if id != RuleWithdrawn && id != RuleRevoked {
+			continue // a blocked source's rule line states its own figure
+		}
+		n := held[id]
+		found := false
+		for i := range rules {
+			if rules[i].RuleID == id && rules[i].Scope == "dataset" {
+				rules[i].Figure += float64(n)
+				rules[i].Detail += fmt.Sprintf("; %d record(s) rejected at seal", n)
+				found = true
+				break
+			}
+		}
+		if !found {
+			rules = append(rules, schemas.RuleResult{RuleID: id, Scope: "dataset", Pass: true, Figure: float64(n),
+				Detail: fmt.Sprintf("%d record(s) rejected at seal under this rule", n)})
+		}
+	}
+	return rules
 }

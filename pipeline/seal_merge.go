@@ -24,8 +24,9 @@ type objectPlan struct {
 
 // mergeSegments reads every object's segment trailer (on --workers
 // goroutines), fails with ErrMissingShard when one is missing, merges the
-// stage states in plan order and concludes the stages.
-func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPlan, *stages.Conclusion, error) {
+// stage states in plan order and concludes the stages, one conclusion per
+// stage.
+func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPlan, []stages.Conclusion, error) {
 	plans := make([]objectPlan, 0, len(objs))
 	var missing []string
 	merged := make([]stages.State, len(rc.stages))
@@ -61,13 +62,11 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 		return nil, nil, fmt.Errorf("sealing dataset %s: %w: %d object(s) not processed yet, first %s (run the missing shards)",
 			rc.ds.Name, ErrMissingShard, len(missing), missing[0])
 	}
-	var concl stages.Conclusion
-	for i, s := range rc.stages {
-		if err := s.Conclude(merged[i], &concl); err != nil {
-			return nil, nil, fmt.Errorf("sealing dataset %s: concluding stage %s: %w", rc.ds.Name, s.Name(), err)
-		}
+	per, err := rc.conclude(merged)
+	if err != nil {
+		return nil, nil, err
 	}
-	return plans, &concl, nil
+	return plans, per, nil
 }
 
 // loadStates decodes one object's stage states (nil for stateless

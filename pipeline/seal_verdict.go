@@ -39,9 +39,12 @@ type overrides struct {
 }
 
 // apply returns the final verdict of a record and, when it changed, the
-// finding that says why.
+// finding that says why. A seal-time decision rejects the record whatever
+// the stages said (a quarantined record of a blocked source is rejected
+// like its clean siblings): the final verdict is the most severe of the
+// stages' verdict and the seal's.
 func (o *overrides) apply(uri string, r *segRecord) (schemas.Verdict, *schemas.Finding) {
-	if !r.Verdict.Admitted() {
+	if r.Verdict == schemas.Reject {
 		return r.Verdict, nil
 	}
 	mk := func(rule, stage, msg string) *schemas.Finding {

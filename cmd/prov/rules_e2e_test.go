@@ -77,7 +77,7 @@ func TestE2EDemoCatchesEachRule(t *testing.T) {
 		{"pii: sensitive PI without separate consent", "PIPL-28/29", "redact"},
 		{"pii: minor without guardian consent", "PIPL-31", "quarantine"},
 		{"pii: consent withdrawn", "PIPL-15/47", "reject"},
-		{"pii: PI without consent", "CN-IM-7.3/PIPL-13", "redact"},
+		{"pii: PI without consent", "CN-IM-7.3", "redact"},
 	} {
 		if !has(chat, c.rule, c.verdict) {
 			t.Errorf("chat-zh-en: %s: no %s finding with verdict %s", c.family, c.rule, c.verdict)

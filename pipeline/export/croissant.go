@@ -346,7 +346,7 @@ func (v *Version) fillRAI(c *Croissant) {
 		c.PersonalSensitiveInfo = append(c.PersonalSensitiveInfo, ruleText(r))
 	}
 
-	if ann := v.rules("CN-IM-8.1/TC260-5.3-b", "CN-IM-8.1", "CN-IM-8.2", "CN-IM-8.3/TC260-5.3-a", "TC260-5.3-c"); len(ann) > 0 || v.mapsLabels() {
+	if ann := v.rules("CN-IM-8.1", "CN-IM-8.2", "CN-IM-8.3", "TC260-5.3-c"); len(ann) > 0 || v.mapsLabels() {
 		var parts []string
 		if v.Policy != nil && len(v.Policy.Annotation.Rules) > 0 {
 			parts = append(parts, "labels follow the versioned rule files "+strings.Join(v.Policy.Annotation.Rules, ", ")+

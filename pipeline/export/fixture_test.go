@@ -41,7 +41,7 @@ func testVersion() *Version {
 			{RuleID: "EU-53.1c", Scope: "dataset", Pass: true, Figure: 12, N: 1000, Detail: "12 findings over 1000 records"},
 			{RuleID: "TC260-5.1-a3", Scope: "dataset", Pass: true, Figure: 3, N: 1000, Detail: "3 findings over 1000 records"},
 			{RuleID: "CN-IM-7.2", Scope: "dataset", Pass: true, Figure: 0, N: 1000, Detail: "use commercial accepts [commercial]"},
-			{RuleID: "CN-IM-7.3/PIPL-13", Scope: "dataset", Pass: true, N: 1000, Detail: "no record lacked the required consent"},
+			{RuleID: "CN-IM-7.3", Scope: "dataset", Pass: true, N: 1000, Detail: "no record lacked the required consent"},
 			{RuleID: "CN-IM-11", Scope: "dataset", Pass: true, Figure: 25, N: 1000, Detail: "25 PI entities in 20 of 1000 records"},
 			{RuleID: "TC260-5.1-b", Scope: "zh/text", Pass: false, Figure: 1, Threshold: 2, N: 700, Detail: "language zh modality text: 1 sources < 2"},
 			{RuleID: "CN-IM-8.2", Scope: "batch safety-v2/b-0003", Pass: false, Figure: 0.28, Threshold: 0.667, N: 18, Detail: "Krippendorff's alpha 0.280 < 0.667", Gate: true},

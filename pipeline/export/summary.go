@@ -153,7 +153,14 @@ func BuildSummary(v *Version, opts SummaryOptions) *Summary {
 		"Code is counted with text (the template has no code modality). The audio and video bins are as we read the template; prov measures no durations, so those modalities have no bin.")
 
 	var latest time.Time
+	var unused []string
 	for _, ref := range m.Sources {
+		if ref.Records == 0 {
+			// Nothing of this source is in the version (blocked, revoked
+			// or every record held back): it is not training content.
+			unused = append(unused, ref.ID)
+			continue
+		}
 		src := v.source(ref.ID)
 		e := SummarySource{ID: ref.ID, LegalBasis: ref.LegalBasis, Licence: ref.Licence, Records: ref.Records, Bytes: ref.Bytes,
 			Description: v.sourceDescription(ref)}
@@ -186,6 +193,9 @@ func BuildSummary(v *Version, opts SummaryOptions) *Summary {
 	}
 	if !latest.IsZero() {
 		g.LatestCollection = latest.Format(time.DateOnly)
+	}
+	if len(unused) > 0 {
+		g.Notes = append(g.Notes, "Sources read but with no admitted record in this version (blocked, revoked or every record held back), not listed: "+strings.Join(unused, ", ")+".")
 	}
 	v.crawledDomains(&s.Sources.Crawled)
 	s.Sources.SyntheticShare = v.syntheticShare()
@@ -242,6 +252,9 @@ func (v *Version) modalities() []SummaryModality {
 		r.Tokens += int64(toks[k].Value)
 	}
 	for _, s := range v.Manifest.Sources {
+		if s.Records == 0 {
+			continue
+		}
 		r := get(s.Modality)
 		if len(keys) == 0 {
 			r.Records += s.Records

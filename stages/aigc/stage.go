@@ -148,7 +148,11 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	src := s.source(r.Source)
 	var a *sourceAcc
 	if acc != nil {
-		a = acc.source(r.Source)
+		id := r.Source
+		if id == "" {
+			id = "(none)" // no source resolved: counted, never blank in a metric's dimension
+		}
+		a = acc.source(id)
 		a.records++
 	}
 	if len(labels) == 0 {
@@ -213,12 +217,12 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		case schemas.AIGCQuarantine, schemas.AIGCReject:
 			sev = schemas.SeverityError
 		}
-		out.Find(schemas.Finding{RuleID: RuleHuman, Stage: Name, Severity: sev, Verdict: src.verdict.String(),
+		out.Find(src.verdict, schemas.Finding{RuleID: RuleHuman, Stage: Name, Severity: sev,
 			Message:  fmt.Sprintf("record carries %s AI-generated-content label(s) but its source is not declared synthetic; action %s", kinds, src.action),
 			Evidence: ev})
 		return
 	}
-	out.Find(schemas.Finding{RuleID: rule, Stage: Name, Severity: schemas.SeverityInfo, Verdict: schemas.Admit.String(),
+	out.Find(schemas.Admit, schemas.Finding{RuleID: rule, Stage: Name, Severity: schemas.SeverityInfo,
 		Message: fmt.Sprintf("record of a declared-synthetic source carries %s AI-generated-content label(s)", kinds), Evidence: ev})
 	if mismatch != "" {
 		sev := schemas.SeverityWarning
@@ -228,7 +232,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		if s.pol.MismatchAction == schemas.AIGCAllowed {
 			sev = schemas.SeverityInfo
 		}
-		out.Find(schemas.Finding{RuleID: RuleProducer, Stage: Name, Severity: sev, Verdict: s.mismatch.String(),
+		out.Find(s.mismatch, schemas.Finding{RuleID: RuleProducer, Stage: Name, Severity: sev,
 			Message:  fmt.Sprintf("implicit label names producer %q, not the declared generator %q; action %s", mismatch, src.generator, s.pol.MismatchAction),
 			Evidence: ev})
 	}

@@ -314,6 +314,7 @@ var negativeCases = []devCase{
 	{"negative", "public domain talk", "Whether a photograph enters the public domain depends on the country.", "", "none"},
 	{"negative", "warranty", "The warranty of your washing machine covers parts and labour for two years.", "", "none"},
 	{"negative", "cc in text", "Send the mail with CC to the team and BCC to the boss.", "", "none"},
+	{"negative", "trademark use", "Kerberos and Zephyr are trademarks of MIT. No commercial use of these trademarks may be made without prior written permission of MIT.", "", "none"},
 	{"negative", "licensing talk", "The licensing office of the city handles taxi licences.", "", "none"},
 }
 

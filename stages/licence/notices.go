@@ -70,8 +70,8 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 					break
 				}
 			}
-			if !found && row.en != nil && hasASCIIUseWord(win) && row.en.MatchString(cleanWindow(win)) {
-				found = true
+			if !found && row.en != nil && hasASCIIUseWord(win) {
+				found = matchesNotice(row.en, cleanWindow(win))
 			}
 			if found {
 				break
@@ -82,6 +82,21 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 		}
 	}
 	return ms
+}
+
+// trademarkUse follows a notice that restricts the use of names and marks
+// ("no commercial use of these trademarks"), not of the work.
+var trademarkUse = regexp.MustCompile(`^,? of (?:these|the|this|its|our|their|any|such) (?:trade ?marks?|names?|marks?|logos?|brands?|service marks?)\b`)
+
+// matchesNotice reports whether re matches clean somewhere not followed by
+// a trademark qualifier.
+func matchesNotice(re *regexp.Regexp, clean string) bool {
+	for _, m := range re.FindAllStringIndex(clean, 8) {
+		if !trademarkUse.MatchString(clean[m[1]:]) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasASCIIUseWord(win []byte) bool {

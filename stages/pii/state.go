@@ -184,11 +184,14 @@ func (s *Stage) Conclude(st stages.State, c *stages.Conclusion) error {
 	})
 	for _, rule := range []string{RuleBasis, RuleSensitive, RuleMinor, RuleWithdrawn} {
 		var parts []string
-		admitted := int64(0)
+		admitted, held := int64(0), int64(0)
 		for _, v := range []string{"admit", "redact", "quarantine", "reject"} {
 			n := state.Decisions[v+"|"+rule]
-			if v == "admit" {
+			switch v {
+			case "admit":
 				admitted = n
+			case "quarantine", "reject":
+				held += n
 			}
 			if n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", n, verdictPast(v)))
@@ -202,7 +205,10 @@ func (s *Stage) Conclude(st stages.State, c *stages.Conclusion) error {
 			detail += fmt.Sprintf("; %d admitted unmasked by policy", admitted)
 		}
 		c.Rules = append(c.Rules, schemas.RuleResult{
-			RuleID: rule, Scope: "dataset", Pass: admitted == 0, Figure: float64(admitted), N: state.Records, Detail: detail,
+			// The figure counts the records held (quarantined or rejected)
+			// under the rule; the line fails when a record lacking the
+			// consent was admitted unmasked.
+			RuleID: rule, Scope: "dataset", Pass: admitted == 0, Figure: float64(held), N: state.Records, Detail: detail,
 		})
 	}
 	return nil

@@ -27,6 +27,9 @@ type config struct {
 	languages  map[string]bool // reported by name; empty: all
 	model      *trigramModel   // the language identifier's candidate profiles
 	modalities map[string]string
+	// notCrawled are the registered sources whose channel is not
+	// self-collected: their URLs do not count as crawled domains.
+	notCrawled map[string]bool
 	mapped     []schemas.Field // logical fields the dataset maps
 	gate       *sampleGate     // shared by this stage's states; nil in decoded states
 }
@@ -47,7 +50,10 @@ type Stage struct {
 	cfg *config
 }
 
-var _ stages.Stage = (*Stage)(nil)
+var (
+	_ stages.Stage            = (*Stage)(nil)
+	_ stages.ContentDescriber = (*Stage)(nil)
+)
 
 // New builds the quality stage from the policy's quality section (defaults
 // when env.Policy is nil), the source registry (modalities, languages) and
@@ -79,6 +85,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		nearDup:          qp.NearDupThreshold,
 		languages:        map[string]bool{},
 		modalities:       map[string]string{},
+		notCrawled:       map[string]bool{},
 	}
 	for _, l := range qp.Languages {
 		cfg.languages[l] = true
@@ -87,6 +94,9 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		for _, s := range env.Sources.Sources {
 			if s.Modality != "" {
 				cfg.modalities[s.ID] = s.Modality
+			}
+			if s.Channel != "" && s.Channel != schemas.ChannelSelfCollected {
+				cfg.notCrawled[s.ID] = true
 			}
 			if len(qp.Languages) == 0 {
 				for _, l := range s.Languages {
@@ -118,6 +128,10 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 
 // Name returns "quality".
 func (s *Stage) Name() string { return Name }
+
+// DescribesContent marks the quality figures as describing the version's
+// admitted content: seal concludes this stage over the final verdicts.
+func (s *Stage) DescribesContent() {}
 
 // NewState returns an empty accumulator for one worker or shard.
 func (s *Stage) NewState() stages.State { return newState(s.cfg) }

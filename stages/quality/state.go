@@ -140,8 +140,11 @@ func (q *State) add(r *schemas.Record) {
 	}
 	q.langs[lang]++
 
-	// Diversity.
-	if u := r.Values[schemas.FieldURL]; u != "" {
+	// Diversity of crawled content (EU template 2.3: domains of data
+	// crawled and scraped): a URL of a record from a source registered
+	// under another channel (an encyclopaedia dump, a licensed corpus)
+	// names where its text came from, not what was crawled.
+	if u := r.Values[schemas.FieldURL]; u != "" && !cfg.notCrawled[r.Source] {
 		if d := q.domainOf(u); d != "" {
 			q.withURL++
 			q.domains.add(d, 1, int64(ts.bytes))
