@@ -182,10 +182,12 @@ type runCtx struct {
 	// ledger's subject-key secret, so runs and shard pods of one ledger
 	// share it.
 	segKey []byte
-	segDir string
-	log    *slog.Logger
-	fields [schemas.NumFields]string
-	ops    *opsMetrics
+	// subjectKey is the keyed hash of data-subject identifiers (Env).
+	subjectKey func(kind, value string) string
+	segDir     string
+	log        *slog.Logger
+	fields     [schemas.NumFields]string
+	ops        *opsMetrics
 }
 
 func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.DatasetConfig, ops *opsMetrics) (*DatasetResult, error) {
@@ -326,6 +328,7 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 		opts: opts, runID: runID, ds: ds, stages: sts, log: log,
 		fingerprint: hex.EncodeToString(sum[:]),
 		segKey:      []byte(env.SubjectKey("segment_mac", segmentFormat)),
+		subjectKey:  env.SubjectKey,
 		segDir:      segmentDir(opts.Config.Work, ds.Name),
 		fields:      ds.FieldMap(),
 	}, nil
