@@ -29,7 +29,6 @@ func TestConfigErrorsExit2(t *testing.T) {
 			wantFile: "prov.yaml", wantField: "datasets[0].shape"},
 		{name: "bad evaluation time", cfg: func(s string) string { return s + "evaluation_time: \"soon\"\n" },
 			wantFile: "prov.yaml", wantField: "evaluation_time"},
-		{name: "missing signing key", wantFile: "prov.yaml", wantField: "ledger.signing_key"},
 		{name: "policy threshold type", policy: func(s string) string { return strings.Replace(s, "threshold: 0.05", "threshold: lots", 1) },
 			wantFile: "policy.yaml", wantField: "legality.harmful.threshold"},
 		{name: "missing keyword list", policy: func(s string) string { return strings.Replace(s, "keywords/violence.txt", "keywords/nope.txt", 1) },
