@@ -213,7 +213,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			}
 		}
 		rec := segRecord{Digest: dig, Line: r.Line, Verdict: out.Verdict, Source: r.Source,
-			Bytes: int64(r.Size), Attrib: out.Attribution}
+			Bytes: int64(r.Size), Attrib: out.Attribution, TextKey: out.TextKey}
 		if len(out.Subjects) > 0 {
 			rec.Subjects = append([]string(nil), out.Subjects...)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestRoundTrip(t *testing.T) {
 	if err := EachFinding(ctx, st, "ds", "v1", func(f *schemas.Finding) error { got = append(got, *f); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got, want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("findings = %+v, want %+v", got, want)
 	}
 	gotM, err := ReadMetrics(ctx, st, "ds", "v1")
