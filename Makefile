@@ -54,7 +54,7 @@ test-integration: tools build ## end-to-end tests only (CLI, S3, DuckDB)
 fuzz: ## run every fuzz target briefly (FUZZTIME=10s)
 	./scripts/fuzz.sh $${FUZZTIME:-10s}
 
-bench: tools build ## benchmarks (BENCH_SIZE=2GB corpus end to end) and package benchmarks
+bench: tools build ## end to end on two corpora (2 GB of ~1.2 KB records, 512 MB of ~2.5 KB mixed zh/en documents) against raw read+SHA-256, and package benchmarks
 	./scripts/bench.sh
 
 bench-ledger: ## ledger ingest of 10 million record digests and lookup latencies (about 1 minute)

@@ -25,3 +25,6 @@ var (
 	// reader gave.
 	ErrSizeMismatch = errors.New("object size differs from the size announced")
 )
+
+// ErrBadMeta: PutMeta was given a metadata key or value S3 cannot carry.
+var ErrBadMeta = errors.New("invalid object metadata")

@@ -3,6 +3,7 @@ package objstore
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,11 @@ import (
 // tempPrefix starts the name of every in-flight Put's temporary file. List
 // skips such files and keys may not name them.
 const tempPrefix = ".prov-tmp-"
+
+// metaPrefix starts the name of an object's metadata sidecar: the user
+// metadata of dir/name lives in dir/.prov-meta.name.json (a JSON object of
+// strings). List hides sidecars; keys may not use the prefix.
+const metaPrefix = ".prov-meta."
 
 // localStore is a Store over a directory: key "a/b.jsonl" is the file
 // <root>/a/b.jsonl. Directories are implicit, as on S3, but one name cannot
@@ -76,6 +82,8 @@ func CheckKey(key string) error {
 			return fmt.Errorf("%w %q: %q segment would escape or alias the store root", ErrBadKey, key, seg)
 		case strings.HasPrefix(seg, tempPrefix):
 			return fmt.Errorf("%w %q: segments starting %q are reserved for temporary files", ErrBadKey, key, tempPrefix)
+		case strings.HasPrefix(seg, metaPrefix):
+			return fmt.Errorf("%w %q: segments starting %q are reserved for metadata sidecars", ErrBadKey, key, metaPrefix)
 		}
 	}
 	return nil
@@ -139,7 +147,86 @@ func (s *localStore) Stat(ctx context.Context, key string) (Object, error) {
 	case err != nil:
 		return Object{}, fmt.Errorf("stating %s: %w", s.URI(key), err)
 	}
-	return s.object(key, fi), nil
+	obj := s.object(key, fi)
+	if obj.Metadata, err = readMeta(p); err != nil {
+		return Object{}, fmt.Errorf("stating %s: %w", s.URI(key), err)
+	}
+	return obj, nil
+}
+
+// metaPath is the sidecar path of the object file p.
+func metaPath(p string) string {
+	return filepath.Join(filepath.Dir(p), metaPrefix+filepath.Base(p)+".json")
+}
+
+// readMeta reads the sidecar of p; none means no metadata.
+func readMeta(p string) (map[string]string, error) {
+	b, err := os.ReadFile(metaPath(p))
+	if notExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading its metadata: %w", err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("reading its metadata %s: %w", metaPath(p), err)
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out, nil
+}
+
+// PutMeta implements Store: the sidecar is written (atomically) before the
+// object, so the object never appears without its metadata.
+func (s *localStore) PutMeta(ctx context.Context, key string, r io.Reader, size int64, meta map[string]string) (Object, error) {
+	uri := s.URI(key)
+	if err := CheckMeta(meta); err != nil {
+		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
+	}
+	p, err := s.path(key)
+	if err != nil {
+		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
+	}
+	if len(meta) > 0 {
+		lower := make(map[string]string, len(meta))
+		for k, v := range meta {
+			lower[strings.ToLower(k)] = v
+		}
+		b, err := json.Marshal(lower)
+		if err != nil {
+			return Object{}, fmt.Errorf("writing %s: encoding its metadata: %w", uri, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return Object{}, fmt.Errorf("writing %s: creating its directory: %w", uri, err)
+		}
+		if err := writeAtomic(metaPath(p), b); err != nil {
+			return Object{}, fmt.Errorf("writing %s: writing its metadata: %w", uri, err)
+		}
+	}
+	obj, err := s.put(ctx, key, r, size, len(meta) > 0)
+	if err != nil {
+		return Object{}, err
+	}
+	return obj, nil
+}
+
+// writeAtomic writes b to p through a temporary file and a rename.
+func writeAtomic(p string, b []byte) error {
+	f, err := atomicfile.Create(p, tempPrefix+"*")
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if _, err := f.Write(b); err != nil {
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	return f.Commit()
 }
 
 // Get implements Store. IfMatch is checked against the file actually opened,
@@ -229,7 +316,13 @@ func (r *localReader) Close() error { return r.f.Close() }
 // Put implements Store: the bytes go to a temporary file in the target's
 // directory, which is synced, renamed over the target, and the directory
 // synced, so a crash leaves the old object or the new one.
-func (s *localStore) Put(ctx context.Context, key string, r io.Reader, size int64) (obj Object, err error) {
+func (s *localStore) Put(ctx context.Context, key string, r io.Reader, size int64) (Object, error) {
+	return s.put(ctx, key, r, size, false)
+}
+
+// put writes the object; keepMeta leaves a sidecar just written by PutMeta,
+// otherwise a stale one is removed once the new object is in place.
+func (s *localStore) put(ctx context.Context, key string, r io.Reader, size int64, keepMeta bool) (obj Object, err error) {
 	uri := s.URI(key)
 	if err := ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
@@ -270,6 +363,11 @@ func (s *localStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	}
 	if err = f.Commit(); err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
+	}
+	if !keepMeta {
+		if err := os.Remove(metaPath(p)); err != nil && !notExist(err) {
+			return Object{}, fmt.Errorf("writing %s: removing its old metadata: %w", uri, err)
+		}
 	}
 	return s.object(key, fi), nil
 }
@@ -332,6 +430,9 @@ func (s *localStore) Delete(ctx context.Context, key string) error {
 	}
 	if err != nil && !notExist(err) {
 		return fmt.Errorf("deleting %s: %w", uri, err)
+	}
+	if err := os.Remove(metaPath(p)); err != nil && !notExist(err) {
+		return fmt.Errorf("deleting %s: removing its metadata: %w", uri, err)
 	}
 	return nil
 }
@@ -400,7 +501,7 @@ func (s *localStore) walk(ctx context.Context, dir, keyBase, namePrefix string, 
 	entries := make([]dirEntry, 0, len(des))
 	for _, de := range des {
 		name := de.Name()
-		if !strings.HasPrefix(name, namePrefix) || strings.HasPrefix(name, tempPrefix) {
+		if !strings.HasPrefix(name, namePrefix) || strings.HasPrefix(name, tempPrefix) || strings.HasPrefix(name, metaPrefix) {
 			continue
 		}
 		switch t := de.Type(); {

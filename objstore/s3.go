@@ -119,13 +119,33 @@ func (s *s3Store) Stat(ctx context.Context, key string) (Object, error) {
 }
 
 func (s *s3Store) object(info minio.ObjectInfo) Object {
-	return Object{
+	o := Object{
 		Key:       strings.TrimPrefix(info.Key, s.prefix),
 		VersionID: info.VersionID,
 		ETag:      strings.Trim(info.ETag, `"`),
 		Size:      info.Size,
 		ModTime:   info.LastModified.UTC(),
 	}
+	// minio-go gives user metadata with the prefix stripped, in
+	// UserMetadata, and also as raw headers in Metadata.
+	for k, v := range info.UserMetadata {
+		if o.Metadata == nil {
+			o.Metadata = map[string]string{}
+		}
+		o.Metadata[strings.ToLower(strings.TrimPrefix(strings.ToLower(k), "x-amz-meta-"))] = v
+	}
+	if o.Metadata == nil {
+		for k, vs := range info.Metadata {
+			lk := strings.ToLower(k)
+			if strings.HasPrefix(lk, "x-amz-meta-") && len(vs) > 0 {
+				if o.Metadata == nil {
+					o.Metadata = map[string]string{}
+				}
+				o.Metadata[strings.TrimPrefix(lk, "x-amz-meta-")] = vs[0]
+			}
+		}
+	}
+	return o
 }
 
 // Get implements Store. Opening is retried; a stream that breaks later
@@ -203,12 +223,26 @@ func (r *s3Reader) Close() error { return r.body.Close() }
 // is an io.Seeker a transient failure is retried from r's starting offset;
 // otherwise the bytes are gone and the first failure is returned.
 func (s *s3Store) Put(ctx context.Context, key string, r io.Reader, size int64) (Object, error) {
+	return s.PutMeta(ctx, key, r, size, nil)
+}
+
+// PutMeta implements Store: metadata goes in x-amz-meta-* headers.
+func (s *s3Store) PutMeta(ctx context.Context, key string, r io.Reader, size int64, meta map[string]string) (Object, error) {
 	uri := s.URI(key)
+	if err := CheckMeta(meta); err != nil {
+		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
+	}
 	name, err := s.name(key)
 	if err != nil {
 		return Object{}, fmt.Errorf("writing %s: %w", uri, err)
 	}
 	popts := minio.PutObjectOptions{PartSize: PartSize, ContentType: "application/octet-stream"}
+	if len(meta) > 0 {
+		popts.UserMetadata = make(map[string]string, len(meta))
+		for k, v := range meta {
+			popts.UserMetadata[strings.ToLower(k)] = v
+		}
+	}
 	put := func() (minio.UploadInfo, error) { return s.client.PutObject(ctx, s.bucket, name, r, size, popts) }
 	var info minio.UploadInfo
 	if sk, ok := r.(io.Seeker); ok {

@@ -35,6 +35,10 @@ type Object struct {
 	ETag    string
 	Size    int64     // bytes
 	ModTime time.Time // last modification
+	// Metadata is the object's user metadata (S3 x-amz-meta-* headers),
+	// keys lower-cased without the x-amz-meta- prefix. Stat fills it (nil
+	// when there is none); List and Put leave it nil.
+	Metadata map[string]string
 }
 
 // GetOptions selects part of an object and guards against concurrent change.
@@ -72,6 +76,12 @@ type Store interface {
 	// Put stores size bytes from r under key atomically: readers see the
 	// old object or the whole new one, never a part. size < 0 means unknown.
 	Put(ctx context.Context, key string, r io.Reader, size int64) (Object, error)
+	// PutMeta is Put that also stores user metadata with the object, as
+	// Stat returns it (keys: ASCII letters, digits, '-' and '_', matched
+	// without regard to case; values: printable ASCII, since S3 carries
+	// them in HTTP headers). The local store keeps them in a sidecar file
+	// hidden from List. Replacing an object replaces its metadata.
+	PutMeta(ctx context.Context, key string, r io.Reader, size int64, meta map[string]string) (Object, error)
 	// Delete removes an object; deleting a missing object is not an error.
 	Delete(ctx context.Context, key string) error
 }

@@ -13,43 +13,43 @@ import (
 
 var randReader = rand.Reader
 
-// Ledger is what a run records into and reads revocations from. The
-// lineage ledger implements it (see LineageLedger); a nil Ledger runs
-// without one.
-type Ledger interface {
+// Recorder is what a run records into and reads revocations from: the
+// lineage ledger seen from the pipeline (NewRecorder); a nil Recorder runs
+// without a ledger.
+type Recorder interface {
 	// SubjectKey is the keyed hash indexing a data subject.
 	SubjectKey(kind, value string) string
-	RunStarted(ctx context.Context, r RunInfo) error
-	RunFinished(ctx context.Context, r RunInfo) error
+	RunStarted(ctx context.Context, r RunDetails) error
+	RunFinished(ctx context.Context, r RunDetails) error
 	// IngestObject records one object's final record list, prepared by
 	// lineage.PrepareRecords; idempotent.
-	IngestObject(ctx context.Context, o ObjectInfo, recs *lineage.PreparedRecords) (leaf uint64, err error)
+	IngestObject(ctx context.Context, o ObjectDetails, recs *lineage.PreparedRecords) (leaf uint64, err error)
 	// Revocations returns what the ledger says must no longer be used.
 	Revocations(ctx context.Context) (*Revocations, error)
 	// LatestVersion returns the newest sealed version of a dataset ("" if none).
 	LatestVersion(ctx context.Context, dataset string) (string, error)
 	// Seal records a dataset version and publishes a signed checkpoint.
-	Seal(ctx context.Context, s SealInfo) (leaf uint64, err error)
+	Seal(ctx context.Context, s SealDetails) (leaf uint64, err error)
 }
 
-// RunInfo describes a run for the ledger.
-type RunInfo struct {
+// RunDetails is what a run tells the recorder about itself.
+type RunDetails struct {
 	RunID, Dataset, PolicyID, PolicyDigest, Fingerprint, Shard string
 	Workers                                                    int
 	Version, Digest                                            string
 	Counts                                                     schemas.Counts
 }
 
-// ObjectInfo is an object's ledger entry.
-type ObjectInfo struct {
+// ObjectDetails is what the recorder needs to record one ingested object.
+type ObjectDetails struct {
 	Dataset      string
 	RunID        string
 	PolicyDigest string
 	Object       schemas.InputObject
 }
 
-// SealInfo is a sealed dataset version for the ledger.
-type SealInfo struct {
+// SealDetails is what the recorder needs to record a sealed version.
+type SealDetails struct {
 	Dataset, Version, Digest, ManifestSHA256, PolicyID, PolicyDigest, RunID, Supersedes string
 	Counts                                                                              schemas.Counts
 	ObjectLeaves                                                                        []uint64
@@ -65,7 +65,7 @@ type Revocations struct {
 
 // subjectKeyFunc returns the ledger's subject-key function, or for runs
 // without a ledger an HMAC under a fixed test key.
-func subjectKeyFunc(l Ledger) func(kind, value string) string {
+func subjectKeyFunc(l Recorder) func(kind, value string) string {
 	if l != nil {
 		return l.SubjectKey
 	}

@@ -49,9 +49,9 @@ func (testStage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) 
 	st.(*countState).N[r.Source]++
 	switch {
 	case strings.Contains(r.Text(), "BAD"):
-		out.Find(schemas.Finding{RuleID: "T-1", Stage: "test", Severity: schemas.SeverityError, Verdict: "reject", Message: "bad word"})
+		out.Find(schemas.Reject, schemas.Finding{RuleID: "T-1", Stage: "test", Severity: schemas.SeverityError, Message: "bad word"})
 	case strings.Contains(r.Text(), "EMAIL"):
-		out.Find(schemas.Finding{RuleID: "T-2", Stage: "test", Severity: schemas.SeverityWarning, Verdict: "redact", Message: "pi"})
+		out.Find(schemas.Redact, schemas.Finding{RuleID: "T-2", Stage: "test", Severity: schemas.SeverityWarning, Message: "pi"})
 		sum := sha256.Sum256([]byte(r.Values[schemas.FieldSubject]))
 		out.Subjects = append(out.Subjects, hex.EncodeToString(sum[:]))
 	}
@@ -366,7 +366,7 @@ func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
 	root := newCorpus(t)
 	l := openTestLedger(t, root)
 	opts := testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d1 := runOK(t, opts)
 	k1 := countKinds(t, l)
 	if k1[lineage.KindObjectIngested] != 7 || k1[lineage.KindDatasetSealed] != 1 {
@@ -374,7 +374,7 @@ func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
 	}
 	// An unchanged rerun appends only its run entries.
 	opts = testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d2 := runOK(t, opts)
 	k2 := countKinds(t, l)
 	if d2.Digest != d1.Digest || k2[lineage.KindObjectIngested] != 7 || k2[lineage.KindDatasetSealed] != 1 {
@@ -387,7 +387,7 @@ func TestLedgerIdempotentAndWithdrawal(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts = testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d3 := runOK(t, opts)
 	if d3.Digest == d1.Digest || d3.Counts.Reject <= d1.Counts.Reject || d3.Counts.In != d1.Counts.In {
 		t.Fatalf("after withdrawal: %+v vs %+v", d3.Counts, d1.Counts)
@@ -516,7 +516,7 @@ func TestRunSweepsTempFilesOfKilledRuns(t *testing.T) {
 	root := newCorpus(t)
 	l := openTestLedger(t, root)
 	opts := testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d1 := runOK(t, opts)
 	work := opts.Config.Work
 	segDir := filepath.Join(work, "segments", "ds")
@@ -531,7 +531,7 @@ func TestRunSweepsTempFilesOfKilledRuns(t *testing.T) {
 		}
 	}
 	opts = testOptions(t, root)
-	opts.Ledger = NewLineageLedger(l)
+	opts.Recorder = NewRecorder(l)
 	d2 := runOK(t, opts)
 	if d2.Resumed != 7 || d2.Digest != d1.Digest {
 		t.Fatalf("rerun: resumed %d digest %s; want 7 and %s", d2.Resumed, d2.Digest, d1.Digest)

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -165,6 +167,11 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	if err != nil {
 		return err
 	}
+	objMeta, err := rc.objectMeta(ctx, p, uri)
+	if err != nil {
+		w.abort()
+		return err
+	}
 	ho := &hashingOpen{h: sha256.New(), store: st, obj: p.obj}
 	in := readers.Input{URI: uri, Key: p.obj.Key, Format: p.format, Size: p.obj.Size, Open: ho.open}
 	opts := readers.Options{Fields: rc.fields, MaxLine: p.input.MaxLine}
@@ -180,6 +187,9 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if len(objMeta) > 0 {
+			r.Meta = append(r.Meta[:len(r.Meta):len(r.Meta)], objMeta...)
+		}
 		if src, ok := r.Get(schemas.FieldSource); ok && src != "" {
 			r.Source = src
 		} else {
@@ -187,8 +197,8 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		}
 		out.Reset()
 		if r.Err != nil {
-			out.Find(schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
-				Verdict: schemas.Quarantine.String(), Message: r.Err.Error()})
+			out.Find(schemas.Quarantine, schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
+				Message: r.Err.Error()})
 		} else if n++; n%stageSample == 0 {
 			for i, s := range rc.stages {
 				t := time.Now()
@@ -274,6 +284,46 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		"redact", counts.Redact, "quarantine", counts.Quarantine, "reject", counts.Reject,
 		"bytes", p.obj.Size, "seconds", time.Since(start).Seconds())
 	return nil
+}
+
+// objectMeta returns the AIGC entries of the object's user metadata (S3
+// x-amz-meta-aigc, or the local store's sidecar), read with one Stat, unless
+// the policy turns that off. Implicit AIGC labels of a whole object apply
+// to each of its records.
+func (rc *runCtx) objectMeta(ctx context.Context, p planned, uri string) ([]schemas.MetaValue, error) {
+	if !rc.opts.Policy.AIGC.ReadsObjectMetadata() {
+		return nil, nil
+	}
+	obj, err := rc.opts.Input.Stat(ctx, p.obj.Key)
+	if err != nil {
+		if objstore.IsRetryable(err) || ctx.Err() != nil {
+			return nil, fmt.Errorf("reading the metadata of %s: %w", uri, err)
+		}
+		// Reading the object meets the same problem and accounts for it
+		// (a quarantined record, or the object's own error).
+		rc.log.Debug("no object metadata", "object", uri, "err", err)
+		return nil, nil
+	}
+	where := "object"
+	if strings.HasPrefix(uri, "s3://") {
+		where = "s3"
+	}
+	var out []schemas.MetaValue
+	for _, k := range sortedMetaKeys(obj.Metadata) {
+		if strings.EqualFold(k, "aigc") {
+			out = append(out, schemas.MetaValue{Where: where, Key: k, Value: obj.Metadata[k]})
+		}
+	}
+	return out, nil
+}
+
+func sortedMetaKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // writeShardMarker records that a shard finished, listing its segments.

@@ -31,8 +31,9 @@ type Options struct {
 	// Shared, if set, is where shard runs publish their segments and where
 	// seal fetches those it lacks locally (Config.SharedWork).
 	Shared objstore.Store
-	// Ledger records the run; nil runs without one (tests, dry runs).
-	Ledger Ledger
+	// Recorder records the run in the ledger; nil runs without one (tests,
+	// dry runs).
+	Recorder Recorder
 	// Stages builds the stages for one dataset, in run order.
 	Stages func(ctx context.Context, env stages.Env) ([]stages.Stage, error)
 	// Dataset restricts the run to one dataset ("" = all).
@@ -119,7 +120,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Workers == 0 {
 		opts.Workers = runtime.NumCPU()
 	}
-	if opts.Ledger != nil && opts.Config.Work != "" {
+	if opts.Recorder != nil && opts.Config.Work != "" {
 		sweepWork(opts.Config.Work, opts.Logger)
 	}
 	res := &Result{RunID: newRunID()}
@@ -205,8 +206,8 @@ func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.Da
 	if len(objs) == 0 {
 		return nil, fmt.Errorf("planning dataset %s: %w under %s", ds.Name, ErrNoObjects, opts.Input.URI(""))
 	}
-	if opts.Ledger != nil && !opts.SealOnly {
-		if err := opts.Ledger.RunStarted(ctx, RunInfo{RunID: runID, Dataset: ds.Name, PolicyID: opts.Policy.ID,
+	if opts.Recorder != nil && !opts.SealOnly {
+		if err := opts.Recorder.RunStarted(ctx, RunDetails{RunID: runID, Dataset: ds.Name, PolicyID: opts.Policy.ID,
 			PolicyDigest: rc.policyDigest(), Fingerprint: rc.fingerprint, Shard: opts.Shard.String(), Workers: opts.Workers}); err != nil {
 			return nil, fmt.Errorf("recording run start: %w", err)
 		}
@@ -236,8 +237,8 @@ func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.Da
 	}
 	dr := sealed.result()
 	dr.Resumed = resumed
-	if opts.Ledger != nil {
-		if err := opts.Ledger.RunFinished(ctx, RunInfo{RunID: runID, Dataset: ds.Name, Counts: dr.Counts,
+	if opts.Recorder != nil {
+		if err := opts.Recorder.RunFinished(ctx, RunDetails{RunID: runID, Dataset: ds.Name, Counts: dr.Counts,
 			Version: dr.Version, Digest: dr.Digest}); err != nil {
 			return nil, fmt.Errorf("recording run end: %w", err)
 		}
@@ -292,7 +293,7 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 			}
 			return keys, nil
 		},
-		SubjectKey: subjectKeyFunc(opts.Ledger),
+		SubjectKey: subjectKeyFunc(opts.Recorder),
 	}
 	sts, err := opts.Stages(ctx, env)
 	if err != nil {

@@ -15,8 +15,8 @@ import (
 
 // Rule IDs the pipeline itself applies at seal.
 const (
-	RuleWithdrawn   = "PIPL-15/47"   // consent withdrawn: excluded from new versions
-	RuleRevoked     = "TC260-5.2-b3" // complaint upheld: source or object revoked
+	RuleWithdrawn   = schemas.RuleWithdrawn // consent withdrawn: excluded from new versions
+	RuleRevoked     = "TC260-5.2-b3"        // complaint upheld: source or object revoked
 	RuleReconcile   = "PROV-RECONCILE"
 	maxAttributions = 1000
 )
@@ -185,14 +185,14 @@ func (rc *runCtx) versionName(digest schemas.Digest) string {
 // recordSeal records the sealed version in the ledger (the last step of
 // seal) and returns its entry's leaf; 0 without a ledger.
 func (rc *runCtx) recordSeal(ctx context.Context, m *schemas.Manifest, manifestSHA256 string, objectLeaves []uint64) (uint64, error) {
-	if rc.opts.Ledger == nil {
+	if rc.opts.Recorder == nil {
 		return 0, nil
 	}
 	var srcs []string
 	for _, sr := range m.Sources {
 		srcs = append(srcs, sr.ID)
 	}
-	leaf, err := rc.opts.Ledger.Seal(ctx, SealInfo{Dataset: rc.ds.Name, Version: m.Version, Digest: m.Digest,
+	leaf, err := rc.opts.Recorder.Seal(ctx, SealDetails{Dataset: rc.ds.Name, Version: m.Version, Digest: m.Digest,
 		ManifestSHA256: manifestSHA256, PolicyID: rc.opts.Policy.ID, PolicyDigest: m.Policy.Digest, RunID: rc.runID,
 		Supersedes: m.Supersedes, Counts: m.Counts, ObjectLeaves: objectLeaves, Sources: srcs})
 	if err != nil {

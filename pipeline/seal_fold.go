@@ -73,9 +73,9 @@ func (rc *runCtx) foldRecords(ctx context.Context, plans []objectPlan, ov *overr
 			}
 		}
 		f.total.Merge(obj.Counts)
-		if rc.opts.Ledger != nil {
+		if rc.opts.Recorder != nil {
 			ti := time.Now()
-			leaf, err := rc.opts.Ledger.IngestObject(ctx, ObjectInfo{Dataset: rc.ds.Name, RunID: rc.runID, PolicyDigest: pd, Object: obj}, so.prep)
+			leaf, err := rc.opts.Recorder.IngestObject(ctx, ObjectDetails{Dataset: rc.ds.Name, RunID: rc.runID, PolicyDigest: pd, Object: obj}, so.prep)
 			ingestTook += time.Since(ti)
 			if err != nil {
 				return fmt.Errorf("sealing dataset %s: recording %s in the ledger: %w", rc.ds.Name, obj.URI, err)

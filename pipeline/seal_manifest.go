@@ -51,10 +51,10 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 // supersedes is the dataset's latest sealed version in the ledger when it
 // is not ver ("" without a ledger).
 func (rc *runCtx) supersedes(ctx context.Context, ver string) (string, error) {
-	if rc.opts.Ledger == nil {
+	if rc.opts.Recorder == nil {
 		return "", nil
 	}
-	prev, err := rc.opts.Ledger.LatestVersion(ctx, rc.ds.Name)
+	prev, err := rc.opts.Recorder.LatestVersion(ctx, rc.ds.Name)
 	if err != nil {
 		return "", fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 	}

@@ -22,8 +22,8 @@ import (
 // sources and, with a ledger, its revocations.
 func (rc *runCtx) loadOverrides(ctx context.Context, blocked map[string]string) (*overrides, error) {
 	ov := &overrides{blocked: blocked}
-	if rc.opts.Ledger != nil {
-		rev, err := rc.opts.Ledger.Revocations(ctx)
+	if rc.opts.Recorder != nil {
+		rev, err := rc.opts.Recorder.Revocations(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("sealing dataset %s: reading revocations: %w", rc.ds.Name, err)
 		}

@@ -192,11 +192,14 @@ func (c *Config) Validate() error {
 }
 
 // FieldMap returns, for each logical field, the input field name that holds
-// it (default: the logical name itself).
+// it (default: the logical name itself, except for fields whose Default is
+// false, which stay unmapped).
 func (d *DatasetConfig) FieldMap() [NumFields]string {
 	var m [NumFields]string
 	for f := Field(0); f < NumFields; f++ {
-		m[f] = f.String()
+		if f.Default() {
+			m[f] = f.String()
+		}
 	}
 	for k, v := range d.Fields {
 		if f, ok := ParseField(k); ok {

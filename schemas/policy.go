@@ -22,6 +22,7 @@ type Policy struct {
 	PII        PIIPolicy        `yaml:"pii,omitempty" json:"pii"`
 	Annotation AnnotationPolicy `yaml:"annotation,omitempty" json:"annotation"`
 	Quality    QualityPolicy    `yaml:"quality,omitempty" json:"quality"`
+	AIGC       AIGCPolicy       `yaml:"aigc,omitempty" json:"aigc"`
 
 	// Dir is the directory of the policy file; relative paths inside the
 	// policy (keyword lists, annotation rules) resolve against it.
@@ -33,14 +34,8 @@ func (p *Policy) Validate() error {
 	if p.ID == "" {
 		return &FieldError{"id", "is required"}
 	}
-	for _, err := range []error{
-		p.Legality.validate("legality"),
-		p.Licence.validate("licence"),
-		p.PII.validate("pii"),
-		p.Annotation.validate("annotation"),
-		p.Quality.validate("quality"),
-	} {
-		if err != nil {
+	for _, s := range p.sections() {
+		if err := s.section.validate(s.key); err != nil {
 			return err
 		}
 	}
@@ -49,11 +44,38 @@ func (p *Policy) Validate() error {
 
 // ApplyDefaults fills every unset threshold with its REQUIREMENTS.md default.
 func (p *Policy) ApplyDefaults() {
-	p.Legality.defaults()
-	p.Licence.defaults()
-	p.PII.defaults()
-	p.Annotation.defaults()
-	p.Quality.defaults()
+	for _, s := range p.sections() {
+		s.section.defaults()
+	}
+}
+
+// policySection is one stage's section of the policy.
+type policySection interface {
+	// defaults fills every unset setting with its default.
+	defaults()
+	// validate checks the section (defaults applied); path is its key.
+	validate(path string) error
+}
+
+// sections lists the stages' sections with their keys, in the order they
+// are validated: the one place a new stage's section is wired in (its
+// type, defaults and validation live in policy_<stage>.go; the JSON Schema
+// generator's editor hints for it in jsonschema/hints.go).
+func (p *Policy) sections() []struct {
+	key     string
+	section policySection
+} {
+	return []struct {
+		key     string
+		section policySection
+	}{
+		{"legality", &p.Legality},
+		{"licence", &p.Licence},
+		{"pii", &p.PII},
+		{"annotation", &p.Annotation},
+		{"quality", &p.Quality},
+		{"aigc", &p.AIGC},
+	}
 }
 
 // Digest is the sha256 of the policy's canonical JSON (defaults applied), so

@@ -27,12 +27,13 @@ const (
 	FieldFetchedAt              // RFC 3339 fetch / collection time
 	FieldUserAgent              // crawler user agent used to fetch it
 	FieldLanguage               // declared language (BCP 47)
+	FieldAIGC                   // implicit AIGC label (GB 45438-2025), JSON object or string
 	NumFields                   // number of logical fields
 )
 
 var fieldNames = [NumFields]string{
 	"text", "id", "url", "licence", "subject_id", "consent", "labels",
-	"source", "fetched_at", "user_agent", "language",
+	"source", "fetched_at", "user_agent", "language", "aigc",
 }
 
 // String returns the field's config name (as used in a dataset's field map).
@@ -52,6 +53,13 @@ func ParseField(name string) (Field, bool) {
 	}
 	return 0, false
 }
+
+// Default reports whether the field is read under its own name when a
+// dataset does not map it. FieldAIGC is read only when mapped: it was added
+// after datasets were sealed, and mapping it by default would change the
+// digest of records that happen to hold a key named "aigc". Records' keys
+// named AIGC are found anyway (Record.Meta), outside the digest.
+func (f Field) Default() bool { return f != FieldAIGC }
 
 // FieldNames lists the config names of all logical fields in digest order.
 func FieldNames() []string { return fieldNames[:] }
@@ -97,9 +105,25 @@ type Record struct {
 	Values [NumFields]string
 	Has    uint32 // bit f set when field f was present in the input
 
+	// Meta holds metadata found outside the mapped fields, which is not part
+	// of the digest: the value of every JSON key named AIGC at any depth of
+	// the record, and the AIGC entries of the object's own metadata (Parquet
+	// / Arrow key-value metadata, S3 user metadata). Readers may share one
+	// slice between the records of an object: treat it as read-only.
+	Meta []MetaValue
+
 	// Err is set when the input could not be parsed into a record; such a
 	// record is quarantined with Err as its reason and no stage sees it.
 	Err error
+}
+
+// MetaValue is one metadata value of a record (see Record.Meta).
+type MetaValue struct {
+	// Where names the origin: "json" (a key of the record), "parquet" or
+	// "arrow" (file key-value metadata), "s3" (object user metadata).
+	Where string
+	Key   string // the key as found
+	Value string // a JSON string's content, else the compact JSON text
 }
 
 // Get returns the value of field f and whether it was present.

@@ -81,14 +81,13 @@ func (o *Outcome) Reset() {
 // Raise sets the verdict to v if v is more severe than the current one.
 func (o *Outcome) Raise(v schemas.Verdict) { o.Verdict = o.Verdict.Max(v) }
 
-// Find appends a record-level finding and raises the verdict to f's verdict.
-// The pipeline fills Dataset, Version, RecordDigest, Object, Locator and
-// Source; the stage sets RuleID, Stage, Severity, Verdict, Message and
-// Evidence.
-func (o *Outcome) Find(f schemas.Finding) {
-	if v, err := schemas.ParseVerdict(f.Verdict); err == nil {
-		o.Raise(v)
-	}
+// Find appends a record-level finding with verdict v (its Verdict column)
+// and raises the record's verdict to v. The pipeline fills Dataset,
+// Version, RecordDigest, Object, Locator and Source; the stage sets RuleID,
+// Stage, Severity, Message and Evidence.
+func (o *Outcome) Find(v schemas.Verdict, f schemas.Finding) {
+	f.Verdict = v.String()
+	o.Raise(v)
 	o.Findings = append(o.Findings, f)
 }
 

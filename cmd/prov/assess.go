@@ -59,7 +59,7 @@ func newAssessSampleCmd() *cobra.Command {
 					slog.Warn("sample smaller than the policy's manual sample size", "n", n, "required", need, "rule", export.RuleManualAssessment)
 				}
 				rows, err = export.DrawSample(ctx, v, export.SampleOptions{Input: env.input, Output: env.output,
-					Ledger: env.lineage, Seed: env.policy.Seed, N: n})
+					Ledger: env.ledger, Seed: env.policy.Seed, N: n})
 				if err != nil {
 					return err
 				}
@@ -127,12 +127,12 @@ func newAssessImportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			leaf, _, err := env.lineage.Append(ctx, a.Entry())
+			leaf, _, err := env.ledger.Append(ctx, a.Entry())
 			if err != nil {
 				return err
 			}
 			a.LedgerLeaf = &leaf
-			if _, err := env.lineage.Checkpoint(ctx); err != nil && !errors.Is(err, lineage.ErrNoSigningKey) {
+			if _, err := env.ledger.Checkpoint(ctx); err != nil && !errors.Is(err, lineage.ErrNoSigningKey) {
 				return err
 			}
 			if spotChecks != "" {

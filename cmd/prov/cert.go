@@ -26,10 +26,10 @@ func init() {
 // certificateHooks returns the AfterSeal hook that issues a certificate
 // for every sealed version (none without a ledger).
 func certificateHooks(e *runEnv) []func(context.Context, *pipeline.Sealed) error {
-	if e.lineage == nil || e.cfg.Ledger.SigningKey == "" {
+	if e.ledger == nil || e.cfg.Ledger.SigningKey == "" {
 		return nil
 	}
-	return []func(context.Context, *pipeline.Sealed) error{certificateHook(e.lineage, e.cfg.Ledger.SigningKey)}
+	return []func(context.Context, *pipeline.Sealed) error{certificateHook(e.ledger, e.cfg.Ledger.SigningKey)}
 }
 
 // certificateHook returns a pipeline AfterSeal hook that issues the
@@ -81,7 +81,7 @@ func newCertIssueCmd() *cobra.Command {
 					return fmt.Errorf("issuing certificate: dataset %s has no sealed version: %w", name, lineage.ErrNotFound)
 				}
 			}
-			is, err := certificate.NewIssuer(env.lineage, env.cfg.Ledger.SigningKey)
+			is, err := certificate.NewIssuer(env.ledger, env.cfg.Ledger.SigningKey)
 			if err != nil {
 				return err
 			}

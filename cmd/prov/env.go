@@ -20,8 +20,7 @@ type runEnv struct {
 	input   objstore.Store
 	output  objstore.Store
 	shared  objstore.Store
-	ledger  pipeline.Ledger
-	lineage *lineage.Ledger
+	ledger  *lineage.Ledger
 	closers []func() error
 }
 
@@ -54,12 +53,10 @@ func openEnv(ctx context.Context, write bool) (*runEnv, error) {
 			return nil, err
 		}
 	}
-	led, lin, closeLedger, err := pipeline.OpenLedger(ctx, cfg, !write)
-	if err != nil {
+	if e.ledger, err = lineage.Open(ctx, lineage.ConfigFrom(cfg.Ledger, !write)); err != nil {
 		return nil, err
 	}
-	e.ledger, e.lineage = led, lin
-	e.closers = append(e.closers, closeLedger)
+	e.closers = append(e.closers, e.ledger.Close)
 	return e, nil
 }
 
@@ -74,7 +71,7 @@ func (e *runEnv) close() error {
 func (e *runEnv) pipelineOptions() pipeline.Options {
 	return pipeline.Options{
 		Config: e.cfg, Policy: e.policy, Sources: e.sources,
-		Input: e.input, Output: e.output, Ledger: e.ledger, Shared: e.shared,
+		Input: e.input, Output: e.output, Recorder: pipeline.NewRecorder(e.ledger), Shared: e.shared,
 		Stages: catalog.Build, AfterSeal: certificateHooks(e),
 	}
 }

@@ -24,7 +24,7 @@ func loadVersion(cmd *cobra.Command, env *runEnv, arg string) (*export.Version, 
 	if name == "" {
 		return nil, usageError{fmt.Errorf("%q is not NAME[@VERSION]", arg)}
 	}
-	return export.Load(cmd.Context(), export.LoadOptions{Output: env.output, Ledger: env.lineage,
+	return export.Load(cmd.Context(), export.LoadOptions{Output: env.output, Ledger: env.ledger,
 		Policy: env.policy, Sources: env.sources, Config: env.cfg}, name, version)
 }
 

@@ -77,7 +77,7 @@ func TestGoldenDemoPredicate(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := pipeline.Run(ctx, pipeline.Options{Config: cfg, Policy: pol, Sources: src, Input: in, Output: out,
-		Ledger: pipeline.NewLineageLedger(l), Stages: catalog.Build, Dataset: "chat-zh-en", Logger: quiet(),
+		Recorder: pipeline.NewRecorder(l), Stages: catalog.Build, Dataset: "chat-zh-en", Logger: quiet(),
 		AfterSeal: []func(context.Context, *pipeline.Sealed) error{certHook(l, priv)}})
 	if err != nil && !errors.Is(err, pipeline.ErrGate) {
 		t.Fatal(err)

@@ -97,7 +97,7 @@ func newWorld(t testing.TB) *world {
 	}}
 	w := &world{dir: dir, l: l, priv: priv, pubPath: pub, cfg: cfg}
 	w.opts = pipeline.Options{Logger: quiet(), Config: cfg, Policy: pol, Sources: src, Input: in, Output: out,
-		Ledger: pipeline.NewLineageLedger(l), Workers: 2,
+		Recorder: pipeline.NewRecorder(l), Workers: 2,
 		Stages: func(_ context.Context, env stages.Env) ([]stages.Stage, error) {
 			return []stages.Stage{stagetest.Mini{Key: env.SubjectKey}}, nil
 		},

@@ -399,7 +399,7 @@ func TestFindingsPagination(t *testing.T) {
 					t.Fatalf("%d findings, want %d", len(got), len(want))
 				}
 				for i := range got {
-					if got[i] != want[i] {
+					if fmt.Sprintf("%+v", got[i]) != fmt.Sprintf("%+v", want[i]) {
 						t.Fatalf("finding %d = %+v, want %+v", i, got[i], want[i])
 					}
 				}

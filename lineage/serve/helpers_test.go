@@ -155,7 +155,7 @@ func newWorld(dir string) (*world, error) {
 		{ID: "web", Channel: schemas.ChannelSelfCollected, LegalBasis: "public-interest", Origin: "domestic"},
 	}}
 	opts := pipeline.Options{Logger: quiet, Config: cfg, Policy: pol, Sources: src, Input: in, Output: out,
-		Ledger: pipeline.NewLineageLedger(l), Workers: 2,
+		Recorder: pipeline.NewRecorder(l), Workers: 2,
 		Stages: func(_ context.Context, env stages.Env) ([]stages.Stage, error) {
 			return []stages.Stage{stagetest.Mini{Key: env.SubjectKey}}, nil
 		},

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) objstore.Store) {
 		{"Large", testLarge},
 		{"Cancel", testCancel},
 		{"URI", testURI},
+		{"Metadata", testMetadata},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.f(t, newStore(t)) })
@@ -473,5 +474,50 @@ func testURI(t *testing.T, s objstore.Store) {
 		if !strings.HasSuffix(u, "/"+key) || !strings.HasPrefix(u, "file:///") && !strings.HasPrefix(u, "s3://") {
 			t.Errorf("URI(%q) = %q, want file:///.../%s or s3://.../%s", key, u, key, key)
 		}
+	}
+}
+
+// testMetadata: PutMeta stores user metadata that Stat returns (keys
+// lower-cased), List does not show anything extra, a plain Put replacing the
+// object drops it, and bad keys are refused.
+func testMetadata(t *testing.T, s objstore.Store) {
+	ctx := ctxT(t)
+	label := `{"Label":"1","ContentProducer":"ORG-001","ProduceID":"p-42"}`
+	o, err := s.PutMeta(ctx, "m/a.jsonl", strings.NewReader("{}\n"), 3, map[string]string{"AIGC": label, "x-other": "v"})
+	if err != nil {
+		t.Fatalf("PutMeta: %v", err)
+	}
+	if o.Size != 3 || o.ETag == "" {
+		t.Fatalf("PutMeta = %+v", o)
+	}
+	st, err := s.Stat(ctx, "m/a.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Metadata["aigc"] != label || st.Metadata["x-other"] != "v" {
+		t.Fatalf("Stat metadata = %q, want aigc and x-other", st.Metadata)
+	}
+	if st.ETag != o.ETag {
+		t.Fatalf("Stat ETag %q, PutMeta ETag %q", st.ETag, o.ETag)
+	}
+	put(t, s, "m/b.jsonl", []byte("{}\n"))
+	if st, err := s.Stat(ctx, "m/b.jsonl"); err != nil || len(st.Metadata) != 0 {
+		t.Fatalf("Stat of an object put without metadata = %+v, %v", st.Metadata, err)
+	}
+	if got := listAll(t, s, "m/"); len(got) != 2 {
+		t.Fatalf("List(m/) = %+v, want the two objects only", got)
+	}
+	put(t, s, "m/a.jsonl", []byte("{}\n"))
+	if st, err := s.Stat(ctx, "m/a.jsonl"); err != nil || len(st.Metadata) != 0 {
+		t.Fatalf("metadata after a plain Put replaced the object = %q, %v", st.Metadata, err)
+	}
+	if _, err := s.PutMeta(ctx, "m/c", strings.NewReader("x"), 1, map[string]string{"bad key": "v"}); !errors.Is(err, objstore.ErrBadMeta) {
+		t.Fatalf("PutMeta with a bad key: %v, want ErrBadMeta", err)
+	}
+	if _, err := s.PutMeta(ctx, "m/c", strings.NewReader("x"), 1, map[string]string{"k": "中文"}); !errors.Is(err, objstore.ErrBadMeta) {
+		t.Fatalf("PutMeta with a non-ASCII value: %v, want ErrBadMeta", err)
+	}
+	if err := s.Delete(ctx, "m/a.jsonl"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -310,6 +310,9 @@ func (v *Version) fillRAI(c *Croissant) {
 				src.Crawler.From.UTC().Format(time.RFC3339), src.Crawler.To.UTC().Format(time.RFC3339))
 		}
 	}
+	if sy := v.syntheticShare(); sy != nil {
+		coll = append(coll, sy.text())
+	}
 	c.DataCollection = strings.Join(coll, ". ")
 	if c.DataCollection == "" {
 		c.DataCollection = "no sources recorded"

@@ -354,7 +354,7 @@ func (v *Version) licenceFacet() LicenceFacet {
 }
 
 // piRules are the consent and personal-information rule IDs (REQUIREMENTS.md §3).
-var piRules = []string{"CN-IM-7.3", "PIPL-28/29", "PIPL-31", "PIPL-15/47", "CN-IM-11", "TC260-5.1-c4"}
+var piRules = []string{"CN-IM-7.3", "PIPL-28/29", "PIPL-31", schemas.RuleWithdrawn, "CN-IM-11", "TC260-5.1-c4"}
 
 func (v *Version) consentFacet() ConsentFacet {
 	f := ConsentFacet{base: facet(provConsentFacetURL), Entities: map[string]int64{}, Rules: ruleLines(v.rules(piRules...))}

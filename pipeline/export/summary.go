@@ -74,7 +74,10 @@ type SummarySources struct {
 	Crawled        SummaryCrawled  `json:"data_crawled_and_scraped"`
 	UserData       []SummarySource `json:"user_data"`
 	Synthetic      []SummarySource `json:"synthetic_data"`
-	Other          []SummarySource `json:"other"`
+	// SyntheticShare is section 2.5's statement of AI-generated content in
+	// the version (declared-synthetic sources and labelled records).
+	SyntheticShare *SummarySynthetic `json:"synthetic_share,omitempty"`
+	Other          []SummarySource   `json:"other"`
 }
 
 // SummarySource is one source of section 2.
@@ -195,6 +198,7 @@ func BuildSummary(v *Version, opts SummaryOptions) *Summary {
 		g.Notes = append(g.Notes, "Sources read but with no admitted record in this version (blocked, revoked or every record held back), not listed: "+strings.Join(unused, ", ")+".")
 	}
 	v.crawledDomains(&s.Sources.Crawled)
+	s.Sources.SyntheticShare = v.syntheticShare()
 	s.Processing = v.processing()
 	return s
 }
@@ -406,6 +410,19 @@ func (s *Summary) WriteMarkdown(w io.Writer) error {
 	}
 	list("2.4 User data", s.Sources.UserData)
 	list("2.5 Synthetic data", s.Sources.Synthetic)
+	if sy := s.Sources.SyntheticShare; sy != nil {
+		p("%s\n\n", md(sy.text()))
+		if len(sy.BySource) > 0 || len(sy.ByProducer) > 0 {
+			p("| Source or producer | Synthetic records | Share of all records |\n|---|---|---|\n")
+			for _, e := range sy.BySource {
+				p("| source %s | %d | %.4f |\n", md(e.Name), e.Records, e.Share)
+			}
+			for _, e := range sy.ByProducer {
+				p("| producer %s | %d | %.4f |\n", md(e.Name), e.Records, e.Share)
+			}
+			p("\n")
+		}
+	}
 	list("2.6 Other sources of data", s.Sources.Other)
 	p("## 3. Data processing aspects\n\n")
 	meas := func(title string, m SummaryMeasures) {

@@ -181,7 +181,9 @@ func (v *Version) mappedFields() []mappedField {
 	var out []mappedField
 	if v.Dataset == nil || len(v.Dataset.Fields) == 0 {
 		for f := schemas.Field(0); f < schemas.NumFields; f++ {
-			out = append(out, mappedField{f, f.String()})
+			if f.Default() {
+				out = append(out, mappedField{f, f.String()})
+			}
 		}
 		return out
 	}

@@ -47,6 +47,8 @@ func readArrowFile(c *columnEmitter, rr *rangeReader, size int64, opts Options) 
 		if fr, err = ipc.NewFileReader(rr, ipc.WithBodySizeLimit(size)); err != nil {
 			return corrupt(err)
 		}
+		md := fr.Schema().Metadata()
+		c.setMeta(FormatArrow, md.Keys(), md.Values())
 		c.cm, err = resolveColumns(fr.Schema(), opts.Fields)
 		return err
 	})
@@ -103,6 +105,8 @@ func readArrowStream(ctx context.Context, c *columnEmitter, in Input, opts Optio
 		if rdr, err = ipc.NewReader(g, ipc.WithBodySizeLimit(max(in.Size, 1))); err != nil {
 			return corrupt(err)
 		}
+		md := rdr.Schema().Metadata()
+		c.setMeta(FormatArrow, md.Keys(), md.Values())
 		c.cm, err = resolveColumns(rdr.Schema(), opts.Fields)
 		return err
 	})

@@ -78,6 +78,19 @@ type columnEmitter struct {
 	row     int64
 	scratch []byte
 	spans   [schemas.NumFields]span
+	// meta are the file's AIGC key-value metadata entries, given to every
+	// row (shared, read-only).
+	meta []schemas.MetaValue
+}
+
+// setMeta keeps the AIGC entries (key matched without regard to ASCII
+// case) of a file's key-value metadata.
+func (c *columnEmitter) setMeta(where string, keys, values []string) {
+	for i, k := range keys {
+		if isMetaKey([]byte(k)) && i < len(values) {
+			c.meta = append(c.meta, schemas.MetaValue{Where: where, Key: k, Value: values[i]})
+		}
+	}
 }
 
 // fill converts row i of batch into e.rec (inside guard: corrupted arrays
@@ -110,6 +123,7 @@ func (c *columnEmitter) fill(batch arrow.RecordBatch, i int) error {
 		}
 	}
 	rec.Has = has
+	rec.Meta = c.meta
 	rec.Digest = rec.CanonicalDigest()
 	return nil
 }

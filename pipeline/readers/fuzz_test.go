@@ -169,6 +169,11 @@ func checkAgainstEncodingJSON(t *testing.T, r schemas.Record, line []byte) {
 	if err := json.Unmarshal(line, &obj); err != nil {
 		t.Fatalf("line %d: not an object for encoding/json: %v", r.Line, err)
 	}
+	for _, m := range r.Meta {
+		if !strings.EqualFold(m.Key, "aigc") || !bytes.Contains(bytes.ToLower(line), []byte(`"aigc"`)) {
+			t.Fatalf("line %d: metadata %+v without an AIGC key in the line", r.Line, m)
+		}
+	}
 	for f, name := range demoFields().Fields {
 		raw, ok := obj[name]
 		got, has := r.Get(schemas.Field(f))

@@ -32,10 +32,54 @@ type extractor struct {
 	spans   [schemas.NumFields]span
 	has     uint32
 	keybuf  []byte // unescaped key when a key holds escapes
+	// meta are the values of keys named AIGC (any depth, any ASCII case)
+	// outside the mapped fields: implicit AI-generated-content labels.
+	meta []metaSpan
 
 	// Position and reason of the last error.
 	errAt    int
 	errField string
+}
+
+// metaSpan is one captured metadata value.
+type metaSpan struct {
+	key span
+	val span
+}
+
+// isMetaKey reports whether a raw key (without escapes) is AIGC in any
+// ASCII case.
+func isMetaKey(k []byte) bool {
+	return len(k) == 4 && k[0]|0x20 == 'a' && k[1]|0x20 == 'i' && k[2]|0x20 == 'g' && k[3]|0x20 == 'c'
+}
+
+// capture records the value at line[i] (already validated, ending at end)
+// as a metadata value under the key line[ks:ke]: a string's unescaped
+// content, or the compact JSON text of anything else.
+func (x *extractor) capture(line []byte, ks, ke, i, end int) error {
+	m := metaSpan{key: span{start: ks, end: ke, inLine: true}}
+	if line[i] == '"' {
+		raw := line[i+1 : end-1]
+		if !utf8.Valid(raw) {
+			return x.fail(i+1+invalidAt(raw), string(line[ks:ke]), ErrInvalidUTF8)
+		}
+		start := len(x.scratch)
+		var err error
+		if x.scratch, err = unescape(x.scratch, raw); err != nil {
+			return x.fail(i, string(line[ks:ke]), err)
+		}
+		m.val = span{start: start, end: len(x.scratch)}
+	} else {
+		raw := line[i:end]
+		if !utf8.Valid(raw) {
+			return x.fail(i+invalidAt(raw), string(line[ks:ke]), ErrInvalidUTF8)
+		}
+		start := len(x.scratch)
+		x.scratch = compact(x.scratch, raw)
+		m.val = span{start: start, end: len(x.scratch)}
+	}
+	x.meta = append(x.meta, m)
+	return nil
 }
 
 func newExtractor(fields [schemas.NumFields]string) *extractor {
@@ -53,6 +97,7 @@ func (x *extractor) fail(at int, field string, err error) error {
 func (x *extractor) parse(line []byte) error {
 	x.scratch = x.scratch[:0]
 	x.has = 0
+	x.meta = x.meta[:0]
 	x.errField = ""
 	i := skipWS(line, 0)
 	if i >= len(line) {
@@ -102,7 +147,11 @@ func (x *extractor) parse(line []byte) error {
 			return x.fail(i, "", ErrSyntax)
 		}
 		if mask == 0 {
+			v := i
 			i, err = x.skipValue(line, i, 2)
+			if err == nil && !esc && isMetaKey(key) && line[v] != 'n' {
+				err = x.capture(line, end-4, end, v, i)
+			}
 		} else {
 			i, err = x.extract(line, i, mask)
 		}
@@ -191,6 +240,13 @@ func (x *extractor) fill(rec *schemas.Record, line []byte) {
 		}
 	}
 	rec.Has = x.has
+	if len(x.meta) > 0 {
+		rec.Meta = make([]schemas.MetaValue, len(x.meta))
+		for k, m := range x.meta {
+			rec.Meta[k] = schemas.MetaValue{Where: "json", Key: string(line[m.key.start:m.key.end]),
+				Value: string(x.scratch[m.val.start:m.val.end])}
+		}
+	}
 }
 
 // extract copies the value at line[i] into scratch for the fields in mask
@@ -297,7 +353,8 @@ func (x *extractor) skipContainer(line []byte, i, depth int) (int, error) {
 			if i >= len(line) || line[i] != '"' {
 				return 0, x.fail(i, "", syntaxAt(line, i))
 			}
-			end, _, err := x.scanString(line, i+1)
+			ks := i + 1
+			end, esc, err := x.scanString(line, ks)
 			if err != nil {
 				return 0, err
 			}
@@ -305,12 +362,20 @@ func (x *extractor) skipContainer(line []byte, i, depth int) (int, error) {
 			if i >= len(line) || line[i] != ':' {
 				return 0, x.fail(i, "", syntaxAt(line, i))
 			}
-			i = skipWS(line, i+1)
-		}
-		var err error
-		i, err = x.skipValue(line, i, depth+1)
-		if err != nil {
-			return 0, err
+			v := skipWS(line, i+1)
+			if i, err = x.skipValue(line, v, depth+1); err != nil {
+				return 0, err
+			}
+			if !esc && isMetaKey(line[ks:end]) && line[v] != 'n' {
+				if err := x.capture(line, ks, end, v, i); err != nil {
+					return 0, err
+				}
+			}
+		} else {
+			var err error
+			if i, err = x.skipValue(line, i, depth+1); err != nil {
+				return 0, err
+			}
 		}
 		i = skipWS(line, i)
 		if i >= len(line) {

@@ -43,6 +43,9 @@ func readParquet(ctx context.Context, in Input, opts Options, fn func(*schemas.R
 		if err := checkStoredArrowSchema(pf); err != nil {
 			return corrupt(err)
 		}
+		if kv := pf.MetaData().KeyValueMetadata(); kv != nil {
+			c.setMeta(FormatParquet, kv.Keys(), kv.Values())
+		}
 		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: columnarBatchRows}, memory.DefaultAllocator)
 		if err != nil {
 			return corrupt(err)

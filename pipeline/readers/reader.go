@@ -18,6 +18,12 @@
 //   - text: any other key; the whole (decompressed) object is one record
 //     whose text is its content.
 //
+// Implicit AI-generated-content labels (GB 45438-2025) are collected into
+// Record.Meta, outside the digest: the value of every JSON key named AIGC
+// (any ASCII case, any depth, a string's content or compact JSON), and an
+// AIGC entry of a Parquet file's or Arrow schema's key-value metadata
+// (shared by every row of the object).
+//
 // Malformed input never stops a read: a bad JSON line, invalid UTF-8, a line
 // over the size limit, a truncated compressed stream or a Parquet file with
 // the wrong schema becomes a record whose Err is a *ParseError saying what

@@ -187,7 +187,7 @@ var hints = map[string][]opt{
 	"PIIPolicy.marker_action":    {enum(verdicts...), rule("PIPL-28/29")},
 	"PIIPolicy.guardian_age":     {between(0, 25), rule("PIPL-31")},
 	"PIIPolicy.minor_action":     {enum("quarantine", "reject"), rule("PIPL-31")},
-	"PIIPolicy.withdrawn_action": {enum("reject", "quarantine"), rule("PIPL-15/47")},
+	"PIIPolicy.withdrawn_action": {enum("reject", "quarantine"), rule(schemas.RuleWithdrawn)},
 
 	"AnnotationPolicy.rules":               {items(notBlank), rule("CN-IM-8.1, TC260-5.3-b")},
 	"AnnotationPolicy.roster":              {rule("CN-IM-8.3, TC260-5.3-a")},

@@ -156,11 +156,10 @@ func (c *check) flush(st *State) {
 		if v >= schemas.Quarantine {
 			sev = schemas.SeverityError
 		}
-		c.out.Find(schemas.Finding{
+		c.out.Find(v, schemas.Finding{
 			RuleID:   kindRules[k],
 			Stage:    Name,
 			Severity: sev,
-			Verdict:  v.String(),
 			Message:  strings.Join(c.msgs[k], "; "),
 			Evidence: "annotation:" + kindNames[k],
 		})

@@ -1,7 +1,8 @@
 // Package catalog lists every stage in the order the pipeline runs them:
 // legality first (an unlawful source needs no further checks to be
 // rejected, but is still checked so findings are complete), then licence,
-// pii, annotation, and quality last (its metrics see the verdict so far).
+// pii, annotation, aigc (AI-generated-content labels), and quality last
+// (its metrics see the verdict so far).
 package catalog
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/prov-ai/prov/stages"
+	"github.com/prov-ai/prov/stages/aigc"
 	"github.com/prov-ai/prov/stages/annotation"
 	"github.com/prov-ai/prov/stages/legality"
 	"github.com/prov-ai/prov/stages/licence"
@@ -40,6 +42,10 @@ func Build(ctx context.Context, env stages.Env) ([]stages.Stage, error) {
 	}
 	an, err := annotation.New(ctx, env)
 	if err := add("annotation", an, err); err != nil {
+		return nil, err
+	}
+	ag, err := aigc.New(ctx, env)
+	if err := add("aigc", ag, err); err != nil {
 		return nil, err
 	}
 	qu, err := quality.New(ctx, env)

@@ -301,8 +301,8 @@ func (c *checker) find(rule string, v schemas.Verdict, msg, evidence string) {
 	if v == schemas.Reject {
 		sev = schemas.SeverityError
 	}
-	c.out.Find(schemas.Finding{
-		RuleID: rule, Stage: Name, Severity: sev, Verdict: v.String(),
+	c.out.Find(v, schemas.Finding{
+		RuleID: rule, Stage: Name, Severity: sev,
 		RecordDigest: digestOf(c.r).String(), Object: c.r.Object, Locator: c.r.Locator(),
 		Source: c.src, Message: msg, Evidence: evidence,
 	})

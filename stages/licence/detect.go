@@ -64,6 +64,10 @@ type Match struct {
 	// explicit marks an all-rights-reserved notice stated in words (not a
 	// bare copyright line).
 	explicit bool
+	// licenceFile marks a text match that is nearly all of the text: the
+	// text is that licence, and the use notices and URLs inside it are
+	// its own terms, already in its class.
+	licenceFile bool
 }
 
 // Result is what Detect found in one text: licences best match first, and
@@ -168,15 +172,16 @@ func Detect(text []byte) Result {
 	ms = ccNotices(text, h.group(grpCC), ms)
 	ms = useNotices(text, h.group(grpUse), ms)
 	ms = scanTexts(text, h.group(grpLic), ms)
-	if !hasRealLicence(ms) && len(text) <= maxWindows && len(h.group(grpLic))+len(h.group(grpRights)) > 0 && prose(text) {
+	if !namesLicence(ms) && len(text) <= maxWindows && len(h.group(grpLic))+len(h.group(grpRights)) > 0 && prose(text) {
 		// Nothing named a licence: the text may still be one whose
 		// wording has no licence word (FSFAP: "Copying and distribution
 		// of this file ... are permitted"), in another language, or
-		// behind a copyright line. Match it whole before calling it a
-		// reservation.
+		// behind a copyright line, or merely mention a use notice. Match
+		// it whole before reading it as notices only.
 		ms = scanWindows(text, [][2]int{{0, len(text)}}, ms)
 	}
 	ms = reconcile(ms)
+	ms = dropOwnTerms(ms)
 	ms = dedup(ms)
 	if !hasRealLicence(ms) {
 		ms = rightsNotices(text, h.group(grpRights), ms)
@@ -211,6 +216,50 @@ func prose(text []byte) bool {
 		}
 	}
 	return n*50 <= len(head)
+}
+
+// outsideIsProse reports whether the bytes of text outside the windows
+// (the first 4 KB of them) read like prose rather than code: code has more
+// than 3 % code bytes (no licence text of the SPDX list has; half of the
+// Go standard library's files past their header have more than 5 %) and
+// lines that end in a brace or a semicolon (URLs in licence texts bring
+// the former, never the latter).
+func outsideIsProse(text []byte, ws [][2]int) bool {
+	n, code, codeLines, prev := 0, 0, 0, 0
+	count := func(b []byte) {
+		for i, c := range b {
+			if n >= 4096 {
+				return
+			}
+			n++
+			if codeBytes[c] {
+				code++
+			}
+			if c == '\n' && i > 0 {
+				switch b[i-1] {
+				case '{', '}', ';':
+					codeLines++
+				}
+			}
+		}
+	}
+	for _, w := range ws {
+		count(text[prev:w[0]])
+		prev = w[1]
+	}
+	count(text[prev:])
+	return n < 64 || code*100 <= 3*n || codeLines < 2
+}
+
+// namesLicence reports whether ms names a licence (anything but use
+// notices and reservation notices).
+func namesLicence(ms []Match) bool {
+	for _, m := range ms {
+		if m.Rule == "" && !isNoticeRef(m.SPDX) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasRealLicence(ms []Match) bool {
@@ -250,6 +299,28 @@ func dedup(ms []Match) []Match {
 		}
 		return evidenceRank[out[i].Evidence] < evidenceRank[out[j].Evidence]
 	})
+	return out
+}
+
+// dropOwnTerms drops the use notices and licence URLs of a text that is
+// a licence text (a match covering nearly all of it): a licence that says
+// "not for commercial use" or links another licence states its own terms,
+// which its class already holds.
+func dropOwnTerms(ms []Match) []Match {
+	file := false
+	for _, m := range ms {
+		file = file || m.licenceFile
+	}
+	if !file {
+		return ms
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		if m.Evidence == EvidenceURL || m.Rule != "" {
+			continue
+		}
+		out = append(out, m)
+	}
 	return out
 }
 
@@ -526,6 +597,9 @@ var licencePhrases = []struct {
 	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.1\b`), "EUPL-1.1", 0.85, "eupl"},
 	{phrase(`\b(?:an |the )?mit(?:-| )style licen[sc]e\b`), "MIT", 0.6, "mit"},
 	{phrase(`\bunder (?:the )?(?:terms of the )?apache licen[sc]e,? (?:version |v)?2\.0`), "Apache-2.0", 0.85, "apache"},
+	// Licences with an exception, as their projects' file headers state them.
+	{phrase(`\bapache licen[sc]e,? (?:version |v)?2\.0,? with llvm exceptions?\b`), "Apache-2.0 WITH LLVM-exception", 0.9, "llvm exception"},
+	{phrase(`\bdesignates this particular file as subject to the "?classpath"? exception\b`), "GPL-2.0-only WITH Classpath-exception-2.0", 0.9, "classpath"},
 }
 
 // phraseNotices reads the licences named in words in a window.
@@ -732,7 +806,9 @@ func textWindows(text []byte, hits []int) (ws [][2]int, whole bool) {
 		total += w[1] - w[0]
 	}
 	dense := len(hits) >= 3 && len(hits)*2048 >= len(text)
-	whole = (total*4 >= len(text) || dense) && len(text) <= maxWindows
+	// ... unless what lies outside the paragraphs is code: then the
+	// paragraphs are a header, matched (and cached) on their own.
+	whole = (total*4 >= len(text) || dense) && len(text) <= maxWindows && outsideIsProse(text, ws)
 	total = 0
 	for i, w := range ws {
 		if total+w[1]-w[0] > maxWindows {
@@ -903,7 +979,8 @@ func matchWindow(win []byte) []Match {
 		}
 		// Confidence grows with the share of the licence found: a full
 		// text is 1, half of it 0.9.
-		out = append(out, Match{SPDX: e.String(), Confidence: 0.8 + 0.2*h.Coverage, Evidence: EvidenceText})
+		out = append(out, Match{SPDX: e.String(), Confidence: 0.8 + 0.2*h.Coverage, Evidence: EvidenceText,
+			licenceFile: h.Coverage >= 0.9 && h.Share >= 0.85})
 	}
 	return out
 }

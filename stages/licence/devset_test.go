@@ -266,6 +266,8 @@ var headerCases = []devCase{
 	{"header", "boost", "//  Distributed under the Boost Software License, Version 1.0.\n//  (See accompanying file LICENSE_1_0.txt or copy at\n//  https://www.boost.org/LICENSE_1_0.txt)\n", "BSL-1.0", "commercial"},
 	{"header", "eupl", "Licensed under the EUPL, Version 1.2 or – as soon they will be approved by the European Commission - subsequent versions of the EUPL (the \"Licence\");\nYou may not use this work except in compliance with the Licence.\n", "EUPL-1.2", "commercial"},
 	{"header", "go bsd-style", "// Copyright 2009 The Go Authors. All rights reserved.\n// Use of this source code is governed by a BSD-style\n// license that can be found in the LICENSE file.\n\npackage fmt\n", "BSD-3-Clause", "commercial"},
+	{"header", "llvm", "//===----------------------------------------------------------------------===//\n//\n// Part of the LLVM Project, under the Apache License v2.0 with LLVM Exceptions.\n// See https://llvm.org/LICENSE.txt for license information.\n// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception\n//\n//===----------------------------------------------------------------------===//\n", "Apache-2.0 WITH LLVM-exception", "commercial"},
+	{"header", "openjdk classpath", "/*\n * This code is free software; you can redistribute it and/or modify it\n * under the terms of the GNU General Public License version 2 only, as\n * published by the Free Software Foundation.  Oracle designates this\n * particular file as subject to the \"Classpath\" exception as provided\n * by Oracle in the LICENSE file that accompanied this code.\n */\npackage java.util;\n", "GPL-2.0-only WITH Classpath-exception-2.0", "commercial"},
 	{"header", "mit-style", "// Use of this source code is governed by an MIT-style license that can be\n// found in the LICENSE file at https://example.org/license\n", "MIT", "commercial"},
 }
 
@@ -286,6 +288,10 @@ var noticeCases = []devCase{
 	{"notice", "no commercial en", "Free to share. Not for commercial use.", RefNonCommercial, "non-commercial"},
 	{"notice", "nc only en", "Photos are available for non-commercial use only.", RefNonCommercial, "non-commercial"},
 	{"notice", "commercial prohibited en", "Commercial use is strictly prohibited.", RefNonCommercial, "non-commercial"},
+	{"notice", "commercial needs permission en", "Commercial use requires prior written permission from the authors.", RefNonCommercial, "non-commercial"},
+	{"notice", "personal use en", "These wallpapers are for personal use only.", RefNonCommercial, "non-commercial"},
+	{"notice", "personal study zh", "本站资源仅供个人学习研究，请于下载后24小时内删除。", RefAcademicOnly, "academic-only"},
+	{"notice", "commercial contact zh", "如需商用请联系作者。", RefNonCommercial, "non-commercial"},
 	{"notice", "cc by-nd", "Text is available under CC BY-ND 4.0.", "CC-BY-ND-4.0", "unspecified"},
 	{"notice", "cc by-nc-nd zh", "本作品采用知识共享署名-非商业性使用-禁止演绎 4.0 国际许可协议进行许可。", "CC-BY-NC-ND-4.0", "unspecified"},
 	{"notice", "cc by-sa url", `<a rel="license" href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a>`, "CC-BY-SA-4.0", "commercial"},
@@ -308,6 +314,7 @@ var negativeCases = []devCase{
 	{"negative", "public domain talk", "Whether a photograph enters the public domain depends on the country.", "", "none"},
 	{"negative", "warranty", "The warranty of your washing machine covers parts and labour for two years.", "", "none"},
 	{"negative", "cc in text", "Send the mail with CC to the team and BCC to the boss.", "", "none"},
+	{"negative", "trademark use", "Kerberos and Zephyr are trademarks of MIT. No commercial use of these trademarks may be made without prior written permission of MIT.", "", "none"},
 	{"negative", "licensing talk", "The licensing office of the city handles taxi licences.", "", "none"},
 }
 
@@ -364,4 +371,23 @@ func FuzzDebianLicence(f *testing.F) {
 			t.Fatalf("DebianLicence(%q) = %q, which does not parse: %v", s, got, err)
 		}
 	})
+}
+
+// TestHeaderCache: headers that differ only in years and holders share one
+// cached match.
+func TestHeaderCache(t *testing.T) {
+	clearCaches()
+	const body = "//\n// Redistribution and use in source and binary forms, with or without\n// modification, are permitted provided that the following conditions are met:\n// 1. Redistributions of source code must retain the above copyright notice,\n//    this list of conditions and the following disclaimer.\n// 2. Redistributions in binary form must reproduce the above copyright notice,\n//    this list of conditions and the following disclaimer in the documentation\n//    and/or other materials provided with the distribution.\n//\n// THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS \"AS IS\"\n// AND ANY EXPRESS OR IMPLIED WARRANTIES ARE DISCLAIMED.\n\npackage x\n"
+	const code = "import \"fmt\"\n\nfunc %s(xs []int) (n int) {\n\tfor _, x := range xs {\n\t\tif x > 0 && x%%2 == 0 {\n\t\t\tn += x\n\t\t}\n\t}\n\tfmt.Println(n)\n\treturn n\n}\n"
+	a := Detect([]byte("// Copyright (c) 2011 Alice Example\n" + body + fmt.Sprintf(code, "A")))
+	b := Detect([]byte("// Copyright 2019-2024 Bob Sample <bob@example.org>\n// All rights reserved.\n" + body + fmt.Sprintf(code, "Sum")))
+	if len(a.Licences) == 0 || len(b.Licences) == 0 || a.Licences[0].SPDX != b.Licences[0].SPDX {
+		t.Fatalf("different results %+v / %+v", a.Licences, b.Licences)
+	}
+	scanCache.Lock()
+	n := len(scanCache.m)
+	scanCache.Unlock()
+	if n != 1 {
+		t.Errorf("%d cached text matches for one header, want 1", n)
+	}
 }

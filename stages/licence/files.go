@@ -142,7 +142,7 @@ func readFile(path string, buf []byte) ([]byte, error) {
 	if err != nil {
 		return buf, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if size, err := f.Size(); err == nil && int64(cap(buf)) < size+1 {
 		buf = make([]byte, 0, size+512)
 	}

@@ -31,20 +31,23 @@ var useNoticeTable = []useNotice{
 		zh: []string{"仅供学术研究", "仅限学术研究", "仅用于学术研究", "只能用于学术研究", "只用于学术研究", "仅供学术交流",
 			"仅供科研", "仅限科研", "仅用于科研", "仅供研究使用", "仅供研究之用", "仅限研究使用", "仅用于研究目的", "仅供研究目的",
 			"仅供学习研究", "仅供学习和研究", "仅供学习与研究", "仅供学习交流", "仅限学习交流", "仅用于学习交流",
-			"僅供學術研究", "僅限學術研究", "僅用於學術研究", "僅供研究", "僅供學習交流"},
+			"仅供个人学习", "仅供个人学习研究", "仅供个人研究", "仅限个人学习",
+			"僅供學術研究", "僅限學術研究", "僅用於學術研究", "僅供研究", "僅供學習交流", "僅供個人學習"},
 	},
 	{
 		id: RefNonCommercialReprint, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
 		about: "commercial reprint needs the author's permission; non-commercial reprint with credit",
-		zh:    []string{"商业转载请联系作者获得授权", "商业转载请联系作者", "商业转载请联系", "商业转载需联系", "商业转载请获得授权", "商業轉載請聯繫作者", "商業轉載請聯絡作者"},
+		zh: []string{"商业转载请联系作者获得授权", "商业转载请联系作者", "商业转载请联系", "商业转载需联系", "商业转载请获得授权",
+			"商業轉載請聯繫作者", "商業轉載請聯絡作者", "非商业转载请注明出处", "非商業轉載請註明出處"},
 	},
 	{
 		id: RefNonCommercial, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
 		about: "no commercial use",
-		en:    regexp.MustCompile(`\b(?:not (?:to be used )?for (?:any )?commercial (?:use|purposes?|usage|distribution|redistribution|exploitation)|non-?commercial (?:use|purposes?|usage) only|(?:only )?for non-?commercial (?:use|purposes?|usage)(?: only)?|no commercial (?:use|usage|exploitation)|commercial (?:use|usage|exploitation) (?:is |are )?(?:strictly )?(?:prohibited|forbidden|not (?:permitted|allowed))|(?:may|must|shall|can) not be used for (?:any )?commercial|(?:may|must|shall|can)not be used for (?:any )?commercial)\b`),
+		en:    regexp.MustCompile(`\b(?:not (?:to be used )?for (?:any )?commercial (?:use|purposes?|usage|distribution|redistribution|exploitation)|non-?commercial (?:use|purposes?|usage) only|(?:only )?for non-?commercial (?:use|purposes?|usage)(?: only)?|no commercial (?:use|usage|exploitation)|commercial (?:use|usage|exploitation) (?:is |are )?(?:strictly )?(?:prohibited|forbidden|not (?:permitted|allowed))|(?:may|must|shall|can) not be used for (?:any )?commercial|(?:may|must|shall|can)not be used for (?:any )?commercial|(?:for )?personal use only|only for personal use|commercial (?:use|usage|licensing|licen[sc]es?) (?:requires?|needs?|is subject to) (?:a |an |the |prior |written |separate |explicit )*(?:permission|licen[sc]e|authori[sz]ation|agreement)|for commercial (?:use|usage|purposes),? (?:please )?contact)\b`),
 		zh: []string{"禁止商用", "禁止商业用途", "禁止用于商业", "禁止商业使用", "不得用于商业", "不得商用", "严禁商用", "严禁用于商业",
 			"请勿商用", "请勿用于商业", "不可商用", "谢绝商用", "勿作商业用途", "仅限非商业", "仅供非商业", "仅用于非商业",
-			"非商业用途使用", "禁止商業", "不得用於商業", "請勿商用", "嚴禁商用"},
+			"非商业用途使用", "禁止商業", "不得用於商業", "請勿商用", "嚴禁商用",
+			"商用请联系", "商业使用请联系", "商业用途请联系", "如需商用", "仅限个人使用", "仅供个人使用", "僅供個人使用"},
 	},
 }
 
@@ -67,8 +70,8 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 					break
 				}
 			}
-			if !found && row.en != nil && hasASCIIUseWord(win) && row.en.MatchString(cleanWindow(win)) {
-				found = true
+			if !found && row.en != nil && hasASCIIUseWord(win) {
+				found = matchesNotice(row.en, cleanWindow(win))
 			}
 			if found {
 				break
@@ -81,7 +84,22 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 	return ms
 }
 
+// trademarkUse follows a notice that restricts the use of names and marks
+// ("no commercial use of these trademarks"), not of the work.
+var trademarkUse = regexp.MustCompile(`^,? of (?:these|the|this|its|our|their|any|such) (?:trade ?marks?|names?|marks?|logos?|brands?|service marks?)\b`)
+
+// matchesNotice reports whether re matches clean somewhere not followed by
+// a trademark qualifier.
+func matchesNotice(re *regexp.Regexp, clean string) bool {
+	for _, m := range re.FindAllStringIndex(clean, 8) {
+		if !trademarkUse.MatchString(clean[m[1]:]) {
+			return true
+		}
+	}
+	return false
+}
+
 func hasASCIIUseWord(win []byte) bool {
 	l := strings.ToLower(string(win))
-	return strings.Contains(l, "academic") || strings.Contains(l, "research") || strings.Contains(l, "commercial")
+	return strings.Contains(l, "academic") || strings.Contains(l, "research") || strings.Contains(l, "commercial") || strings.Contains(l, "personal")
 }

@@ -30,9 +30,11 @@ type Stage struct {
 	sources   map[string]*sourceLicence
 	review    map[string]bool
 	basis     map[string]bool // channels whose basis is not a licence
-	exprs     sync.Map        // record licence string -> *parsedLicence
-	nExprs    int64
-	mu        sync.Mutex
+	// The policy's verdicts, parsed once.
+	onUnaccepted, onUnspecified, onConflict schemas.Verdict
+	exprs                                   sync.Map // record licence string -> *parsedLicence
+	nExprs                                  int64
+	mu                                      sync.Mutex
 }
 
 type parsedLicence struct {
@@ -60,6 +62,20 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		p := schemas.Policy{ID: "licence-defaults", Licence: s.pol}
 		p.ApplyDefaults()
 		s.pol = p.Licence
+	}
+	for _, v := range []struct {
+		field string
+		value string
+		to    *schemas.Verdict
+	}{{"on_unaccepted", s.pol.OnUnaccepted, &s.onUnaccepted}, {"on_unspecified", s.pol.OnUnspecified, &s.onUnspecified},
+		{"on_conflict", s.pol.OnConflict, &s.onConflict}} {
+		if v.value == "" {
+			continue // a policy built in code without defaults: admit
+		}
+		var err error
+		if *v.to, err = schemas.ParseVerdict(v.value); err != nil {
+			return nil, fmt.Errorf("building licence stage: policy licence.%s: %w", v.field, err)
+		}
 	}
 	if env.Dataset != nil && env.Dataset.Use != "" {
 		s.use = env.Dataset.Use
@@ -127,8 +143,8 @@ func (s *Stage) parse(lic string) *parsedLicence {
 	return p
 }
 
-func (s *Stage) finding(rule, severity, verdict, msg, evidence string) schemas.Finding {
-	return schemas.Finding{RuleID: rule, Stage: "licence", Severity: severity, Verdict: verdict, Message: msg, Evidence: evidence}
+func (s *Stage) finding(rule, severity, msg, evidence string) schemas.Finding {
+	return schemas.Finding{RuleID: rule, Stage: "licence", Severity: severity, Message: msg, Evidence: evidence}
 }
 
 // Check implements stages.Stage.
@@ -160,7 +176,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		if p.err != nil {
 			// The evidence names the kind of error, never the field's
 			// value, which may hold anything (a name, an address).
-			out.Find(s.finding(RuleIP, schemas.SeverityWarning, schemas.Admit.String(),
+			out.Find(schemas.Admit, s.finding(RuleIP, schemas.SeverityWarning,
 				"record licence is not a valid SPDX expression; treated as unspecified", "record licence: "+parseErrorKind(p.err)))
 			addDeclared(schemas.LicenceChoice{IDs: []string{"LicenseRef-Invalid"}}, "record licence (invalid)")
 		} else {
@@ -208,7 +224,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 			if combined.Class < declared.Class || combined.ShareAlike != declared.ShareAlike ||
 				combined.NoDerivatives != declared.NoDerivatives || combined.UseRestricted != declared.UseRestricted {
 				conflict = true
-				out.Find(s.finding(RuleIPReview, schemas.SeverityWarning, s.pol.OnConflict,
+				out.Find(s.onConflict, s.finding(RuleIPReview, schemas.SeverityWarning,
 					fmt.Sprintf("content carries licence evidence more restrictive than the declared licence (%s): %s",
 						strings.Join(declaredStr, ", "), strings.Join(contentIDs, ", ")),
 					strings.Join(ev, "; ")))
@@ -224,7 +240,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	// under a licence contradicts that licence (TC260-5.2-b2).
 	if hasDeclared && !conflict && declared.Class != schemas.ClassUnspecified && det.ReservesRights() && !det.Has(RefNoReproduction) {
 		conflict = true
-		out.Find(s.finding(RuleIPReview, schemas.SeverityWarning, s.pol.OnConflict,
+		out.Find(s.onConflict, s.finding(RuleIPReview, schemas.SeverityWarning,
 			fmt.Sprintf("content carries an all-rights-reserved notice and no licence grant, but is declared under %s",
 				strings.Join(declaredStr, ", ")),
 			evidenceOf(det)))
@@ -235,7 +251,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		if det.Has(RefAllRightsReserved) || det.Has(RefReprintWithCredit) {
 			arrOnly = true
 			effIDs = []string{RefAllRightsReserved}
-			out.Find(s.finding(RuleIPReview, schemas.SeverityWarning, s.pol.OnUnspecified,
+			out.Find(s.onUnspecified, s.finding(RuleIPReview, schemas.SeverityWarning,
 				"all-rights-reserved notice and no licence: use needs the right holder's permission", evidenceOf(det)))
 		} else {
 			effIDs = []string{"none"}
@@ -248,10 +264,10 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	accepted := s.accepts(eff.Class) ||
 		(eff.Class == schemas.ClassUnspecified && effIDs[0] == "none" && sl != nil && s.basis[sl.src.Channel])
 	if !accepted {
-		verdict := s.pol.OnUnaccepted
+		verdict := s.onUnaccepted
 		msg := fmt.Sprintf("effective licence %s is %s, not accepted for %s use", strings.Join(effIDs, " AND "), eff.Class, s.use)
 		if eff.Class == schemas.ClassUnspecified {
-			verdict = s.pol.OnUnspecified
+			verdict = s.onUnspecified
 			if effIDs[0] == "none" {
 				msg = fmt.Sprintf("no licence: neither the record, its source nor its content states one (unspecified, not accepted for %s use)", s.use)
 				if sl != nil && sl.src.Channel == schemas.ChannelOpenSource {
@@ -259,7 +275,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 				}
 			}
 		}
-		out.Find(s.finding(RuleIP, schemas.SeverityError, verdict, msg, eff.Flags()))
+		out.Find(verdict, s.finding(RuleIP, schemas.SeverityError, msg, eff.Flags()))
 	}
 
 	// Literary, artistic and scientific works are routed to review.
@@ -267,7 +283,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	if sl != nil && s.review[sl.src.WorkType] {
 		reviewed = true
 		if s.pol.OnReviewWorkType == "quarantine" {
-			out.Find(s.finding(RuleIPReview, schemas.SeverityWarning, schemas.Quarantine.String(),
+			out.Find(schemas.Quarantine, s.finding(RuleIPReview, schemas.SeverityWarning,
 				fmt.Sprintf("source %s holds %s works: routed to IP review", sl.src.ID, sl.src.WorkType), sl.src.WorkType))
 		}
 	}

@@ -16,11 +16,11 @@ import (
 
 // Rule IDs this stage cites (REQUIREMENTS.md §3).
 const (
-	RuleBasis     = "CN-IM-7.3"  // PI needs consent or another lawful basis (also PIPL-13)
-	RuleSensitive = "PIPL-28/29" // sensitive PI needs separate consent
-	RuleMinor     = "PIPL-31"    // under-14s need guardian consent
-	RuleWithdrawn = "PIPL-15/47" // withdrawn consent excludes the record
-	RuleNoClearPI = "CN-IM-11"   // PI never stored in clear
+	RuleBasis     = "CN-IM-7.3"           // PI needs consent or another lawful basis (also PIPL-13)
+	RuleSensitive = "PIPL-28/29"          // sensitive PI needs separate consent
+	RuleMinor     = "PIPL-31"             // under-14s need guardian consent
+	RuleWithdrawn = schemas.RuleWithdrawn // withdrawn consent excludes the record
+	RuleNoClearPI = "CN-IM-11"            // PI never stored in clear
 )
 
 // StageName is the stage's name in findings.
@@ -78,7 +78,11 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		sensitive: map[string]bool{},
 	}
 	for t, a := range pol.Actions {
-		s.actions[t], _ = schemas.ParseVerdict(a)
+		v, err := schemas.ParseVerdict(a)
+		if err != nil && a != "" {
+			return nil, fmt.Errorf("building pii stage: policy pii.actions.%s: %w", t, err)
+		}
+		s.actions[t] = v
 	}
 	for _, t := range pol.Sensitive {
 		s.sensitive[t] = true
@@ -100,9 +104,18 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		}
 	}
 	s.markers = newWordSet(words)
-	s.marker, _ = schemas.ParseVerdict(pol.MarkerAction)
-	s.minor, _ = schemas.ParseVerdict(pol.MinorAction)
-	s.withdrawn, _ = schemas.ParseVerdict(pol.WithdrawnAction)
+	for _, v := range []struct {
+		field, value string
+		to           *schemas.Verdict
+	}{{"marker_action", pol.MarkerAction, &s.marker}, {"minor_action", pol.MinorAction, &s.minor}, {"withdrawn_action", pol.WithdrawnAction, &s.withdrawn}} {
+		if v.value == "" {
+			continue // a policy built in code without defaults: admit
+		}
+		var err error
+		if *v.to, err = schemas.ParseVerdict(v.value); err != nil {
+			return nil, fmt.Errorf("building pii stage: policy pii.%s: %w", v.field, err)
+		}
+	}
 	reg, err := openRegistry(ctx, env.Open, pol.ConsentRegistry, pol.Scope)
 	if err != nil {
 		return nil, err
@@ -255,7 +268,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	final := schemas.Admit
 	for _, g := range groups {
 		final = final.Max(g.verdict)
-		out.Find(s.finding(g, b))
+		out.Find(g.verdict, s.finding(g, b))
 	}
 	if state != nil {
 		state.add(&rec, groups, final)
@@ -388,7 +401,6 @@ func (s *Stage) finding(g group, b basis) schemas.Finding {
 		RuleID:   g.rule,
 		Stage:    StageName,
 		Severity: sev,
-		Verdict:  g.verdict.String(),
 		Message:  msg,
 		Evidence: ev.String(),
 		Figure:   float64(len(g.spans)),

@@ -362,3 +362,34 @@ func TestIdentifyShortPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLangID: any bytes identify without panicking, to a known label, and
+// the text pass and the identifier's own script pass agree.
+func FuzzLangID(f *testing.F) {
+	_, texts := langExamples(f)
+	for _, t := range texts {
+		f.Add(t)
+	}
+	f.Add("mixed 中文 and English \xff\xfe")
+	m := detectModel(map[string]bool{"zh": true, "en": true})
+	known := map[string]bool{langUnknown: true}
+	for _, p := range langProfiles {
+		known[p.code] = true
+	}
+	for _, l := range scriptLanguages {
+		if l != "" {
+			known[l] = true
+		}
+	}
+	var sc scratch
+	f.Fuzz(func(t *testing.T, s string) {
+		var c scriptCounts
+		countScripts(s, &c)
+		if st := scanText(s, &sc); st.scripts != c {
+			t.Fatalf("scanText %v, countScripts %v", st.scripts, c)
+		}
+		if got := identify(s, &c, m); !known[got] {
+			t.Fatalf("unknown label %q", got)
+		}
+	})
+}

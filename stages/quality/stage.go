@@ -116,7 +116,9 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	if len(cfg.mapped) == 0 {
 		for f := schemas.Field(0); f < schemas.NumFields; f++ {
-			cfg.mapped = append(cfg.mapped, f)
+			if f.Default() {
+				cfg.mapped = append(cfg.mapped, f)
+			}
 		}
 	}
 	slices.Sort(cfg.mapped)

@@ -58,8 +58,8 @@ func (m Mini) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	}
 	if strings.Contains(r.Text(), "BAD") {
 		s.Bad++
-		out.Find(schemas.Finding{RuleID: "TC260-5.1-a", Stage: "mini", Severity: schemas.SeverityError,
-			Verdict: "reject", Message: "harmful keyword"})
+		out.Find(schemas.Reject, schemas.Finding{RuleID: "TC260-5.1-a", Stage: "mini", Severity: schemas.SeverityError,
+			Message: "harmful keyword"})
 	}
 }
 

@@ -15,6 +15,10 @@ type Hit struct {
 	// Precision is the share of the text's shingles (within Start..End)
 	// that belong to the licence.
 	Precision float64
+	// Share is the share of the text's distinct shingles that belong to
+	// the licence: close to 1 when the text is that licence and little
+	// else.
+	Share float64
 	// Start and End delimit the matched part of the text (bytes).
 	Start, End int
 }
@@ -106,7 +110,7 @@ func (ix *Index) Match(text []byte) []Hit {
 				end = p
 			}
 		}
-		h := Hit{ID: ix.Licences[best].ID, Coverage: min(1, bestCov)}
+		h := Hit{ID: ix.Licences[best].ID, Coverage: min(1, bestCov), Share: float64(counts[best]) / float64(len(u))}
 		if start >= 0 {
 			h.Start, h.End = toks[start].start, toks[end+2].end
 			h.Precision = float64(counts[best]) / float64(end-start+1)

@@ -6,41 +6,36 @@ import (
 	"sort"
 
 	"github.com/prov-ai/prov/lineage"
-	"github.com/prov-ai/prov/schemas"
 )
 
-// lineageLedger adapts the lineage ledger to what a run needs.
-type lineageLedger struct {
+// ledgerRecorder is the Recorder over the lineage ledger.
+type ledgerRecorder struct {
 	l *lineage.Ledger
 }
 
-// NewLineageLedger wraps an open lineage ledger for a run.
-func NewLineageLedger(l *lineage.Ledger) Ledger { return &lineageLedger{l} }
-
-// OpenLedger opens the ledger named by the configuration and returns it
-// with its close function.
-func OpenLedger(ctx context.Context, cfg *schemas.Config, readOnly bool) (Ledger, *lineage.Ledger, func() error, error) {
-	l, err := lineage.Open(ctx, lineage.ConfigFrom(cfg.Ledger, readOnly))
-	if err != nil {
-		return nil, nil, nil, err
+// NewRecorder returns the Recorder of an open lineage ledger; nil gives a
+// nil Recorder (a run without a ledger).
+func NewRecorder(l *lineage.Ledger) Recorder {
+	if l == nil {
+		return nil
 	}
-	return &lineageLedger{l}, l, l.Close, nil
+	return &ledgerRecorder{l}
 }
 
-func (a *lineageLedger) SubjectKey(kind, value string) string { return a.l.SubjectKey(kind, value) }
+func (a *ledgerRecorder) SubjectKey(kind, value string) string { return a.l.SubjectKey(kind, value) }
 
-func (a *lineageLedger) RunStarted(ctx context.Context, r RunInfo) error {
+func (a *ledgerRecorder) RunStarted(ctx context.Context, r RunDetails) error {
 	_, _, err := a.l.Append(ctx, lineage.RunStarted{RunID: r.RunID, Datasets: []string{r.Dataset},
 		PolicyID: r.PolicyID, PolicyDigest: r.PolicyDigest, ConfigDigest: r.Fingerprint, Shard: r.Shard})
 	return err
 }
 
-func (a *lineageLedger) RunFinished(ctx context.Context, r RunInfo) error {
+func (a *ledgerRecorder) RunFinished(ctx context.Context, r RunDetails) error {
 	_, _, err := a.l.Append(ctx, lineage.RunFinished{RunID: r.RunID, Status: "ok", Counts: r.Counts})
 	return err
 }
 
-func (a *lineageLedger) IngestObject(ctx context.Context, o ObjectInfo, recs *lineage.PreparedRecords) (uint64, error) {
+func (a *ledgerRecorder) IngestObject(ctx context.Context, o ObjectDetails, recs *lineage.PreparedRecords) (uint64, error) {
 	srcSet := map[string]bool{}
 	if o.Object.Source != "" {
 		srcSet[o.Object.Source] = true
@@ -58,7 +53,7 @@ func (a *lineageLedger) IngestObject(ctx context.Context, o ObjectInfo, recs *li
 }
 
 // Revocations scans the ledger's revocation and withdrawal entries.
-func (a *lineageLedger) Revocations(ctx context.Context) (*Revocations, error) {
+func (a *ledgerRecorder) Revocations(ctx context.Context) (*Revocations, error) {
 	r := &Revocations{Subjects: map[string]string{}, Sources: map[string]string{}, Objects: map[string]string{}}
 	size := a.l.Size()
 	for i := uint64(0); i < size; i++ {
@@ -78,25 +73,11 @@ func (a *lineageLedger) Revocations(ctx context.Context) (*Revocations, error) {
 	return r, nil
 }
 
-func (a *lineageLedger) LatestVersion(ctx context.Context, dataset string) (string, error) {
-	v, err := a.l.At(ctx, lineage.AsOf{})
-	if err != nil {
-		return "", err
-	}
-	info, err := v.Dataset(ctx, dataset, "")
-	if lineage.IsNotFound(err) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if len(info.Versions) == 0 {
-		return "", nil
-	}
-	return info.Versions[len(info.Versions)-1].Version, nil
+func (a *ledgerRecorder) LatestVersion(ctx context.Context, dataset string) (string, error) {
+	return a.l.LatestVersion(ctx, dataset)
 }
 
-func (a *lineageLedger) Seal(ctx context.Context, s SealInfo) (uint64, error) {
+func (a *ledgerRecorder) Seal(ctx context.Context, s SealDetails) (uint64, error) {
 	leaves := append([]uint64(nil), s.ObjectLeaves...)
 	sort.Slice(leaves, func(i, j int) bool { return leaves[i] < leaves[j] })
 	leaves = dedupU64(leaves)
