@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/pipeline"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
 )
 
 func init() {
@@ -44,6 +46,16 @@ func certificateHook(l *lineage.Ledger, keyPath string) func(ctx context.Context
 		if ierr != nil {
 			return fmt.Errorf("issuing certificate of %s: %w", certificate.SubjectName(s.Manifest.Dataset, s.Manifest.Version), ierr)
 		}
+		// An unchanged version keeps its certificate: a nightly run on a
+		// stable dataset does not churn certificates.
+		if cur, ok, err := is.Current(ctx, s.Output, s.Prefix, s.ManifestBytes, s.Manifest.Dataset, s.Manifest.Version); err != nil {
+			return err
+		} else if ok {
+			slog.Info("certificate unchanged: the version's manifest is already certified", "dataset", cur.Dataset,
+				"version", cur.Version, "leaf", cur.Leaf, "object", cur.URI)
+			s.Certificate = cur.URI
+			return nil
+		}
 		iss, err := is.Issue(ctx, s.Output, s.Prefix, s.ManifestBytes, s.LedgerLeaf, s.Policy)
 		if err != nil {
 			return err
@@ -55,12 +67,14 @@ func certificateHook(l *lineage.Ledger, keyPath string) func(ctx context.Context
 
 func newCertIssueCmd() *cobra.Command {
 	var output string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "issue NAME[@VERSION]",
 		Short: "Issue (or re-issue) the certificate of a sealed dataset version",
 		Long: "issue signs a certificate for a version already sealed in the ledger (the latest version when\n" +
 			"VERSION is omitted), records it in the ledger, publishes a checkpoint and writes\n" +
-			"certificate.dsse.json, proof.json and pubkey.pem beside the version's manifest.json.",
+			"certificate.dsse.json, proof.json and pubkey.pem beside the version's manifest.json.\n" +
+			"A version whose manifest already has a valid certificate keeps it; --force re-issues.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if output != "text" && output != "json" {
@@ -85,9 +99,17 @@ func newCertIssueCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			iss, err := is.IssueVersion(ctx, env.output, name, version, env.policy)
-			if err != nil {
-				return err
+			var iss *certificate.Issued
+			if !force {
+				iss, err = currentCertificate(ctx, is, env.output, name, version)
+				if err != nil {
+					return err
+				}
+			}
+			if iss == nil {
+				if iss, err = is.IssueVersion(ctx, env.output, name, version, env.policy); err != nil {
+					return err
+				}
 			}
 			w := cmd.OutOrStdout()
 			if output == "json" {
@@ -101,7 +123,28 @@ func newCertIssueCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&force, "force", false, "issue a new certificate even when the version's manifest is already certified")
 	return cmd
+}
+
+// currentCertificate returns the valid certificate of name@ver when it
+// certifies the manifest now in the output store, else nil.
+func currentCertificate(ctx context.Context, is *certificate.Issuer, out objstore.Store, name, ver string) (*certificate.Issued, error) {
+	prefix := version.Prefix(name, ver)
+	rc, err := out.Get(ctx, prefix+version.Manifest, objstore.GetOptions{})
+	if err != nil {
+		return nil, nil //nolint:nilerr // IssueVersion reports a missing manifest
+	}
+	mb, err := io.ReadAll(rc)
+	_ = rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", out.URI(prefix+version.Manifest), err)
+	}
+	cur, ok, err := is.Current(ctx, out, prefix, mb, name, ver)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return cur, nil
 }
 
 func newCertVerifyCmd() *cobra.Command {

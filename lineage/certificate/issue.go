@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -198,4 +199,61 @@ func PublicKeyPEM(pub ed25519.PublicKey) ([]byte, error) {
 		return nil, fmt.Errorf("encoding public key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
+// Current returns the certificate already issued for exactly these
+// manifest bytes, when the ledger's latest certificate of the version is
+// valid (neither revoked nor superseded), certifies the same manifest
+// sha256, and the envelope under prefix in out is the one the ledger
+// recorded. ok is false when a new certificate is needed: a run whose
+// inputs, policy and ledger state give an already-certified version
+// re-uses its certificate instead of issuing one per run.
+func (is *Issuer) Current(ctx context.Context, out objstore.Store, prefix string, manifest []byte, dataset, ver string) (iss *Issued, ok bool, err error) {
+	view, err := is.Ledger.At(ctx, lineage.AsOf{})
+	if err != nil {
+		return nil, false, err
+	}
+	ci, err := view.CertificateStatus(ctx, dataset, ver)
+	if lineage.IsNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if ci.Status != lineage.StatusValid {
+		return nil, false, nil
+	}
+	st, _, err := is.Ledger.Entry(ctx, ci.Leaf)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading certificate entry of %s: %w", SubjectName(dataset, ver), err)
+	}
+	ce, isCert := st.Entry.(lineage.CertificateIssued)
+	msum := sha256.Sum256(manifest)
+	if !isCert || ce.ManifestSHA256 != hex.EncodeToString(msum[:]) {
+		return nil, false, nil
+	}
+	env, err := readAll(ctx, out, prefix+version.Envelope)
+	if err != nil {
+		return nil, false, nil //nolint:nilerr // a missing or unreadable envelope is re-issued
+	}
+	esum := sha256.Sum256(env)
+	if hex.EncodeToString(esum[:]) != ce.EnvelopeSHA256 {
+		return nil, false, nil
+	}
+	proof, err := readAll(ctx, out, prefix+version.Proof)
+	if err != nil {
+		return nil, false, nil //nolint:nilerr // likewise
+	}
+	return &Issued{Dataset: dataset, Version: ver, Leaf: ci.Leaf, EnvelopeSHA256: ce.EnvelopeSHA256,
+		ManifestSHA256: ce.ManifestSHA256, URI: out.URI(prefix + version.Envelope), Envelope: env, ProofBytes: proof}, true, nil
+}
+
+// readAll reads one object of out whole.
+func readAll(ctx context.Context, out objstore.Store, key string) ([]byte, error) {
+	rc, err := out.Get(ctx, key, objstore.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rc.Close() }()
+	return io.ReadAll(rc)
 }

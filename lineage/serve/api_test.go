@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -399,7 +400,7 @@ func TestFindingsPagination(t *testing.T) {
 					t.Fatalf("%d findings, want %d", len(got), len(want))
 				}
 				for i := range got {
-					if fmt.Sprintf("%+v", got[i]) != fmt.Sprintf("%+v", want[i]) {
+					if !reflect.DeepEqual(got[i], want[i]) {
 						t.Fatalf("finding %d = %+v, want %+v", i, got[i], want[i])
 					}
 				}
