@@ -46,6 +46,19 @@ func parseCheckpoint(text string) (Checkpoint, error) {
 	return Checkpoint{Origin: lines[0], Size: size, Root: root}, nil
 }
 
+// trimNote drops the blank lines and carriage returns that editors, shells
+// (`jq -r`, `echo`) and copy-paste add after a signed note's last signature
+// line: note.Open wants the note to end with exactly one newline. The
+// signed text is not changed, so a trimmed note verifies only if the
+// original did.
+func trimNote(b []byte) []byte {
+	t := bytes.TrimRight(b, "\r\n\t ")
+	if len(t) == len(b)-1 && b[len(b)-1] == '\n' {
+		return b
+	}
+	return append(t[:len(t):len(t)], '\n')
+}
+
 // VerifyCheckpoint opens a signed checkpoint note: the signature must be by
 // pub under the key name origin, and the body's origin must be origin.
 func VerifyCheckpoint(signed []byte, origin string, pub ed25519.PublicKey) (Checkpoint, error) {
@@ -53,7 +66,7 @@ func VerifyCheckpoint(signed []byte, origin string, pub ed25519.PublicKey) (Chec
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	n, err := note.Open(signed, note.VerifierList(v))
+	n, err := note.Open(trimNote(signed), note.VerifierList(v))
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("verifying checkpoint: %w: %w", ErrBadCheckpoint, err)
 	}

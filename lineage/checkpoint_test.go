@@ -93,6 +93,17 @@ func TestCheckpointAndProofs(t *testing.T) {
 	if rep.Checkpoints != 2 || rep.External != 1 || rep.LatestCheckpoint != c2.Size || rep.Records != 60 {
 		t.Fatalf("report %+v", rep)
 	}
+	// A checkpoint file saved with a trailing newline (jq -r, echo, an
+	// editor) or CRLF line ends is the same note.
+	for _, tail := range []string{"\n", "\n\n", "\r\n", " \n"} {
+		padded := append(bytes.Clone(n1), tail...)
+		if c, err := VerifyCheckpoint(padded, cfg.Origin, pub); err != nil || c.Size != c1.Size || !bytes.Equal(c.Root, c1.Root) {
+			t.Errorf("checkpoint + %q: %+v %v", tail, c, err)
+		}
+		if _, err := l.VerifyAll(ctx, VerifyOptions{Checkpoints: [][]byte{padded}, SkipIndexes: true}); err != nil {
+			t.Errorf("verify with checkpoint + %q: %v", tail, err)
+		}
+	}
 }
 
 func TestForgedCheckpoint(t *testing.T) {

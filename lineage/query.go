@@ -782,10 +782,12 @@ func (v *View) Diff(ctx context.Context, dataset, from, to string) (*DiffInfo, e
 				return err
 			}
 			if ds, ok := s.Entry.(DatasetSealed); ok {
-				switch ds.Version {
-				case from:
+				// Not a switch: from may equal to (a version diffed with
+				// itself is empty, not missing).
+				if ds.Version == from {
 					a, out.From = &ds, VersionRef{dataset, from, leaf}
-				case to:
+				}
+				if ds.Version == to {
 					b, out.To = &ds, VersionRef{dataset, to, leaf}
 				}
 			}

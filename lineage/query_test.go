@@ -137,6 +137,19 @@ func TestQueries(t *testing.T) {
 		if err != nil || back.RecordsRemoved != 18 || len(back.ObjectsRemoved) != 1 {
 			t.Fatalf("reverse diff %+v %v", back, err)
 		}
+		// A version diffed with itself is found and empty (from = to
+		// used to report the version as not found).
+		same, err := v.Diff(ctx, "chat", "v2", "v2")
+		if err != nil {
+			t.Fatalf("diff v2 v2: %v", err)
+		}
+		if same.From.Version != "v2" || same.To.Version != "v2" || same.RecordsAdded != 0 || same.RecordsRemoved != 0 ||
+			len(same.ObjectsAdded)+len(same.ObjectsRemoved)+len(same.ObjectsChanged) != 0 {
+			t.Fatalf("diff v2 v2 %+v", same)
+		}
+		if _, err := v.Diff(ctx, "chat", "v2", "v9"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("diff with a missing version: %v", err)
+		}
 	})
 
 	t.Run("as of", func(t *testing.T) {

@@ -145,7 +145,7 @@ func int64cmp(a, b uint64) int {
 }
 
 func openCheckpoint(b []byte, origin string, v note.Verifier) (Checkpoint, error) {
-	n, err := note.Open(b, note.VerifierList(v))
+	n, err := note.Open(trimNote(b), note.VerifierList(v))
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("%w: %w", ErrBadCheckpoint, err)
 	}

@@ -60,7 +60,7 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 		}
 	}
 	if err == nil {
-		rc.log.Debug("reusing segment", "object", rc.opts.Input.URI(p.obj.Key))
+		rc.log.Debug("reusing segment", "object", rc.uriOf(p))
 		if rc.opts.Progress != nil {
 			rc.opts.Progress(p.obj.Size)
 		}
@@ -72,7 +72,7 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 			break
 		}
 		rc.ops.errors.WithLabelValues(rc.ds.Name, "retry").Inc()
-		rc.log.Warn("retrying object", "object", rc.opts.Input.URI(p.obj.Key), "attempt", attempt, "err", err)
+		rc.log.Warn("retrying object", "object", rc.uriOf(p), "attempt", attempt, "err", err)
 		select {
 		case <-time.After(time.Duration(attempt*attempt) * 200 * time.Millisecond):
 		case <-ctx.Done():
@@ -84,6 +84,12 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 	return false, rc.uploadSegment(ctx, path)
 }
 
+// uriOf is the URI of a planned object as logs and errors show it: its
+// key in masked form (maskKey).
+func (rc *runCtx) uriOf(p planned) string {
+	return rc.opts.Input.URI(rc.maskKey(p.obj.Key).key)
+}
+
 // warnBadSegment logs, naming the segment and its object, that a segment
 // exists but is incomplete, unreadable or not authentic (err wraps
 // ErrBadSegment) and will be discarded: the object is read again. A missing
@@ -91,7 +97,7 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 func (rc *runCtx) warnBadSegment(p planned, path string, err error) {
 	if err != nil && errors.Is(err, ErrBadSegment) {
 		rc.log.Warn("discarding segment, reading its object again", "segment", path,
-			"object", rc.opts.Input.URI(p.obj.Key), "err", err)
+			"object", rc.uriOf(p), "err", err)
 	}
 }
 
@@ -153,9 +159,10 @@ func (ho *hashingOpen) sum(ctx context.Context) (string, error) {
 // readObject streams one object through the stages into a new segment.
 func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error {
 	st := rc.opts.Input
-	uri := st.URI(p.obj.Key)
+	mk := rc.maskKey(p.obj.Key)
+	uri := st.URI(mk.key)
 	start := time.Now()
-	info := schemas.InputObject{URI: uri, Key: p.obj.Key, VersionID: p.obj.VersionID, ETag: p.obj.ETag,
+	info := schemas.InputObject{URI: uri, Key: mk.key, VersionID: p.obj.VersionID, ETag: p.obj.ETag,
 		Size: p.obj.Size, Format: p.format, Source: p.source}
 	names := make([]string, len(rc.stages))
 	states := make([]stages.State, len(rc.stages))
@@ -183,6 +190,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		stageHist[i] = rc.ops.stage.WithLabelValues(s.Name())
 	}
 	var lastBytes int64
+	keyReported := false
 	each := func(r *schemas.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -210,10 +218,19 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 				s.Check(r, states[i], &out)
 			}
 		}
+		if len(mk.ents) > 0 && !keyReported {
+			out.Find(schemas.Admit, keyFinding(mk))
+			keyReported = true
+		}
 		counts.Add(out.Verdict)
 		dig := r.LedgerDigest(p.obj.Key)
+		subject := ""
+		if r.Err == nil {
+			subject, _ = r.Get(schemas.FieldSubject)
+		}
 		for i := range out.Findings {
 			f := &out.Findings[i]
+			rc.scrubFinding(f, subject)
 			f.Dataset = rc.ds.Name
 			f.RecordDigest = dig.String()
 			// Rows name the object by its key in the input store (the
@@ -225,8 +242,9 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 				f.Source = r.Source
 			}
 		}
+		attrib, _, _ := piMask(out.Attribution, subject, rc.subjectKey)
 		rec := segRecord{Digest: dig, Line: r.Line, Verdict: out.Verdict, Source: r.Source,
-			Bytes: int64(r.Size), Attrib: out.Attribution}
+			Bytes: int64(r.Size), Attrib: attrib}
 		if len(out.Subjects) > 0 {
 			rec.Subjects = append([]string(nil), out.Subjects...)
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -182,10 +183,12 @@ type runCtx struct {
 	// ledger's subject-key secret, so runs and shard pods of one ledger
 	// share it.
 	segKey []byte
-	segDir string
-	log    *slog.Logger
-	fields [schemas.NumFields]string
-	ops    *opsMetrics
+	// subjectKey is the keyed hash of data-subject identifiers (Env).
+	subjectKey func(kind, value string) string
+	segDir     string
+	log        *slog.Logger
+	fields     [schemas.NumFields]string
+	ops        *opsMetrics
 }
 
 func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.DatasetConfig, ops *opsMetrics) (*DatasetResult, error) {
@@ -326,6 +329,7 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 		opts: opts, runID: runID, ds: ds, stages: sts, log: log,
 		fingerprint: hex.EncodeToString(sum[:]),
 		segKey:      []byte(env.SubjectKey("segment_mac", segmentFormat)),
+		subjectKey:  env.SubjectKey,
 		segDir:      segmentDir(opts.Config.Work, ds.Name),
 		fields:      ds.FieldMap(),
 	}, nil
@@ -351,7 +355,7 @@ func (rc *runCtx) processAll(ctx context.Context, objs []planned) (int, error) {
 		go func() {
 			defer wg.Done()
 			for p := range work {
-				reused, err := rc.processObject(ctx, p)
+				reused, err := rc.processObjectSafe(ctx, p)
 				if err != nil {
 					rc.ops.objects.WithLabelValues(rc.ds.Name, "failed").Inc()
 					errOnce.Do(func() { firstErr = err; cancel() })
@@ -381,6 +385,18 @@ feed:
 		return 0, fmt.Errorf("running dataset %s: %w", rc.ds.Name, err)
 	}
 	return int(resumed.Load()), nil
+}
+
+// processObjectSafe is processObject with a panic (a bug in a stage or a
+// reader library) turned into an error naming the object, so it fails the
+// run like any error (exit 1) instead of crashing the process.
+func (rc *runCtx) processObjectSafe(ctx context.Context, p planned) (reused bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("checking %s: internal error (a bug): %v\n%s", p.obj.Key, r, debug.Stack())
+		}
+	}()
+	return rc.processObject(ctx, p)
 }
 
 func newRunID() string {

@@ -133,14 +133,14 @@ func (rc *runCtx) trailerOf(ctx context.Context, p planned) (op objectPlan, stat
 			}
 		}
 		if _, perr := rc.processObject(ctx, p); perr != nil {
-			return op, nil, "", fmt.Errorf("sealing dataset %s: reading %s again after discarding its segment: %w", rc.ds.Name, rc.opts.Input.URI(p.obj.Key), perr)
+			return op, nil, "", fmt.Errorf("sealing dataset %s: reading %s again after discarding its segment: %w", rc.ds.Name, rc.uriOf(p), perr)
 		}
 		if hdr, t, err = readTrailer(path, rc.segKey); err != nil {
 			return op, nil, "", fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 		}
 	}
 	if err != nil {
-		return op, nil, rc.opts.Input.URI(p.obj.Key), nil
+		return op, nil, rc.uriOf(p), nil
 	}
 	states, err = rc.loadStates(path, t)
 	if err != nil {

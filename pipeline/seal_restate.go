@@ -91,6 +91,7 @@ func (rc *runCtx) combine(checked, final []stages.Conclusion) *stages.Conclusion
 			c.Metrics = append(c.Metrics, checked[i].Metrics...)
 		}
 	}
+	rc.scrubConclusion(&c)
 	return &c
 }
 

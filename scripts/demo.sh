@@ -2,14 +2,16 @@
 # Runs prov on the embedded demo corpus and shows what it caught:
 #   scripts/demo.sh local   the local-directory store (no server needed)
 #   scripts/demo.sh s3      the same corpus through a local versitygw S3 server
-# Starts from a clean state under out/ each time.
+# Starts from a clean state each time: everything it writes is under
+# fixtures/demo/out/ (local) or out/demo-s3/ (s3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-local}
 PROV=${PROV:-bin/prov}
 cfg=fixtures/demo/prov.yaml
+demo_out=fixtures/demo/out
 
-rm -rf out/demo out/ledger out/work out/keys out/demo-s3
+rm -rf "$demo_out" out/demo-s3
 mkdir -p out
 
 if [[ $mode == s3 ]]; then
@@ -21,9 +23,10 @@ if [[ $mode == s3 ]]; then
   fix=$PWD/fixtures/demo
   sed -e "s#^input:.*#input: s3://prov-demo#" \
       -e "s#^policy:.*#policy: $fix/policy.yaml#" -e "s#^sources:.*#sources: $fix/sources.yaml#" \
-      -e "s#\.\./\.\./out/#$PWD/out/#" "$cfg" > out/demo-s3/prov.yaml
+      -e "s# out/# $PWD/out/demo-s3/out/#" "$cfg" > out/demo-s3/prov.yaml
   printf 's3:\n  endpoint: 127.0.0.1:%s\n  region: us-east-1\n  insecure: true\n  path_style: true\n' "$port" >> out/demo-s3/prov.yaml
   cfg=out/demo-s3/prov.yaml
+  demo_out=out/demo-s3/out
 fi
 
 echo "== prov keygen"
@@ -54,6 +57,6 @@ echo "== prov ledger verify"
 if "$PROV" cert --help >/dev/null 2>&1; then
   v=$("$PROV" -c "$cfg" lineage dataset chat-zh-en -o json | sed -n 's/.*"version": *"\([0-9a-f]*\)".*/\1/p' | tail -n 1)
   echo
-  echo "== prov cert verify out/demo/chat-zh-en/$v   (offline: signature, statement, ledger proof)"
-  "$PROV" cert verify "out/demo/chat-zh-en/$v" || true
+  echo "== prov cert verify $demo_out/datasets/chat-zh-en/$v   (offline: signature, statement, ledger proof)"
+  "$PROV" cert verify "$demo_out/datasets/chat-zh-en/$v" || true
 fi

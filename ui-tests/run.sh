@@ -3,7 +3,8 @@
 # the demo fixtures into a temp output store and ledger, then drives the web
 # page in headless Chromium with playwright-core. Screenshots of the main
 # pages go to $PROV_SCREENSHOTS (default out/screenshots/, ignored by git, so
-# a run leaves no tracked file modified; docs/screenshots/ holds copies).
+# a run leaves no tracked file modified); UPDATE_SCREENSHOTS=1 (make
+# screenshots) then copies them over the tracked docs/screenshots/.
 # Exits non-zero on any failure.
 set -euo pipefail
 
@@ -60,3 +61,8 @@ ev='{"eventType":"%s","eventTime":"%s","producer":"https://github.com/acme/train
 PROV_BIN="$tmp/prov" PROV_CONFIG="$tmp/prov.yaml" PROV_OUT="$tmp/out" \
   PROV_SCREENSHOTS="${PROV_SCREENSHOTS:-$root/out/screenshots}" \
   node --test --test-concurrency=1 serve.test.mjs
+
+if [[ ${UPDATE_SCREENSHOTS:-} == 1 ]]; then
+  cp "${PROV_SCREENSHOTS:-$root/out/screenshots}"/*.png "$root/docs/screenshots/"
+  echo "ui-tests: docs/screenshots/ updated" >&2
+fi

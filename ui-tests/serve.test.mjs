@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const shots = process.env.PROV_SCREENSHOTS || join(here, '..', 'docs', 'screenshots');
+// Screenshots go to out/screenshots (ignored by git), never over the tracked
+// docs/screenshots: `make screenshots` copies them there on purpose.
+const shots = process.env.PROV_SCREENSHOTS || join(here, '..', 'out', 'screenshots');
 const bin = must('PROV_BIN'), config = must('PROV_CONFIG'), out = must('PROV_OUT');
 const DATASET = 'chat-zh-en';
 const BUNDLE = ['certificate.dsse.json', 'proof.json', 'manifest.json', 'pubkey.pem'];

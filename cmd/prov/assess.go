@@ -22,7 +22,7 @@ func init() {
 func newAssessSampleCmd() *cobra.Command {
 	var out, format string
 	var n int
-	var annotations bool
+	var annotations, includePI bool
 	cmd := &cobra.Command{
 		Use:   "sample NAME[@VERSION]",
 		Short: "Draw the seeded review sample (TC260-9.2-a, or CN-IM-8.2 spot checks with --annotations) with record text, for reviewers",
@@ -64,6 +64,9 @@ func newAssessSampleCmd() *cobra.Command {
 					return err
 				}
 			}
+			if !includePI {
+				export.RedactRows(rows)
+			}
 			// Counts only: the sample holds record text, which never goes to logs.
 			slog.Info("review sample drawn", "dataset", v.Manifest.Dataset, "version", v.Manifest.Version,
 				"items", len(rows), "seed", env.policy.Seed, "annotations", annotations)
@@ -72,6 +75,7 @@ func newAssessSampleCmd() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&n, "n", 4000, "sample size (default: the policy's legality.assessment.manual_sample); all records when fewer")
 	cmd.Flags().BoolVar(&annotations, "annotations", false, "sample labelled items per batch at the rule's spot-check rate (CN-IM-8.2)")
+	cmd.Flags().BoolVar(&includePI, "include-pi", false, "keep personal information in the sample's text, ids and labels (default: detected identifiers are masked as [PHONE], [EMAIL] ...)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of stdout")
 	cmd.Flags().StringVar(&format, "format", export.FormatJSONL, "jsonl or csv")
 	return cmd

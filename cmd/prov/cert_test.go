@@ -164,7 +164,7 @@ func TestCertIssueRevokeAndRerun(t *testing.T) {
 
 	// Re-issue: a new certificate for the same version; the ledger then
 	// reports the first as superseded, the new one valid.
-	stdout, stderr, code := prov(t, nil, "-c", cfg, "cert", "issue", "chat-zh-en@"+v1, "-o", "json")
+	stdout, stderr, code := prov(t, nil, "-c", cfg, "cert", "issue", "chat-zh-en@"+v1, "--force", "-o", "json")
 	if code != 0 {
 		t.Fatalf("cert issue: exit %d\n%s", code, stderr)
 	}

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/objstore"
@@ -29,6 +32,9 @@ type runEnv struct {
 func openEnv(ctx context.Context, write bool) (*runEnv, error) {
 	cfg, err := loadConfig()
 	if err != nil {
+		return nil, err
+	}
+	if err := checkKeyFiles(cfg, write); err != nil {
 		return nil, err
 	}
 	pol, err := schemas.LoadPolicy(cfg.Policy)
@@ -74,4 +80,23 @@ func (e *runEnv) pipelineOptions() pipeline.Options {
 		Input: e.input, Output: e.output, Recorder: pipeline.NewRecorder(e.ledger), Shared: e.shared,
 		Stages: catalog.Build, AfterSeal: certificateHooks(e),
 	}
+}
+
+// checkKeyFiles turns a configured but missing key file into a usage error
+// with the remedy: the ledger opens the public key always and the signing
+// key when it writes (sign).
+func checkKeyFiles(cfg *schemas.Config, sign bool) error {
+	keys := []struct{ what, path string }{{"public key", cfg.Ledger.PublicKey}}
+	if sign {
+		keys = append(keys, struct{ what, path string }{"signing key", cfg.Ledger.SigningKey})
+	}
+	for _, k := range keys {
+		if k.path == "" {
+			continue
+		}
+		if _, err := os.Stat(k.path); errors.Is(err, fs.ErrNotExist) {
+			return usageError{fmt.Errorf("ledger %s %s does not exist: run `prov keygen` (with the same configuration) to create the key pair", k.what, k.path)}
+		}
+	}
+	return nil
 }

@@ -23,6 +23,9 @@ func openLedger(ctx context.Context, readOnly, sign bool) (*lineage.Ledger, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := checkKeyFiles(cfg, sign); err != nil {
+		return nil, err
+	}
 	lc := lineage.ConfigFrom(cfg.Ledger, readOnly)
 	if !sign {
 		lc.SigningKey = ""
@@ -71,11 +74,17 @@ func newLedgerVerifyCmd() *cobra.Command {
 				return linWriteJSON(cmd.OutOrStdout(), rep)
 			}
 			p := &printer{w: cmd.OutOrStdout()}
-			p.printf("ledger %s OK: %d entries, root %s, %d records\n", l.Origin(), rep.Size, rep.Root, rep.Records)
+			if rep.IndexesChecked {
+				p.printf("ledger %s OK: %d entries, root %s, %d records\n", l.Origin(), rep.Size, rep.Root, rep.Records)
+			} else {
+				p.printf("ledger %s OK: %d entries, root %s\n", l.Origin(), rep.Size, rep.Root)
+			}
 			p.printf("checkpoints: %d stored (latest at size %d), %d given, all signed and consistent\n",
 				rep.Checkpoints, rep.LatestCheckpoint, rep.External)
 			if rep.IndexesChecked {
 				p.println("indexes: rebuilt and equal")
+			} else {
+				p.println("indexes: skipped (--skip-indexes), records not counted")
 			}
 			if p.err != nil {
 				return fmt.Errorf("writing output: %w", p.err)

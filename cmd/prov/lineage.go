@@ -62,6 +62,11 @@ func (f *lineageFlags) query(cmd *cobra.Command, fn func(ctx context.Context, l 
 		return err
 	}
 	res, err := fn(ctx, l, v)
+	if errors.Is(err, lineage.ErrNotFound) {
+		// The dataset, version, record, subject or source named on the
+		// command line is not in the ledger: a rerun answers the same.
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}

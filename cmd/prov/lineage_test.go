@@ -75,8 +75,21 @@ datasets:
 	if err != nil || !strings.Contains(out, "BEGIN PUBLIC KEY") {
 		t.Fatalf("keygen: %v\n%s", err, out)
 	}
-	if _, err := runProv(t, "-c", cfgPath, "keygen"); err == nil || !strings.Contains(err.Error(), "exists") {
-		t.Fatalf("second keygen must refuse to overwrite: %v", err)
+	// A second keygen keeps the pair (exit 0) and prints the same public key.
+	again, err := runProv(t, "-c", cfgPath, "keygen")
+	if err != nil || again != out {
+		t.Fatalf("second keygen must keep the key pair: %v\n%s", err, again)
+	}
+	// Half a pair is not kept: keygen refuses to overwrite the other half.
+	half := filepath.Join(t.TempDir(), "k")
+	if _, err := runProv(t, "keygen", "--out", half); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(half, "ledger.pub")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runProv(t, "keygen", "--out", half); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("keygen over half a pair: exit %d (%v), want %d", exitCode(err), err, exitUsage)
 	}
 	st, err := os.Stat(filepath.Join(dir, "keys", "ledger.key"))
 	if err != nil || st.Mode().Perm() != 0o600 {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -20,19 +21,37 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/lineage"
+	"github.com/prov-ai/prov/lineage/serve"
+	"github.com/prov-ai/prov/pipeline"
 	"github.com/prov-ai/prov/schemas"
 )
 
-// Exit codes, documented in the README.
+// Exit codes, the contract documented in the README ("Exit codes") and
+// enforced over every command by TestExitCodeContract.
 const (
 	exitOK    = 0 // done
-	exitError = 1 // error
-	exitUsage = 2 // bad usage or configuration
+	exitError = 1 // runtime error (I/O, store, ledger, a bug): a rerun resumes
+	exitUsage = 2 // bad usage or configuration: a rerun fails the same way
 	exitGate  = 3 // done, but a policy gate failed
 )
 
-// errGate is returned by commands that finished but whose policy gate failed.
-var errGate = errors.New("a policy gate failed")
+// errGate is returned by commands that finished but whose policy gate
+// failed; it is the pipeline's sentinel so its message is not repeated.
+var errGate = pipeline.ErrGate
+
+// usageSentinels are errors of the library packages that mean the
+// configuration or the command line is wrong, not the run: they exit 2.
+var usageSentinels = []error{
+	schemas.ErrConfig,
+	pipeline.ErrNoDataset,
+	lineage.ErrConfig,
+	lineage.ErrNoSigningKey,
+	lineage.ErrNoPublicKey,
+	lineage.ErrNoSubjectKey,
+	lineage.ErrKeyExists,
+	serve.ErrConfig,
+}
 
 // usageError marks bad command-line usage.
 type usageError struct{ err error }
@@ -76,10 +95,6 @@ func newRoot() *cobra.Command {
 				return err
 			}
 			return startProfile(flags.cpuProfile)
-		},
-		PersistentPostRun: func(*cobra.Command, []string) {
-			pprof.StopCPUProfile()
-			writeMemProfile(flags.memProfile)
 		},
 	}
 	def := os.Getenv("PROV_CONFIG")
@@ -126,26 +141,75 @@ func main() {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRoot().ExecuteContext(ctx)
+	code := execute(ctx, os.Args[1:], os.Stderr)
 	stop()
-	os.Exit(exitCode(err))
+	os.Exit(code)
 }
 
-// exitCode maps an error to the process exit code and prints it.
+// execute runs one command line and returns its exit code, printing the
+// error (if any) to stderr. Errors cobra returns before a command starts
+// (unknown command or flag, wrong number of arguments, a missing required
+// flag) are usage errors. A panic of the command is recovered and exits 1
+// with its stack: a bug is not a usage error, whatever the Go runtime's
+// own exit code for a crash (2) would say. The profiles are written on
+// every path, including a failed gate.
+func execute(ctx context.Context, args []string, stderr io.Writer) (code int) {
+	defer stopProfiles()
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "prov: internal error (a bug, please report it): %v\n%s", r, debug.Stack())
+			code = exitError
+		}
+	}()
+	root := newRoot()
+	root.SetArgs(args)
+	started := false
+	markStarted(root, &started)
+	err := root.ExecuteContext(ctx)
+	if err != nil && !started {
+		err = usageError{err}
+	}
+	code = exitCode(err)
+	if err != nil {
+		fmt.Fprintln(stderr, "prov:", termSafeLines(err.Error()))
+		if code == exitUsage && !started {
+			fmt.Fprintln(stderr, "Run 'prov --help' or 'prov COMMAND --help' for usage.")
+		}
+	}
+	return code
+}
+
+// markStarted wraps the RunE of c and its subcommands so *started tells
+// whether a command's own code ran: an error before that is cobra's.
+func markStarted(c *cobra.Command, started *bool) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			*started = true
+			return run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markStarted(sub, started)
+	}
+}
+
+// exitCode maps an error to the process exit code.
 func exitCode(err error) int {
 	if err == nil {
 		return exitOK
 	}
 	if errors.Is(err, errGate) {
-		fmt.Fprintln(os.Stderr, "prov:", termSafeLines(err.Error()))
 		return exitGate
 	}
-	fmt.Fprintln(os.Stderr, "prov:", termSafeLines(err.Error()))
 	var ue usageError
 	var ce *schemas.ConfigError
-	switch {
-	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, schemas.ErrConfig):
+	if errors.As(err, &ue) || errors.As(err, &ce) {
 		return exitUsage
+	}
+	for _, s := range usageSentinels {
+		if errors.Is(err, s) {
+			return exitUsage
+		}
 	}
 	return exitError
 }
@@ -167,9 +231,11 @@ func loadConfig() (*schemas.Config, error) {
 	return schemas.LoadConfig(p)
 }
 
-// startProfile starts a CPU profile when path is set; PersistentPostRun
-// stops it (a failing command's profile is cut short: it is a tool for
-// measuring runs that work).
+// cpuProfileFile is the open --cpuprofile file, closed by stopProfiles.
+var cpuProfileFile *os.File
+
+// startProfile starts a CPU profile when path is set; execute stops and
+// flushes it whatever the command's outcome (exit 0, 1 or 3 alike).
 func startProfile(path string) error {
 	if path == "" {
 		return nil
@@ -178,7 +244,25 @@ func startProfile(path string) error {
 	if err != nil {
 		return usageError{fmt.Errorf("creating --cpuprofile %s: %w", path, err)}
 	}
-	return pprof.StartCPUProfile(f)
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("starting --cpuprofile %s: %w", path, err)
+	}
+	cpuProfileFile = f
+	return nil
+}
+
+// stopProfiles flushes and closes the CPU profile and writes the heap
+// profile, when they were asked for.
+func stopProfiles() {
+	if f := cpuProfileFile; f != nil {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			slog.Warn("writing --cpuprofile", "path", f.Name(), "err", err)
+		}
+		cpuProfileFile = nil
+	}
+	writeMemProfile(flags.memProfile)
 }
 
 // writeMemProfile writes the heap profile when path is set. Its
@@ -204,7 +288,9 @@ func setupLogging(level string) error {
 	}
 	var h slog.Handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})
 	if isTerminal(os.Stderr) {
-		h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+		// Through the mux: log lines never land on the progress bar's line.
+		stderrMux.w = os.Stderr
+		h = slog.NewTextHandler(logWriter{stderrMux}, &slog.HandlerOptions{Level: l})
 	}
 	slog.SetDefault(slog.New(h))
 	return nil

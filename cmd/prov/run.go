@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +34,9 @@ policy gate failed.`,
 			if output != "text" && output != "json" {
 				return usageError{fmt.Errorf("-o %q: want text or json", output)}
 			}
+			if workers < 0 {
+				return usageError{fmt.Errorf("--workers %d: want 0 (default) or more", workers)}
+			}
 			sh, err := pipeline.ParseShard(shard)
 			if err != nil {
 				return usageError{err}
@@ -46,23 +48,19 @@ policy gate failed.`,
 			defer closeJoin(&err, env.close)
 			opts := env.pipelineOptions()
 			opts.Dataset, opts.Workers, opts.Shard = dataset, workers, sh
-			var bar *progressbar.ProgressBar
+			endBar := func() {}
 			if isTerminal(os.Stderr) {
-				bar = progressbar.DefaultBytes(-1, "checking")
+				stderrMux.w = os.Stderr
+				var bar *progressbar.ProgressBar
+				bar, endBar = newProgressBar(stderrMux, "checking")
 				opts.Progress = func(n int64) { _ = bar.Add64(n) }
 			}
 			res, runErr := pipeline.Run(cmd.Context(), opts)
-			if bar != nil {
-				_ = bar.Finish()
-				fmt.Fprintln(os.Stderr)
-			}
+			endBar()
 			if res != nil {
 				if err := printRunResult(cmd.OutOrStdout(), output, res); err != nil {
 					return err
 				}
-			}
-			if errors.Is(runErr, pipeline.ErrGate) {
-				return fmt.Errorf("%w: %w", errGate, runErr)
 			}
 			return runErr
 		},
@@ -70,7 +68,7 @@ policy gate failed.`,
 	cmd.Flags().StringVar(&dataset, "dataset", "", "run only this dataset")
 	cmd.Flags().IntVar(&workers, "workers", 0, "objects read in parallel (default: config, then number of CPUs)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
-	cmd.Flags().StringVar(&shard, "shard", "", "process only shard I/N of the objects (then `prov seal`)")
+	cmd.Flags().StringVar(&shard, "shard", "", "process only shard `I/N` of the objects (0 <= I < N; then prov seal)")
 	return cmd
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -38,9 +37,6 @@ digest, counts and exact metrics equal those of an unsharded run.`,
 				if err := printRunResult(cmd.OutOrStdout(), output, res); err != nil {
 					return err
 				}
-			}
-			if errors.Is(runErr, pipeline.ErrGate) {
-				return fmt.Errorf("%w: %w", errGate, runErr)
 			}
 			return runErr
 		},

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,7 +31,7 @@ func newShowCmd() *cobra.Command {
 					return err
 				}
 				if ver == "" {
-					return fmt.Errorf("dataset %s has no sealed ver in the ledger", name)
+					return usageError{fmt.Errorf("dataset %s has no sealed version in the ledger", name)}
 				}
 			}
 			r, err := version.LoadReport(cmd.Context(), env.output, name, ver)
@@ -65,13 +66,7 @@ func newShowCmd() *cobra.Command {
 			}
 			p.println("\nfindings by rule:")
 			for _, rc := range r.ByRule {
-				var vs []string
-				for _, v := range []string{"admit", "redact", "quarantine", "reject"} {
-					if n := rc.Verdicts[v]; n > 0 {
-						vs = append(vs, fmt.Sprintf("%s %d", v, n))
-					}
-				}
-				p.printf("  %-16s %-10s %5d  (%s)\n", rc.RuleID, rc.Stage, rc.Findings, strings.Join(vs, ", "))
+				p.printf("  %-16s %-10s %5d%s\n", rc.RuleID, rc.Stage, rc.Findings, verdictCounts(rc.Verdicts))
 			}
 			if p.err != nil {
 				return fmt.Errorf("writing output: %w", p.err)
@@ -81,4 +76,37 @@ func newShowCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
+}
+
+// verdictCounts formats a rule's findings by record verdict, e.g.
+// "  (reject 2, quarantine 1)". Findings about a dataset or source, not a
+// record, carry no verdict and are counted as such; a rule with neither
+// prints nothing.
+func verdictCounts(verdicts map[string]int64) string {
+	var vs []string
+	for _, v := range []string{"admit", "redact", "quarantine", "reject"} {
+		if n := verdicts[v]; n > 0 {
+			vs = append(vs, fmt.Sprintf("%s %d", v, n))
+		}
+	}
+	var other []string
+	for v, n := range verdicts {
+		switch v {
+		case "admit", "redact", "quarantine", "reject":
+		case "":
+			if n > 0 {
+				other = append(other, fmt.Sprintf("dataset-level %d", n))
+			}
+		default:
+			if n > 0 {
+				other = append(other, fmt.Sprintf("%s %d", v, n))
+			}
+		}
+	}
+	sort.Strings(other)
+	vs = append(vs, other...)
+	if len(vs) == 0 {
+		return ""
+	}
+	return "  (" + strings.Join(vs, ", ") + ")"
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"iter"
 	"sort"
+	"strings"
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/objstore"
@@ -14,6 +15,7 @@ import (
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/stages/annotation"
 	"github.com/prov-ai/prov/stages/legality"
+	"github.com/prov-ai/prov/stages/pii"
 	"github.com/prov-ai/prov/version"
 )
 
@@ -190,7 +192,10 @@ func eachRecord(ctx context.Context, v *Version, in objstore.Store, pick func(sc
 		if !pick(obj) {
 			continue
 		}
-		key := obj.Key
+		key, err := v.inputKey(ctx, in, obj)
+		if err != nil {
+			return err
+		}
 		rin := readers.Input{URI: obj.URI, Key: key, Format: obj.Format, Size: obj.Size,
 			Open: func(ctx context.Context, off, length int64) (io.ReadCloser, error) {
 				return in.Get(ctx, key, objstore.GetOptions{Offset: off, Length: length})
@@ -200,7 +205,7 @@ func eachRecord(ctx context.Context, v *Version, in objstore.Store, pick func(sc
 				opts.MaxLine = ic.MaxLine
 			}
 		}
-		err := readers.Read(ctx, rin, opts, func(r *schemas.Record) error {
+		err = readers.Read(ctx, rin, opts, func(r *schemas.Record) error {
 			if r.Err != nil {
 				return nil
 			}
@@ -211,6 +216,45 @@ func eachRecord(ctx context.Context, v *Version, in objstore.Store, pick func(sc
 		}
 	}
 	return nil
+}
+
+// inputKey is the key an object of the manifest is read under: its key,
+// or, when the manifest shows it masked because it held personal
+// information, the input key that masks to it (the dataset's input
+// prefixes are listed once and masked with v.SubjectKey).
+func (v *Version) inputKey(ctx context.Context, in objstore.Store, obj schemas.InputObject) (string, error) {
+	if !strings.Contains(obj.Key, "[") || v.SubjectKey == nil || v.Dataset == nil {
+		return obj.Key, nil
+	}
+	if v.realKeys == nil {
+		v.realKeys = map[string]string{}
+		for _, ic := range v.Dataset.Inputs {
+			for o, err := range in.List(ctx, ic.Prefix) {
+				if err != nil {
+					return "", fmt.Errorf("finding the input key of %s: %w", obj.URI, err)
+				}
+				if m, ents := pii.Mask(o.Key, "", v.SubjectKey); len(ents) > 0 {
+					v.realKeys[m] = o.Key
+				}
+			}
+		}
+	}
+	if k, ok := v.realKeys[obj.Key]; ok {
+		return k, nil
+	}
+	return obj.Key, nil
+}
+
+// RedactRows replaces the personal information in the rows' text, id and
+// labels by its type in brackets ("[PHONE]", "[EMAIL]", as pii.Redact
+// writes it): `prov assess sample` does this unless --include-pi is given.
+func RedactRows(rows []SampleRow) {
+	for i := range rows {
+		r := &rows[i]
+		r.Text = pii.Redact(r.Text, "")
+		r.ID = pii.Redact(r.ID, "")
+		r.Labels = pii.Redact(r.Labels, "")
+	}
 }
 
 func (v *Version) row(rule string, in schemas.InputObject, r *schemas.Record) SampleRow {

@@ -44,6 +44,12 @@ type Version struct {
 	Ledger *lineage.VersionInfo
 	// LedgerOrigin is the ledger's origin line, cited by the Croissant card.
 	LedgerOrigin string
+	// SubjectKey is the ledger's subject-key function (nil without a ledger
+	// holding its secret). Re-reading an object whose key held personal
+	// information (the manifest shows it masked, pii.Mask) needs it to find
+	// the real key in the input store.
+	SubjectKey func(kind, value string) string
+	realKeys   map[string]string // masked key → key, filled on first need
 }
 
 // LoadOptions are where Load reads from.
@@ -102,6 +108,11 @@ func Load(ctx context.Context, opts LoadOptions, dataset, ver string) (*Version,
 	if m.Outputs.Metrics.Path != "" {
 		if v.Metrics, err = version.ReadMetrics(ctx, opts.Output, dataset, ver); err != nil {
 			return nil, err
+		}
+	}
+	if l := opts.Ledger; l != nil {
+		if _, err := l.KeySubject("subject_id", "probe"); err == nil {
+			v.SubjectKey = l.SubjectKey
 		}
 	}
 	return v, nil

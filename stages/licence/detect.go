@@ -568,59 +568,86 @@ var licencePhrases = []struct {
 	id   string
 	conf float64
 	key  string // lower-case literal every match contains: checked before the regexp
+	// any, when set, are literals one of which every match contains
+	// besides key: a window without any of them is not searched.
+	any []string
 }{
-	{phrase(`\bunder (?:the )?(?:terms of the )?MIT(?: License| licence)?\b`), "MIT", 0.7, "mit"},
-	{phrase(`\bMIT(?:-| )licen[sc]ed\b`), "MIT", 0.7, "mit"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?Apache License,? (?:Version |v)?2\.0`), "Apache-2.0", 0.7, "apache"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?ISC licen[sc]e`), "ISC", 0.7, "isc"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?Mozilla Public License,? (?:Version |v)?2\.0`), "MPL-2.0", 0.7, "mozilla"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?3(?:\.0)?\b`), "GPL-3.0-only", 0.6, "under"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?2(?:\.0)?\b`), "GPL-2.0-only", 0.6, "under"},
-	{phrase(`\bBSD(?:-| )style licen[sc]e`), "BSD-3-Clause", 0.5, "bsd"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:3-clause|new|modified) BSD licen[sc]e`), "BSD-3-Clause", 0.7, "bsd"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?(?:2-clause|simplified) BSD licen[sc]e`), "BSD-2-Clause", 0.7, "bsd"},
-	{phrase(`GNU Free Documentation License (?:Version |v)?1\.1\b`), "GFDL-1.1-only", 0.8, "free documentation"},
-	{phrase(`GNU Free Documentation License (?:Version |v)?1\.2\b`), "GFDL-1.2-only", 0.8, "free documentation"},
-	{phrase(`GNU Free Documentation License (?:Version |v)?1\.3\b`), "GFDL-1.3-only", 0.8, "free documentation"},
-	{phrase(`PSF LICENSE AGREEMENT FOR PYTHON`), "PSF-2.0", 0.8, "psf"},
-	{phrase(`PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2`), "Python-2.0", 0.8, "python software"},
-	{phrase(`CeCILL FREE SOFTWARE LICENSE AGREEMENT Version 2\.1`), "CECILL-2.1", 0.8, "cecill"},
-	{phrase(`developed by the Apache Group for use in the Apache HTTP server project`), "Apache-1.0", 0.8, "apache group"},
-	{phrase(`\b(?:released|dedicated) (?:in)?to the public domain\b`), "CC-PDDC", 0.5, "public domain"},
+	{phrase(`\bunder (?:the )?(?:terms of the )?MIT(?: License| licence)?\b`), "MIT", 0.7, "mit", nil},
+	{phrase(`\bMIT(?:-| )licen[sc]ed\b`), "MIT", 0.7, "mit", nil},
+	{phrase(`\bunder (?:the )?(?:terms of the )?Apache License,? (?:Version |v)?2\.0`), "Apache-2.0", 0.7, "apache", nil},
+	{phrase(`\bunder (?:the )?(?:terms of the )?ISC licen[sc]e`), "ISC", 0.7, "isc", nil},
+	{phrase(`\bunder (?:the )?(?:terms of the )?Mozilla Public License,? (?:Version |v)?2\.0`), "MPL-2.0", 0.7, "mozilla", nil},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?3(?:\.0)?\b`), "GPL-3.0-only", 0.6, "under", gplWords},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:GNU )?(?:GPL|General Public License),? ?(?:version |v)?2(?:\.0)?\b`), "GPL-2.0-only", 0.6, "under", gplWords},
+	{phrase(`\bBSD(?:-| )style licen[sc]e`), "BSD-3-Clause", 0.5, "bsd", nil},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:3-clause|new|modified) BSD licen[sc]e`), "BSD-3-Clause", 0.7, "bsd", nil},
+	{phrase(`\bunder (?:the )?(?:terms of the )?(?:2-clause|simplified) BSD licen[sc]e`), "BSD-2-Clause", 0.7, "bsd", nil},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.1\b`), "GFDL-1.1-only", 0.8, "free documentation", nil},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.2\b`), "GFDL-1.2-only", 0.8, "free documentation", nil},
+	{phrase(`GNU Free Documentation License (?:Version |v)?1\.3\b`), "GFDL-1.3-only", 0.8, "free documentation", nil},
+	{phrase(`PSF LICENSE AGREEMENT FOR PYTHON`), "PSF-2.0", 0.8, "psf", nil},
+	{phrase(`PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2`), "Python-2.0", 0.8, "python software", nil},
+	{phrase(`CeCILL FREE SOFTWARE LICENSE AGREEMENT Version 2\.1`), "CECILL-2.1", 0.8, "cecill", nil},
+	{phrase(`developed by the Apache Group for use in the Apache HTTP server project`), "Apache-1.0", 0.8, "apache group", nil},
+	{phrase(`\b(?:released|dedicated) (?:in)?to the public domain\b`), "CC-PDDC", 0.5, "public domain", nil},
 	// Standard notices (each licence's how-to-apply text).
-	{phrase(`\bmozilla public licen[sc]e,? v(?:ersion)?\.? ?2\.0\b`), "MPL-2.0", 0.85, "mozilla"},
-	{phrase(`\bmozilla public licen[sc]e,? v(?:ersion)?\.? ?1\.1\b`), "MPL-1.1", 0.85, "mozilla"},
-	{phrase(`\beclipse public licen[sc]e,? (?:v(?:ersion)?\.? ?)?2\.0\b`), "EPL-2.0", 0.85, "eclipse"},
-	{phrase(`\beclipse public licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "EPL-1.0", 0.85, "eclipse"},
-	{phrase(`\bboost software licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "BSL-1.0", 0.85, "boost"},
-	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.2\b`), "EUPL-1.2", 0.85, "eupl"},
-	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.1\b`), "EUPL-1.1", 0.85, "eupl"},
-	{phrase(`\b(?:an |the )?mit(?:-| )style licen[sc]e\b`), "MIT", 0.6, "mit"},
-	{phrase(`\bunder (?:the )?(?:terms of the )?apache licen[sc]e,? (?:version |v)?2\.0`), "Apache-2.0", 0.85, "apache"},
+	{phrase(`\bmozilla public licen[sc]e,? v(?:ersion)?\.? ?2\.0\b`), "MPL-2.0", 0.85, "mozilla", nil},
+	{phrase(`\bmozilla public licen[sc]e,? v(?:ersion)?\.? ?1\.1\b`), "MPL-1.1", 0.85, "mozilla", nil},
+	{phrase(`\beclipse public licen[sc]e,? (?:v(?:ersion)?\.? ?)?2\.0\b`), "EPL-2.0", 0.85, "eclipse", nil},
+	{phrase(`\beclipse public licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "EPL-1.0", 0.85, "eclipse", nil},
+	{phrase(`\bboost software licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "BSL-1.0", 0.85, "boost", nil},
+	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.2\b`), "EUPL-1.2", 0.85, "eupl", nil},
+	{phrase(`\blicen[sc]ed under the eupl,? (?:v(?:ersion)?\.? ?)?1\.1\b`), "EUPL-1.1", 0.85, "eupl", nil},
+	{phrase(`\b(?:an |the )?mit(?:-| )style licen[sc]e\b`), "MIT", 0.6, "mit", nil},
+	{phrase(`\bunder (?:the )?(?:terms of the )?apache licen[sc]e,? (?:version |v)?2\.0`), "Apache-2.0", 0.85, "apache", nil},
 	// Licences with an exception, as their projects' file headers state them.
-	{phrase(`\bapache licen[sc]e,? (?:version |v)?2\.0,? with llvm exceptions?\b`), "Apache-2.0 WITH LLVM-exception", 0.9, "llvm exception"},
-	{phrase(`\bdesignates this particular file as subject to the "?classpath"? exception\b`), "GPL-2.0-only WITH Classpath-exception-2.0", 0.9, "classpath"},
+	{phrase(`\bapache licen[sc]e,? (?:version |v)?2\.0,? with llvm exceptions?\b`), "Apache-2.0 WITH LLVM-exception", 0.9, "llvm exception", nil},
+	{phrase(`\bdesignates this particular file as subject to the "?classpath"? exception\b`), "GPL-2.0-only WITH Classpath-exception-2.0", 0.9, "classpath", nil},
 }
+
+// gplWords are the literals of the GPL phrases besides "under".
+var gplWords = []string{"gpl", "general public license"}
 
 // phraseNotices reads the licences named in words in a window.
 func phraseNotices(win []byte, ms []Match) []Match {
 	clean := cleanWindow(win)
 	for _, p := range licencePhrases {
-		if nearKey(clean, p.key, func(s string) bool { return p.re.MatchString(s) }) {
+		if p.any != nil && !containsAny(clean, p.any) {
+			continue
+		}
+		if nearWordKey(clean, p.key, !midWordKeys[p.key], func(s string) bool { return p.re.MatchString(s) }) {
 			ms = append(ms, Match{SPDX: p.id, Confidence: p.conf, Evidence: EvidenceNotice})
 		}
 	}
 	return gnuNotices(clean, ms)
 }
 
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// midWordKeys are the phrase keys a match may hold inside a word; every
+// other phrase has a word boundary (\b, a space or a quote) right before
+// its key, so an occurrence inside a word ("mit" in "committee") is
+// passed over.
+var midWordKeys = map[string]bool{"psf": true, "python software": true, "cecill": true}
+
 // maxKeyHits bounds the occurrences of a phrase key examined per window.
 const maxKeyHits = 6
 
-// nearKey calls f on the stretch of clean around each of the first
+// nearWordKey calls f on the stretch of clean around each of the first
 // occurrences of key (every phrase holds its key within 200 bytes of its
 // start), until f reports true: regular expressions never run over a
 // whole licence text.
-func nearKey(clean, key string, f func(string) bool) bool {
+//
+// When wordStart is set, the occurrences of key preceded by a word
+// character are passed over (they still count towards maxKeyHits).
+func nearWordKey(clean, key string, wordStart bool, f func(string) bool) bool {
 	off := 0
 	for n := 0; n < maxKeyHits; n++ {
 		i := strings.Index(clean[off:], key)
@@ -628,12 +655,21 @@ func nearKey(clean, key string, f func(string) bool) bool {
 			return false
 		}
 		i += off
+		if wordStart && i > 0 && isWordByte(clean[i-1]) {
+			off = i + len(key)
+			continue
+		}
 		if f(clean[max(0, i-200):min(len(clean), i+len(key)+300)]) {
 			return true
 		}
 		off = i + len(key)
 	}
 	return false
+}
+
+// isWordByte reports whether c is a word character of \b ([0-9A-Za-z_]).
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // cleanWindow lower-cases b and collapses white space and comment markers

@@ -12,10 +12,13 @@ import (
 // rules it serves (REQUIREMENTS.md: TC260-5.2-b2 asks for notices found
 // inside content to be detected, CN-IM-7.2 maps each to a use class).
 type useNotice struct {
-	id    string
-	rule  string
-	en    *regexp.Regexp // matched on the cleaned (lower-case) text near an anchor
-	zh    []string       // literal Chinese phrasings
+	id   string
+	rule string
+	en   *regexp.Regexp // matched on the cleaned (lower-case) text near an anchor
+	// enAny are literals one of which every match of en contains: en
+	// runs only on a window that holds one.
+	enAny []string
+	zh    []string // literal Chinese phrasings
 	conf  float64
 	about string
 }
@@ -28,6 +31,7 @@ var useNoticeTable = []useNotice{
 		id: RefAcademicOnly, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
 		about: "academic or research use only",
 		en:    regexp.MustCompile(`\b(?:(?:for|to) (?:non-?commercial,? )?` + researchUse + `(?: (?:and|or|&|/) ` + researchUse + `)*(?: (?:purposes?|use|usage))? only\b|(?:only|solely|exclusively|strictly) (?:be )?(?:used )?for (?:non-?commercial )?` + researchUse + `\b|\b(?:academic|research)(?: and (?:academic|research|educational))? (?:purposes?|use|usage) only\b|\b(?:restricted|limited) to (?:non-?commercial )?` + researchUse + `(?: (?:purposes?|use|usage))?\b)`),
+		enAny: []string{"only", "solely", "exclusively", "strictly", "restricted", "limited"},
 		zh: []string{"仅供学术研究", "仅限学术研究", "仅用于学术研究", "只能用于学术研究", "只用于学术研究", "仅供学术交流",
 			"仅供科研", "仅限科研", "仅用于科研", "仅供研究使用", "仅供研究之用", "仅限研究使用", "仅用于研究目的", "仅供研究目的",
 			"仅供学习研究", "仅供学习和研究", "仅供学习与研究", "仅供学习交流", "仅限学习交流", "仅用于学习交流",
@@ -44,6 +48,7 @@ var useNoticeTable = []useNotice{
 		id: RefNonCommercial, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
 		about: "no commercial use",
 		en:    regexp.MustCompile(`\b(?:not (?:to be used )?for (?:any )?commercial (?:use|purposes?|usage|distribution|redistribution|exploitation)|non-?commercial (?:use|purposes?|usage) only|(?:only )?for non-?commercial (?:use|purposes?|usage)(?: only)?|no commercial (?:use|usage|exploitation)|commercial (?:use|usage|exploitation) (?:is |are )?(?:strictly )?(?:prohibited|forbidden|not (?:permitted|allowed))|(?:may|must|shall|can) not be used for (?:any )?commercial|(?:may|must|shall|can)not be used for (?:any )?commercial|(?:for )?personal use only|only for personal use|commercial (?:use|usage|licensing|licen[sc]es?) (?:requires?|needs?|is subject to) (?:a |an |the |prior |written |separate |explicit )*(?:permission|licen[sc]e|authori[sz]ation|agreement)|for commercial (?:use|usage|purposes),? (?:please )?contact)\b`),
+		enAny: []string{"commercial", "personal use"},
 		zh: []string{"禁止商用", "禁止商业用途", "禁止用于商业", "禁止商业使用", "不得用于商业", "不得商用", "严禁商用", "严禁用于商业",
 			"请勿商用", "请勿用于商业", "不可商用", "谢绝商用", "勿作商业用途", "仅限非商业", "仅供非商业", "仅用于非商业",
 			"非商业用途使用", "禁止商業", "不得用於商業", "請勿商用", "嚴禁商用",
@@ -60,9 +65,18 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 		return ms
 	}
 	ws := around(text, hits, 160, 200)
+	// The cleaned windows, made once for every row (nil: no ASCII use
+	// word).
+	cleans := make([]string, len(ws))
+	hasUse := make([]bool, len(ws))
+	for i, w := range ws {
+		if hasASCIIUseWord(text[w[0]:w[1]]) {
+			cleans[i], hasUse[i] = cleanWindow(text[w[0]:w[1]]), true
+		}
+	}
 	for _, row := range useNoticeTable {
 		found := false
-		for _, w := range ws {
+		for i, w := range ws {
 			win := text[w[0]:w[1]]
 			for _, z := range row.zh {
 				if bytes.Contains(win, []byte(z)) {
@@ -70,8 +84,8 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 					break
 				}
 			}
-			if !found && row.en != nil && hasASCIIUseWord(win) {
-				found = matchesNotice(row.en, cleanWindow(win))
+			if !found && row.en != nil && hasUse[i] && containsAny(cleans[i], row.enAny) {
+				found = matchesNotice(row.en, cleans[i])
 			}
 			if found {
 				break

@@ -44,8 +44,9 @@ type Entity struct {
 // Detect finds the entities in text with score >= DefaultMinScore. The
 // result is sorted by Start and non-overlapping (overlaps are resolved in
 // favour of the higher score, then the longer span). Offsets are byte
-// offsets into text and always fall on ASCII bytes, hence on UTF-8
-// boundaries. Detect is safe for concurrent use.
+// offsets into text and fall on UTF-8 boundaries. Identifiers written in
+// full-width digits (１３８…) or with a percent-encoded '@' inside a URL are
+// found too (see Fold). Detect is safe for concurrent use.
 func Detect(text string) []Entity {
 	return Detector{}.Detect(text, nil)
 }
@@ -63,6 +64,16 @@ func (d Detector) Detect(text string, dst []Entity) []Entity {
 	min := d.MinScore
 	if min <= 0 {
 		min = DefaultMinScore
+	}
+	if foldNeeded(text) {
+		folded, off := fold(text)
+		sc := scanner{s: folded, min: min, out: dst[:0]}
+		sc.scan()
+		ents := sc.resolve()
+		for i := range ents {
+			ents[i].Start, ents[i].End = off[ents[i].Start], off[ents[i].End]
+		}
+		return ents
 	}
 	sc := scanner{s: text, min: min, out: dst[:0]}
 	sc.scan()

@@ -52,7 +52,7 @@ func Normalise(typ, value string) (kind, norm string) {
 	default:
 		return "", ""
 	}
-	norm = schemas.NormalizeIdentifier(kind, value)
+	norm = schemas.NormalizeIdentifier(kind, Fold(value))
 	if norm == "" {
 		return "", ""
 	}

@@ -222,7 +222,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	personal := 0
 	for _, e := range ents {
 		rec.add(e.Type)
-		value := text[e.Start:e.End]
+		value := Fold(text[e.Start:e.End])
 		kind, norm := Normalise(e.Type, value)
 		var key string
 		if e.Type != TypeCNUSCC && norm != "" {

@@ -75,7 +75,8 @@
 // places as many of whatlanggo's own multilingual test sentences (83/83)
 // and more of their 30- and 60-character prefixes (63 and 76 of 83,
 // against 62 and 73; TestIdentifyShortPrefixes). github.com/pemistahl/
-// lingua-go placed the labelled sample as well but loads 0.3 s and tens of
+// lingua-go placed the labelled sample as well (its answers are recorded in
+// testdata/langchoice.tsv; the tests do not download it) but loads 0.3 s and tens of
 // MB of models and costs ~80-100 µs per short text. Languages the policy
 // (or, by default, the source registry) does not list are reported as
 // "other".

@@ -142,7 +142,7 @@ func TestIdentifyStageCandidates(t *testing.T) {
 }
 
 // TestIdentifyLangSample: the labelled sample the library was first chosen
-// on (langchoice_test.go) is placed entirely.
+// on (testdata/langchoice.tsv) is placed entirely.
 func TestIdentifyLangSample(t *testing.T) {
 	all := modelFor(candidateSet(nil))
 	for _, s := range langSample {

@@ -61,7 +61,13 @@ type Index struct {
 
 	prefixOnce sync.Once
 	prefix     []uint32
+	// present is a bit per value of a shingle's low presentBits bits,
+	// set when a key has that value: most shingles of a text that is not
+	// a licence are ruled out with one load.
+	present []uint64
 }
+
+const presentBits = 22
 
 var (
 	defaultOnce sync.Once
@@ -206,8 +212,9 @@ func (ix *Index) nKeys() int { return len(ix.keys) / 4 }
 func (ix *Index) key(i int) uint32 { return binary.LittleEndian.Uint32(ix.keys[4*i:]) }
 
 // prefixStart returns, for each value of a shingle's top 16 bits, the
-// index of the first key with that prefix (built on first use, under a
-// millisecond): it narrows each lookup to a few keys.
+// index of the first key with that prefix (built on first use with the
+// present bits, about a millisecond): it narrows each lookup to a few
+// keys.
 func (ix *Index) prefixStart() []uint32 {
 	ix.prefixOnce.Do(func() {
 		ix.prefix = make([]uint32, 1<<16+1)
@@ -218,6 +225,11 @@ func (ix *Index) prefixStart() []uint32 {
 			}
 			ix.prefix[p] = uint32(k)
 		}
+		ix.present = make([]uint64, 1<<presentBits/64)
+		for i := 0; i < ix.nKeys(); i++ {
+			v := ix.key(i) & (1<<presentBits - 1)
+			ix.present[v/64] |= 1 << (v % 64)
+		}
 	})
 	return ix.prefix
 }
@@ -225,9 +237,20 @@ func (ix *Index) prefixStart() []uint32 {
 // postings returns the range of posts of shingle s (empty when absent).
 func (ix *Index) postings(s uint32) (lo, hi int) {
 	pre := ix.prefixStart()
+	if v := s & (1<<presentBits - 1); ix.present[v/64]&(1<<(v%64)) == 0 {
+		return 0, 0
+	}
 	a, b := int(pre[s>>16]), int(pre[s>>16+1])
-	i := a + sort.Search(b-a, func(i int) bool { return ix.key(a+i) >= s })
-	if i == b || ix.key(i) != s {
+	for a < b { // the first key ≥ s
+		m := int(uint(a+b) >> 1)
+		if ix.key(m) < s {
+			a = m + 1
+		} else {
+			b = m
+		}
+	}
+	i := a
+	if i == int(pre[s>>16+1]) || ix.key(i) != s {
 		return 0, 0
 	}
 	return int(binary.LittleEndian.Uint32(ix.offs[4*i:])), int(binary.LittleEndian.Uint32(ix.offs[4*i+4:]))

@@ -3,7 +3,17 @@ package spdxmatch
 import (
 	"slices"
 	"sort"
+	"sync"
 )
+
+// matchBuf holds the per-call buffers of Match, reused across calls.
+type matchBuf struct {
+	toks    []token
+	seq     []uint32
+	indexed []uint32
+}
+
+var bufPool = sync.Pool{New: func() any { return new(matchBuf) }}
 
 // Hit is one licence found in a text.
 type Hit struct {
@@ -39,23 +49,55 @@ const (
 // shingles not yet explained, the one maximising 2·shared − size (the
 // most specific variant present), then removes its shingles.
 func (ix *Index) Match(text []byte) []Hit {
-	toks := tokenise(text, make([]token, 0, len(text)/6+8))
+	buf := bufPool.Get().(*matchBuf)
+	defer bufPool.Put(buf)
+	toks := tokenise(text, buf.toks[:0])
+	buf.toks = toks[:0]
 	if len(toks) < 3 {
 		return nil
 	}
-	seq := shingles(toks, make([]uint32, 0, len(toks)))
-	u := uniq(append([]uint32(nil), seq...))
+	seq := shingles(toks, buf.seq[:0])
+	buf.seq = seq[:0]
+	// Only the shingles of the index can count towards a licence: keep
+	// those, and stop when fewer than minShared distinct ones remain
+	// (prose that merely quotes a licence sentence has a handful). The
+	// same answer as matching all of them, at the cost of one lookup per
+	// shingle.
+	indexed := buf.indexed[:0]
+	for _, s := range seq {
+		if lo, hi := ix.postings(s); hi > lo {
+			indexed = append(indexed, s)
+		}
+	}
+	buf.indexed = indexed[:0]
+	if len(indexed) < minShared {
+		return nil
+	}
+	u := uniq(append([]uint32(nil), indexed...))
+	if len(u) < minShared {
+		return nil
+	}
 	type ref struct{ lo, hi int }
 	refs := make([]ref, len(u))
 	for i, s := range u {
 		lo, hi := ix.postings(s)
 		refs[i] = ref{lo, hi}
 	}
-	// pos[p] is the index in u of the shingle at position p.
-	pos := make([]int32, len(seq))
-	for p, s := range seq {
-		i, _ := slices.BinarySearch(u, s)
-		pos[p] = int32(i)
+	// pos[p] is the index in u of the shingle at position p (-1 for a
+	// shingle outside the index); distinct is the number of distinct
+	// shingles of the text. Both are computed once a licence is found.
+	var pos []int32
+	distinct := 0
+	locate := func() {
+		pos = make([]int32, len(seq))
+		for p, s := range seq {
+			i, ok := slices.BinarySearch(u, s)
+			if !ok {
+				i = -1
+			}
+			pos[p] = int32(i)
+		}
+		distinct = len(uniq(append([]uint32(nil), seq...)))
 	}
 	counts := make([]int32, len(ix.Licences))
 	explained := make([]bool, len(u))
@@ -89,6 +131,9 @@ func (ix *Index) Match(text []byte) []Hit {
 		if best < 0 {
 			break
 		}
+		if pos == nil {
+			locate()
+		}
 		// Mark its shingles explained and find its span.
 		in := func(i int) bool {
 			r := refs[i]
@@ -103,14 +148,14 @@ func (ix *Index) Match(text []byte) []Hit {
 		}
 		start, end := -1, 0
 		for p := range seq {
-			if inBest[pos[p]] {
+			if i := pos[p]; i >= 0 && inBest[i] {
 				if start < 0 {
 					start = p
 				}
 				end = p
 			}
 		}
-		h := Hit{ID: ix.Licences[best].ID, Coverage: min(1, bestCov), Share: float64(counts[best]) / float64(len(u))}
+		h := Hit{ID: ix.Licences[best].ID, Coverage: min(1, bestCov), Share: float64(counts[best]) / float64(distinct)}
 		if start >= 0 {
 			h.Start, h.End = toks[start].start, toks[end+2].end
 			h.Precision = float64(counts[best]) / float64(end-start+1)

@@ -148,12 +148,12 @@ func tokenise(text []byte, toks []token) []token {
 			if lineStart {
 				skipLine = true
 			}
-		case unicode.Is(unicode.Han, r):
+		case r >= 0x4E00 && r <= 0x9FFF || r >= 0x2E80 && unicode.Is(unicode.Han, r):
+			// The CJK Unified Ideographs block is all Han: decided
+			// without the table. A decoded rune's bytes are its encoding.
 			flush(i)
 			if !skipLine {
-				var b [4]byte
-				m := utf8.EncodeRune(b[:], r)
-				toks = append(toks, token{h: hashWord(b[:m]), start: i, end: i + size, lineStart: lineStart})
+				toks = append(toks, token{h: hashWord(text[i : i+size]), start: i, end: i + size, lineStart: lineStart})
 			}
 			lineStart = false
 		case unicode.IsLetter(r) || unicode.IsDigit(r):

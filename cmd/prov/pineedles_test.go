@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prov-ai/prov/objstore"
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/version"
+)
+
+// piNeedles are identifiers planted in every place a record or an object
+// can carry them. The list is the test's own: each needle is a string that
+// must never appear in any output (the ASCII spelling of the full-width
+// phone included), whatever the detector finds.
+var piNeedles = []string{
+	"zhao.liu.needle@example.com", // e-mail
+	"13912345678",                 // mainland mobile
+	"１３７１２３４５６７８",                 // full-width mobile ...
+	"13712345678",                 // ... and its ASCII spelling
+	"11010519491231002X",          // resident ID (valid check digit)
+	"li.na.needle",                // local part of an e-mail percent-encoded in a URL
+	"wang.wei.key@example.net",    // e-mail in an object key
+	"13612345678",                 // phone in an object key
+}
+
+// needleKey is the object key holding PI.
+const needleKey = "pi/users/wang.wei.key@example.net-13612345678.jsonl"
+
+func needleCorpus(t *testing.T) string {
+	t.Helper()
+	corpus := filepath.Join(t.TempDir(), "corpus")
+	copyAux(t, corpus)
+	lines := []string{
+		// PI in the licence field (quoted by the licence stage's evidence),
+		// the id, the url (percent-encoded e-mail), the subject id, the
+		// labels and an unmapped field; the text itself is plain.
+		`{"text":"A plain sentence about museums and the weather.","id":"rec-zhao.liu.needle@example.com",` +
+			`"url":"https://forum.example.cn/u?mail=li.na.needle%40example.org","licence":"MIT contact zhao.liu.needle@example.com",` +
+			`"user":"13912345678","extra":"call １３７１２３４５６７８ or 11010519491231002X",` +
+			`"annotation":{"rule_version":"helpful-v1","batch":"zhao.liu.needle@example.com","task":"functional","labels":[{"label":"zhao.liu.needle@example.com","annotator":"ann-04","at":"2024-10-21T10:45:00Z"}]}}`,
+		// PI in the text: redacted.
+		`{"text":"请联系 13912345678 或 zhao.liu.needle@example.com，身份证 11010519491231002X，电话 １３７１２３４５６７８。","id":"rec-2","licence":"CC-BY-4.0"}`,
+		// A line that does not parse: quarantined with its reason.
+		`{"text":"broken 13912345678 zhao.liu.needle@example.com 11010519491231002X`,
+	}
+	p := filepath.Join(corpus, filepath.FromSlash(needleKey))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A second object without PI in its key, with PI in the text, so the
+	// sample has records to draw from either way.
+	plain := filepath.Join(corpus, "pi", "plain.jsonl")
+	if err := os.WriteFile(plain, []byte(lines[1]+"\n"+`{"text":"Another plain sentence.","id":"rec-3"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return corpus
+}
+
+// findNeedle returns the first needle in s, or "".
+func findNeedle(s string) string {
+	for _, n := range piNeedles {
+		if strings.Contains(s, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+// parquetRows renders the rows of a findings or metrics file as JSON (the
+// files are compressed: grepping their bytes would prove nothing).
+func parquetRows(t *testing.T, out objstore.Store, key string) string {
+	t.Helper()
+	parts := strings.Split(key, "/")
+	if len(parts) != 3 {
+		t.Fatalf("unexpected parquet key %s", key)
+	}
+	var b strings.Builder
+	ctx := context.Background()
+	switch parts[2] {
+	case version.Findings:
+		if err := version.EachFinding(ctx, out, parts[0], parts[1], func(f *schemas.Finding) error {
+			j, _ := json.Marshal(f)
+			b.Write(j)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	case version.Metrics:
+		ms, err := version.ReadMetrics(ctx, out, parts[0], parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, _ := json.Marshal(ms)
+		b.Write(j)
+	default:
+		t.Fatalf("unexpected parquet file %s", key)
+	}
+	return b.String()
+}
+
+// TestPINeverInClear plants the needles and runs the CLI end to end (run at
+// debug level, show, exports, assess sample, serve): no output file,
+// response or log line holds any of them, and `assess sample` masks PI
+// unless --include-pi.
+func TestPINeverInClear(t *testing.T) {
+	corpus := needleCorpus(t)
+	// Dataset "bad" maps every field (labels too, so its records are
+	// quarantined as mislabelled); "pisample" maps no labels, so records
+	// are admitted or redacted and the review sample has text to mask.
+	fields := "      id: id\n      url: url\n      licence: licence\n      subject_id: user\n      labels: annotation\n" +
+		"  - name: pisample\n    inputs:\n      - prefix: \"pi/\"\n        source: bad-input\n    fields:\n      text: text\n      id: id\n      subject_id: user\n"
+	cfg, dir := badConfig(t, "file://"+corpus, "pi/", fields)
+	if _, stderr, code := prov(t, nil, "-c", cfg, "keygen"); code != 0 {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	var seen []string // outputs checked, for the log
+	check := func(what, s string) {
+		t.Helper()
+		seen = append(seen, what)
+		if n := findNeedle(s); n != "" {
+			i := strings.Index(s, n)
+			t.Errorf("%s holds %q in clear: ...%s...", what, n, s[max(0, i-120):min(len(s), i+len(n)+40)])
+		}
+	}
+	stdout, stderr, code := prov(t, nil, "-c", cfg, "--log-level", "debug", "run", "-o", "json")
+	if code != 0 && code != 3 {
+		t.Fatalf("prov run: exit %d\n%s\n%s", code, stdout, tail(stderr, 3000))
+	}
+	check("prov run stdout", stdout)
+	check("prov run debug log", stderr)
+	var r runJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil || len(r.Datasets) != 2 {
+		t.Fatalf("prov run -o json: %v\n%s", err, stdout)
+	}
+	d, ds := r.Datasets[0], r.Datasets[1]
+	if ds.Counts.Quarantine == 0 || ds.Counts.Redact == 0 {
+		t.Errorf("pisample counts %+v: want the broken line quarantined and the PI text redacted", ds.Counts)
+	}
+
+	// Every file of the output store and the ledger.
+	ctx := context.Background()
+	out, err := objstore.Open(ctx, filepath.Join(dir, "out"), schemas.S3Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range []string{filepath.Join(dir, "out"), filepath.Join(dir, "ledger")} {
+		err := filepath.WalkDir(root, func(p string, de os.DirEntry, err error) error {
+			if err != nil || !de.Type().IsRegular() {
+				return err
+			}
+			if strings.HasSuffix(p, ".parquet") {
+				rel, _ := filepath.Rel(filepath.Join(dir, "out"), p)
+				check(rel+" (rows)", parquetRows(t, out, filepath.ToSlash(rel)))
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			check(p, string(b))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The key's PI is reported by a finding that names types and offsets.
+	found := false
+	if err := version.EachFinding(ctx, out, d.Name, d.Version, func(f *schemas.Finding) error {
+		if f.RuleID == "CN-IM-11" && strings.Contains(f.Evidence, "object key holds") {
+			found = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Error("no finding reports the PI in the object key")
+	}
+
+	ref, sref := d.Name+"@"+d.Version, ds.Name+"@"+ds.Version
+	var cmds [][]string
+	for _, rf := range []string{ref, sref} {
+		cmds = append(cmds, []string{"show", rf}, []string{"show", rf, "-o", "json"}, []string{"export", "openlineage", rf},
+			[]string{"export", "croissant", rf}, []string{"export", "summary", rf}, []string{"lineage", "dataset", rf})
+	}
+	cmds = append(cmds, []string{"lineage", "impact", "--source", "bad-input"},
+		[]string{"assess", "sample", sref}, []string{"assess", "sample", sref, "--format", "csv"})
+	for _, args := range cmds {
+		stdout, stderr, code := prov(t, nil, append([]string{"-c", cfg, "--log-level", "debug"}, args...)...)
+		if code != 0 && code != 3 {
+			t.Fatalf("prov %s: exit %d\n%s\n%s", strings.Join(args, " "), code, stdout, tail(stderr, 3000))
+		}
+		check("prov "+strings.Join(args, " "), stdout+stderr)
+	}
+	// The sample masks by type, and --include-pi is the explicit way to
+	// get the text as it is.
+	stdout, _, _ = prov(t, nil, "-c", cfg, "assess", "sample", sref)
+	if !strings.Contains(stdout, "[PHONE]") || !strings.Contains(stdout, "[EMAIL]") {
+		t.Errorf("assess sample does not mask by type:\n%s", stdout)
+	}
+	stdout, _, code = prov(t, nil, "-c", cfg, "assess", "sample", sref, "--include-pi")
+	if code != 0 || findNeedle(stdout) == "" {
+		t.Errorf("assess sample --include-pi: exit %d, no PI in:\n%s", code, stdout)
+	}
+
+	t.Run("serve", func(t *testing.T) {
+		base := startServe(t, []string{"PROV_SERVE_TOKEN="}, "-c", cfg, "--log-level", "debug", "serve", "--addr", "127.0.0.1:0")
+		get := func(path string) string {
+			resp, err := http.Get(base + strings.TrimPrefix(path, "/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = resp.Body.Close() }()
+			b, _ := io.ReadAll(resp.Body)
+			check("GET "+path, string(b))
+			return string(b)
+		}
+		get("/api/v1/datasets")
+		get("/api/v1/sources/bad-input/impact")
+		get("/api/v1/checkpoints")
+		for _, dd := range r.Datasets {
+			v := "/api/v1/datasets/" + dd.Name + "/versions/" + dd.Version
+			for _, p := range []string{"/api/v1/datasets/" + dd.Name, "/api/v1/datasets/" + dd.Name + "/runs",
+				v, v + "/metrics", v + "/findings", v + "/graph", v + "/certificate"} {
+				get(p)
+			}
+		}
+		var ck struct {
+			Size int `json:"tree_size"`
+		}
+		_ = json.Unmarshal([]byte(get("/api/v1/checkpoints/latest")), &ck)
+		for i := range ck.Size {
+			get(fmt.Sprintf("/api/v1/entries/%d", i))
+		}
+	})
+	t.Logf("checked %d outputs", len(seen))
+}

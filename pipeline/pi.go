@@ -1,0 +1,94 @@
+package pipeline
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
+	"github.com/prov-ai/prov/stages/pii"
+)
+
+// Personal information never leaves the pipeline in clear, whatever field
+// or key carries it. Two places see text that did not come from a stage's
+// own vocabulary and could quote it:
+//
+//   - a finding's Message and Evidence, and a record's attribution: stages
+//     may quote a field value ("parsing licence expression ..."); piScrub
+//     replaces every identifier the PI detector finds in them, and the
+//     record's raw subject id, by its keyed-hash form;
+//   - an object key (users/zhao.liu@example.com-138....jsonl): maskKey
+//     gives the form shown everywhere the key leaves the pipeline (manifest,
+//     findings, ledger, exports, API, logs).
+//
+// The keyed-hash form is pii.Mask's "[TYPE:h]", h the first 16 hex digits
+// of the subject key (HMAC under the ledger secret) of the normalised
+// identifier: equal identifiers give equal forms.
+
+// piMask is pii.Mask (see there) with the scrubbing threshold
+// (pii.ScrubMinScore): for text prov writes from values it saw.
+func piMask(s, subject string, key func(kind, value string) string) (string, []pii.Entity, bool) {
+	out, ents := pii.Detector{MinScore: pii.ScrubMinScore}.Mask(s, subject, key)
+	return out, ents, out != s
+}
+
+// scrubFinding applies piMask to a finding's Message and Evidence.
+func (rc *runCtx) scrubFinding(f *schemas.Finding, subject string) {
+	f.Message, _, _ = piMask(f.Message, subject, rc.subjectKey)
+	f.Evidence, _, _ = piMask(f.Evidence, subject, rc.subjectKey)
+}
+
+// maskedKey is an object key as shown outside the pipeline, and the
+// identifiers it held.
+type maskedKey struct {
+	key  string
+	ents []pii.Entity
+}
+
+// maskKey returns the display form of an object key (itself when it holds
+// no identifier). The object is still read under its real key.
+func (rc *runCtx) maskKey(key string) maskedKey {
+	m, ents := pii.Mask(key, "", rc.subjectKey)
+	return maskedKey{key: m, ents: ents}
+}
+
+// keyFinding is the finding of an object whose key holds personal
+// information: it names the types and the offsets in the key, never the
+// values.
+func keyFinding(mk maskedKey) schemas.Finding {
+	var ev strings.Builder
+	ev.WriteString("object key holds")
+	for i, e := range mk.ents {
+		if i > 0 {
+			ev.WriteByte(',')
+		}
+		ev.WriteString(" " + e.Type + " at " + spanOf(e))
+	}
+	return schemas.Finding{RuleID: pii.RuleNoClearPI, Stage: "read", Severity: schemas.SeverityWarning,
+		Verdict:  schemas.Admit.String(),
+		Message:  "the object key holds personal information: it is shown in keyed-hash form in every output",
+		Evidence: ev.String()}
+}
+
+func spanOf(e pii.Entity) string {
+	return strconv.Itoa(e.Start) + "-" + strconv.Itoa(e.End)
+}
+
+// scrubConclusion masks the identifiers in what the stages concluded for a
+// dataset: dataset-level findings, rule lines (scope, detail) and metric
+// dimensions are built from values the stages aggregated (annotation batch
+// names, source ids) and must not carry PI either.
+func (rc *runCtx) scrubConclusion(c *stages.Conclusion) {
+	for i := range c.Findings {
+		rc.scrubFinding(&c.Findings[i], "")
+	}
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		r.Scope, _, _ = piMask(r.Scope, "", rc.subjectKey)
+		r.Detail, _, _ = piMask(r.Detail, "", rc.subjectKey)
+	}
+	for i := range c.Metrics {
+		m := &c.Metrics[i]
+		m.Dimension, _, _ = piMask(m.Dimension, "", rc.subjectKey)
+	}
+}
