@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sort"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -150,4 +151,145 @@ func (s *digestSorter) cleanup() {
 	}
 	s.runs = nil
 	s.buf = nil
+}
+
+// recSorter sorts any number of fixed-size byte records (compared as
+// bytes) in bounded memory, like digestSorter: it keeps up to limit
+// records, spills sorted runs to temp files and merges them. Equal
+// records are all kept.
+type recSorter struct {
+	dir   string
+	size  int
+	limit int
+	buf   []byte
+	runs  []string
+}
+
+func newRecSorter(dir string, size, limit int) *recSorter {
+	if limit <= 0 {
+		limit = (16 << 20) / size
+	}
+	return &recSorter{dir: dir, size: size, limit: limit}
+}
+
+// flatRecs sorts a flat buffer of fixed-size records.
+type flatRecs struct {
+	b    []byte
+	size int
+	tmp  []byte
+}
+
+func (f *flatRecs) Len() int { return len(f.b) / f.size }
+func (f *flatRecs) Less(i, j int) bool {
+	return bytes.Compare(f.b[i*f.size:(i+1)*f.size], f.b[j*f.size:(j+1)*f.size]) < 0
+}
+func (f *flatRecs) Swap(i, j int) {
+	a, b := f.b[i*f.size:(i+1)*f.size], f.b[j*f.size:(j+1)*f.size]
+	copy(f.tmp, a)
+	copy(a, b)
+	copy(b, f.tmp)
+}
+
+func (s *recSorter) add(rec []byte) error {
+	s.buf = append(s.buf, rec...)
+	if len(s.buf) >= s.limit*s.size {
+		return s.spill()
+	}
+	return nil
+}
+
+func (s *recSorter) sortBuf() {
+	sort.Sort(&flatRecs{b: s.buf, size: s.size, tmp: make([]byte, s.size)})
+}
+
+func (s *recSorter) spill() error {
+	s.sortBuf()
+	f, err := os.CreateTemp(s.dir, ".records-*")
+	if err != nil {
+		return fmt.Errorf("spilling sort run: %w", err)
+	}
+	_, werr := f.Write(s.buf)
+	err = errors.Join(werr, f.Close())
+	s.runs = append(s.runs, f.Name())
+	s.buf = s.buf[:0]
+	if err != nil {
+		return fmt.Errorf("spilling sort run: %w", err)
+	}
+	return nil
+}
+
+type recHead struct {
+	rec []byte
+	r   *bufio.Reader
+}
+
+type recHeap []recHead
+
+func (h recHeap) Len() int           { return len(h) }
+func (h recHeap) Less(i, j int) bool { return bytes.Compare(h[i].rec, h[j].rec) < 0 }
+func (h recHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *recHeap) Push(x any)        { *h = append(*h, x.(recHead)) }
+func (h *recHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// each calls fn with every record in ascending order (the slice is reused
+// between calls) and removes the temp files.
+func (s *recSorter) each(fn func(rec []byte) error) error {
+	defer func() {
+		for _, r := range s.runs {
+			_ = os.Remove(r)
+		}
+		s.runs, s.buf = nil, nil
+	}()
+	if len(s.runs) == 0 {
+		s.sortBuf()
+		for i := 0; i < len(s.buf); i += s.size {
+			if err := fn(s.buf[i : i+s.size]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(s.buf) > 0 {
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	h := &recHeap{}
+	var files []*os.File
+	defer func() {
+		for _, f := range files {
+			_ = f.Close()
+		}
+	}()
+	for _, name := range s.runs {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("merging sort runs: %w", err)
+		}
+		files = append(files, f)
+		r := bufio.NewReaderSize(f, 64<<10)
+		rec := make([]byte, s.size)
+		if _, err := io.ReadFull(r, rec); err == nil {
+			heap.Push(h, recHead{rec, r})
+		}
+	}
+	for h.Len() > 0 {
+		if err := fn((*h)[0].rec); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull((*h)[0].r, (*h)[0].rec); err != nil {
+			if !errors.Is(err, io.EOF) {
+				return fmt.Errorf("merging sort runs: %w", err)
+			}
+			heap.Pop(h)
+			continue
+		}
+		heap.Fix(h, 0)
+	}
+	return nil
 }

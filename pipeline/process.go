@@ -244,7 +244,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		}
 		attrib, _, _ := piMask(out.Attribution, subject, rc.subjectKey)
 		rec := segRecord{Digest: dig, Line: r.Line, Verdict: out.Verdict, Source: r.Source,
-			Bytes: int64(r.Size), Attrib: attrib}
+			Bytes: int64(r.Size), Attrib: attrib, TextKey: out.TextKey}
 		if len(out.Subjects) > 0 {
 			rec.Subjects = append([]string(nil), out.Subjects...)
 		}

@@ -83,6 +83,7 @@ type Outputs struct {
 	Manifest    string `json:"manifest,omitempty"`
 	Findings    string `json:"findings,omitempty"`
 	Metrics     string `json:"metrics,omitempty"`
+	Duplicates  string `json:"duplicates,omitempty"`
 	Certificate string `json:"certificate,omitempty"`
 }
 

@@ -88,6 +88,23 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		return nil, err
 	}
 	defer ovlog.close()
+	dups, err := rc.findDuplicates(ctx, plans, ov, concl.NearDuplicates, tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	published := false
+	defer func() {
+		if !published {
+			dups.table.Discard()
+		}
+	}()
+	ov.dups = dups.act
+	switch dups.action {
+	case schemas.DupActionQuarantine:
+		ov.dupVerdict = schemas.Quarantine
+	case schemas.DupActionReject:
+		ov.dupVerdict = schemas.Reject
+	}
 	folded, err := rc.foldRecords(ctx, plans, ov, ovlog, tmpDir)
 	if err != nil {
 		return nil, err
@@ -100,6 +117,12 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		concl = rc.combine(checked, final)
 	}
 	ver := rc.versionName(folded.digest)
+	published = true
+	dupRef, err := rc.publishDuplicates(ctx, dups, ver)
+	if err != nil {
+		return nil, err
+	}
+	concl.Metrics = append(concl.Metrics, dups.metrics()...)
 	findings, err := rc.writeFindings(ctx, plans, ovlog, concl, ver, tmpDir)
 	if err != nil {
 		return nil, err
@@ -114,16 +137,17 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, mb, msha, err := rc.writeManifest(ctx, folded, concl, ver, supersedes, findings, metricsRef)
+	m, mb, msha, err := rc.writeManifest(ctx, folded, concl, ver, supersedes, findings, metricsRef, dupRef)
 	if err != nil {
 		return nil, err
 	}
 	prefix := version.Prefix(rc.ds.Name, ver)
 	s := &Sealed{Manifest: m, ManifestBytes: mb, Prefix: prefix, Output: rc.opts.Output, RunID: rc.runID, Policy: rc.opts.Policy,
 		Metrics: metrics, Outputs: Outputs{
-			Manifest: rc.opts.Output.URI(prefix + version.Manifest),
-			Findings: rc.opts.Output.URI(prefix + version.Findings),
-			Metrics:  rc.opts.Output.URI(prefix + version.Metrics),
+			Manifest:   rc.opts.Output.URI(prefix + version.Manifest),
+			Findings:   rc.opts.Output.URI(prefix + version.Findings),
+			Metrics:    rc.opts.Output.URI(prefix + version.Metrics),
+			Duplicates: rc.opts.Output.URI(prefix + version.Duplicates),
 		}}
 	if s.LedgerLeaf, err = rc.recordSeal(ctx, m, msha, folded.leaves); err != nil {
 		return nil, err

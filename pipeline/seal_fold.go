@@ -148,8 +148,13 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 		for i := range c.Records {
 			rec := &c.Records[i]
 			v, f := ov.apply(obj.URI, rec)
+			if f == nil {
+				v, f = ov.applyDup(op.idx, int64(len(refs)), v, rec)
+			}
 			if f != nil {
-				so.withdrawn++
+				if v == schemas.Reject {
+					so.withdrawn++
+				}
 				if rec.Verdict.Admitted() {
 					if so.changed == nil {
 						so.changed = map[int64]bool{}

@@ -17,7 +17,7 @@ import (
 // the conclusion and the published files, and publishes it; it returns the
 // manifest, its exact bytes and their sha256.
 func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *stages.Conclusion, ver, supersedes string,
-	findings, metrics schemas.FileRef) (*schemas.Manifest, []byte, string, error) {
+	findings, metrics, duplicates schemas.FileRef) (*schemas.Manifest, []byte, string, error) {
 	total := f.total
 	rules := heldAtSeal(append([]schemas.RuleResult(nil), concl.Rules...), f.held)
 	rules = append(rules, schemas.RuleResult{RuleID: RuleReconcile, Scope: "dataset", Pass: true, Figure: float64(total.In), N: total.In,
@@ -38,7 +38,7 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 		Use:    useOf(rc.ds), InputStore: rc.opts.Input.URI(""), Inputs: f.inputs, Sources: rc.sourceRefs(f.srcRecs, f.inputs),
 		Blocked: blockedList(concl.Blocked), RejectedAtSeal: f.withdrawn, Rules: rules,
 		Attributions: attributionList(f.attrib),
-		Outputs:      schemas.ManifestOutput{Findings: findings, Metrics: metrics},
+		Outputs:      schemas.ManifestOutput{Findings: findings, Metrics: metrics, Duplicates: duplicates},
 		Supersedes:   supersedes,
 	}
 	mb, msha, err := version.WriteManifest(ctx, rc.opts.Output, version.Prefix(rc.ds.Name, ver), m)

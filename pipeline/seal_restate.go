@@ -82,6 +82,7 @@ func (rc *runCtx) combine(checked, final []stages.Conclusion) *stages.Conclusion
 		}
 		c.Findings = append(c.Findings, from.Findings...)
 		c.Rules = append(c.Rules, from.Rules...)
+		c.NearDuplicates = append(c.NearDuplicates, checked[i].NearDuplicates...)
 		for src, rule := range checked[i].Blocked {
 			c.Block(src, rule)
 		}

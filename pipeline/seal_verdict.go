@@ -36,6 +36,24 @@ func (rc *runCtx) loadOverrides(ctx context.Context, blocked map[string]string) 
 type overrides struct {
 	blocked map[string]string // source → rule
 	rev     *Revocations
+	// dups are, per plan index, the ordinals of the non-kept exact
+	// duplicates quality.duplicates.action applies to (dupVerdict).
+	dups       map[int]map[int64]bool
+	dupVerdict schemas.Verdict
+}
+
+// applyDup returns the final verdict and finding of a record that apply
+// left unchanged: a non-kept exact duplicate under a quality.duplicates
+// action gets the action's verdict (the most severe of it and the stages'
+// verdict) and a finding citing RuleDuplicate.
+func (o *overrides) applyDup(plan int, ord int64, v schemas.Verdict, r *segRecord) (schemas.Verdict, *schemas.Finding) {
+	if !o.dups[plan][ord] || !v.Admitted() {
+		return v, nil
+	}
+	v = v.Max(o.dupVerdict)
+	return v, &schemas.Finding{RuleID: RuleDuplicate, Stage: "quality", Severity: schemas.SeverityError,
+		Verdict: v.String(), RecordDigest: r.Digest.String(), Source: r.Source,
+		Message: "exact duplicate (same normalised text) of a record kept earlier in the version: " + o.dupVerdict.String()}
 }
 
 // apply returns the final verdict of a record and, when it changed, the

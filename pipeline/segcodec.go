@@ -11,12 +11,12 @@ import (
 	"github.com/prov-ai/prov/schemas"
 )
 
-// The chunk encoding (prov-segment/v3): uvarint record count, the records,
+// The chunk encoding (prov-segment/v5): uvarint record count, the records,
 // uvarint finding count, the findings.
 //
 // A record is digest (32 bytes), uvarint line, verdict byte, uvarint bytes,
-// ref source, ref attribution, uvarint subject count and the subjects as
-// keys. A finding is ref dataset, ref version, ref rule id, ref stage, ref
+// ref source, ref attribution, uvarint subject count, the subjects as keys
+// and its text key: a byte 0 (none) or a byte 1 and 16 bytes. A finding is ref dataset, ref version, ref rule id, ref stage, ref
 // severity, ref verdict, key record digest, ref object, locator, ref
 // source, string message, string evidence and its figure as 8 bytes (IEEE
 // 754 bits, big-endian).
@@ -116,6 +116,12 @@ func appendChunk(b []byte, c *segChunk) []byte {
 		e.b = binary.AppendUvarint(e.b, uint64(len(r.Subjects)))
 		for _, s := range r.Subjects {
 			e.key(s)
+		}
+		if r.TextKey == ([16]byte{}) {
+			e.b = append(e.b, 0)
+		} else {
+			e.b = append(e.b, 1)
+			e.b = append(e.b, r.TextKey[:]...)
 		}
 	}
 	e.b = binary.AppendUvarint(e.b, uint64(len(c.Findings)))
@@ -286,7 +292,7 @@ func decodeChunk(b []byte, c *segChunk) error {
 func decodeChunkPart(b []byte, c *segChunk, findings bool, cs *chunkStrings) error {
 	cs.refs = cs.refs[:0]
 	d := chunkDecoder{b: b, chunkStrings: cs}
-	n := d.count(38)
+	n := d.count(39)
 	c.Records = c.Records[:0]
 	for i := 0; i < n && d.err == nil; i++ {
 		var r segRecord
@@ -301,6 +307,13 @@ func decodeChunkPart(b []byte, c *segChunk, findings bool, cs *chunkStrings) err
 			for j := range r.Subjects {
 				r.Subjects[j] = d.key()
 			}
+		}
+		switch d.byte1() {
+		case 0:
+		case 1:
+			copy(r.TextKey[:], d.bytes(16))
+		default:
+			d.err = errChunk
 		}
 		c.Records = append(c.Records, r)
 	}

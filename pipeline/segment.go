@@ -20,7 +20,7 @@ import (
 
 // segmentFormat versions the segment encoding; it is part of every
 // segment's fingerprint, so a new format never reuses old segments.
-const segmentFormat = "prov-segment/v4"
+const segmentFormat = "prov-segment/v5"
 
 // segHeader opens a segment: which object, read how, under which policy.
 type segHeader struct {
@@ -39,6 +39,8 @@ type segRecord struct {
 	Bytes    int64
 	Subjects []string
 	Attrib   string
+	// TextKey is the quality stage's normalised-text key (zero: none).
+	TextKey [16]byte
 }
 
 // segChunk is one gob message of a segment: a batch of records and

@@ -92,6 +92,9 @@ type Attribution struct {
 type ManifestOutput struct {
 	Findings FileRef `json:"findings"`
 	Metrics  FileRef `json:"metrics"`
+	// Duplicates is duplicates.parquet (schemas.Duplicate rows); absent
+	// from manifests written before it existed.
+	Duplicates FileRef `json:"duplicates,omitzero"`
 }
 
 // FileRef is a file of a dataset version with its digest.

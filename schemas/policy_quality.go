@@ -48,6 +48,9 @@ type QualityPolicy struct {
 	// 65536. Beyond it the tables keep a hash-chosen uniform subset of keys
 	// and the figures derived from them become estimates.
 	DomainCap int `yaml:"domain_cap,omitempty" json:"domain_cap"`
+	// Duplicates chooses what seal does with the records of an exact
+	// duplicate cluster that are not kept.
+	Duplicates DuplicatesPolicy `yaml:"duplicates,omitempty" json:"duplicates,omitzero"`
 
 	// Limits (nil = not checked).
 	MaxExactDupRate   *QualityLimit `yaml:"max_exact_dup_rate,omitempty" json:"max_exact_dup_rate,omitempty"`
@@ -114,7 +117,29 @@ func (l *QualityLimit) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// Duplicate actions (quality.duplicates.action).
+const (
+	DupActionNone       = "none"
+	DupActionQuarantine = "quarantine"
+	DupActionReject     = "reject"
+)
+
+// DupActions lists the accepted quality.duplicates.action values.
+var DupActions = []string{DupActionNone, DupActionQuarantine, DupActionReject}
+
+// DuplicatesPolicy is `quality.duplicates`.
+type DuplicatesPolicy struct {
+	// Action is what seal does with the non-kept members of an exact
+	// duplicate cluster (same text after NFKC, case folding and white-space
+	// collapsing, across all sources): none (listed only), quarantine or
+	// reject, each with a CN-IM-7.4 finding. Default ("") none: a default
+	// policy's digest does not change. The kept member
+	// is the first in plan order (object order, then line).
+	Action string `yaml:"action,omitempty" json:"action,omitempty"`
+}
+
 func (p *QualityPolicy) defaults() {
+
 	if p.NearDupThreshold == 0 {
 		p.NearDupThreshold = 0.8
 	}
@@ -194,6 +219,11 @@ func (p *QualityPolicy) validate(path string) error {
 	}
 	if p.DomainCap < 16 {
 		return &FieldError{path + ".domain_cap", "must be at least 16"}
+	}
+	switch p.Duplicates.Action {
+	case "", DupActionNone, DupActionQuarantine, DupActionReject:
+	default:
+		return &FieldError{path + ".duplicates.action", "must be none, quarantine or reject"}
 	}
 	for name, v := range map[string]float64{
 		"min_letter_share":        p.MinLetterShare,

@@ -60,6 +60,12 @@ type Outcome struct {
 	// Attribution is the attribution the record's licence requires, carried
 	// into the manifest (licence stage).
 	Attribution string
+	// TextKey identifies the record's normalised text (quality stage: the
+	// first 16 bytes of the SHA-256 of the text after Unicode NFKC, case
+	// folding and white-space collapsing); zero when the record has no
+	// text or was not admitted. Seal groups records by it into exact
+	// duplicate clusters across all sources.
+	TextKey [16]byte
 }
 
 // Reset clears o for the next record, keeping allocated capacity.
@@ -69,6 +75,7 @@ func (o *Outcome) Reset() {
 	o.Redactions = o.Redactions[:0]
 	o.Subjects = o.Subjects[:0]
 	o.Attribution = ""
+	o.TextKey = [16]byte{}
 }
 
 // Raise sets the verdict to v if v is more severe than the current one.
@@ -111,6 +118,23 @@ type Conclusion struct {
 	// above the harmful-content threshold, TC260-5.1-a): every record of a
 	// blocked source is rejected when the version is sealed.
 	Blocked map[string]string
+	// NearDuplicates are the near-duplicate clusters a stage found (the
+	// quality stage, over its bounded sample), each with at least two
+	// members. Seal lists them in duplicates.parquet.
+	NearDuplicates []NearDupCluster
+}
+
+// NearDupCluster is one cluster of near-duplicate records.
+type NearDupCluster struct {
+	Members []NearDupMember
+}
+
+// NearDupMember is a record of a near-duplicate cluster with the estimated
+// Jaccard similarity of its text to the cluster's reference member (the
+// first member, whose own figure is 1).
+type NearDupMember struct {
+	Digest  schemas.Digest
+	Jaccard float64
 }
 
 // Block marks a source as blocked by rule.

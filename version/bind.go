@@ -18,13 +18,13 @@ import (
 var ErrFileDiffers = errors.New("file differs from the digest its manifest records")
 
 // Bound lists the files of a version that its manifest binds by SHA-256:
-// every file written before the manifest (findings.parquet and
-// metrics.parquet). The certificate signs the manifest, so a check of each
+// every file written before the manifest (findings.parquet,
+// metrics.parquet and duplicates.parquet). The certificate signs the manifest, so a check of each
 // against its FileRef covers them all. Entries with an empty Path (a
 // manifest of a format that bound nothing) are left out.
 func Bound(m *schemas.Manifest) []schemas.FileRef {
 	var out []schemas.FileRef
-	for _, f := range []schemas.FileRef{m.Outputs.Findings, m.Outputs.Metrics} {
+	for _, f := range []schemas.FileRef{m.Outputs.Findings, m.Outputs.Metrics, m.Outputs.Duplicates} {
 		if f.Path != "" {
 			out = append(out, f)
 		}

@@ -113,7 +113,7 @@ type runJSON struct {
 			In, Admit, Redact, Quarantine, Reject int64
 		} `json:"counts"`
 		Outputs struct {
-			Manifest, Findings, Metrics, Certificate string
+			Manifest, Findings, Metrics, Duplicates, Certificate string
 		} `json:"outputs"`
 	} `json:"datasets"`
 }
@@ -312,5 +312,13 @@ func TestE2EParquetReadsBackInDuckDB(t *testing.T) {
 	mrows := duckdb(t, fmt.Sprintf("SELECT value FROM read_parquet('%s') WHERE metric = 'records_read' AND dimension = 'overall'", metrics))
 	if len(mrows) != 1 || fmt.Sprint(mrows[0]["value"]) != fmt.Sprint(d.Counts.In) {
 		t.Errorf("metrics records_read = %v, want %d", mrows, d.Counts.In)
+	}
+	// duplicates.parquet: its row count agrees with the metrics of the
+	// clusters it lists (one kept member per cluster).
+	dups := strings.TrimPrefix(d.Outputs.Duplicates, "file://")
+	drows := duckdb(t, fmt.Sprintf("SELECT count(*) - count(*) FILTER (WHERE kept) AS notkept, count(DISTINCT cluster_id) AS clusters FROM read_parquet('%s')", dups))
+	want := duckdb(t, fmt.Sprintf("SELECT sum(value) FILTER (WHERE metric IN ('exact_dup_records', 'near_dup_records')) AS notkept, sum(value) FILTER (WHERE metric IN ('exact_dup_clusters', 'near_dup_clusters')) AS clusters FROM read_parquet('%s')", metrics))
+	if len(drows) != 1 || len(want) != 1 || fmt.Sprint(drows[0]["notkept"]) != fmt.Sprint(want[0]["notkept"]) || fmt.Sprint(drows[0]["clusters"]) != fmt.Sprint(want[0]["clusters"]) {
+		t.Errorf("duplicates.parquet %v disagrees with the duplicate metrics %v", drows, want)
 	}
 }

@@ -118,8 +118,8 @@ func TestExportCroissantDemo(t *testing.T) {
 	for _, err := range exporttest.CheckCroissant(doc) {
 		t.Error(err)
 	}
-	if n, want := len(doc["distribution"].([]any)), manifestInputs(t, d.Outputs.Manifest); n != 3+want {
-		t.Errorf("distribution has %d files, want manifest, findings, metrics and %d inputs", n, want)
+	if n, want := len(doc["distribution"].([]any)), manifestInputs(t, d.Outputs.Manifest); n != 4+want {
+		t.Errorf("distribution has %d files, want manifest, findings, metrics, duplicates and %d inputs", n, want)
 	}
 	if !strings.Contains(stdout, `"Web Scraping"`) || !strings.Contains(stdout, "ProvBot/1.0") {
 		t.Errorf("the card does not describe the demo crawl")

@@ -90,6 +90,9 @@ func printRunResult(w io.Writer, format string, res *pipeline.Result) error {
 		p.printf("  records %d: admit %d, redact %d, quarantine %d, reject %d (objects %d, reused %d)\n",
 			c.In, c.Admit, c.Redact, c.Quarantine, c.Reject, d.Objects, d.Resumed)
 		p.printf("  manifest  %s\n  findings  %s\n  metrics   %s\n", d.Outputs.Manifest, d.Outputs.Findings, d.Outputs.Metrics)
+		if d.Outputs.Duplicates != "" {
+			p.printf("  duplicates %s\n", d.Outputs.Duplicates)
+		}
 		if d.Outputs.Certificate != "" {
 			p.printf("  certificate %s\n", d.Outputs.Certificate)
 		}

@@ -201,7 +201,7 @@ func (v *Version) croissantFiles() []FileObject {
 		ContentURL:  v.OutputURI + "/manifest.json", ContentSize: fmt.Sprintf("%d B", v.ManifestSize),
 		EncodingFormat: "application/json", SHA256: v.ManifestSHA256,
 	}}
-	for _, f := range []schemas.FileRef{m.Outputs.Findings, m.Outputs.Metrics} {
+	for _, f := range []schemas.FileRef{m.Outputs.Findings, m.Outputs.Metrics, m.Outputs.Duplicates} {
 		if f.Path == "" {
 			continue
 		}

@@ -210,6 +210,8 @@ var hints = map[string][]opt{
 	"QualityPolicy.max_dup_paragraph_share": {between(0, 1), desc("Gopher repetition threshold: a text whose duplicate paragraphs hold more than this share of it is repetitive.")},
 	"QualityPolicy.max_top_bigram_share":    {between(0, 1), desc("Gopher repetition threshold: a text whose most frequent word 2-gram holds more than this share is repetitive.")},
 	"QualityPolicy.domain_cap":              {minimum(16)},
+	"QualityPolicy.duplicates":              {desc("What seal does with exact duplicates (same text after NFKC, case folding and white-space collapsing, across all sources); every cluster is listed in duplicates.parquet.")},
+	"DuplicatesPolicy.action":               {enum(schemas.DupActions...), desc("Action on the non-kept members of an exact-duplicate cluster (the kept member is the first in object order, then line): none lists them only; quarantine or reject sets their verdict, each with a finding."), rule("CN-IM-7.4")},
 	"QualityPolicy.max_exact_dup_rate":      {limitDesc("exact_dup_rate", "share of records that are exact duplicates"), rule("CN-IM-7.4")},
 	"QualityPolicy.max_near_dup_rate":       {limitDesc("near_dup_rate", "share of distinct records that near-duplicate removal would drop"), rule("CN-IM-7.4")},
 	"QualityPolicy.max_empty_rate":          {limitDesc("empty_rate", "share of records with an empty text"), rule("CN-IM-7.4")},

@@ -971,10 +971,27 @@ func copyrightStatement(line []byte) bool {
 	if len(rest) > 24 {
 		rest = rest[:24]
 	}
-	l := bytes.ToLower(rest)
-	return bytes.HasPrefix(l, []byte("copyright")) || bytes.HasPrefix(l, []byte("(c)")) ||
-		bytes.HasPrefix(l, []byte("©")) || bytes.HasPrefix(l, []byte("portions copyright")) ||
-		bytes.HasPrefix(l, []byte("all rights reserved"))
+	return hasPrefixFold(rest, "copyright") || hasPrefixFold(rest, "(c)") ||
+		bytes.HasPrefix(rest, []byte("©")) || hasPrefixFold(rest, "portions copyright") ||
+		hasPrefixFold(rest, "all rights reserved")
+}
+
+// hasPrefixFold reports whether b starts with the lower-case ASCII prefix,
+// ignoring ASCII case (without allocating, as bytes.ToLower would).
+func hasPrefixFold(b []byte, prefix string) bool {
+	if len(b) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // scanTexts reads the licence phrases in the paragraphs around licence

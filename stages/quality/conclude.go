@@ -197,6 +197,7 @@ func (r *results) nearDups(q *State, entries []*entry) {
 		sigs[i] = e.sig
 	}
 	root, _ := nearDupClusters(sigs, r.cfg.nearDup)
+	r.listNearDups(entries, sigs, root)
 	bands, rows := lshParams(r.cfg.nearDup)
 	miss := 1 - (1-math.Pow(1-math.Pow(r.cfg.nearDup, float64(rows)), float64(bands)))*0.977
 	scale := 1.0
@@ -241,6 +242,27 @@ func (r *results) nearDups(q *State, entries []*entry) {
 		v, e := est(*per[src])
 		r.metric("near_dup_rate", dimSource+src, v, e)
 	}
+}
+
+// listNearDups hands the near-duplicate clusters of the sample to seal,
+// in sample order: each cluster starts with its root (its member of least
+// sample hash), the reference of its members' Jaccard estimates.
+func (r *results) listNearDups(entries []*entry, sigs []*signature, root []int) {
+	at := map[int]int{} // root index → cluster index
+	var out []stages.NearDupCluster
+	for i, ri := range root {
+		if ri == i {
+			continue
+		}
+		ci, ok := at[ri]
+		if !ok {
+			ci = len(out)
+			at[ri] = ci
+			out = append(out, stages.NearDupCluster{Members: []stages.NearDupMember{{Digest: entries[ri].digest, Jaccard: 1}}})
+		}
+		out[ci].Members = append(out[ci].Members, stages.NearDupMember{Digest: entries[i].digest, Jaccard: similarity(sigs[i], sigs[ri])})
+	}
+	r.c.NearDuplicates = out
 }
 
 // sampleShare is the count-weighted share of entries matching pred, with

@@ -44,6 +44,7 @@ func (e *encoder) bottomK(b *bottomK, payload bool) {
 		if !payload {
 			continue
 		}
+		e.b = append(e.b, x.digest[:]...)
 		e.bool(x.undecided)
 		e.s(x.lang)
 		e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(x.top2))
@@ -225,6 +226,12 @@ func (d *decoder) bottomK(want int, payload bool) *bottomK {
 	for j := 0; j < n && d.err == nil; j++ {
 		x := &entry{h: d.u64(), count: d.i(), source: d.s()}
 		if payload {
+			if len(d.b) < len(x.digest) {
+				d.fail()
+				break
+			}
+			copy(x.digest[:], d.b)
+			d.b = d.b[len(x.digest):]
 			x.undecided = d.bool()
 			x.lang = d.s()
 			x.top2 = math.Float32frombits(d.u32())

@@ -7,6 +7,8 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+
+	"github.com/prov-ai/prov/schemas"
 )
 
 // entry is one distinct record (by digest) in a bottom-k sample.
@@ -22,6 +24,7 @@ type entry struct {
 	lang      string
 	top2      float32 // Gopher top word 2-gram character share
 	sig       *signature
+	digest    schemas.Digest // the record digest (global sample only)
 }
 
 // bottomK keeps the k distinct digests with the smallest keyed hashes and

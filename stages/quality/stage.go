@@ -138,7 +138,8 @@ func (s *Stage) NewState() stages.State { return newState(s.cfg) }
 
 // Check counts every record in records_in and measures the admitted ones
 // (out.Verdict.Admitted(): quality runs last). It adds no findings and
-// never changes the verdict.
+// never changes the verdict; it sets out.TextKey of an admitted record
+// with a text, which seal groups into exact-duplicate clusters.
 func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	q, ok := st.(*State)
 	if !ok || q == nil {
@@ -149,4 +150,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		return
 	}
 	q.add(r)
+	if k, ok := q.keys.textKey(r.Values[schemas.FieldText]); ok {
+		out.TextKey = k
+	}
 }

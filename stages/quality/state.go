@@ -59,6 +59,7 @@ type State struct {
 	langHeap *hashHeap // nested language sub-sample bound
 
 	sc        scratch
+	keys      keyer
 	hostCache map[string]string
 }
 
@@ -164,6 +165,7 @@ func (q *State) add(r *schemas.Record) {
 		// Not in the dataset's bottom-k sample whatever comes next.
 		q.sample.saturated = true
 	} else if e := q.sample.observe(h, r.Source); e != nil {
+		e.digest = r.Digest
 		var sig signature
 		if minhash(text, cfg.seed, &sig) {
 			e.sig = &sig
