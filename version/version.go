@@ -8,10 +8,10 @@
 // A version lives under "<dataset>/<version>/" of the output store:
 //
 //	manifest.json          the manifest (schemas.Manifest), the certificate's subject;
-//	                       it binds findings.parquet and metrics.parquet by sha256
+//	                       it binds findings, metrics and duplicates.parquet by sha256
 //	findings.parquet       one row per finding (schemas.Finding)
 //	metrics.parquet        one row per metric (schemas.Metric)
-//	duplicates.parquet     reserved for the duplicates report
+//	duplicates.parquet     one row per member of a duplicate cluster (schemas.Duplicate)
 //	certificate.dsse.json  the signed certificate (DSSE envelope)
 //	proof.json             the ledger inclusion proof of the certificate
 //	pubkey.pem             the public key that verifies both
