@@ -221,9 +221,9 @@ func (v *View) Dataset(ctx context.Context, name, version string) (*DatasetInfo,
 				continue
 			}
 			vi := VersionInfo{Dataset: ds.Dataset, Version: ds.Version, Leaf: leaf, Time: s.Time,
-				Digest: ds.Digest, ManifestSHA256: ds.ManifestSHA256, Counts: ds.Counts,
+				Digest: schemas.PrefixedDigest(ds.Digest), ManifestSHA256: ds.ManifestSHA256, Counts: ds.Counts,
 				Objects: len(ds.Objects), Sources: nonNil(ds.Sources), PolicyID: ds.PolicyID,
-				PolicyDigest: ds.PolicyDigest, Supersedes: ds.Supersedes, Runs: []RunInfo{},
+				PolicyDigest: schemas.PrefixedDigest(ds.PolicyDigest), Supersedes: ds.Supersedes, Runs: []RunInfo{},
 				Certificates: []CertInfo{}}
 			if sb := supersededBy(c, leaves, ds); sb != nil {
 				vi.SupersededBy = sb.Version
@@ -394,7 +394,7 @@ func (v *View) Object(ctx context.Context, uri string) (*ObjectInfo, error) {
 				}
 				out.Ingested = append(out.Ingested, ObjectVersion{Leaf: leaf, Time: s.Time, Dataset: e.Dataset,
 					VersionID: e.VersionID, ETag: e.ETag, SHA256: e.SHA256, Size: e.Size, Sources: nonNil(e.Sources),
-					PolicyDigest: e.PolicyDigest, RunID: e.RunID, RecordRoot: e.RecordRoot, Counts: e.Counts,
+					PolicyDigest: schemas.PrefixedDigest(e.PolicyDigest), RunID: e.RunID, RecordRoot: e.RecordRoot, Counts: e.Counts,
 					Versions: vers})
 			case ObjectRevoked:
 				if e.URI == uri && out.RevokedLeaf == nil {

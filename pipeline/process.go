@@ -233,8 +233,11 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			rc.scrubFinding(f, subject)
 			f.Dataset = rc.ds.Name
 			f.RecordDigest = dig.String()
-			f.Object = uri
-			f.Locator = r.Locator()
+			// Rows name the object by its key in the input store (the
+			// manifest states the store once), so outputs moved to
+			// another machine still resolve.
+			f.Object = p.obj.Key
+			f.Locator = schemas.Locator(p.obj.Key, r.Line)
 			if f.Source == "" {
 				f.Source = r.Source
 			}

@@ -161,7 +161,7 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 					}
 					so.changed[int64(len(refs))] = true
 				}
-				f.Dataset, f.Object, f.Locator = rc.ds.Name, obj.URI, schemas.Locator(obj.URI, rec.Line)
+				f.Dataset, f.Object, f.Locator = rc.ds.Name, obj.Key, schemas.Locator(obj.Key, rec.Line)
 				so.overrides = append(so.overrides, override{Ord: int64(len(refs)), F: *f})
 			}
 			counts.Add(v)

@@ -34,8 +34,8 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 	m := &schemas.Manifest{
 		Schema: schemas.ManifestSchema, Dataset: rc.ds.Name, Version: ver,
 		Digest: "sha256:" + f.digest.String(), Records: f.distinct, Counts: total,
-		Policy: schemas.ManifestPolicy{ID: rc.opts.Policy.ID, Version: rc.opts.Policy.Version, Digest: rc.policyDigest()},
-		Use:    useOf(rc.ds), Inputs: f.inputs, Sources: rc.sourceRefs(f.srcRecs, f.inputs),
+		Policy: schemas.ManifestPolicy{ID: rc.opts.Policy.ID, Version: rc.opts.Policy.Version, Digest: schemas.PrefixedDigest(rc.policyDigest())},
+		Use:    useOf(rc.ds), InputStore: rc.opts.Input.URI(""), Inputs: f.inputs, Sources: rc.sourceRefs(f.srcRecs, f.inputs),
 		Blocked: blockedList(concl.Blocked), RejectedAtSeal: f.withdrawn, Rules: rules,
 		Attributions: attributionList(f.attrib),
 		Outputs:      schemas.ManifestOutput{Findings: findings, Metrics: metrics, Duplicates: duplicates},

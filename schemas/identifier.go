@@ -94,3 +94,15 @@ func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isASCIIAlnum(c byte) bool {
 	return isASCIIDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
+
+// PrefixedDigest spells a SHA-256 digest the one way every JSON output of
+// prov does: "sha256:<hex>" (a digest already spelled so is returned as
+// is; "" stays ""). Fields named "*_sha256" hold the bare hex of a file's
+// SHA-256, as their name says; fields named "digest" or "*_digest" hold
+// this form.
+func PrefixedDigest(hexDigest string) string {
+	if hexDigest == "" || strings.HasPrefix(hexDigest, "sha256:") {
+		return hexDigest
+	}
+	return "sha256:" + hexDigest
+}

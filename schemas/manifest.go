@@ -20,8 +20,12 @@ type Manifest struct {
 	Counts  Counts         `json:"counts"`
 	Policy  ManifestPolicy `json:"policy"`
 	Use     string         `json:"use"`
-	Inputs  []InputObject  `json:"inputs"`
-	Sources []SourceRef    `json:"sources"`
+	// InputStore is the URI of the store the inputs were read from: the
+	// findings' object and locator columns are keys relative to it
+	// ("<key>#L<line>").
+	InputStore string        `json:"input_store,omitempty"`
+	Inputs     []InputObject `json:"inputs"`
+	Sources    []SourceRef   `json:"sources"`
 	// Blocked lists sources whose records were all rejected at seal, with
 	// the rule that blocked them.
 	Blocked []BlockedSource `json:"blocked,omitempty"`

@@ -442,7 +442,7 @@ func checkBad(t *testing.T, dir string, res runJSON, want map[string]badCase) {
 			if in.Counts.In != w.in {
 				t.Errorf("records in = %d, want %d (%+v)", in.Counts.In, w.in, in.Counts)
 			}
-			fs := reads[in.URI]
+			fs := reads[in.Key] // findings name objects by store key
 			if int64(len(fs)) != w.quarantine {
 				t.Fatalf("%d read findings, want %d: %+v", len(fs), w.quarantine, fs)
 			}
