@@ -69,7 +69,7 @@ func benchOptions(b *testing.B, root string, set string) Options {
 		b.Fatal(err)
 	}
 	ds := schemas.DatasetConfig{Name: "bench", Inputs: []schemas.InputConfig{{Prefix: "bench/"}},
-		Fields: map[string]string{"licence": "license", "subject_id": "user_id", "user_agent": "crawler_ua", "language": "lang"}}
+		Fields: map[string]schemas.FieldSpec{"licence": {"license"}, "subject_id": {"user_id"}, "user_agent": {"crawler_ua"}, "language": {"lang"}}}
 	build := catalog.Build
 	switch set {
 	case "none":

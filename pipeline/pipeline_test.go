@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -116,11 +117,11 @@ func testOptions(t *testing.T, root string) Options {
 	cfg := &schemas.Config{Version: 1, Work: filepath.Join(root, "work"), Datasets: []schemas.DatasetConfig{{
 		Name:   "ds",
 		Inputs: []schemas.InputConfig{{Prefix: "a/", Source: "src-a"}, {Prefix: "b/", Source: "blocked"}},
-		Fields: map[string]string{"subject_id": "user_id"},
+		Fields: map[string]schemas.FieldSpec{"subject_id": {"user_id"}},
 	}}}
 	pol := &schemas.Policy{ID: "test-policy"}
 	pol.ApplyDefaults()
-	return Options{Logger: slog.New(slog.DiscardHandler), Config: cfg, Policy: pol, Sources: &schemas.SourceRegistry{}, Input: in, Output: out,
+	return Options{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Logger: slog.New(slog.DiscardHandler), Config: cfg, Policy: pol, Sources: &schemas.SourceRegistry{}, Input: in, Output: out,
 		Stages: func(context.Context, stages.Env) ([]stages.Stage, error) { return []stages.Stage{testStage{}}, nil }}
 }
 

@@ -60,6 +60,9 @@ type planned struct {
 	// the input's, else the registered source with the longest matching
 	// key prefix, else "" (the legality stage rejects unknown sources).
 	source string
+	// fields is the object's field map: the dataset's, overridden by its
+	// source's and then its input's.
+	fields schemas.FieldMap
 }
 
 // auxiliary reports whether a key is an auxiliary object (a path segment
@@ -79,7 +82,8 @@ func auxiliary(key string) bool {
 func plan(ctx context.Context, st objstore.Store, ds *schemas.DatasetConfig, reg *schemas.SourceRegistry) ([]planned, error) {
 	seen := map[string]bool{}
 	var out []planned
-	for _, in := range ds.Inputs {
+	for i := range ds.Inputs {
+		in := &ds.Inputs[i]
 		for obj, err := range st.List(ctx, in.Prefix) {
 			if err != nil {
 				return nil, fmt.Errorf("listing %s: %w", st.URI(in.Prefix), err)
@@ -92,7 +96,8 @@ func plan(ctx context.Context, st objstore.Store, ds *schemas.DatasetConfig, reg
 			if src == "" {
 				src = sourceByPrefix(reg, obj.Key)
 			}
-			out = append(out, planned{obj: obj, input: in, format: readers.FormatOf(obj.Key, in.Format), source: src})
+			out = append(out, planned{obj: obj, input: *in, format: readers.FormatOf(obj.Key, in.Format), source: src,
+				fields: ds.ReadMap(in, reg.Lookup(src))})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].obj.Key < out[j].obj.Key })

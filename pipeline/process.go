@@ -181,7 +181,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	}
 	ho := &hashingOpen{h: sha256.New(), store: st, obj: p.obj}
 	in := readers.Input{URI: uri, Key: p.obj.Key, Format: p.format, Size: p.obj.Size, Open: ho.open}
-	opts := readers.Options{Fields: rc.fields, MaxLine: p.input.MaxLine}
+	opts := readers.Options{Map: &p.fields, MaxLine: p.input.MaxLine}
 	var out stages.Outcome
 	var counts schemas.Counts
 	var n int
@@ -205,6 +205,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		}
 		out.Reset()
 		if r.Err != nil {
+			info.Unreadable++
 			out.Find(schemas.Quarantine, schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
 				Message: r.Err.Error()})
 		} else if n++; n%stageSample == 0 {

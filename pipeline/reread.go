@@ -14,8 +14,7 @@ import (
 // read as a run of dataset ds reads them: the dataset's field map and the
 // line limit of the first input whose prefix holds the key (the input plan
 // picks). `prov cert verify --rehash` is given it (certificate.ReadRecords).
-func RecordReader(st objstore.Store, ds *schemas.DatasetConfig) func(ctx context.Context, in schemas.InputObject, fn func(*schemas.Record) error) error {
-	fields := ds.FieldMap()
+func RecordReader(st objstore.Store, ds *schemas.DatasetConfig, reg *schemas.SourceRegistry) func(ctx context.Context, in schemas.InputObject, fn func(*schemas.Record) error) error {
 	return func(ctx context.Context, in schemas.InputObject, fn func(*schemas.Record) error) error {
 		maxLine := 0
 		for _, ic := range ds.Inputs {
@@ -28,6 +27,7 @@ func RecordReader(st objstore.Store, ds *schemas.DatasetConfig) func(ctx context
 			Open: func(ctx context.Context, off, length int64) (io.ReadCloser, error) {
 				return st.Get(ctx, in.Key, objstore.GetOptions{Offset: off, Length: length})
 			}}
-		return readers.Read(ctx, input, readers.Options{Fields: fields, MaxLine: maxLine}, fn)
+		fm := ds.ObjectReadMap(reg, in.Key, in.Source)
+		return readers.Read(ctx, input, readers.Options{Map: &fm, MaxLine: maxLine}, fn)
 	}
 }

@@ -54,6 +54,16 @@ type Options struct {
 	SealOnly bool
 	// Hooks run after a version is sealed (e.g. certificate issuance).
 	AfterSeal []func(ctx context.Context, v *Sealed) error
+	// Now is the evaluation time every time-dependent decision takes
+	// (`prov run --as-of`). Zero: Config.EvaluationTime, else the run's
+	// start. The manifest states it.
+	Now time.Time
+	// Clock is the wall clock whose reading at the run's start is the
+	// default evaluation time (tests inject one). Default time.Now.
+	Clock func() time.Time
+	// pinned is set when Now was given (flag or config), not defaulted:
+	// segments of an earlier run are then reused only under the same time.
+	pinned bool
 }
 
 // Result is what a run produced, one entry per dataset.
@@ -124,6 +134,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Recorder != nil && opts.Config.Work != "" {
 		sweepWork(opts.Config.Work, opts.Logger)
 	}
+	switch {
+	case !opts.Now.IsZero():
+		opts.pinned = true
+	case !opts.Config.EvaluationTime.IsZero():
+		opts.Now, opts.pinned = opts.Config.EvaluationTime.Time, true
+	case opts.Clock != nil:
+		opts.Now = opts.Clock()
+	default:
+		opts.Now = time.Now()
+	}
+	opts.Now = opts.Now.UTC().Truncate(time.Second)
 	res := &Result{RunID: newRunID()}
 	ops := newOpsMetrics()
 	defer func() {
@@ -188,7 +209,6 @@ type runCtx struct {
 	subjectKey func(kind, value string) string
 	segDir     string
 	log        *slog.Logger
-	fields     [schemas.NumFields]string
 	ops        *opsMetrics
 }
 
@@ -297,6 +317,7 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 			return keys, nil
 		},
 		SubjectKey: subjectKeyFunc(opts.Recorder),
+		Now:        opts.Now,
 	}
 	sts, err := opts.Stages(ctx, env)
 	if err != nil {
@@ -315,12 +336,16 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 		Format  string
 		Policy  string
 		Sources *schemas.SourceRegistry
-		Fields  [schemas.NumFields]string
+		Fields  map[string]schemas.FieldSpec
+		Shape   string
+		Ann     *schemas.AnnotationMap
+		Inputs  []schemas.InputConfig
 		Use     string
+		AsOf    string
 		Stages  []string
 		Aux     []string
 		Secret  string
-	}{segmentFormat, pd.String(), opts.Sources, ds.FieldMap(), ds.Use, names, aux, env.SubjectKey("fingerprint", "")}
+	}{segmentFormat, pd.String(), opts.Sources, ds.Fields, ds.Shape, ds.Annotation, ds.Inputs, ds.Use, pinnedTime(opts), names, aux, env.SubjectKey("fingerprint", "")}
 	b, err := json.Marshal(fp)
 	if err != nil {
 		return nil, fmt.Errorf("encoding run fingerprint: %w", err)
@@ -332,8 +357,16 @@ func prepare(ctx context.Context, opts *Options, runID string, ds *schemas.Datas
 		segKey:      []byte(env.SubjectKey("segment_mac", segmentFormat)),
 		subjectKey:  env.SubjectKey,
 		segDir:      segmentDir(opts.Config.Work, ds.Name),
-		fields:      ds.FieldMap(),
 	}, nil
+}
+
+// pinnedTime is the evaluation time when it was pinned ("" otherwise: an
+// unpinned run reuses the segments of an interrupted one).
+func pinnedTime(opts *Options) string {
+	if !opts.pinned {
+		return ""
+	}
+	return opts.Now.Format(time.RFC3339)
 }
 
 func (rc *runCtx) policyDigest() string {

@@ -86,7 +86,7 @@ func writeDupCorpus(t *testing.T, dir string) {
 func dupOptions(t *testing.T, root string, action string) Options {
 	opts := testOptions(t, root)
 	opts.Config.Datasets[0].Inputs = []schemas.InputConfig{{Prefix: "a/", Source: "src-a"}, {Prefix: "b/", Source: "src-b"}}
-	opts.Config.Datasets[0].Fields = map[string]string{"url": "url"}
+	opts.Config.Datasets[0].Fields = map[string]schemas.FieldSpec{"url": {"url"}}
 	opts.Policy.Quality.Duplicates.Action = action
 	opts.Stages = func(ctx context.Context, env stages.Env) ([]stages.Stage, error) {
 		q, err := quality.New(ctx, env)

@@ -1,9 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
@@ -22,6 +25,7 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 	rules := heldAtSeal(append([]schemas.RuleResult(nil), concl.Rules...), f.held)
 	rules = append(rules, schemas.RuleResult{RuleID: RuleReconcile, Scope: "dataset", Pass: true, Figure: float64(total.In), N: total.In,
 		Detail: fmt.Sprintf("records in %d = admit %d + redact %d + quarantine %d + reject %d", total.In, total.Admit, total.Redact, total.Quarantine, total.Reject)})
+	rules = append(rules, rc.malformedRule(f))
 	for i := range rules {
 		rules[i].CiteRules()
 	}
@@ -40,6 +44,11 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 		Attributions: attributionList(f.attrib),
 		Outputs:      schemas.ManifestOutput{Findings: findings, Metrics: metrics, Duplicates: duplicates},
 		Supersedes:   supersedes,
+		// The "now" of every time-dependent decision (--as-of).
+		EvaluationTime: rc.opts.Now.UTC().Format(time.RFC3339),
+	}
+	if !rc.opts.pinned {
+		rc.keepEvaluationTime(ctx, ver, m)
 	}
 	mb, msha, err := version.WriteManifest(ctx, rc.opts.Output, version.Prefix(rc.ds.Name, ver), m)
 	if err != nil {
@@ -62,6 +71,55 @@ func (rc *runCtx) supersedes(ctx context.Context, ver string) (string, error) {
 		return "", nil
 	}
 	return prev, nil
+}
+
+// RuleMalformed is the rule line of the malformed-rate gate.
+const RuleMalformed = "PROV-MALFORMED"
+
+// malformedRule is the gate on unreadable input: more than
+// quality.max_malformed_rate of the records unreadable, or no readable
+// record at all, fails it (and `prov run` exits 3).
+func (rc *runCtx) malformedRule(f *foldedRecords) schemas.RuleResult {
+	var bad int64
+	for _, in := range f.inputs {
+		bad += in.Unreadable
+	}
+	max := rc.opts.Policy.Quality.MaxMalformedRate
+	in := f.total.In
+	rate := 0.0
+	if in > 0 {
+		rate = float64(bad) / float64(in)
+	}
+	r := schemas.RuleResult{RuleID: RuleMalformed, Scope: "dataset", Figure: rate, Threshold: max, N: in, Gate: true}
+	switch {
+	case in-bad <= 0:
+		r.Detail = fmt.Sprintf("no readable record: %d of %d records unreadable", bad, in)
+	case rate > max:
+		r.Detail = fmt.Sprintf("unreadable records %d of %d (%.4g) > quality.max_malformed_rate %g", bad, in, rate, max)
+	default:
+		r.Pass = true
+		r.Detail = fmt.Sprintf("unreadable records %d of %d (%.4g) <= quality.max_malformed_rate %g", bad, in, rate, max)
+	}
+	return r
+}
+
+// keepEvaluationTime makes an unchanged re-run of an unpinned run
+// idempotent: when the output store already holds this version's manifest
+// and it differs from m in the evaluation time only, m takes the earlier
+// time, so the manifest (and the certificate's subject) stay byte-identical
+// to what the ledger sealed.
+func (rc *runCtx) keepEvaluationTime(ctx context.Context, ver string, m *schemas.Manifest) {
+	old, _, err := version.ReadManifest(ctx, rc.opts.Output, rc.ds.Name, ver)
+	if err != nil || old.EvaluationTime == "" {
+		return
+	}
+	cand := *m
+	cand.EvaluationTime = old.EvaluationTime
+	a, err1 := json.Marshal(&cand)
+	b, err2 := json.Marshal(old)
+	if err1 == nil && err2 == nil && bytes.Equal(a, b) {
+		m.EvaluationTime = old.EvaluationTime
+	}
 }
 
 func useOf(ds *schemas.DatasetConfig) string {

@@ -109,7 +109,7 @@ func (rc *runCtx) recheck(ctx context.Context, op *objectPlan, rejected map[int6
 	}
 	ho := &hashingOpen{h: sha256.New(), store: rc.opts.Input, obj: p.obj}
 	in := readers.Input{URI: obj.URI, Key: p.obj.Key, Format: p.format, Size: p.obj.Size, Open: ho.open}
-	opts := readers.Options{Fields: rc.fields, MaxLine: p.input.MaxLine}
+	opts := readers.Options{Map: &p.fields, MaxLine: p.input.MaxLine}
 	var out stages.Outcome
 	var ord int64
 	err := readers.Read(ctx, in, opts, func(r *schemas.Record) error {

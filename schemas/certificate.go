@@ -73,6 +73,9 @@ type CertificatePredicate struct {
 	Supersedes string `json:"supersedes,omitempty"`
 	// IssuedAt is the signing time (RFC 3339 UTC).
 	IssuedAt string `json:"issued_at"`
+	// EvaluationTime is the manifest's: the "now" of every time-dependent
+	// decision of the run.
+	EvaluationTime string `json:"evaluation_time,omitempty"`
 }
 
 // CertificateInputs summarises the input objects listed in the manifest.

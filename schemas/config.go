@@ -46,7 +46,15 @@ type Config struct {
 	// Metrics configures operational metrics for batch jobs.
 	Metrics MetricsConfig `yaml:"metrics,omitempty" json:"metrics,omitempty"`
 
+	// EvaluationTime fixes "now" for every time-dependent decision of a run
+	// (contract windows, consent and withdrawal dates, roster
+	// qualification); `prov run --as-of` overrides it. Zero: the run's start.
+	EvaluationTime Time `yaml:"evaluation_time,omitempty" json:"evaluation_time,omitzero"`
+
 	Datasets []DatasetConfig `yaml:"datasets" json:"datasets"`
+
+	// File is the path the configuration was loaded from (LoadConfig).
+	File string `yaml:"-" json:"-"`
 }
 
 // S3Config is how to reach an S3-compatible server.
@@ -91,9 +99,16 @@ type DatasetConfig struct {
 	Version string        `yaml:"version,omitempty" json:"version,omitempty"`
 	Inputs  []InputConfig `yaml:"inputs" json:"inputs"`
 	// Fields maps logical field names (text, id, url, licence, subject_id,
-	// consent, labels, source, fetched_at, user_agent, language) to input
-	// field names. Default: each logical name maps to itself.
-	Fields map[string]string `yaml:"fields,omitempty" json:"fields,omitempty"`
+	// consent, labels, source, fetched_at, user_agent, language) to field
+	// paths in the input (FieldSpec). Default: each logical name maps to
+	// itself. Sources and inputs override it key by key.
+	Fields map[string]FieldSpec `yaml:"fields,omitempty" json:"fields,omitempty"`
+	// Shape is a preset field map (openai-chat, sharegpt, alpaca, dolma,
+	// label-studio, doccano) that Fields overrides key by key.
+	Shape string `yaml:"shape,omitempty" json:"shape,omitempty"`
+	// Annotation maps the parts of an annotation that the record does not
+	// keep as one labels object (AnnotationMap).
+	Annotation *AnnotationMap `yaml:"annotation,omitempty" json:"annotation,omitempty"`
 	// Use is the intended use checked against licences: commercial (default),
 	// non-commercial or academic.
 	Use string `yaml:"use,omitempty" json:"use,omitempty"`
@@ -109,6 +124,11 @@ type InputConfig struct {
 	Source string `yaml:"source,omitempty" json:"source,omitempty"`
 	// MaxLine caps one JSONL line / text file in bytes (default 16 MiB).
 	MaxLine int `yaml:"max_line,omitempty" json:"max_line,omitempty"`
+	// Fields, Shape and Annotation override the dataset's and the source's
+	// field map for these objects, key by key.
+	Fields     map[string]FieldSpec `yaml:"fields,omitempty" json:"fields,omitempty"`
+	Shape      string               `yaml:"shape,omitempty" json:"shape,omitempty"`
+	Annotation *AnnotationMap       `yaml:"annotation,omitempty" json:"annotation,omitempty"`
 }
 
 // Formats accepted in InputConfig.Format.
@@ -173,14 +193,12 @@ func (c *Config) Validate() error {
 			if in.MaxLine < 0 {
 				return &FieldError{q + ".max_line", "must not be negative"}
 			}
+			if err := validateFieldLayer(q, in.Shape, in.Fields, in.Annotation); err != nil {
+				return err
+			}
 		}
-		for k, v := range d.Fields {
-			if _, ok := ParseField(k); !ok {
-				return &FieldError{p + ".fields." + k, fmt.Sprintf("unknown logical field (want one of %s)", strings.Join(FieldNames(), ", "))}
-			}
-			if v == "" {
-				return &FieldError{p + ".fields." + k, "input field name is empty"}
-			}
+		if err := validateFieldLayer(p, d.Shape, d.Fields, d.Annotation); err != nil {
+			return err
 		}
 		switch d.Use {
 		case "", "commercial", "non-commercial", "academic":
@@ -189,24 +207,6 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
-}
-
-// FieldMap returns, for each logical field, the input field name that holds
-// it (default: the logical name itself, except for fields whose Default is
-// false, which stay unmapped).
-func (d *DatasetConfig) FieldMap() [NumFields]string {
-	var m [NumFields]string
-	for f := Field(0); f < NumFields; f++ {
-		if f.Default() {
-			m[f] = f.String()
-		}
-	}
-	for k, v := range d.Fields {
-		if f, ok := ParseField(k); ok {
-			m[f] = v
-		}
-	}
-	return m
 }
 
 func contains(list []string, s string) bool {

@@ -4,9 +4,10 @@ package schemas
 const ManifestSchema = "https://prov.dev/schemas/manifest/v1"
 
 // Manifest is `<dataset>/<version>/manifest.json`: what a dataset version
-// is made of. It is deterministic (no timestamps, no run ids: those are in
-// the ledger), so the same inputs under the same policy give a byte-identical
-// manifest and the certificate's subject digest is reproducible.
+// is made of. It is deterministic (no run ids or write times: those are in
+// the ledger), so the same inputs under the same policy and evaluation time
+// give a byte-identical manifest and the certificate's subject digest is
+// reproducible.
 type Manifest struct {
 	Schema  string `json:"schema"`
 	Dataset string `json:"dataset"`
@@ -38,6 +39,10 @@ type Manifest struct {
 	Outputs        ManifestOutput `json:"outputs"`
 	// Supersedes is the previous version of this dataset in the ledger, if any.
 	Supersedes string `json:"supersedes,omitempty"`
+	// EvaluationTime is the "now" every time-dependent decision took (RFC
+	// 3339 UTC): `prov run --as-of`, evaluation_time in the config, or the
+	// run's start.
+	EvaluationTime string `json:"evaluation_time,omitempty"`
 }
 
 // ManifestPolicy identifies the policy a version was checked under.
@@ -61,6 +66,9 @@ type InputObject struct {
 	// digests (every verdict), the commitment its ledger entry holds.
 	RecordRoot string `json:"record_root"`
 	Counts     Counts `json:"counts"`
+	// Unreadable counts the records that could not be read (quarantined
+	// with a read finding); quality.max_malformed_rate bounds their share.
+	Unreadable int64 `json:"unreadable,omitempty"`
 }
 
 // SourceRef is a source as it appears in a manifest and a certificate.

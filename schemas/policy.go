@@ -3,6 +3,7 @@ package schemas
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -27,6 +28,31 @@ type Policy struct {
 	// Dir is the directory of the policy file; relative paths inside the
 	// policy (keyword lists, annotation rules) resolve against it.
 	Dir string `yaml:"-" json:"-"`
+	// File is the policy file's path (set by LoadPolicy; "" otherwise).
+	File string `yaml:"-" json:"-"`
+}
+
+// FieldErr turns a problem with what a policy setting names (a keyword
+// list, rule file, roster or registry that is missing or malformed) into a
+// ConfigError naming the policy file, the setting's line and field. A
+// transient error (one whose chain says Retryable) and errors of a policy
+// not loaded from a file are returned as they are.
+func (p *Policy) FieldErr(field string, err error) error {
+	if err == nil || p == nil || p.File == "" {
+		return err
+	}
+	var r interface{ Retryable() bool }
+	if errors.As(err, &r) && r.Retryable() {
+		return err
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) && ce.File != p.File {
+		// A referenced YAML file's own error (an annotation-rule file): it
+		// names its own file and line; say which setting named it.
+		return &ConfigError{File: ce.File, Line: ce.Line, Field: ce.Field,
+			Err: fmt.Errorf("%w (named by %s field %s)", ce.Err, p.File, field)}
+	}
+	return FileFieldError(p.File, field, err)
 }
 
 // Validate checks p after defaults were applied.

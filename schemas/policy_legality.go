@@ -3,6 +3,8 @@ package schemas
 import (
 	"fmt"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // DefaultAIAgents are the robots.txt product tokens of AI-training crawlers
@@ -15,12 +17,38 @@ var DefaultAIAgents = []string{
 	"Diffbot", "cohere-ai", "Amazonbot", "omgili", "ImagesiftBot", "Timpibot",
 }
 
+// AgentList is a list of robots.txt product tokens. In YAML it is a list
+// (an empty one means none) or the word `default` (the built-in list).
+type AgentList []string
+
+// UnmarshalYAML accepts a list of strings or the scalar "default".
+func (l *AgentList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		if n.Value != "default" {
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is neither a list of product tokens nor default", n.Line, n.Value)}}
+		}
+		*l = nil
+		return nil
+	}
+	var s []string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	if s == nil {
+		s = []string{}
+	}
+	*l = s
+	return nil
+}
+
 // LegalityPolicy is the `legality` section of the policy file (stage
 // legality, REQUIREMENTS.md §1). Its zero value means the defaults.
 type LegalityPolicy struct {
 	// AIAgents are the robots.txt product tokens whose groups, when they
 	// disallow a URL, are read as a TDM opt-out. Default DefaultAIAgents.
-	AIAgents []string `yaml:"ai_agents,omitempty" json:"ai_agents"`
+	// An empty list means none; `ai_agents: default` (or leaving the key
+	// out) means DefaultAIAgents.
+	AIAgents AgentList `yaml:"ai_agents,omitempty" json:"ai_agents"`
 	// MissingEvidence is the verdict for a record whose source or record
 	// lacks the evidence its channel needs (TC260-5.1-c1..c4, CN-IM-7.1):
 	// quarantine (default, held until the evidence is supplied) or reject.
@@ -99,8 +127,8 @@ var legalityEvidenceVerdicts = []string{"quarantine", "reject"}
 var legalityRecordActions = []string{"none", "quarantine", "reject"}
 
 func (p *LegalityPolicy) defaults() {
-	if len(p.AIAgents) == 0 {
-		p.AIAgents = append([]string(nil), DefaultAIAgents...)
+	if p.AIAgents == nil {
+		p.AIAgents = append(AgentList(nil), DefaultAIAgents...)
 	}
 	if p.MissingEvidence == "" {
 		p.MissingEvidence = "quarantine"

@@ -18,7 +18,7 @@ type QualityPolicy struct {
 	// Languages are the ISO 639-1 codes the language mix reports by name;
 	// other detected languages count as "other". Default: the union of the
 	// registered sources' languages.
-	Languages []string `yaml:"languages,omitempty" json:"languages,omitempty"`
+	Languages []string `yaml:"languages,omitempty" json:"languages,omitzero"`
 	// NearDupThreshold is the Jaccard similarity of character 5-gram sets
 	// at and above which two records are near-duplicates. Default 0.8.
 	NearDupThreshold float64 `yaml:"near_dup_threshold,omitempty" json:"near_dup_threshold"`
@@ -44,6 +44,12 @@ type QualityPolicy struct {
 	MaxDupLineShare      float64 `yaml:"max_dup_line_share,omitempty" json:"max_dup_line_share"`
 	MaxDupParagraphShare float64 `yaml:"max_dup_paragraph_share,omitempty" json:"max_dup_paragraph_share"`
 	MaxTopBigramShare    float64 `yaml:"max_top_bigram_share,omitempty" json:"max_top_bigram_share"`
+	// MaxMalformedRate is the largest share of a version's records that may
+	// be unreadable (malformed JSON, invalid UTF-8, a line over max_line, a
+	// corrupt object) before the version fails its gate and `prov run`
+	// exits 3 (default 0.01). A version with no readable record fails it
+	// whatever the rate.
+	MaxMalformedRate float64 `yaml:"max_malformed_rate,omitempty" json:"max_malformed_rate"`
 	// DomainCap bounds the exact per-domain and per-label tables. Default
 	// 65536. Beyond it the tables keep a hash-chosen uniform subset of keys
 	// and the figures derived from them become estimates.
@@ -158,6 +164,9 @@ func (p *QualityPolicy) defaults() {
 	if p.MaxDupLineShare == 0 {
 		p.MaxDupLineShare = 0.3
 	}
+	if p.MaxMalformedRate == 0 {
+		p.MaxMalformedRate = 0.01
+	}
 	if p.MaxDupParagraphShare == 0 {
 		p.MaxDupParagraphShare = 0.3
 	}
@@ -207,6 +216,9 @@ func qualityValidShare(v float64) bool { return !math.IsNaN(v) && v >= 0 && v <=
 func (p *QualityPolicy) validate(path string) error {
 	if !qualityValidShare(p.NearDupThreshold) || p.NearDupThreshold < 0.3 {
 		return &FieldError{path + ".near_dup_threshold", "must be between 0.3 and 1"}
+	}
+	if !qualityValidShare(p.MaxMalformedRate) {
+		return &FieldError{path + ".max_malformed_rate", "must be between 0 and 1"}
 	}
 	if p.SampleSize < 16 || p.SampleSize > 1<<20 {
 		return &FieldError{path + ".sample_size", "must be between 16 and 1048576"}

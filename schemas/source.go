@@ -32,8 +32,16 @@ type Source struct {
 	WorkType   string   `yaml:"work_type,omitempty" json:"work_type,omitempty"` // literary | artistic | scientific | code | other
 
 	// Prefixes of object keys (relative to the input store) whose records
-	// belong to this source unless the record names its source itself.
+	// belong to this source unless the input names a source or the record
+	// names its source itself; the longest matching prefix wins.
 	Prefixes []string `yaml:"prefixes,omitempty" json:"prefixes,omitempty"`
+
+	// Fields, Shape and Annotation give the field map of this source's
+	// objects: they override the dataset's key by key, and an input's own
+	// map overrides them (see DatasetConfig.ReadMap).
+	Fields     map[string]FieldSpec `yaml:"fields,omitempty" json:"fields,omitempty"`
+	Shape      string               `yaml:"shape,omitempty" json:"shape,omitempty"`
+	Annotation *AnnotationMap       `yaml:"annotation,omitempty" json:"annotation,omitempty"`
 
 	// open_source
 	Licence         string `yaml:"licence,omitempty" json:"licence,omitempty"`                   // SPDX expression
@@ -82,6 +90,9 @@ type Contract struct {
 
 // Lookup returns the source with the given id, or nil.
 func (r *SourceRegistry) Lookup(id string) *Source {
+	if r == nil {
+		return nil
+	}
 	for i := range r.Sources {
 		if r.Sources[i].ID == id {
 			return &r.Sources[i]

@@ -12,6 +12,7 @@ package stages
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -161,4 +162,9 @@ type Env struct {
 	// secret, hex) that indexes a data subject. kind is "subject_id",
 	// "email", "phone", "id_number" ...; value is normalised by the caller.
 	SubjectKey func(kind, value string) string
+	// Now is the run's evaluation time: every time-dependent decision
+	// (consent withdrawn "before the run", collection time of a record
+	// without one) takes it, never the wall clock. Zero: the time the stage
+	// is built.
+	Now time.Time
 }

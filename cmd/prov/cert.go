@@ -243,7 +243,11 @@ func rehashOptions(ctx context.Context, cfg *schemas.Config, b *certificate.Bund
 	for i := range cfg.Datasets {
 		if cfg.Datasets[i].Name == st.Predicate.Dataset {
 			ds := &cfg.Datasets[i]
-			return &certificate.Rehash{Input: in, Dataset: ds, Read: pipeline.RecordReader(in, ds)}, nil
+			reg, err := schemas.LoadSources(cfg.Sources)
+			if err != nil {
+				return nil, err
+			}
+			return &certificate.Rehash{Input: in, Dataset: ds, Read: pipeline.RecordReader(in, ds, reg)}, nil
 		}
 	}
 	return nil, usageError{fmt.Errorf("--rehash: the configuration has no dataset %q", st.Predicate.Dataset)}

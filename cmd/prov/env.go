@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/objstore"
@@ -60,6 +61,12 @@ func openEnv(ctx context.Context, write bool) (*runEnv, error) {
 		}
 	}
 	if e.ledger, err = lineage.Open(ctx, lineage.ConfigFrom(cfg.Ledger, !write)); err != nil {
+		for _, k := range []struct{ field, path string }{{"ledger.signing_key", cfg.Ledger.SigningKey},
+			{"ledger.public_key", cfg.Ledger.PublicKey}, {"ledger.subject_key", cfg.Ledger.SubjectKey}} {
+			if k.path != "" && errors.Is(err, fs.ErrNotExist) && strings.Contains(err.Error(), k.path) {
+				return nil, schemas.FileFieldError(cfg.File, k.field, err)
+			}
+		}
 		return nil, err
 	}
 	e.closers = append(e.closers, e.ledger.Close)

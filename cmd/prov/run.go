@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/prov-ai/prov/pipeline"
+	"github.com/prov-ai/prov/schemas"
 )
 
 func init() { register("", newRunCmd) }
@@ -20,6 +22,7 @@ func newRunCmd() *cobra.Command {
 		workers int
 		output  string
 		shard   string
+		asOf    string
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -48,6 +51,9 @@ policy gate failed.`,
 			defer closeJoin(&err, env.close)
 			opts := env.pipelineOptions()
 			opts.Dataset, opts.Workers, opts.Shard = dataset, workers, sh
+			if opts.Now, err = parseAsOf(asOf); err != nil {
+				return err
+			}
 			endBar := func() {}
 			if isTerminal(os.Stderr) {
 				stderrMux.w = os.Stderr
@@ -69,7 +75,20 @@ policy gate failed.`,
 	cmd.Flags().IntVar(&workers, "workers", 0, "objects read in parallel (default: config, then number of CPUs)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().StringVar(&shard, "shard", "", "process only shard `I/N` of the objects (0 <= I < N; then prov seal)")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluation time (RFC 3339 or YYYY-MM-DD) of every time-dependent decision (default: evaluation_time in the config, else now)")
 	return cmd
+}
+
+// parseAsOf parses the --as-of flag ("" = unset).
+func parseAsOf(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	var t schemas.Time
+	if err := t.UnmarshalText([]byte(s)); err != nil {
+		return time.Time{}, usageError{fmt.Errorf("--as-of %q: %w", s, err)}
+	}
+	return t.Time, nil
 }
 
 func printRunResult(w io.Writer, format string, res *pipeline.Result) error {

@@ -11,7 +11,7 @@ import (
 func init() { register("", newSealCmd) }
 
 func newSealCmd() *cobra.Command {
-	var output string
+	var output, asOf string
 	cmd := &cobra.Command{
 		Use:   "seal NAME",
 		Short: "Merge the segments of all shard runs of a dataset into a sealed version",
@@ -32,6 +32,9 @@ digest, counts and exact metrics equal those of an unsharded run.`,
 			defer closeJoin(&err, env.close)
 			opts := env.pipelineOptions()
 			opts.Dataset, opts.SealOnly = args[0], true
+			if opts.Now, err = parseAsOf(asOf); err != nil {
+				return err
+			}
 			res, runErr := pipeline.Run(cmd.Context(), opts)
 			if res != nil {
 				if err := printRunResult(cmd.OutOrStdout(), output, res); err != nil {
@@ -42,5 +45,6 @@ digest, counts and exact metrics equal those of an unsharded run.`,
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluation time the shard runs were given with --as-of (the same value)")
 	return cmd
 }

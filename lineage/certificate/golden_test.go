@@ -76,7 +76,7 @@ func TestGoldenDemoPredicate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := pipeline.Run(ctx, pipeline.Options{Config: cfg, Policy: pol, Sources: src, Input: in, Output: out,
+	res, err := pipeline.Run(ctx, pipeline.Options{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Config: cfg, Policy: pol, Sources: src, Input: in, Output: out,
 		Recorder: pipeline.NewRecorder(l), Stages: catalog.Build, Dataset: "chat-zh-en", Logger: quiet(),
 		AfterSeal: []func(context.Context, *pipeline.Sealed) error{certHook(l, priv)}})
 	if err != nil && !errors.Is(err, pipeline.ErrGate) {

@@ -87,10 +87,11 @@ func newWorld(t testing.TB) *world {
 	cfg := &schemas.Config{Version: 1, Work: filepath.Join(dir, "work"), Datasets: []schemas.DatasetConfig{{
 		Name:   "chat",
 		Inputs: []schemas.InputConfig{{Prefix: "oss/", Source: "oss-wiki"}, {Prefix: "web/", Source: "web"}},
-		Fields: map[string]string{"subject_id": "user_id", "licence": "license"},
+		Fields: map[string]schemas.FieldSpec{"subject_id": {"user_id"}, "licence": {"license"}},
 	}}}
 	pol := &schemas.Policy{ID: "test-policy", Version: "1"}
 	pol.ApplyDefaults()
+	pol.Quality.MaxMalformedRate = 0.5 // the corpus holds malformed lines on purpose
 	src := &schemas.SourceRegistry{Sources: []schemas.Source{
 		{ID: "oss-wiki", Channel: schemas.ChannelOpenSource, LegalBasis: "licence", Licence: "CC-BY-SA-4.0", Origin: "foreign"},
 		{ID: "web", Channel: schemas.ChannelSelfCollected, LegalBasis: "public-interest", Origin: "domestic"},
@@ -164,5 +165,5 @@ func certHook(l *lineage.Ledger, keyPath string) func(ctx context.Context, s *pi
 
 // rehashWith is level 3's options with the pipeline's record reader.
 func rehashWith(in objstore.Store, ds *schemas.DatasetConfig) *Rehash {
-	return &Rehash{Input: in, Dataset: ds, Read: pipeline.RecordReader(in, ds)}
+	return &Rehash{Input: in, Dataset: ds, Read: pipeline.RecordReader(in, ds, nil)}
 }

@@ -93,9 +93,10 @@ func predicateFromManifest(m *schemas.Manifest, pol *schemas.Policy) schemas.Cer
 		Records: m.Records, Use: m.Use, Policy: m.Policy, RunIDs: []string{},
 		Counts: m.Counts, RejectedAtSeal: m.RejectedAtSeal,
 		Sources: []schemas.CertificateSource{}, Blocked: nonNil(slices.Clone(m.Blocked)),
-		Rules:      make([]schemas.CertificateRule, 0, len(m.Rules)),
-		Outputs:    schemas.CertificateOutputs{Findings: m.Outputs.Findings, Metrics: m.Outputs.Metrics},
-		Supersedes: m.Supersedes,
+		Rules:          make([]schemas.CertificateRule, 0, len(m.Rules)),
+		Outputs:        schemas.CertificateOutputs{Findings: m.Outputs.Findings, Metrics: m.Outputs.Metrics},
+		Supersedes:     m.Supersedes,
+		EvaluationTime: m.EvaluationTime,
 	}
 	if p.Use == "" {
 		p.Use = "commercial"

@@ -146,10 +146,11 @@ func newWorld(dir string) (*world, error) {
 	cfg := &schemas.Config{Version: 1, Work: filepath.Join(dir, "work"), Datasets: []schemas.DatasetConfig{{
 		Name:   "chat",
 		Inputs: []schemas.InputConfig{{Prefix: "oss/", Source: "oss-wiki"}, {Prefix: "web/", Source: "web"}},
-		Fields: map[string]string{"subject_id": "user_id", "licence": "license"},
+		Fields: map[string]schemas.FieldSpec{"subject_id": {"user_id"}, "licence": {"license"}},
 	}}}
 	pol := &schemas.Policy{ID: "test-policy", Version: "1"}
 	pol.ApplyDefaults()
+	pol.Quality.MaxMalformedRate = 0.5 // the corpus holds malformed lines on purpose
 	src := &schemas.SourceRegistry{Sources: []schemas.Source{
 		{ID: "oss-wiki", Channel: schemas.ChannelOpenSource, LegalBasis: "licence", Licence: "CC-BY-SA-4.0", Origin: "foreign"},
 		{ID: "web", Channel: schemas.ChannelSelfCollected, LegalBasis: "public-interest", Origin: "domestic"},

@@ -51,7 +51,7 @@ func ledgerVersion(t *testing.T, n int) (*Version, objstore.Store, *lineage.Ledg
 			t.Error(err)
 		}
 	})
-	ds := &schemas.DatasetConfig{Name: "d", Fields: map[string]string{"text": "body", "id": "id"},
+	ds := &schemas.DatasetConfig{Name: "d", Fields: map[string]schemas.FieldSpec{"text": {"body"}, "id": {"id"}},
 		Inputs: []schemas.InputConfig{{Prefix: "data/", Source: "s1"}}}
 	uri := in.URI("data/a.jsonl")
 	var refs []lineage.RecordRef
@@ -59,7 +59,7 @@ func ledgerVersion(t *testing.T, n int) (*Version, objstore.Store, *lineage.Ledg
 	err = readers.Read(ctx, readers.Input{URI: uri, Key: "data/a.jsonl", Size: int64(buf.Len()),
 		Open: func(ctx context.Context, off, l int64) (io.ReadCloser, error) {
 			return in.Get(ctx, "data/a.jsonl", objstore.GetOptions{Offset: off, Length: l})
-		}}, readers.Options{Fields: ds.FieldMap()}, func(r *schemas.Record) error {
+		}}, readers.Options{Map: new(ds.ReadMap(nil, nil))}, func(r *schemas.Record) error {
 		v := schemas.Admit
 		if r.Line%5 == 0 {
 			v = schemas.Quarantine

@@ -373,8 +373,7 @@ func (v *Version) mapsLabels() bool {
 	if v.Dataset == nil {
 		return false
 	}
-	_, ok := v.Dataset.Fields[schemas.FieldLabels.String()]
-	return ok
+	return v.Dataset.MapsLabels(v.Sources)
 }
 
 func (v *Version) limitations() []string {

@@ -81,7 +81,7 @@ func testVersion() *Version {
 	pol.Legality.Harmful.Lists = []schemas.KeywordList{{Category: "violence", File: "kw/violence.txt"}, {Category: "fraud", File: "kw/fraud.txt"}}
 	pol.Legality.Blocklist.Domains = []string{"gossip.example"}
 	pol.ApplyDefaults()
-	ds := &schemas.DatasetConfig{Name: "chat", Fields: map[string]string{"text": "body", "id": "id", "url": "url", "licence": "license", "consent": "consent"}}
+	ds := &schemas.DatasetConfig{Name: "chat", Fields: map[string]schemas.FieldSpec{"text": {"body"}, "id": {"id"}, "url": {"url"}, "licence": {"license"}, "consent": {"consent"}}}
 	info := &lineage.VersionInfo{Dataset: "chat", Version: "v1", Leaf: 9, Time: t0.Add(3 * time.Minute), Digest: hex64("a"),
 		ManifestSHA256: hex64("7"), Counts: m.Counts, Objects: 4, Sources: []string{"oss-wiki", "synth", "vendor-books", "web-news"},
 		PolicyID: "p", PolicyDigest: hex64("b"),

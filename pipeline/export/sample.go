@@ -185,7 +185,6 @@ func eachRecord(ctx context.Context, v *Version, in objstore.Store, pick func(sc
 	if v.Dataset == nil {
 		return fmt.Errorf("re-reading %s@%s: the dataset is not in the configuration (its field map is needed)", v.Manifest.Dataset, v.Manifest.Version)
 	}
-	opts := readers.Options{Fields: v.Dataset.FieldMap()}
 	inputs := append([]schemas.InputObject(nil), v.Manifest.Inputs...)
 	sort.Slice(inputs, func(i, j int) bool { return inputs[i].URI < inputs[j].URI })
 	for _, obj := range inputs {
@@ -200,10 +199,10 @@ func eachRecord(ctx context.Context, v *Version, in objstore.Store, pick func(sc
 			Open: func(ctx context.Context, off, length int64) (io.ReadCloser, error) {
 				return in.Get(ctx, key, objstore.GetOptions{Offset: off, Length: length})
 			}}
-		for _, ic := range v.Dataset.Inputs {
-			if ic.MaxLine > 0 && len(key) >= len(ic.Prefix) && key[:len(ic.Prefix)] == ic.Prefix {
-				opts.MaxLine = ic.MaxLine
-			}
+		fm := v.Dataset.ObjectReadMap(v.Sources, key, obj.Source)
+		opts := readers.Options{Map: &fm}
+		if ic := v.Dataset.InputFor(key); ic != nil {
+			opts.MaxLine = ic.MaxLine
 		}
 		err = readers.Read(ctx, rin, opts, func(r *schemas.Record) error {
 			if r.Err != nil {

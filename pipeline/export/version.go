@@ -200,7 +200,7 @@ func (v *Version) mappedFields() []mappedField {
 	}
 	for f := schemas.Field(0); f < schemas.NumFields; f++ {
 		if in, ok := v.Dataset.Fields[f.String()]; ok {
-			out = append(out, mappedField{f, in})
+			out = append(out, mappedField{f, strings.Join(in, ", ")})
 		}
 	}
 	return out

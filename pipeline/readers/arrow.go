@@ -2,6 +2,7 @@ package readers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -20,6 +21,11 @@ func readArrow(ctx context.Context, in Input, opts Options, fn func(*schemas.Rec
 	if in.Size == 0 {
 		return nil
 	}
+	plan, err := opts.compile(in.Key)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", in.URI, err)
+	}
+	c.cm.plan = plan
 	if !strings.HasSuffix(strings.ToLower(in.Key), ".arrows") {
 		rr := newRangeReader(ctx, in)
 		var magic [len(arrowFileMagic)]byte
@@ -49,7 +55,7 @@ func readArrowFile(c *columnEmitter, rr *rangeReader, size int64, opts Options) 
 		}
 		md := fr.Schema().Metadata()
 		c.setMeta(FormatArrow, md.Keys(), md.Values())
-		c.cm, err = resolveColumns(fr.Schema(), opts.Fields)
+		c.cm, err = resolveColumns(fr.Schema(), c.cm.plan)
 		return err
 	})
 	if fr != nil {
@@ -107,7 +113,7 @@ func readArrowStream(ctx context.Context, c *columnEmitter, in Input, opts Optio
 		}
 		md := rdr.Schema().Metadata()
 		c.setMeta(FormatArrow, md.Keys(), md.Values())
-		c.cm, err = resolveColumns(rdr.Schema(), opts.Fields)
+		c.cm, err = resolveColumns(rdr.Schema(), c.cm.plan)
 		return err
 	})
 	if rdr != nil {

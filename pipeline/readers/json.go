@@ -39,6 +39,10 @@ type extractor struct {
 	// Position and reason of the last error.
 	errAt    int
 	errField string
+
+	plan *fieldPlan
+	caps []capture // path mode: the values reached
+	out  []byte    // path mode: assembled values
 }
 
 // metaSpan is one captured metadata value.
@@ -82,8 +86,31 @@ func (x *extractor) capture(line []byte, ks, ke, i, end int) error {
 	return nil
 }
 
-func newExtractor(fields [schemas.NumFields]string) *extractor {
-	return &extractor{names: fields}
+func newExtractor(plan *fieldPlan) *extractor {
+	return &extractor{names: plan.names, plan: plan}
+}
+
+// parseLine parses one line with the fast path or the path walker.
+func (x *extractor) parseLine(line []byte) error {
+	if x.plan.simple {
+		return x.parse(line)
+	}
+	return x.parsePaths(line)
+}
+
+// fillLine sets rec from the last successful parseLine.
+func (x *extractor) fillLine(rec *schemas.Record, line []byte) {
+	if x.plan.simple {
+		x.fill(rec, line)
+		return
+	}
+	vals := x.fillPaths(rec, line)
+	x.fillMeta(rec, line)
+	if x.plan.ann != nil {
+		if v, ok := x.plan.ann.assemble(vals); ok {
+			rec.Set(schemas.FieldLabels, v)
+		}
+	}
 }
 
 // fail records the position (and field) of an error and returns it.
@@ -240,6 +267,11 @@ func (x *extractor) fill(rec *schemas.Record, line []byte) {
 		}
 	}
 	rec.Has = x.has
+	x.fillMeta(rec, line)
+}
+
+// fillMeta sets rec.Meta from the AIGC values captured.
+func (x *extractor) fillMeta(rec *schemas.Record, line []byte) {
 	if len(x.meta) > 0 {
 		rec.Meta = make([]schemas.MetaValue, len(x.meta))
 		for k, m := range x.meta {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -22,8 +23,12 @@ func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
 	if e.bufSize > 0 {
 		size = e.bufSize
 	}
+	plan, err := opts.compile(e.key)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", e.uri, err)
+	}
 	br := bufio.NewReaderSize(r, size)
-	x := newExtractor(opts.Fields)
+	x := newExtractor(plan)
 	var (
 		lineNo int64
 		off    int64 // stream offset of the current line
@@ -76,14 +81,14 @@ func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
 				return e
 			}
 		} else if !isBlank(content) {
-			if perr := x.parse(content); perr != nil {
+			if perr := x.parseLine(content); perr != nil {
 				pe := &ParseError{Line: lineNo, Offset: off + int64(x.errAt), Field: x.errField, Err: perr}
 				if e := e.emitErr(pe, size); e != nil {
 					return e
 				}
 			} else {
 				rec := e.start(lineNo, size)
-				x.fill(rec, content)
+				x.fillLine(rec, content)
 				rec.Digest = rec.CanonicalDigest()
 				if e := e.emit(); e != nil {
 					return e

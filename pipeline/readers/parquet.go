@@ -27,6 +27,10 @@ func readParquet(ctx context.Context, in Input, opts Options, fn func(*schemas.R
 	if in.Size == 0 {
 		return nil
 	}
+	plan, perr := opts.compile(in.Key)
+	if perr != nil {
+		return fmt.Errorf("reading %s: %w", in.URI, perr)
+	}
 	rr := newRangeReader(ctx, in)
 	var (
 		pf  *file.Reader
@@ -54,15 +58,13 @@ func readParquet(ctx context.Context, in Input, opts Options, fn func(*schemas.R
 		if err != nil {
 			return corrupt(err)
 		}
-		cm, err := resolveColumns(sc, opts.Fields)
+		cm, err := resolveColumns(sc, plan)
 		if err != nil {
 			return err
 		}
 		var leaves []int
-		for _, ix := range cm.idx {
-			if ix >= 0 {
-				leaves = appendLeaves(leaves, &fr.Manifest.Fields[ix])
-			}
+		for _, ix := range cm.columns() {
+			leaves = appendLeaves(leaves, &fr.Manifest.Fields[ix])
 		}
 		if len(leaves) == 0 {
 			// Nothing mapped is present: read one column to count rows.
@@ -71,7 +73,7 @@ func readParquet(ctx context.Context, in Input, opts Options, fn func(*schemas.R
 		if rdr, err = fr.GetRecordReader(ctx, dedupe(leaves), nil); err != nil {
 			return corrupt(err)
 		}
-		if c.cm, err = resolveColumns(rdr.Schema(), opts.Fields); err != nil {
+		if c.cm, err = resolveColumns(rdr.Schema(), plan); err != nil {
 			return err
 		}
 		return nil

@@ -8,11 +8,14 @@
 //     compressed with gzip (.gz) or zstd (.zst, .zstd). Compression is
 //     recognised by its magic bytes; a key that claims compression its bytes
 //     do not have is corrupt. Blank lines are skipped; "\r\n" line ends are
-//     accepted. Mapped values are taken from the object's top-level keys:
-//     strings unescaped, numbers and booleans as their JSON text, objects and
-//     arrays as compact JSON text, null as absent.
+//     accepted. Mapped values are taken where the field paths lead (see
+//     schemas.FieldSpec): strings unescaped, numbers and booleans as their
+//     JSON text, objects and arrays as compact JSON text, null as absent;
+//     several values joined with "\n". A map of plain top-level keys takes
+//     a faster path.
 //   - parquet: read through Arrow Go's pqarrow in record batches over ranged
-//     reads; columns are mapped by top-level name.
+//     reads; a path's first key names a top-level column, later steps go
+//     into struct fields, list elements and map keys.
 //   - arrow: the Arrow IPC file format (ranged reads) or stream format
 //     (streamed), told apart by the file magic "ARROW1".
 //   - text: any other key; the whole (decompressed) object is one record
@@ -69,8 +72,12 @@ type Input struct {
 // Options say how to map input fields to records. The zero value maps
 // nothing and uses the default limits.
 type Options struct {
-	// Fields maps each logical field to the input field (JSON key or column
-	// name) that holds it; "" means the field is not mapped.
+	// Map, when set, is the field map: a field path (or several) per
+	// logical field and an optional annotation map (schemas.FieldMap).
+	Map *schemas.FieldMap
+	// Fields, used when Map is nil, maps each logical field to the
+	// top-level input field (JSON key or column name) that holds it; ""
+	// means the field is not mapped.
 	Fields [schemas.NumFields]string
 	// MaxLine caps one JSONL line or one text file in bytes (0: 16 MiB).
 	MaxLine int
@@ -137,10 +144,18 @@ func Read(ctx context.Context, in Input, opts Options, fn func(*schemas.Record) 
 	}
 }
 
+// CheckMap compiles a field map as Read would for an object at key and
+// returns the error a malformed path gives (wrapping schemas.ErrBadPath).
+func CheckMap(opts Options, key string) error {
+	_, err := opts.compile(key)
+	return err
+}
+
 // emitter hands records to fn, reusing one Record.
 type emitter struct {
 	ctx context.Context
 	uri string
+	key string
 	fn  func(*schemas.Record) error
 	rec schemas.Record
 	n   int
@@ -210,7 +225,7 @@ func readStream(ctx context.Context, in Input, opts Options, fn func(*schemas.Re
 	}
 	defer func() { _ = rc.Close() }()
 	t := &transport{r: rc}
-	e := &emitter{ctx: ctx, uri: in.URI, fn: fn}
+	e := &emitter{ctx: ctx, uri: in.URI, key: in.Key, fn: fn}
 
 	var head [4]byte
 	n, err := io.ReadFull(t, head[:])
@@ -265,4 +280,56 @@ func decodeErr(err error) error {
 		return fmt.Errorf("%w: decompressing: %w", ErrTruncated, err)
 	}
 	return fmt.Errorf("%w: decompressing: %w", ErrCorrupt, err)
+}
+
+// LineParser parses single JSONL lines with a field map exactly as Read
+// parses the lines of a JSONL object (same extractor, same field paths),
+// for commands that stream lines themselves (`prov detect pii`).
+type LineParser struct {
+	x   *extractor
+	rec schemas.Record
+}
+
+// NewLineParser compiles opts for lines of the object named key (key names
+// the annotator of "$file" annotation maps).
+func NewLineParser(opts Options, key string) (*LineParser, error) {
+	plan, err := opts.compile(key)
+	if err != nil {
+		return nil, err
+	}
+	return &LineParser{x: newExtractor(plan)}, nil
+}
+
+// Text parses one line (without its terminator) and returns the bytes of
+// its text field, without building a record: they alias line or the
+// parser's buffer and are valid until the next call. nil: no text.
+func (p *LineParser) Text(line []byte) ([]byte, error) {
+	if err := p.x.parseLine(line); err != nil {
+		return nil, err
+	}
+	if !p.x.plan.simple {
+		p.rec = schemas.Record{}
+		p.x.fillLine(&p.rec, line)
+		return []byte(p.rec.Values[schemas.FieldText]), nil
+	}
+	if p.x.has&(1<<schemas.FieldText) == 0 {
+		return nil, nil
+	}
+	sp := p.x.spans[schemas.FieldText]
+	if sp.inLine {
+		return line[sp.start:sp.end], nil
+	}
+	return p.x.scratch[sp.start:sp.end], nil
+}
+
+// Parse parses one line (without its terminator). The returned record is
+// reused by the next call; its strings are not. A line that is not a JSON
+// object gives an error wrapping ErrNotObject or ErrSyntax.
+func (p *LineParser) Parse(line []byte) (*schemas.Record, error) {
+	if err := p.x.parseLine(line); err != nil {
+		return nil, err
+	}
+	p.rec = schemas.Record{}
+	p.x.fillLine(&p.rec, line)
+	return &p.rec, nil
 }

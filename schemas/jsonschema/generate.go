@@ -118,6 +118,8 @@ var (
 	timeType           = reflect.TypeFor[time.Time]()
 	provTimeType       = reflect.TypeFor[schemas.Time]()
 	qualityLimitType   = reflect.TypeFor[schemas.QualityLimit]()
+	fieldSpecType      = reflect.TypeFor[schemas.FieldSpec]()
+	agentListType      = reflect.TypeFor[schemas.AgentList]()
 	yamlUnmarshaler    = reflect.TypeFor[yaml.Unmarshaler]()
 	textUnmarshaler    = reflect.TypeFor[encoding.TextUnmarshaler]()
 	jsonSchemaTypeName = map[reflect.Kind]string{
@@ -159,6 +161,13 @@ func (g *generator) typeSchema(t reflect.Type) (*Schema, error) {
 		return &Schema{Type: "string", AnyOf: []*Schema{{Format: "date-time"}, {Format: "date"}}}, nil
 	case provTimeType:
 		return &Schema{Type: "string", AnyOf: []*Schema{{Format: "date-time"}, {Format: "date"}, {Const: ""}}}, nil
+	case fieldSpecType:
+		path := &Schema{Type: "string", MinLength: ptr(1)}
+		return &Schema{OneOf: []*Schema{path, {Type: "array", Items: &Schema{Type: "string", MinLength: ptr(1)}, MinItems: ptr(1)}},
+			Examples: []any{"metadata.url", "messages[*].content", []any{"instruction", "input", "output"}}}, nil
+	case agentListType:
+		return &Schema{OneOf: []*Schema{{Const: "default"}, {Type: "array", Items: &Schema{Type: "string", Pattern: `\S`}}},
+			Examples: []any{"default", []any{}, []any{"GPTBot", "CCBot"}}}, nil
 	case qualityLimitType:
 		if _, ok := g.defs["QualityLimit"]; !ok {
 			g.defs["QualityLimit"] = qualityLimitSchema(g.docs)

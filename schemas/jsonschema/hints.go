@@ -132,11 +132,16 @@ var hints = map[string][]opt{
 	"DatasetConfig.name":        {required, pattern(noSlashAtSpace), desc("Dataset name: non-empty, no '/', '@' or white space; unique in the file.")},
 	"DatasetConfig.version":     {pattern(`^[^/@ \t]*$`)},
 	"DatasetConfig.inputs":      {required, minItems(1), desc("The objects of the input store that make the dataset.")},
-	"DatasetConfig.fields":      {keys(schemas.FieldNames()...), values(nonEmpty)},
+	"DatasetConfig.fields":      {keys(schemas.FieldNames()...)},
+	"DatasetConfig.shape":       {enum(schemas.ShapeNames()...)},
+	"InputConfig.fields":        {keys(schemas.FieldNames()...)},
+	"InputConfig.shape":         {enum(schemas.ShapeNames()...)},
 	"DatasetConfig.use":         {enum(uses...), dflt(schemas.UseCommercial), rule("CN-IM-7.2")},
 	"InputConfig.prefix":        {desc("Key prefix in the input store; every object below it is read (keys with a path segment starting with '_' or '.' are not data)."), examples("web/news/", "labels/")},
 	"InputConfig.format":        {enum(schemas.Formats...), dflt("auto")},
 	"InputConfig.max_line":      {minimum(0), dflt(16 << 20)},
+	"Source.fields":             {keys(schemas.FieldNames()...)},
+	"Source.shape":              {enum(schemas.ShapeNames()...)},
 
 	// policy.yaml
 	"Policy.id":         {required, nonEmpty, desc("Policy id, cited in certificates.")},
@@ -147,7 +152,7 @@ var hints = map[string][]opt{
 	"Policy.annotation": {desc("Annotation-rule conformance (stage annotation, REQUIREMENTS.md §4).")},
 	"Policy.quality":    {desc("Quality metrics and their limits (stage quality, REQUIREMENTS.md §5).")},
 
-	"LegalityPolicy.ai_agents":                {items(notBlank), rule("EU-53.1c, DSM-4.3")},
+	"LegalityPolicy.ai_agents":                {rule("EU-53.1c, DSM-4.3")},
 	"LegalityPolicy.missing_evidence":         {enum("quarantine", "reject"), rule("CN-IM-7.1, TC260-5.1-c1..c4")},
 	"BlocklistPolicy.sources":                 {items(nonEmpty)},
 	"BlocklistPolicy.domains":                 {items(pattern(`^[^/:@ \t]+$`))},

@@ -27,7 +27,7 @@ func demoEnv(t testing.TB) stages.Env {
 	}
 	return stages.Env{
 		Policy:  pol,
-		Dataset: &schemas.DatasetConfig{Name: "safety-labels", Fields: map[string]string{"text": "prompt", "id": "id", "labels": "annotation"}},
+		Dataset: &schemas.DatasetConfig{Name: "safety-labels", Fields: map[string]schemas.FieldSpec{"text": {"prompt"}, "id": {"id"}, "labels": {"annotation"}}},
 		Open: func(_ context.Context, key string) (io.ReadCloser, error) {
 			return os.Open(filepath.Join(demoDir, "corpus", filepath.FromSlash(key)))
 		},

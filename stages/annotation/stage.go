@@ -52,7 +52,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	s := &Stage{policy: &pol, subjectKey: env.SubjectKey}
 	if env.Dataset != nil {
-		_, s.mapped = env.Dataset.Fields[schemas.FieldLabels.String()]
+		s.mapped = env.Dataset.MapsLabels(env.Sources)
 	}
 	vs := pol.Verdicts.Values()
 	for i, v := range vs {
@@ -64,7 +64,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	var err error
 	if s.rules, err = loadRuleSets(dir, &pol); err != nil {
-		return nil, err
+		return nil, env.Policy.FieldErr("annotation.rules", err)
 	}
 	for v := range s.rules {
 		s.versions = append(s.versions, v)
@@ -76,7 +76,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reading annotator roster: %w", err)
+			return nil, env.Policy.FieldErr("annotation.roster", fmt.Errorf("reading annotator roster: %w", err))
 		}
 	}
 	if pol.SpotChecks != "" {
@@ -90,7 +90,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reading spot-check verdicts: %w", err)
+			return nil, env.Policy.FieldErr("annotation.spot_checks", fmt.Errorf("reading spot-check verdicts: %w", err))
 		}
 	}
 	slog.Debug("annotation stage ready", "rule_versions", s.versions, "roster", pol.Roster,

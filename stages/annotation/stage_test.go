@@ -71,7 +71,7 @@ func newTestStage(t testing.TB, mapped bool, edit func(*schemas.AnnotationPolicy
 	}
 	ds := &schemas.DatasetConfig{Name: "d"}
 	if mapped {
-		ds.Fields = map[string]string{"labels": "annotation"}
+		ds.Fields = map[string]schemas.FieldSpec{"labels": {"annotation"}}
 	}
 	s, err := New(context.Background(), stages.Env{
 		Policy: pol, Dataset: ds,

@@ -129,6 +129,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		s.blocked[d] = true
 	}
 	if err := s.loadKeywords(dir); err != nil {
+		err = env.Policy.FieldErr("legality.harmful.lists", err)
 		return nil, err
 	}
 	if env.Sources == nil {

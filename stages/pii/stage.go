@@ -73,9 +73,12 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		det:       Detector{MinScore: pol.MinScore},
 		sources:   env.Sources,
 		key:       env.SubjectKey,
-		now:       time.Now().UTC(),
+		now:       env.Now.UTC(),
 		actions:   map[string]schemas.Verdict{},
 		sensitive: map[string]bool{},
+	}
+	if s.now.IsZero() {
+		s.now = time.Now().UTC()
 	}
 	for t, a := range pol.Actions {
 		v, err := schemas.ParseVerdict(a)
@@ -118,7 +121,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	reg, err := openRegistry(ctx, env.Open, pol.ConsentRegistry, pol.Scope)
 	if err != nil {
-		return nil, err
+		return nil, env.Policy.FieldErr("pii.consent_registry", err)
 	}
 	s.reg = reg
 	return s, nil

@@ -20,12 +20,28 @@ import (
 // into the line itself (without its "\n" or "\r\n"). line is 1-based;
 // entities is always an array. Lines of any length are accepted.
 func DetectLines(r io.Reader, w io.Writer, field string, d Detector) error {
-	br := bufio.NewReaderSize(r, 1<<16)
+	return DetectLinesWith(r, w, func(line []byte) string { return recordText(line, field) }, d)
+}
+
+// DetectLinesWith is DetectLines with the text of each line (without its
+// terminator) given by textOf, e.g. the pipeline's record reader with a
+// field path. The line passed to textOf, and the string it returns, may
+// alias a buffer reused for the next line: neither is kept.
+func DetectLinesWith(r io.Reader, w io.Writer, textOf func(line []byte) string, d Detector) error {
+	br := bufio.NewReaderSize(r, 1<<20)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var ents []Entity
-	var out []byte
+	var out, long []byte
 	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
 		if len(line) == 0 && err == io.EOF {
 			break
 		}
@@ -34,7 +50,7 @@ func DetectLines(r io.Reader, w io.Writer, field string, d Detector) error {
 		}
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		ents = d.Detect(recordText(line, field), ents)
+		ents = d.Detect(textOf(line), ents)
 		out = appendResult(out[:0], n, ents)
 		if _, werr := bw.Write(out); werr != nil {
 			return fmt.Errorf("writing result of line %d: %w", n, werr)
@@ -69,6 +85,9 @@ func recordText(line []byte, field string) string {
 	}
 	return s
 }
+
+// AppendResult appends the output line of DetectLines for one record.
+func AppendResult(b []byte, line int, ents []Entity) []byte { return appendResult(b, line, ents) }
 
 func appendResult(b []byte, line int, ents []Entity) []byte {
 	b = append(b, `{"line":`...)

@@ -25,7 +25,7 @@ func newTestStage(t testing.TB, qp schemas.QualityPolicy) *Stage {
 			{ID: "code", Channel: schemas.ChannelOpenSource, Modality: "code"},
 		}},
 		Dataset: &schemas.DatasetConfig{Name: "ds", Version: "v1",
-			Fields: map[string]string{"text": "text", "id": "id", "url": "url", "labels": "labels"}},
+			Fields: map[string]schemas.FieldSpec{"text": {"text"}, "id": {"id"}, "url": {"url"}, "labels": {"labels"}}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -98,7 +98,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 			if s.Channel != "" && s.Channel != schemas.ChannelSelfCollected {
 				cfg.notCrawled[s.ID] = true
 			}
-			if len(qp.Languages) == 0 {
+			if qp.Languages == nil { // [] means none, not the registry's
 				for _, l := range s.Languages {
 					cfg.languages[l] = true
 				}
