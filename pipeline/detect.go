@@ -38,9 +38,14 @@ type DetectedLine struct {
 // in field, implicit AIGC structures anywhere in the record). Blank lines
 // get an empty label list; a line that does not parse gets its error. name
 // is used in error messages.
-func DetectAIGC(ctx context.Context, r io.Reader, w io.Writer, name, field string) error {
-	var fields [schemas.NumFields]string
-	fields[schemas.FieldText] = field
+//
+// m maps the text field (a field path: `messages[*].content`, a list of
+// paths); nil reads the top-level "text" key.
+func DetectAIGC(ctx context.Context, r io.Reader, w io.Writer, name string, m *schemas.FieldMap) error {
+	opts := readers.Options{Map: m}
+	if m == nil {
+		opts.Fields[schemas.FieldText] = "text"
+	}
 	in := readers.Input{URI: name, Key: name, Format: readers.FormatJSONL,
 		Open: func(context.Context, int64, int64) (io.ReadCloser, error) { return io.NopCloser(r), nil }}
 	bw := bufio.NewWriter(w)
@@ -48,7 +53,7 @@ func DetectAIGC(ctx context.Context, r io.Reader, w io.Writer, name, field strin
 	enc.SetEscapeHTML(false)
 	var next int64 = 1
 	var labels []aigc.Label
-	err := readers.Read(ctx, in, readers.Options{Fields: fields}, func(rec *schemas.Record) error {
+	err := readers.Read(ctx, in, opts, func(rec *schemas.Record) error {
 		for ; next < rec.Line; next++ {
 			if err := enc.Encode(DetectedLine{Line: next, Labels: []DetectedLabel{}}); err != nil {
 				return err

@@ -420,3 +420,41 @@ func provStdin(t *testing.T, stdin string, args ...string) (string, string, int)
 	}
 	return stdout.String(), stderr.String(), 0
 }
+
+// TestDetectAIGCFieldPath: --field takes a field path, as the readers do;
+// offsets are relative to the assembled field (parts joined with "\n").
+func TestDetectAIGCFieldPath(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "chat.jsonl")
+	lines := `{"messages":[{"role":"user","content":"写一首诗"},{"role":"assistant","content":"春眠不觉晓。【本内容由AI生成】"}]}
+{"messages":[{"role":"user","content":"What do people say about AI-generated images?"}]}
+`
+	if err := os.WriteFile(in, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := prov(t, nil, "detect", "aigc", "--field", "messages[*].content", in)
+	if code != 0 {
+		t.Fatalf("detect aigc: exit %d\n%s", code, stderr)
+	}
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if len(got) != 2 {
+		t.Fatalf("%d output lines, want 2:\n%s", len(got), out)
+	}
+	var first struct {
+		Labels []aigcLabel `json:"labels"`
+	}
+	if err := json.Unmarshal([]byte(got[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	field := "写一首诗\n春眠不觉晓。【本内容由AI生成】"
+	if len(first.Labels) != 1 || first.Labels[0].Kind != "explicit" || first.Labels[0].End <= first.Labels[0].Start ||
+		first.Labels[0].End > len(field) || !strings.Contains(field[first.Labels[0].Start:first.Labels[0].End], "AI生成") {
+		t.Fatalf("line 1: %s", got[0])
+	}
+	if !strings.Contains(got[1], `"labels":[]`) {
+		t.Errorf("line 2 discusses AI and has no label: %s", got[1])
+	}
+	if _, _, code := prov(t, nil, "detect", "aigc", "--field", "messages[", in); code != 2 {
+		t.Errorf("a malformed --field path: exit %d, want 2", code)
+	}
+}

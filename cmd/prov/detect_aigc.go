@@ -37,9 +37,13 @@ under a key named AIGC anywhere in the record. Text is never printed.`,
 				defer func() { _ = f.Close() }()
 				in, name = f, args[0]
 			}
-			return pipeline.DetectAIGC(cmd.Context(), in, cmd.OutOrStdout(), name, field)
+			m, err := detectFieldMap([]string{field}, "")
+			if err != nil {
+				return usageError{err}
+			}
+			return pipeline.DetectAIGC(cmd.Context(), in, cmd.OutOrStdout(), name, m)
 		},
 	}
-	cmd.Flags().StringVar(&field, "field", "text", "field holding the text to look for explicit labels in")
+	cmd.Flags().StringVar(&field, "field", "text", "field path of the text to look for explicit labels in (e.g. messages[*].content)")
 	return cmd
 }
