@@ -236,9 +236,9 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			f.RecordDigest = dig.String()
 			// Rows name the object by its key in the input store (the
 			// manifest states the store once), so outputs moved to
-			// another machine still resolve.
-			f.Object = p.obj.Key
-			f.Locator = schemas.Locator(p.obj.Key, r.Line)
+			// another machine still resolve; a key holding PI is masked.
+			f.Object = mk.key
+			f.Locator = schemas.Locator(mk.key, r.Line)
 			if f.Source == "" {
 				f.Source = r.Source
 			}

@@ -23,6 +23,12 @@ func EachFinding(ctx context.Context, st objstore.Store, dataset, version string
 	return eachRow(ctx, st, Key(dataset, version, Findings), -1, 1024, fn)
 }
 
+// EachDuplicate streams the rows of a version's duplicates.parquet to fn,
+// in file order, until fn returns an error (returned as is).
+func EachDuplicate(ctx context.Context, st objstore.Store, dataset, version string, fn func(*schemas.Duplicate) error) error {
+	return eachRow(ctx, st, Key(dataset, version, Duplicates), -1, 1024, fn)
+}
+
 // ReadMetrics reads every row of a version's metrics.parquet.
 func ReadMetrics(ctx context.Context, st objstore.Store, dataset, version string) ([]schemas.Metric, error) {
 	out := []schemas.Metric{}

@@ -29,10 +29,12 @@ var piNeedles = []string{
 	"li.na.needle",                // local part of an e-mail percent-encoded in a URL
 	"wang.wei.key@example.net",    // e-mail in an object key
 	"13612345678",                 // phone in an object key
+	"13512345678",                 // phone glued to a path segment in a label
+	"13312345678",                 // ... and in an object key's folder
 }
 
 // needleKey is the object key holding PI.
-const needleKey = "pi/users/wang.wei.key@example.net-13612345678.jsonl"
+const needleKey = "pi/users/v2/13312345678/wang.wei.key@example.net-13612345678.jsonl"
 
 func needleCorpus(t *testing.T) string {
 	t.Helper()
@@ -45,7 +47,7 @@ func needleCorpus(t *testing.T) string {
 		`{"text":"A plain sentence about museums and the weather.","id":"rec-zhao.liu.needle@example.com",` +
 			`"url":"https://forum.example.cn/u?mail=li.na.needle%40example.org","licence":"MIT contact zhao.liu.needle@example.com",` +
 			`"user":"13912345678","extra":"call １３７１２３４５６７８ or 11010519491231002X",` +
-			`"annotation":{"rule_version":"helpful-v1","batch":"zhao.liu.needle@example.com","task":"functional","labels":[{"label":"zhao.liu.needle@example.com","annotator":"ann-04","at":"2024-10-21T10:45:00Z"}]}}`,
+			`"annotation":{"rule_version":"helpful-v1","batch":"zhao.liu.needle@example.com","task":"functional","labels":[{"label":"zhao.liu.needle@example.com","annotator":"ann-04","at":"2024-10-21T10:45:00Z"},{"label":"v1/13512345678","annotator":"ann-04","at":"2024-10-21T10:46:00Z"}]}}`,
 		// PI in the text: redacted.
 		`{"text":"请联系 13912345678 或 zhao.liu.needle@example.com，身份证 11010519491231002X，电话 １３７１２３４５６７８。","id":"rec-2","licence":"CC-BY-4.0"}`,
 		// A line that does not parse: quarantined with its reason.
@@ -103,6 +105,14 @@ func parquetRows(t *testing.T, out objstore.Store, key string) string {
 		}
 		j, _ := json.Marshal(ms)
 		b.Write(j)
+	case version.Duplicates:
+		if err := version.EachDuplicate(ctx, out, parts[0], parts[1], func(d *schemas.Duplicate) error {
+			j, _ := json.Marshal(d)
+			b.Write(j)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 	default:
 		t.Fatalf("unexpected parquet file %s", key)
 	}

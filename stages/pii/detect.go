@@ -283,6 +283,9 @@ func (sc *scanner) digits(p int) int {
 		return skipChain(s, p)
 	}
 	if continuation(s, t) {
+		if end := sc.pathMobile(t, p); end > 0 {
+			return end
+		}
 		return skipChain(s, p)
 	}
 	e := p
@@ -1081,4 +1084,31 @@ func (sc *scanner) dottedPhone(p int) int {
 		return 0
 	}
 	return end
+}
+
+// pathMobile emits a mainland mobile number that is a whole path segment
+// ("v1/13912345678", "/users/2024/13912345678.json"): a number glued to
+// the token before it by '/' is otherwise taken for part of a longer
+// number (a version, a date, a path of ids) and a phone in an object key or
+// URL path would go unseen. Only exactly eleven digits that validate as a
+// mobile number and end the segment qualify; it returns the end, or 0.
+func (sc *scanner) pathMobile(t, p int) int {
+	s := sc.s
+	if t != p || s[p-1] != '/' {
+		return 0
+	}
+	e := p
+	for e < len(s) && isDigit(s[e]) {
+		e++
+	}
+	if e-p != 11 || !mobile(s[p:e]) {
+		return 0
+	}
+	if e < len(s) && (isAlnum(s[e]) || (s[e] == '-' || s[e] == '/') && e+1 < len(s) && isDigit(s[e+1])) {
+		return 0
+	}
+	if !sc.emit(TypePhone, p, e, 0.6) {
+		return 0
+	}
+	return e
 }
