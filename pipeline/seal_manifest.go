@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -44,11 +42,15 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 		Attributions: attributionList(f.attrib),
 		Outputs:      schemas.ManifestOutput{Findings: findings, Metrics: metrics, Duplicates: duplicates},
 		Supersedes:   supersedes,
-		// The "now" of every time-dependent decision (--as-of).
-		EvaluationTime: rc.opts.Now.UTC().Format(time.RFC3339),
 	}
-	if !rc.opts.pinned {
-		rc.keepEvaluationTime(ctx, ver, m)
+	if rc.opts.pinned {
+		// The "now" of every time-dependent decision (--as-of or
+		// evaluation_time). An unpinned run decides as of its start, which
+		// its run entry in the ledger records; stating it here would make
+		// the manifest (and the certificate's subject) differ on every
+		// re-run of unchanged data, and a version sealed once could not be
+		// certified again from another output store.
+		m.EvaluationTime = rc.opts.Now.UTC().Format(time.RFC3339)
 	}
 	mb, msha, err := version.WriteManifest(ctx, rc.opts.Output, version.Prefix(rc.ds.Name, ver), m)
 	if err != nil {
@@ -101,25 +103,6 @@ func (rc *runCtx) malformedRule(f *foldedRecords) schemas.RuleResult {
 		r.Detail = fmt.Sprintf("unreadable records %d of %d (%.4g) <= quality.max_malformed_rate %g", bad, in, rate, max)
 	}
 	return r
-}
-
-// keepEvaluationTime makes an unchanged re-run of an unpinned run
-// idempotent: when the output store already holds this version's manifest
-// and it differs from m in the evaluation time only, m takes the earlier
-// time, so the manifest (and the certificate's subject) stay byte-identical
-// to what the ledger sealed.
-func (rc *runCtx) keepEvaluationTime(ctx context.Context, ver string, m *schemas.Manifest) {
-	old, _, err := version.ReadManifest(ctx, rc.opts.Output, rc.ds.Name, ver)
-	if err != nil || old.EvaluationTime == "" {
-		return
-	}
-	cand := *m
-	cand.EvaluationTime = old.EvaluationTime
-	a, err1 := json.Marshal(&cand)
-	b, err2 := json.Marshal(old)
-	if err1 == nil && err2 == nil && bytes.Equal(a, b) {
-		m.EvaluationTime = old.EvaluationTime
-	}
 }
 
 func useOf(ds *schemas.DatasetConfig) string {
