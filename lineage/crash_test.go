@@ -56,7 +56,7 @@ func TestReadOnlyAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatalf("opening a crashed ledger read-only: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	rep, err := l.VerifyAll(context.Background(), VerifyOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestTruncatedTable(t *testing.T) {
 		c.ReadOnly = ro
 		l, err := Open(context.Background(), c)
 		if err == nil {
-			l.Close()
+			_ = l.Close()
 			t.Fatalf("read-only=%v: truncated table opened", ro)
 		}
 		if !strings.Contains(err.Error(), filepath.Base(ssts[0])) || !errors.Is(err, ErrCorrupt) {

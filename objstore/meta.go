@@ -12,7 +12,7 @@ func CheckMeta(meta map[string]string) error {
 		}
 		for i := 0; i < len(k); i++ {
 			c := k[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' {
 				return fmt.Errorf("%w: key %q", ErrBadMeta, k)
 			}
 		}

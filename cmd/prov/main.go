@@ -157,7 +157,7 @@ func execute(ctx context.Context, args []string, stderr io.Writer) (code int) {
 	defer stopProfiles()
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "prov: internal error (a bug, please report it): %v\n%s", r, debug.Stack())
+			_, _ = fmt.Fprintf(stderr, "prov: internal error (a bug, please report it): %v\n%s", r, debug.Stack())
 			code = exitError
 		}
 	}()
@@ -171,9 +171,9 @@ func execute(ctx context.Context, args []string, stderr io.Writer) (code int) {
 	}
 	code = exitCode(err)
 	if err != nil {
-		fmt.Fprintln(stderr, "prov:", termSafeLines(err.Error()))
+		_, _ = fmt.Fprintln(stderr, "prov:", termSafeLines(err.Error()))
 		if code == exitUsage && !started {
-			fmt.Fprintln(stderr, "Run 'prov --help' or 'prov COMMAND --help' for usage.")
+			_, _ = fmt.Fprintln(stderr, "Run 'prov --help' or 'prov COMMAND --help' for usage.")
 		}
 	}
 	return code

@@ -51,7 +51,7 @@ func tourBlocks(t *testing.T, path string) []tourBlock {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var blocks []tourBlock
 	var cur *tourBlock
 	sc := bufio.NewScanner(f)

@@ -121,36 +121,6 @@ func skipNoise(text string, i, lim int) int {
 	return i
 }
 
-// segmentEnd returns the index of the first hard delimiter at or after i,
-// or len(text) when the text ends first. ok is false when neither is
-// found within maxSegment bytes.
-func segmentEnd(text string, i int) (int, bool) {
-	lim := min(len(text), i+maxSegment)
-	for j := i; j < lim; {
-		c := text[j]
-		if c < utf8.RuneSelf {
-			if asciiClass[c]&clsHard != 0 {
-				if c == '.' && j+1 < len(text) && text[j+1] >= '0' && text[j+1] <= '9' {
-					j++ // a decimal point or version, not a full stop
-					continue
-				}
-				return j, true
-			}
-			j++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(text[j:])
-		if isHardRune(r) {
-			return j, true
-		}
-		j += n
-	}
-	if lim == len(text) {
-		return lim, true
-	}
-	return 0, false
-}
-
 // trimNoiseRight returns the end of text[i:e] without trailing noise.
 func trimNoiseRight(text string, i, e int) int {
 	for e > i {
@@ -244,7 +214,7 @@ func hardBefore(text string, s int) bool {
 			return false
 		}
 		// A decimal point or version ("v1.2") is not a full stop.
-		return !(c == '.' && s < len(text) && text[s] >= '0' && text[s] <= '9')
+		return c != '.' || s >= len(text) || text[s] < '0' || text[s] > '9'
 	}
 	r, _ := utf8.DecodeLastRuneInString(text[:s])
 	return isHardRune(r)
@@ -364,7 +334,7 @@ func hardAt(text string, i int) bool {
 		if asciiClass[c]&clsHard == 0 {
 			return false
 		}
-		return !(c == '.' && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9')
+		return c != '.' || i+1 >= len(text) || text[i+1] < '0' || text[i+1] > '9'
 	}
 	if c != 0xE2 && c != 0xE3 && c != 0xEF {
 		return false // every non-ASCII hard delimiter is U+2014..U+FF5D

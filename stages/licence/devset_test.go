@@ -78,7 +78,7 @@ func sameTexts(texts []spdxText) map[string][]string {
 	byWords := map[string][]string{}
 	for _, t := range texts {
 		w := strings.Join(strings.FieldsFunc(strings.ToLower(t.Text), func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+			return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r <= 127
 		}), " ")
 		byWords[w] = append(byWords[w], t.ID)
 	}

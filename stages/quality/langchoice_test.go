@@ -25,7 +25,7 @@ func loadLangSample(path string) ([]langRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []langRow
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {

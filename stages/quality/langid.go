@@ -324,7 +324,7 @@ func normRune(r rune, sc script) rune {
 		}
 		return ' '
 	}
-	if scriptOf(r) != sc || !(unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)) {
+	if scriptOf(r) != sc || !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) && !unicode.Is(unicode.Mc, r) {
 		return ' '
 	}
 	return unicode.ToLower(r)

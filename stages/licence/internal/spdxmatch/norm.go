@@ -104,7 +104,7 @@ func tokenise(text []byte, toks []token) []token {
 			return
 		}
 		w := word[:min(n, len(word))]
-		if !skipLine && !(n == 1 && w[0] >= 'a' && w[0] <= 'z') {
+		if !skipLine && (n != 1 || w[0] < 'a' || w[0] > 'z') {
 			if h := hashWord(w); h != 0 {
 				toks = append(toks, token{h: h, start: start, end: end, lineStart: lineStart})
 			}
