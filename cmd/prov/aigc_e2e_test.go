@@ -69,36 +69,7 @@ func aigcCorpus(t *testing.T) string {
 // aigcConfig writes the fixture's configuration with its input at input.
 func aigcConfig(t *testing.T, input, extra string) string {
 	t.Helper()
-	fix := filepath.Join(repoRoot(t), "fixtures", "aigc")
-	dir := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(fix, "prov.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		switch {
-		case strings.HasPrefix(line, "input:"):
-			line = "input: " + input
-		case strings.HasPrefix(line, "output:"):
-			line = "output: " + filepath.Join(dir, "out")
-		case strings.HasPrefix(line, "policy:"):
-			line = "policy: " + filepath.Join(fix, "policy.yaml")
-		case strings.HasPrefix(line, "sources:"):
-			line = "sources: " + filepath.Join(fix, "sources.yaml")
-		case strings.HasPrefix(line, "  dir:"):
-			line = "  dir: " + filepath.Join(dir, "ledger")
-		case strings.HasPrefix(line, "  signing_key:"):
-			line = "  signing_key: " + filepath.Join(dir, "keys", "ledger.key")
-		case strings.HasPrefix(line, "  public_key:"):
-			line = "  public_key: " + filepath.Join(dir, "keys", "ledger.pub")
-		}
-		out = append(out, line)
-	}
-	path := filepath.Join(dir, "prov.yaml")
-	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")+extra), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path, _ := fixtureConfig(t, filepath.Join(repoRoot(t), "fixtures", "aigc"), input, extra)
 	return path
 }
 

@@ -51,13 +51,20 @@ func repoRoot(t *testing.T) string {
 // dir. It returns the config path and the temp dir.
 func demoConfig(t *testing.T, input string, extra string) (string, string) {
 	t.Helper()
-	root := repoRoot(t)
+	return fixtureConfig(t, filepath.Join(repoRoot(t), "fixtures", "demo"), input, extra)
+}
+
+// fixtureConfig writes a copy of fix/prov.yaml into a temp dir with its
+// input at input, its policy and sources read from fix, and its output,
+// ledger and keys in the temp dir; extra is appended. It returns the config
+// path and the temp dir.
+func fixtureConfig(t *testing.T, fix, input, extra string) (string, string) {
+	t.Helper()
 	dir := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(root, "fixtures", "demo", "prov.yaml"))
+	b, err := os.ReadFile(filepath.Join(fix, "prov.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fix := filepath.Join(root, "fixtures", "demo")
 	var out []string
 	for _, line := range strings.Split(string(b), "\n") {
 		switch {
@@ -78,9 +85,8 @@ func demoConfig(t *testing.T, input string, extra string) (string, string) {
 		}
 		out = append(out, line)
 	}
-	cfg := strings.Join(out, "\n") + extra
 	path := filepath.Join(dir, "prov.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")+extra), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path, dir
