@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,9 +19,9 @@ func init() {
 
 // loadVersion loads NAME[@VERSION] (latest when no version) for an export.
 func loadVersion(cmd *cobra.Command, env *runEnv, arg string) (*export.Version, error) {
-	name, version, _ := strings.Cut(arg, "@")
-	if name == "" {
-		return nil, usageError{fmt.Errorf("%q is not NAME[@VERSION]", arg)}
+	name, version, err := versionArg(cmd.Context(), env.ledger, arg)
+	if err != nil {
+		return nil, err
 	}
 	return export.Load(cmd.Context(), export.LoadOptions{Output: env.output, Ledger: env.ledger,
 		Policy: env.policy, Sources: env.sources, Config: env.cfg}, name, version)
