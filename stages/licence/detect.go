@@ -870,13 +870,29 @@ func blankLine(line []byte) bool {
 	return true
 }
 
+// paraBreak reports whether line ends a paragraph: a blank line (white
+// space and comment markers only), except a bare comment leader ("//",
+// "*", "#" ...) inside a comment block, which separates the paragraphs of
+// one licence header (BSD clauses, the zlib notice's numbered
+// restrictions) that must be matched together.
+func paraBreak(line []byte) bool {
+	if !blankLine(line) {
+		return false
+	}
+	switch string(bytes.TrimSpace(line)) {
+	case "//", "///", "//!", "*", "#", "##", ";", ";;", "--", "%", "!":
+		return false
+	}
+	return true
+}
+
 // paraStart returns the start of the paragraph holding position h, at
 // most limit bytes before it.
 func paraStart(text []byte, h, limit int) int {
 	i := bytes.LastIndexByte(text[:h], '\n') + 1
 	for i > 0 {
 		ps := bytes.LastIndexByte(text[:i-1], '\n') + 1
-		if h-ps > limit || blankLine(text[ps:i-1]) {
+		if h-ps > limit || paraBreak(text[ps:i-1]) {
 			break
 		}
 		i = ps
@@ -896,7 +912,7 @@ func paraEnd(text []byte, h, limit int) int {
 		if k := bytes.IndexByte(text[j:], '\n'); k >= 0 {
 			e = j + k + 1
 		}
-		if e-h > limit || blankLine(text[j:e]) {
+		if e-h > limit || paraBreak(text[j:e]) {
 			break
 		}
 		j = e
