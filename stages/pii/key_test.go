@@ -120,3 +120,15 @@ func FuzzDetectKey(f *testing.F) {
 		_, _ = MaskKey(k, testKeyFn)
 	})
 }
+
+// A mobile number after a country code written without '+' (0086, 86),
+// grouped or not, is found in prose too.
+func TestDetectCountryCodeWithoutPlus(t *testing.T) {
+	for _, s := range []string{"call 0086-139-2222-3333 now", "call 0086 139 2222 3333 now", "call 86-139-2222-3333",
+		"call 008613922223333 now", "tel 0086 13922223333"} {
+		m, _ := Detector{}.Mask(s, "", testKeyFn)
+		if strings.Contains(m, "2222") {
+			t.Errorf("Mask(%q) = %q", s, m)
+		}
+	}
+}
