@@ -49,7 +49,10 @@ type maskedKey struct {
 
 // maskKey returns the display form of an object key (itself when it holds
 // no identifier), by pii.MaskKey's key-specific rule. The object is still
-// read under its real key.
+// read under its real key. The locator digest of an unreadable line
+// (schemas.Record.LedgerDigest) hashes the key as shown: a digest of the
+// real key could be matched against a dictionary of phone numbers, and
+// `cert verify --rehash` recomputes it from the manifest's key.
 func (rc *runCtx) maskKey(key string) maskedKey {
 	m, ents := pii.MaskKey(key, rc.subjectKey)
 	return maskedKey{key: m, ents: ents, real: key}

@@ -224,10 +224,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			keyReported = true
 		}
 		counts.Add(out.Verdict)
-		// the locator digest of an unreadable line hashes the key as
-		// shown, so a masked key is not exposed to a dictionary attack and
-		// `cert verify --rehash` recomputes it from the manifest
-		dig := r.LedgerDigest(mk.key)
+		dig := r.LedgerDigest(mk.key) // see maskKey
 		subject := ""
 		if r.Err == nil {
 			subject, _ = r.Get(schemas.FieldSubject)

@@ -39,17 +39,17 @@ var piNeedles = []string{
 	"139 1111 2222", "13911112222",
 	"139-2222-3333", "13922223333",
 	"138-4444-5555", "13844445555",
-	"chen.jie.needle",             // e-mail in a URL path
-	"sun.mei.needle",              // e-mail in a query string
-	"44030119850615018x",          // resident ID, lower-case check character
-	"44030119850615018X",          // ... and upper-cased
-	"13655556666",                 // nested unmapped field of a chat record
-	"gao.fei.needle",              // ... and an e-mail in a list there
-	"44030119850615018",           // ID in an alpaca record's nested field (prefix of the above)
-	"qian.ann.needle",             // annotator
-	"13577778888",                 // label
-	"parquet.col.needle",          // e-mail in a Parquet column
-	"13677778888",                 // phone in an unmapped Parquet column
+	"chen.jie.needle",    // e-mail in a URL path
+	"sun.mei.needle",     // e-mail in a query string
+	"44030119850615018x", // resident ID, lower-case check character
+	"44030119850615018X", // ... and upper-cased
+	"13655556666",        // nested unmapped field of a chat record
+	"gao.fei.needle",     // ... and an e-mail in a list there
+	"44030119850615018",  // ID in an alpaca record's nested field (prefix of the above)
+	"qian.ann.needle",    // annotator
+	"13577778888",        // label
+	"parquet.col.needle", // e-mail in a Parquet column
+	"13677778888",        // phone in an unmapped Parquet column
 	// object keys of the forms the detector's prose rules miss
 	"13600001111", "13600002222", "13600003333", "zhou.key.needle", "13600004444",
 	"136 0000 5555", "13600005555", "１３６００００６６６６", "13600006666",
