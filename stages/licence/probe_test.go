@@ -1,0 +1,131 @@
+package licence
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// longProse returns about n bytes of mixed English and Chinese prose in
+// paragraphs, with no licence words.
+func longProse(n int) string {
+	paras := []string{
+		"The weather in the mountains changed quickly, so we turned back before noon. Annotators flagged ambiguous examples for a second review.",
+		"人工智能技术的快速发展为各行各业带来了深刻变革。这款手机的电池续航表现出色，充电速度也比上一代更快。",
+		"Large language models are trained on diverse corpora collected from many sources. The museum reopened after a two-year renovation with a new wing for modern art.",
+		"Local farmers reported a strong harvest despite the dry summer. A careful audit trail makes it possible to answer where each record came from.",
+	}
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(paras[i%len(paras)])
+		b.WriteString("\n\n")
+	}
+	return b.String()
+}
+
+func spdxTextOf(t *testing.T, id string) string {
+	t.Helper()
+	for _, l := range loadSPDXTexts(t) {
+		if l.ID == id {
+			return l.Text
+		}
+	}
+	t.Fatalf("no SPDX text for %s", id)
+	return ""
+}
+
+// TestLicenceTextInLongProse: a whole licence text in the middle of 20 KB
+// of prose is still matched, although the matcher now only runs on texts
+// whose probes around licence words look like licence text. (BSD-3-Clause
+// is left out: in long prose its windows read as BSD-1-Clause, with or
+// without the probe.)
+func TestLicenceTextInLongProse(t *testing.T) {
+	prose := longProse(10 << 10)
+	for _, id := range []string{"MIT", "GPL-3.0-only", "Apache-2.0", "ISC", "MPL-2.0", "BSD-2-Clause"} {
+		for _, cr := range []string{"", "Copyright (c) 2024 Example Authors\n\n"} {
+			doc := prose + cr + spdxTextOf(t, id) + "\n\n" + prose
+			r := Detect([]byte(doc))
+			var ids []string
+			for _, m := range r.Licences {
+				ids = append(ids, m.SPDX)
+			}
+			if !slices.Contains(ids, canonicalID(id)) {
+				t.Errorf("%s (copyright line %v) in %d bytes of prose: got %v", id, cr != "", len(doc), ids)
+			}
+		}
+	}
+}
+
+// TestQuotedLicenceSentence: prose that quotes one licence sentence is
+// not a licence text. The probe keeps the SPDX matcher off it; the
+// result is what matching the whole text gave (no licence evidence; a
+// copyright line still gives its notice), which a test against
+// matchWindow on the whole text checks.
+func TestQuotedLicenceSentence(t *testing.T) {
+	quote := "This library is distributed in the hope that it will be useful. "
+	prose := longProse(2500)
+	var b strings.Builder
+	for i, para := range strings.SplitAfter(prose, "\n\n") {
+		if i%3 == 1 {
+			b.WriteString(quote)
+		}
+		b.WriteString(para)
+	}
+	for _, doc := range []string{b.String(), "Copyright 2024 Example Media\n\n" + b.String()} {
+		h := scanAnchors([]byte(doc))
+		if mayHoldLicenceText([]byte(doc), &h) {
+			t.Errorf("probe passes prose quoting a licence sentence")
+		}
+		if got := matchWindow([]byte(doc)); len(got) != 0 {
+			t.Errorf("the whole text matches %v: the probe would change the result", got)
+		}
+		r := Detect([]byte(doc))
+		want := ClassNone
+		if strings.HasPrefix(doc, "Copyright") {
+			want = "unspecified"
+		}
+		if r.Class != want || r.HasLicence() {
+			t.Errorf("quoted sentence: got %+v, want class %s and no licence", r, want)
+		}
+	}
+}
+
+// TestPhraseKeyWords: every licence phrase holds one of the key words
+// hasPhraseKey looks for, so skipping windows without one changes no
+// result; no two key words share their first two bytes.
+func TestPhraseKeyWords(t *testing.T) {
+	first := func(s string) string { return strings.Fields(s)[0] }
+	for _, p := range licencePhrases {
+		words := []string{first(p.key)}
+		if p.any != nil {
+			words = nil
+			for _, a := range p.any {
+				words = append(words, first(a))
+			}
+		}
+		for _, w := range words {
+			if !slices.Contains(phraseKeyWords, w) {
+				t.Errorf("phrase %s: key word %q not in phraseKeyWords", p.re, w)
+			}
+		}
+	}
+	pairs := map[string]string{}
+	for _, w := range phraseKeyWords {
+		if o, ok := pairs[w[:2]]; ok {
+			t.Errorf("key words %q and %q share their first two bytes", o, w)
+		}
+		pairs[w[:2]] = w
+	}
+	for _, c := range []struct {
+		win  string
+		want bool
+	}{
+		{"The committee will submit it", false}, {"Released under the MIT License.", true},
+		{"see the\n * GNU General Public License", true}, {"MIT", true}, {"(mit)", true}, {"人工智能 under the sea", false},
+		{"Licensed under the Apache License", true}, {"GPLv2", true},
+	} {
+		if got := hasPhraseKey([]byte(c.win)); got != c.want {
+			t.Errorf("hasPhraseKey(%q) = %v, want %v", c.win, got, c.want)
+		}
+	}
+}
