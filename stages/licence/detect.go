@@ -1069,18 +1069,21 @@ const (
 	// (a probe would cost as much as the match).
 	probeSmall = 1024
 	// probeReach: a probe is the bytes within this distance of an anchor.
-	probeReach = 384
+	probeReach = 256
 	// probeStep: an anchor closer than this to the last probed one is
 	// not probed again (its probe would be nearly the same bytes).
 	probeStep = probeReach / 2
 	// probeDense: distinct licence shingles that make a probe a stretch
-	// of licence text. Measured (6 Dec 2026): every text of the SPDX
-	// list embedded in 20 KB of prose has a probe with at least 24, or
-	// one in which a short licence reaches its thresholds, but for
-	// any-OSI (a one-line pointer) and dvipdfm behind a copyright line,
-	// which Detect misses anyway; documents of the long benchmark corpus,
-	// whose prose quotes a GPL sentence, have at most 20 (median 11).
-	probeDense = 24
+	// of licence text. Measured (6 Dec 2026, probe_test.go): every text
+	// of the SPDX list embedded in 20 KB of prose after a copyright line
+	// has a probe with at least 20, or one in which a short licence
+	// reaches its thresholds, but for any-OSI (a one-line pointer) and
+	// dvipdfm (which Detect misses anyway); without the copyright line,
+	// the 11 texts with no anchor word in them at all (Dutch, French and
+	// Japanese CC texts, a few one-sentence licences) are not probed.
+	// Of the 25,183 documents of a 64 MB object of the long benchmark
+	// corpus, whose prose quotes a GPL sentence, one reaches 20.
+	probeDense = 20
 	// maxProbes bounds the probes per text; a text with more anchors is
 	// matched as before.
 	maxProbes = 64

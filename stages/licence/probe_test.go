@@ -129,3 +129,41 @@ func TestPhraseKeyWords(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeFindsEveryLicenceText: every text of the SPDX list, after a
+// copyright line in the middle of 20 KB of prose, passes the probe, but
+// for the two the matcher misses there anyway (any-OSI, one line with no
+// licence words; dvipdfm, one line whose first word is a single letter,
+// which the tokeniser's copyright-line rule swallows). (Prose alone,
+// which probes nothing, is TestQuotedLicenceSentence.)
+func TestProbeFindsEveryLicenceText(t *testing.T) {
+	prose := longProse(10 << 10)
+	known := map[string]bool{"any-OSI": true, "dvipdfm": true}
+	for _, l := range loadSPDXTexts(t) {
+		doc := []byte(prose + "Copyright (c) 2020 A. Person\n\n" + l.Text + "\n\n" + prose)
+		h := scanAnchors(doc)
+		if got := mayHoldLicenceText(doc, &h); got == known[l.ID] {
+			t.Errorf("%s in long prose: probe %v", l.ID, got)
+		}
+	}
+}
+
+// TestZhNoticeStarts: every Chinese phrasing of the use-notice table
+// starts with two three-byte characters (the prefilter's key), and
+// mayHoldZhNotice finds each inside other text.
+func TestZhNoticeStarts(t *testing.T) {
+	for _, row := range useNoticeTable {
+		for _, z := range row.zh {
+			r := []rune(z)
+			if len(r) < 2 || len(string(r[0])) != 3 || len(string(r[1])) != 3 {
+				t.Errorf("phrasing %q: the prefilter needs two three-byte characters first", z)
+			}
+			if !mayHoldZhNotice([]byte("本文" + z + "谢谢 ok")) {
+				t.Errorf("mayHoldZhNotice misses %q", z)
+			}
+		}
+	}
+	if mayHoldZhNotice([]byte("模型在长文本理解任务上的表现仍有较大提升空间，研究人员正在努力。")) {
+		t.Errorf("mayHoldZhNotice passes prose without a notice")
+	}
+}

@@ -179,9 +179,11 @@ func (ix *Index) Match(text []byte) []Hit {
 // Probe reports whether text, a stretch of a few hundred bytes of a longer
 // text, may lie in a licence text that Match would find: it holds at least
 // dense distinct shingles of the index (a stretch of a long licence holds
-// nearly all of its ~20 shingles per 100 bytes), or some licence has at
-// least minShared and MinCoverage of its shingles in it (a short licence
-// that fits in the stretch). Prose that quotes a licence sentence holds
+// nearly all of its ~20 shingles per 100 bytes), or at least minShared
+// that are half of its shingles (a stretch of a licence in a script with
+// few words per byte), or some licence has at least minShared and
+// MinCoverage of its shingles in it (a short licence that fits in the
+// stretch). Prose that quotes a licence sentence holds
 // that sentence's dozen shingles and no licence's threshold.
 func (ix *Index) Probe(text []byte, dense int) bool {
 	buf := bufPool.Get().(*matchBuf)
@@ -189,19 +191,28 @@ func (ix *Index) Probe(text []byte, dense int) bool {
 	toks := tokenise(text, buf.toks[:0])
 	buf.toks = toks[:0]
 	held := buf.seq[:0]
+	ix.prefixStart()
+	present := ix.present
 	for i := 0; i+2 < len(toks); i++ {
 		s := shingle(toks[i].h, toks[i+1].h, toks[i+2].h)
+		if v := s & (1<<presentBits - 1); present[v/64]&(1<<(v%64)) == 0 {
+			continue // most shingles of prose: ruled out with one load
+		}
 		if lo, hi := ix.postings(s); hi > lo {
 			held = append(held, s)
 		}
 	}
 	buf.seq = held[:0]
+	total := max(0, len(toks)-2)
 	held = uniq(held)
 	if len(held) >= dense {
 		return true
 	}
 	if len(held) < minShared {
 		return false
+	}
+	if 2*len(held) >= total {
+		return true // most of a stretch with few words (Japanese, Chinese)
 	}
 	counts := buf.counts(len(ix.Licences))
 	for _, s := range held {
