@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -581,6 +582,7 @@ func removeEmptyWALs(dir string) error {
 // the pages are the reader's to keep.
 func (l *Ledger) releaseLoop(ctx context.Context) {
 	defer l.wg.Done()
+	defer l.recoverLoop("releasing mapped ledger pages")
 	dir := filepath.Join(l.cfg.Dir, dbDir)
 	for {
 		select {
@@ -600,11 +602,22 @@ func (l *Ledger) releaseLoop(ctx context.Context) {
 	}
 }
 
+// recoverLoop, deferred in a background maintenance goroutine, stops that
+// loop on a panic (a bug in badger or here) with an error log instead of
+// crashing the process: the maintenance is optional (pages stay mapped,
+// the value log stays larger) and the writer reports real failures itself.
+func (l *Ledger) recoverLoop(what string) {
+	if r := recover(); r != nil {
+		l.log.Error(what+": internal error (a bug), stopped", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	}
+}
+
 // releaseEvery is a variable for tests.
 var releaseEvery = 250 * time.Millisecond
 
 func (l *Ledger) gcLoop(ctx context.Context) {
 	defer l.wg.Done()
+	defer l.recoverLoop("value-log GC")
 	t := time.NewTicker(l.cfg.GCInterval)
 	defer t.Stop()
 	for {

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -43,13 +44,54 @@ func (rc *runCtx) scrubFinding(f *schemas.Finding, subject string) {
 type maskedKey struct {
 	key  string
 	ents []pii.Entity
+	real string
 }
 
 // maskKey returns the display form of an object key (itself when it holds
-// no identifier). The object is still read under its real key.
+// no identifier), by pii.MaskKey's key-specific rule. The object is still
+// read under its real key. The locator digest of an unreadable line
+// (schemas.Record.LedgerDigest) hashes the key as shown: a digest of the
+// real key could be matched against a dictionary of phone numbers, and
+// `cert verify --rehash` recomputes it from the manifest's key.
 func (rc *runCtx) maskKey(key string) maskedKey {
-	m, ents := pii.Mask(key, "", rc.subjectKey)
-	return maskedKey{key: m, ents: ents}
+	m, ents := pii.MaskKey(key, rc.subjectKey)
+	return maskedKey{key: m, ents: ents, real: key}
+}
+
+// scrub replaces the real key in s (an error message from the store or a
+// reader, which may name the object by its key or path) by the masked one.
+func (mk maskedKey) scrub(s string) string {
+	if len(mk.ents) == 0 || mk.real == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, mk.real, mk.key)
+	// S3 errors quote the request URL, where the key is escaped
+	for _, esc := range []string{url.PathEscape(mk.real), url.QueryEscape(mk.real),
+		strings.ReplaceAll(url.PathEscape(mk.real), "%2F", "/")} {
+		if esc != mk.real {
+			s = strings.ReplaceAll(s, esc, mk.key)
+		}
+	}
+	return s
+}
+
+// keyError is an error whose message names an object by its masked key;
+// errors.Is and errors.As see the original.
+type keyError struct {
+	err error
+	mk  maskedKey
+}
+
+func (e keyError) Error() string { return e.mk.scrub(e.err.Error()) }
+func (e keyError) Unwrap() error { return e.err }
+
+// wrap returns err with the real key in its message masked (err itself
+// when the key holds no identifier).
+func (mk maskedKey) wrap(err error) error {
+	if err == nil || len(mk.ents) == 0 {
+		return err
+	}
+	return keyError{err: err, mk: mk}
 }
 
 // keyFinding is the finding of an object whose key holds personal

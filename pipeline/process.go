@@ -72,7 +72,7 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 			break
 		}
 		rc.ops.errors.WithLabelValues(rc.ds.Name, "retry").Inc()
-		rc.log.Warn("retrying object", "object", rc.uriOf(p), "attempt", attempt, "err", err)
+		rc.log.Warn("retrying object", "object", rc.uriOf(p), "attempt", attempt, "err", rc.maskKey(p.obj.Key).wrap(err))
 		select {
 		case <-time.After(time.Duration(attempt*attempt) * 200 * time.Millisecond):
 		case <-ctx.Done():
@@ -146,12 +146,12 @@ func (ho *hashingOpen) sum(ctx context.Context) (string, error) {
 	}
 	rc, err := ho.store.Get(ctx, ho.obj.Key, objstore.GetOptions{IfMatch: ho.obj.ETag})
 	if err != nil {
-		return "", fmt.Errorf("hashing %s: %w", ho.store.URI(ho.obj.Key), err)
+		return "", fmt.Errorf("hashing the object: %w", err)
 	}
 	defer func() { _ = rc.Close() }()
 	h := sha256.New()
 	if _, err := io.Copy(h, rc); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", ho.store.URI(ho.obj.Key), err)
+		return "", fmt.Errorf("hashing the object: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -207,7 +207,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		if r.Err != nil {
 			info.Unreadable++
 			out.Find(schemas.Quarantine, schemas.Finding{RuleID: RuleRead, Stage: "read", Severity: schemas.SeverityError,
-				Message: r.Err.Error()})
+				Message: mk.scrub(r.Err.Error())})
 		} else if n++; n%stageSample == 0 {
 			for i, s := range rc.stages {
 				t := time.Now()
@@ -224,7 +224,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 			keyReported = true
 		}
 		counts.Add(out.Verdict)
-		dig := r.LedgerDigest(p.obj.Key)
+		dig := r.LedgerDigest(mk.key) // see maskKey
 		subject := ""
 		if r.Err == nil {
 			subject, _ = r.Get(schemas.FieldSubject)
@@ -280,7 +280,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		sum, err := ho.sum(ctx)
 		if err != nil {
 			w.abort()
-			return err
+			return fmt.Errorf("reading %s: %w", uri, err)
 		}
 		info.SHA256 = sum
 	}
@@ -323,7 +323,7 @@ func (rc *runCtx) objectMeta(ctx context.Context, p planned, uri string) ([]sche
 		}
 		// Reading the object meets the same problem and accounts for it
 		// (a quarantined record, or the object's own error).
-		rc.log.Debug("no object metadata", "object", uri, "err", err)
+		rc.log.Debug("no object metadata", "object", uri, "err", rc.maskKey(p.obj.Key).wrap(err))
 		return nil, nil
 	}
 	where := "object"

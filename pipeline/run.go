@@ -427,8 +427,10 @@ feed:
 func (rc *runCtx) processObjectSafe(ctx context.Context, p planned) (reused bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("checking %s: internal error (a bug): %v\n%s", p.obj.Key, r, debug.Stack())
+			err = fmt.Errorf("checking %s: internal error (a bug): %v\n%s", rc.uriOf(p), r, debug.Stack())
 		}
+		// store and reader errors may name the object by its real key
+		err = rc.maskKey(p.obj.Key).wrap(err)
 	}()
 	return rc.processObject(ctx, p)
 }

@@ -135,12 +135,12 @@ func (rc *runCtx) recheck(ctx context.Context, op *objectPlan, rejected map[int6
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sealing dataset %s: reading %s again for the final metrics: %w", rc.ds.Name, obj.URI, err)
+		return nil, fmt.Errorf("sealing dataset %s: reading %s again for the final metrics: %w", rc.ds.Name, obj.URI, rc.maskKey(p.obj.Key).wrap(err))
 	}
 	if obj.SHA256 != "" {
 		sum, err := ho.sum(ctx)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("sealing dataset %s: reading %s again for the final metrics: %w", rc.ds.Name, obj.URI, rc.maskKey(p.obj.Key).wrap(err))
 		}
 		if sum != obj.SHA256 {
 			return nil, fmt.Errorf("sealing dataset %s: reading %s again for the final metrics: %w (sha256 %s, segment says %s)",

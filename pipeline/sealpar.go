@@ -2,8 +2,20 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
+
+// recovered, deferred in a goroutine of the seal, turns a panic there (a
+// bug in a stage's state or a decoder) into *errp naming what it was doing,
+// so the run fails with exit 1 like any error instead of the Go runtime's
+// crash (exit 2, which the exit-code contract reserves for bad usage).
+func recovered(errp *error, what string) {
+	if r := recover(); r != nil {
+		*errp = fmt.Errorf("%s: internal error (a bug): %v\n%s", what, r, debug.Stack())
+	}
+}
 
 // inOrder runs prepare(i) for i in [0, n) on up to workers goroutines and
 // calls fold with the results one at a time in order of i, so what fold
@@ -34,8 +46,12 @@ func inOrder[T any](ctx context.Context, n, workers int, prepare func(ctx contex
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				v, err := prepare(ctx, i)
-				results[i] <- result{v, err}
+				var r result
+				func() {
+					defer recovered(&r.err, fmt.Sprintf("preparing item %d", i))
+					r.v, r.err = prepare(ctx, i)
+				}()
+				results[i] <- r
 			}()
 		}
 	}()
@@ -79,6 +95,13 @@ func (rc *runCtx) eachChunk(ctx context.Context, plans []objectPlan, fn func(op 
 	}
 	go func() {
 		defer close(items)
+		var perr error
+		defer func() {
+			if perr != nil && ctx.Err() == nil {
+				items <- item{err: perr}
+			}
+		}()
+		defer recovered(&perr, "reading segments")
 		for i := range plans {
 			op := &plans[i]
 			r, err := openSegment(op.path)

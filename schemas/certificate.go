@@ -112,7 +112,7 @@ const (
 	RuleFail = "fail"
 )
 
-// CertificateRule is one rule line: a rule ID from REQUIREMENTS.md (or a
+// CertificateRule is one rule line: a rule ID from docs/REQUIREMENTS.md (or a
 // PROV-* accounting rule), its scope, the result and the measured figure.
 type CertificateRule struct {
 	RuleID    string  `json:"rule_id"`

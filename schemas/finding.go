@@ -47,7 +47,7 @@ type Metric struct {
 	Error     float64 `parquet:"error" json:"error"`
 }
 
-// RuleResult is one line of the certificate: a rule ID from REQUIREMENTS.md,
+// RuleResult is one line of the certificate: a rule ID from docs/REQUIREMENTS.md,
 // whether the dataset version met it, and the measured figure in words
 // (e.g. "source web-2024 harmful ratio 0.012 <= 0.05 over n=4000").
 type RuleResult struct {
@@ -64,7 +64,7 @@ type RuleResult struct {
 	Gate bool `json:"gate,omitempty"`
 }
 
-// alsoCited are the rulebook rows that carry two IDs (REQUIREMENTS.md:
+// alsoCited are the rulebook rows that carry two IDs (docs/REQUIREMENTS.md:
 // "CN-IM-7.3 / PIPL-13"), keyed by the first, which is the one findings
 // and rule lines use as rule_id.
 var alsoCited = map[string]string{

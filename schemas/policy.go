@@ -8,7 +8,7 @@ import (
 )
 
 // Policy is the policy file: which rules apply and with which thresholds.
-// Thresholds from REQUIREMENTS.md are defaults of these settings (applied by
+// Thresholds from docs/REQUIREMENTS.md are defaults of these settings (applied by
 // each section's Defaults), never constants in the stages. Each stage owns
 // one section, defined in policy_<stage>.go.
 type Policy struct {
@@ -68,7 +68,7 @@ func (p *Policy) Validate() error {
 	return nil
 }
 
-// ApplyDefaults fills every unset threshold with its REQUIREMENTS.md default.
+// ApplyDefaults fills every unset threshold with its docs/REQUIREMENTS.md default.
 func (p *Policy) ApplyDefaults() {
 	for _, s := range p.sections() {
 		s.section.defaults()

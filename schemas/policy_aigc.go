@@ -7,7 +7,7 @@ import (
 )
 
 // AIGC actions: what happens to a record carrying an AI-generated-content
-// label in a source that is not declared synthetic (REQUIREMENTS.md §7).
+// label in a source that is not declared synthetic (docs/REQUIREMENTS.md §7).
 const (
 	AIGCAllowed    = "allowed"    // admitted, the label kept as evidence
 	AIGCReport     = "report"     // admitted with a warning finding
@@ -18,7 +18,7 @@ const (
 // AIGCActions lists the valid actions.
 var AIGCActions = []string{AIGCAllowed, AIGCReport, AIGCQuarantine, AIGCReject}
 
-// AIGCPolicy is the `aigc` section of the policy file (REQUIREMENTS.md §7,
+// AIGCPolicy is the `aigc` section of the policy file (docs/REQUIREMENTS.md §7,
 // GB 45438-2025). The zero value means the defaults below.
 type AIGCPolicy struct {
 	// Action applies to a labelled record of a source not declared

@@ -42,7 +42,7 @@ func (l *AgentList) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // LegalityPolicy is the `legality` section of the policy file (stage
-// legality, REQUIREMENTS.md §1). Its zero value means the defaults.
+// legality, docs/REQUIREMENTS.md §1). Its zero value means the defaults.
 type LegalityPolicy struct {
 	// AIAgents are the robots.txt product tokens whose groups, when they
 	// disallow a URL, are read as a TDM opt-out. Default DefaultAIAgents.

@@ -19,7 +19,7 @@ const (
 	ConsentGuardian = "guardian"
 )
 
-// PIIPolicy is the `pii` section of the policy file (REQUIREMENTS.md §3).
+// PIIPolicy is the `pii` section of the policy file (docs/REQUIREMENTS.md §3).
 // The zero value means the defaults below.
 type PIIPolicy struct {
 	// MinScore drops detections scoring below it (default 0.5).

@@ -10,7 +10,7 @@ import (
 )
 
 // QualityPolicy is the `quality` section of the policy file: the settings of
-// the quality metrics (stage `quality`, REQUIREMENTS.md §5) and the optional
+// the quality metrics (stage `quality`, docs/REQUIREMENTS.md §5) and the optional
 // limits on them. The zero value means defaults. A limit left out is not
 // checked; a limit set is reported as a certificate rule line, and a limit
 // with `gate: true` makes `prov run` exit 3 when it fails.

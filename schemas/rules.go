@@ -1,6 +1,6 @@
 package schemas
 
-// Rule IDs (REQUIREMENTS.md) that more than one package applies. A rule
+// Rule IDs (docs/REQUIREMENTS.md) that more than one package applies. A rule
 // only one stage applies is defined beside that stage.
 const (
 	// RuleWithdrawn: a data subject's withdrawn consent excludes their

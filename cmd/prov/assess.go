@@ -27,50 +27,23 @@ func newAssessSampleCmd() *cobra.Command {
 		Use:   "sample NAME[@VERSION]",
 		Short: "Draw the seeded review sample (TC260-9.2-a, or CN-IM-8.2 spot checks with --annotations) with record text, for reviewers",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != export.FormatJSONL && format != export.FormatCSV {
 				return usageError{fmt.Errorf("--format %q: want jsonl or csv", format)}
 			}
-			ctx := cmd.Context()
-			env, err := openEnv(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer closeJoin(&err, env.close)
-			v, err := loadVersion(cmd, env, args[0])
-			if err != nil {
-				return err
-			}
-			var rows []export.SampleRow
-			if annotations {
-				rates, err := export.AnnotationRates(ctx, v, env.input)
+			return withVersion(cmd, args[0], func(env *runEnv, v *export.Version) error {
+				rows, err := drawReviewSample(cmd, env, v, annotations, n)
 				if err != nil {
 					return err
 				}
-				rows, err = export.DrawAnnotationSample(ctx, v, env.input, env.policy.Seed, rates, env.policy.Annotation.SpotCheckRate)
-				if err != nil {
-					return err
+				if !includePI {
+					export.RedactRows(rows)
 				}
-			} else {
-				need := env.policy.Legality.Assessment.ManualSample
-				if !cmd.Flags().Changed("n") {
-					n = need
-				} else if n < need {
-					slog.Warn("sample smaller than the policy's manual sample size", "n", n, "required", need, "rule", export.RuleManualAssessment)
-				}
-				rows, err = export.DrawSample(ctx, v, export.SampleOptions{Input: env.input, Output: env.output,
-					Ledger: env.ledger, Seed: env.policy.Seed, N: n})
-				if err != nil {
-					return err
-				}
-			}
-			if !includePI {
-				export.RedactRows(rows)
-			}
-			// Counts only: the sample holds record text, which never goes to logs.
-			slog.Info("review sample drawn", "dataset", v.Manifest.Dataset, "version", v.Manifest.Version,
-				"items", len(rows), "seed", env.policy.Seed, "annotations", annotations)
-			return emit(cmd, out, func(w io.Writer) error { return export.WriteSample(w, rows, format) })
+				// Counts only: the sample holds record text, which never goes to logs.
+				slog.Info("review sample drawn", "dataset", v.Manifest.Dataset, "version", v.Manifest.Version,
+					"items", len(rows), "seed", env.policy.Seed, "annotations", annotations)
+				return emit(cmd, out, func(w io.Writer) error { return export.WriteSample(w, rows, format) })
+			})
 		},
 	}
 	cmd.Flags().IntVar(&n, "n", 4000, "sample size (default: the policy's legality.assessment.manual_sample); all records when fewer")
@@ -79,6 +52,28 @@ func newAssessSampleCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of stdout")
 	cmd.Flags().StringVar(&format, "format", export.FormatJSONL, "jsonl or csv")
 	return cmd
+}
+
+// drawReviewSample draws the seeded review sample of version v: the
+// policy's manual-assessment sample (n, default the policy's size), or with
+// annotations the spot-check sample of labelled items per batch.
+func drawReviewSample(cmd *cobra.Command, env *runEnv, v *export.Version, annotations bool, n int) ([]export.SampleRow, error) {
+	ctx := cmd.Context()
+	if annotations {
+		rates, err := export.AnnotationRates(ctx, v, env.input)
+		if err != nil {
+			return nil, err
+		}
+		return export.DrawAnnotationSample(ctx, v, env.input, env.policy.Seed, rates, env.policy.Annotation.SpotCheckRate)
+	}
+	need := env.policy.Legality.Assessment.ManualSample
+	if !cmd.Flags().Changed("n") {
+		n = need
+	} else if n < need {
+		slog.Warn("sample smaller than the policy's manual sample size", "n", n, "required", need, "rule", export.RuleManualAssessment)
+	}
+	return export.DrawSample(ctx, v, export.SampleOptions{Input: env.input, Output: env.output,
+		Ledger: env.ledger, Seed: env.policy.Seed, N: n})
 }
 
 func newAssessImportCmd() *cobra.Command {

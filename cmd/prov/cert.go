@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
-	"strings"
+	"os"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -86,14 +87,9 @@ func newCertIssueCmd() *cobra.Command {
 				return err
 			}
 			defer closeJoin(&err, env.close)
-			name, version, _ := strings.Cut(args[0], "@")
-			if version == "" {
-				if version, err = env.ledger.LatestVersion(ctx, name); err != nil {
-					return err
-				}
-				if version == "" {
-					return fmt.Errorf("issuing certificate: dataset %s has no sealed version: %w", name, lineage.ErrNotFound)
-				}
+			name, version, err := versionArg(ctx, env.ledger, args[0])
+			if err != nil {
+				return err
 			}
 			is, err := certificate.NewIssuer(env.ledger, env.cfg.Ledger.SigningKey)
 			if err != nil {
@@ -170,6 +166,9 @@ Levels 1-2 need only the bundle and the public key. Exit 0 only if every check p
 				return usageError{fmt.Errorf("-o %q: want text or json", output)}
 			}
 			ctx := cmd.Context()
+			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) {
+				return usageError{fmt.Errorf("bundle %s: no such file or directory (a version's output directory, e.g. out/datasets/NAME/VERSION)", termSafe(args[0]))}
+			}
 			b, err := certificate.LoadBundle(args[0])
 			if err != nil {
 				return err

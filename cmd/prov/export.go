@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,12 +19,27 @@ func init() {
 
 // loadVersion loads NAME[@VERSION] (latest when no version) for an export.
 func loadVersion(cmd *cobra.Command, env *runEnv, arg string) (*export.Version, error) {
-	name, version, _ := strings.Cut(arg, "@")
-	if name == "" {
-		return nil, usageError{fmt.Errorf("%q is not NAME[@VERSION]", arg)}
+	name, version, err := versionArg(cmd.Context(), env.ledger, arg)
+	if err != nil {
+		return nil, err
 	}
 	return export.Load(cmd.Context(), export.LoadOptions{Output: env.output, Ledger: env.ledger,
 		Policy: env.policy, Sources: env.sources, Config: env.cfg}, name, version)
+}
+
+// withVersion opens the configured stores and ledger read-only, loads
+// NAME[@VERSION] (arg) and calls fn with them; the ledger is closed after.
+func withVersion(cmd *cobra.Command, arg string, fn func(env *runEnv, v *export.Version) error) (err error) {
+	env, err := openEnv(cmd.Context(), false)
+	if err != nil {
+		return err
+	}
+	defer closeJoin(&err, env.close)
+	v, err := loadVersion(cmd, env, arg)
+	if err != nil {
+		return err
+	}
+	return fn(env, v)
 }
 
 // emit writes to path atomically, or to stdout when path is "" or "-".
@@ -51,21 +65,14 @@ func newExportOpenLineageCmd() *cobra.Command {
 		Use:   "openlineage NAME[@VERSION]",
 		Short: "OpenLineage 2-0-2 RunEvents (JSONL) of the runs that made a dataset version",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			env, err := openEnv(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeJoin(&err, env.close)
-			v, err := loadVersion(cmd, env, args[0])
-			if err != nil {
-				return err
-			}
-			events, err := export.OpenLineage(v)
-			if err != nil {
-				return err
-			}
-			return emit(cmd, out, func(w io.Writer) error { return export.WriteJSONL(w, events) })
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withVersion(cmd, args[0], func(_ *runEnv, v *export.Version) error {
+				events, err := export.OpenLineage(v)
+				if err != nil {
+					return err
+				}
+				return emit(cmd, out, func(w io.Writer) error { return export.WriteJSONL(w, events) })
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of stdout")
@@ -78,17 +85,10 @@ func newExportCroissantCmd() *cobra.Command {
 		Use:   "croissant NAME[@VERSION]",
 		Short: "Croissant 1.1 JSON-LD card with RAI fields and sha256 on every file",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			env, err := openEnv(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeJoin(&err, env.close)
-			v, err := loadVersion(cmd, env, args[0])
-			if err != nil {
-				return err
-			}
-			return emit(cmd, out, writeJSON(export.BuildCroissant(v)))
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withVersion(cmd, args[0], func(_ *runEnv, v *export.Version) error {
+				return emit(cmd, out, writeJSON(export.BuildCroissant(v)))
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of stdout")
@@ -102,24 +102,17 @@ func newExportSummaryCmd() *cobra.Command {
 		Use:   "summary NAME[@VERSION]",
 		Short: "EU public summary of training content (template sections 1-3) in Markdown or JSON",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "md" && format != "json" {
 				return usageError{fmt.Errorf("--format %q: want md or json", format)}
 			}
-			env, err := openEnv(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeJoin(&err, env.close)
-			v, err := loadVersion(cmd, env, args[0])
-			if err != nil {
-				return err
-			}
-			s := export.BuildSummary(v, opts)
-			if format == "json" {
-				return emit(cmd, out, writeJSON(s))
-			}
-			return emit(cmd, out, s.WriteMarkdown)
+			return withVersion(cmd, args[0], func(_ *runEnv, v *export.Version) error {
+				s := export.BuildSummary(v, opts)
+				if format == "json" {
+					return emit(cmd, out, writeJSON(s))
+				}
+				return emit(cmd, out, s.WriteMarkdown)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of stdout")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
@@ -31,6 +34,41 @@ var piNeedles = []string{
 	"13612345678",                 // phone in an object key
 	"13512345678",                 // phone glued to a path segment in a label
 	"13312345678",                 // ... and in an object key's folder
+	// written with +86 / 0086, spaces and dashes (each also in ASCII
+	// digits only, the form a normaliser would write)
+	"139 1111 2222", "13911112222",
+	"139-2222-3333", "13922223333",
+	"138-4444-5555", "13844445555",
+	"chen.jie.needle",    // e-mail in a URL path
+	"sun.mei.needle",     // e-mail in a query string
+	"44030119850615018x", // resident ID, lower-case check character
+	"44030119850615018X", // ... and upper-cased
+	"13655556666",        // nested unmapped field of a chat record
+	"gao.fei.needle",     // ... and an e-mail in a list there
+	"44030119850615018",  // ID in an alpaca record's nested field (prefix of the above)
+	"qian.ann.needle",    // annotator
+	"13577778888",        // label
+	"parquet.col.needle", // e-mail in a Parquet column
+	"13677778888",        // phone in an unmapped Parquet column
+	// object keys of the forms the detector's prose rules miss
+	"13600001111", "13600002222", "13600003333", "zhou.key.needle", "13600004444",
+	"136 0000 5555", "13600005555", "１３６００００６６６６", "13600006666",
+	"136-0000-7777", "13600007777", "44030119850615018x",
+}
+
+// piKeys are more object keys holding PI (see piNeedles), each holding one
+// plain record.
+var piKeys = []string{
+	"pi/users/batch 13600001111/part-0.jsonl",
+	"pi/id13600002222x/a.jsonl",
+	"pi/u_13600003333.jsonl",
+	"pi/zhou.key.needle@example.com.jsonl",
+	"pi/13600004444-chat.jsonl",
+	"pi/+86 136 0000 5555.jsonl",
+	"pi/１３６００００６６６６.jsonl",
+	"pi/ID44030119850615018x.jsonl",
+	"pi/0086-136-0000-7777/a.jsonl",
+	"pichat/u_13600001111/chat.jsonl",
 }
 
 // needleKey is the object key holding PI.
@@ -58,6 +96,52 @@ func needleCorpus(t *testing.T) string {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	more := []string{
+		`{"text":"Phones +86 139 1111 2222, 0086-139-2222-3333 and 138-4444-5555.","id":"rec-4"}`,
+		`{"text":"See https://example.com/u/chen.jie.needle@example.com/profile or https://example.com/c?to=sun.mei.needle@example.org&ref=1","id":"rec-5"}`,
+		`{"text":"A plain line.","id":"rec-6","licence":"MIT id 44030119850615018x","user":"44030119850615018x",` +
+			`"annotation":{"rule_version":"helpful-v1","batch":"b1","task":"functional","labels":[{"label":"call 13577778888","annotator":"qian.ann.needle@example.com","at":"2024-10-21T10:45:00Z"}]}}`,
+	}
+	for _, k := range piKeys {
+		p := filepath.Join(corpus, filepath.FromSlash(k))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := `{"text":"A plain record under a key holding PI.","id":"k"}` + "\n"
+		if k == piKeys[0] {
+			body = strings.Join(more, "\n") + "\n"
+		}
+		if strings.HasPrefix(k, "pichat/") {
+			body = `{"messages":[{"role":"user","content":"How is the weather?"},{"role":"assistant","content":"Fine."}],` +
+				`"meta":{"contact":{"phone":"13655556666","emails":["gao.fei.needle@example.com"]}}}` + "\n"
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alpaca := filepath.Join(corpus, "pialpaca", "a.jsonl")
+	if err := os.MkdirAll(filepath.Dir(alpaca), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(alpaca, []byte(`{"instruction":"Summarise.","input":"A plain text.","output":"Plain.",`+
+		`"extra":{"nested":[{"id":"44030119850615018x","mail":"gao.fei.needle@example.com"}]}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// PI in Parquet columns, mapped (user) and unmapped (extra).
+	type pqRow struct {
+		Text  string `parquet:"text"`
+		ID    string `parquet:"id"`
+		User  string `parquet:"user"`
+		Extra string `parquet:"extra"`
+	}
+	var pq bytes.Buffer
+	if err := parquet.Write(&pq, []pqRow{{Text: "A plain parquet row.", ID: "pq-1", User: "parquet.col.needle@example.com", Extra: "13677778888"},
+		{Text: "Mail parquet.col.needle@example.com now", ID: "pq-2", User: "u2", Extra: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(corpus, "pi", "table.parquet"), pq.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// A second object without PI in its key, with PI in the text, so the
@@ -129,7 +213,9 @@ func TestPINeverInClear(t *testing.T) {
 	// quarantined as mislabelled); "pisample" maps no labels, so records
 	// are admitted or redacted and the review sample has text to mask.
 	fields := "      id: id\n      url: url\n      licence: licence\n      subject_id: user\n      labels: annotation\n" +
-		"  - name: pisample\n    inputs:\n      - prefix: \"pi/\"\n        source: bad-input\n    fields:\n      text: text\n      id: id\n      subject_id: user\n"
+		"  - name: pisample\n    inputs:\n      - prefix: \"pi/\"\n        source: bad-input\n    fields:\n      text: text\n      id: id\n      subject_id: user\n" +
+		"  - name: pichat\n    shape: openai-chat\n    inputs:\n      - prefix: \"pichat/\"\n        source: bad-input\n" +
+		"  - name: pialpaca\n    shape: alpaca\n    inputs:\n      - prefix: \"pialpaca/\"\n        source: bad-input\n"
 	cfg, dir := badConfig(t, "file://"+corpus, "pi/", fields)
 	if _, stderr, code := prov(t, nil, "-c", cfg, "keygen"); code != 0 {
 		t.Fatalf("keygen: %s", stderr)
@@ -150,7 +236,7 @@ func TestPINeverInClear(t *testing.T) {
 	check("prov run stdout", stdout)
 	check("prov run debug log", stderr)
 	var r runJSON
-	if err := json.Unmarshal([]byte(stdout), &r); err != nil || len(r.Datasets) != 2 {
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil || len(r.Datasets) != 4 {
 		t.Fatalf("prov run -o json: %v\n%s", err, stdout)
 	}
 	d, ds := r.Datasets[0], r.Datasets[1]
@@ -199,13 +285,25 @@ func TestPINeverInClear(t *testing.T) {
 		t.Error("no finding reports the PI in the object key")
 	}
 
-	ref, sref := d.Name+"@"+d.Version, ds.Name+"@"+ds.Version
+	sref := ds.Name + "@" + ds.Version
 	var cmds [][]string
-	for _, rf := range []string{ref, sref} {
+	certified, maskedRehashed := 0, 0
+	for _, dd := range r.Datasets {
+		rf := dd.Name + "@" + dd.Version
 		cmds = append(cmds, []string{"show", rf}, []string{"show", rf, "-o", "json"}, []string{"export", "openlineage", rf},
-			[]string{"export", "croissant", rf}, []string{"export", "summary", rf}, []string{"lineage", "dataset", rf})
+			[]string{"export", "croissant", rf}, []string{"export", "summary", rf}, []string{"lineage", "dataset", rf},
+			[]string{"lineage", "dataset", rf, "-o", "json"})
+		// Level 3 re-reads every object, those under a masked key too,
+		// without the subject-key secret.
+		if dd.Outputs.Certificate != "" {
+			certified++
+			cmds = append(cmds, []string{"cert", "verify", filepath.Dir(strings.TrimPrefix(dd.Outputs.Certificate, "file://")), "--rehash"})
+		}
 	}
-	cmds = append(cmds, []string{"lineage", "impact", "--source", "bad-input"},
+	if certified == 0 {
+		t.Error("no dataset of the needle run was certified: --rehash over masked keys is not exercised")
+	}
+	cmds = append(cmds, []string{"lineage", "impact", "--source", "bad-input"}, []string{"ledger", "verify"},
 		[]string{"assess", "sample", sref}, []string{"assess", "sample", sref, "--format", "csv"})
 	for _, args := range cmds {
 		stdout, stderr, code := prov(t, nil, append([]string{"-c", cfg, "--log-level", "debug"}, args...)...)
@@ -213,6 +311,17 @@ func TestPINeverInClear(t *testing.T) {
 			t.Fatalf("prov %s: exit %d\n%s\n%s", strings.Join(args, " "), code, stdout, tail(stderr, 3000))
 		}
 		check("prov "+strings.Join(args, " "), stdout+stderr)
+		if args[0] == "cert" {
+			if code != 0 {
+				t.Errorf("prov %s: exit %d\n%s", strings.Join(args, " "), code, stdout)
+			}
+			if strings.Contains(stdout, "the key is masked") {
+				maskedRehashed++
+			}
+		}
+	}
+	if maskedRehashed == 0 {
+		t.Error("no cert verify --rehash re-read an object under a masked key")
 	}
 	// The sample masks by type, and --include-pi is the explicit way to
 	// get the text as it is.

@@ -25,14 +25,9 @@ func newShowCmd() *cobra.Command {
 				return err
 			}
 			defer closeJoin(&err, env.close)
-			name, ver, _ := strings.Cut(args[0], "@")
-			if ver == "" {
-				if ver, err = env.ledger.LatestVersion(cmd.Context(), name); err != nil {
-					return err
-				}
-				if ver == "" {
-					return usageError{fmt.Errorf("dataset %s has no sealed version in the ledger", name)}
-				}
+			name, ver, err := versionArg(cmd.Context(), env.ledger, args[0])
+			if err != nil {
+				return err
 			}
 			r, err := version.LoadReport(cmd.Context(), env.output, name, ver)
 			if err != nil {

@@ -123,16 +123,32 @@ func verifyRehash(ctx context.Context, r *Report, s *state, l *lineage.Ledger, r
 func rehashObject(ctx context.Context, r *Report, rh *Rehash, in schemas.InputObject, leaf uint64, l *lineage.Ledger) ([]schemas.Digest, bool) {
 	part := "object " + in.URI
 	st := rh.Input
-	rc, err := st.Get(ctx, in.Key, objstore.GetOptions{})
+	// stored is the object as read from the store; in.Key, as the manifest
+	// shows it, is the key its record digests were computed under.
+	stored := in
+	if maskedKey(in.Key) {
+		k, err := resolveMaskedKey(ctx, st, in)
+		if err != nil {
+			r.fail(3, part, "finding the object of a masked key: %v", err)
+			return nil, false
+		}
+		if k == "" {
+			r.fail(3, part, "the key is masked (it holds personal information) and no object in the store matches its clear parts, size %d and sha256 %s: the object is missing or changed", in.Size, in.SHA256)
+			return nil, false
+		}
+		stored.Key = k
+		r.note(3, part, "the key is masked (it holds personal information): the object was found in the store by the key's clear parts, its size and sha256; its key is not shown")
+	}
+	rc, err := st.Get(ctx, stored.Key, objstore.GetOptions{})
 	if err != nil {
-		r.fail(3, part, "reading from the store: %v", err)
+		r.fail(3, part, "reading from the store: %v", scrubKey(err, stored.Key, in.Key))
 		return nil, false
 	}
 	h := sha256.New()
 	n, err := io.Copy(h, rc)
 	_ = rc.Close()
 	if err != nil {
-		r.fail(3, part, "reading from the store: %v", err)
+		r.fail(3, part, "reading from the store: %v", scrubKey(err, stored.Key, in.Key))
 		return nil, false
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != in.SHA256 || n != in.Size {
@@ -155,7 +171,7 @@ func rehashObject(ctx context.Context, r *Report, rh *Rehash, in schemas.InputOb
 	var seen int
 	var admitted []schemas.Digest
 	var mismatch string
-	err = rh.Read(ctx, in, func(rec *schemas.Record) error {
+	err = rh.Read(ctx, stored, func(rec *schemas.Record) error {
 		d := rec.LedgerDigest(in.Key)
 		ref, ok := byLine[rec.Line]
 		switch {
@@ -178,7 +194,7 @@ func rehashObject(ctx context.Context, r *Report, rh *Rehash, in schemas.InputOb
 		return nil, false
 	}
 	if err != nil {
-		r.fail(3, part, "reading records: %v", err)
+		r.fail(3, part, "reading records: %v", scrubKey(err, stored.Key, in.Key))
 		return nil, false
 	}
 	if seen != len(refs) {

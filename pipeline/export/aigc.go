@@ -5,7 +5,7 @@ import (
 )
 
 // SummarySynthetic states how much of the version is AI-generated (template
-// section 2.5, REQUIREMENTS.md EU-TPL-2.5): the records of sources declared
+// section 2.5, docs/REQUIREMENTS.md EU-TPL-2.5): the records of sources declared
 // synthetic plus the records of other sources that carry an AI-generated
 // content label (GB 45438-2025), as the aigc stage measured them.
 type SummarySynthetic struct {

@@ -353,7 +353,7 @@ func (v *Version) licenceFacet() LicenceFacet {
 	return f
 }
 
-// piRules are the consent and personal-information rule IDs (REQUIREMENTS.md §3).
+// piRules are the consent and personal-information rule IDs (docs/REQUIREMENTS.md §3).
 var piRules = []string{"CN-IM-7.3", "PIPL-28/29", "PIPL-31", schemas.RuleWithdrawn, "CN-IM-11", "TC260-5.1-c4"}
 
 func (v *Version) consentFacet() ConsentFacet {

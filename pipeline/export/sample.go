@@ -232,7 +232,7 @@ func (v *Version) inputKey(ctx context.Context, in objstore.Store, obj schemas.I
 				if err != nil {
 					return "", fmt.Errorf("finding the input key of %s: %w", obj.URI, err)
 				}
-				if m, ents := pii.Mask(o.Key, "", v.SubjectKey); len(ents) > 0 {
+				if m, ents := pii.MaskKey(o.Key, v.SubjectKey); len(ents) > 0 {
 					v.realKeys[m] = o.Key
 				}
 			}

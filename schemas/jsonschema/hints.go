@@ -146,11 +146,11 @@ var hints = map[string][]opt{
 	// policy.yaml
 	"Policy.id":         {required, nonEmpty, desc("Policy id, cited in certificates.")},
 	"Policy.version":    {desc("Policy version label, cited in certificates. Quote it (\"2026.10\") so YAML does not read a number.")},
-	"Policy.legality":   {desc("Source legality (stage legality, REQUIREMENTS.md §1).")},
-	"Policy.licence":    {desc("IP licences (stage licence, REQUIREMENTS.md §2).")},
-	"Policy.pii":        {desc("Personal information and consent (stage pii, REQUIREMENTS.md §3).")},
-	"Policy.annotation": {desc("Annotation-rule conformance (stage annotation, REQUIREMENTS.md §4).")},
-	"Policy.quality":    {desc("Quality metrics and their limits (stage quality, REQUIREMENTS.md §5).")},
+	"Policy.legality":   {desc("Source legality (stage legality, docs/REQUIREMENTS.md §1).")},
+	"Policy.licence":    {desc("IP licences (stage licence, docs/REQUIREMENTS.md §2).")},
+	"Policy.pii":        {desc("Personal information and consent (stage pii, docs/REQUIREMENTS.md §3).")},
+	"Policy.annotation": {desc("Annotation-rule conformance (stage annotation, docs/REQUIREMENTS.md §4).")},
+	"Policy.quality":    {desc("Quality metrics and their limits (stage quality, docs/REQUIREMENTS.md §5).")},
 
 	"LegalityPolicy.ai_agents":                {rule("EU-53.1c, DSM-4.3")},
 	"LegalityPolicy.missing_evidence":         {enum("quarantine", "reject"), rule("CN-IM-7.1, TC260-5.1-c1..c4")},

@@ -1,4 +1,4 @@
-// Package aigc is the AI-generated-content stage (REQUIREMENTS.md §7,
+// Package aigc is the AI-generated-content stage (docs/REQUIREMENTS.md §7,
 // docs/rules-aigc.md): it finds the labels GB 45438-2025 requires on
 // generated content, reports labelled records in sources not declared
 // synthetic, compares a synthetic source's labels with its declared

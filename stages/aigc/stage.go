@@ -10,7 +10,7 @@ import (
 	"github.com/prov-ai/prov/stages"
 )
 
-// Rule IDs this stage cites (REQUIREMENTS.md §7).
+// Rule IDs this stage cites (docs/REQUIREMENTS.md §7).
 const (
 	RuleExplicit   = "CN-LM-4"            // explicit label found (evidence)
 	RuleImplicit   = "CN-LM-5"            // implicit label found (evidence)

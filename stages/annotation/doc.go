@@ -1,4 +1,4 @@
-// Package annotation is the annotation-rule conformance stage (REQUIREMENTS.md
+// Package annotation is the annotation-rule conformance stage (docs/REQUIREMENTS.md
 // §4): it checks, from the labels themselves, that labelled data was labelled
 // under a declared, versioned set of rules (CN-IM-8.1 / TC260-5.3-b), by
 // trained and examined people who did not review their own work (CN-IM-8.3 /

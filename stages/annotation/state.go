@@ -31,7 +31,7 @@ var kindNames = [numKinds]string{
 	"review_rejected",
 }
 
-// Rule IDs (REQUIREMENTS.md §4) cited by the stage. A row of the table with
+// Rule IDs (docs/REQUIREMENTS.md §4) cited by the stage. A row of the table with
 // two IDs ("CN-IM-8.1 / TC260-5.3-b") is cited by its first.
 const (
 	RuleRules   = "CN-IM-8.1"   // versioned rules followed (also TC260-5.3-b)

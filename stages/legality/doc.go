@@ -1,4 +1,4 @@
-// Package legality is the source-legality stage (REQUIREMENTS.md §1): it
+// Package legality is the source-legality stage (docs/REQUIREMENTS.md §1): it
 // checks that every record comes from a registered source with the evidence
 // its acquisition channel needs, that self-collected web records were not
 // opted out of collection or text-and-data mining at their fetch time, that

@@ -20,7 +20,7 @@ import (
 	"github.com/prov-ai/prov/stages"
 )
 
-// Rule IDs this stage cites (REQUIREMENTS.md §1).
+// Rule IDs this stage cites (docs/REQUIREMENTS.md §1).
 const (
 	RuleLawfulSource        = "CN-IM-7.1"
 	RuleHarmful             = "TC260-5.1-a"

@@ -1,4 +1,4 @@
-// Package licence is the IP-licence stage (REQUIREMENTS.md §2: CN-IM-7.2,
+// Package licence is the IP-licence stage (docs/REQUIREMENTS.md §2: CN-IM-7.2,
 // TC260-5.2-b2). It parses every record's and source's licence as an SPDX
 // expression (schemas.ParseLicenceExpression; a Debian short name such as
 // GPL-2+ is read by DebianLicence), maps each licence to a use class and

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 )
 
 // FileResult is the outcome of DetectFiles for one file.
@@ -108,7 +109,7 @@ func DetectFiles(ctx context.Context, paths []string, workers int, emit func(Fil
 					}
 					buf, r.Err = readFile(r.Path, buf[:0])
 					if r.Err == nil {
-						r.Result = Detect(buf)
+						r.Result, r.Err = detectSafe(r.Path, buf)
 					}
 				}
 				b.out <- b.res
@@ -159,4 +160,16 @@ func readFile(path string, buf []byte) ([]byte, error) {
 			return buf, err
 		}
 	}
+}
+
+// detectSafe is Detect with a panic (a bug) turned into an error naming the
+// file: it runs on a worker goroutine, where a panic would crash the
+// process with the Go runtime's exit code 2 (bad usage, by prov's contract).
+func detectSafe(path string, b []byte) (res Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("detecting licences in %s: internal error (a bug): %v\n%s", path, r, debug.Stack())
+		}
+	}()
+	return Detect(b), nil
 }

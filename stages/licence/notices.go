@@ -9,7 +9,7 @@ import (
 // useNotice is one row of the use-notice table: a notice in the content
 // that says what use the right holder allows, the LicenseRef id reported
 // for it (its class is in the licence table, schemas/licences) and the
-// rules it serves (REQUIREMENTS.md: TC260-5.2-b2 asks for notices found
+// rules it serves (docs/REQUIREMENTS.md: TC260-5.2-b2 asks for notices found
 // inside content to be detected, CN-IM-7.2 maps each to a use class).
 type useNotice struct {
 	id   string

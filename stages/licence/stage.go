@@ -12,7 +12,7 @@ import (
 	"github.com/prov-ai/prov/stages"
 )
 
-// Rule IDs this stage cites (REQUIREMENTS.md §2).
+// Rule IDs this stage cites (docs/REQUIREMENTS.md §2).
 const (
 	RuleIP       = "CN-IM-7.2"
 	RuleIPReview = "TC260-5.2-b2"

@@ -497,6 +497,9 @@ func (sc *scanner) match(a, b int, plus, paren bool) bool {
 		case L == 13 && d[0] == '8' && d[1] == '6' && mobile(d[2:]):
 			sc.emit(TypePhone, start, end, 0.6)
 			return true
+		case L == 15 && d[:4] == "0086" && mobile(d[4:]):
+			sc.emit(TypePhone, start, end, 0.6)
+			return true
 		case L >= 13 && L <= 19:
 			if L == 19 && d[:2] != "62" && d[:2] != "60" && d[:2] != "81" && d[:3] != "955" {
 				// an unspaced 19-digit number is a UnionPay / Chinese debit
@@ -530,6 +533,13 @@ func (sc *scanner) match(a, b int, plus, paren bool) bool {
 	uniform := allSep('-') || allSep(' ')
 	if !uniform {
 		return false
+	}
+	// a country code written without '+' (0086-139-1234-5678, 86 139 1234
+	// 5678) before a mobile number grouped 3-4-4, 3-8 or 11
+	if cc := lens[0]; (cc == 4 && d[:4] == "0086" || cc == 2 && d[:2] == "86") && L == cc+11 && mobile(d[cc:]) &&
+		(m == 2 || m == 3 && lens[1] == 3 || m == 4 && lens[1] == 3 && lens[2] == 4) {
+		sc.emit(TypePhone, start, end, 0.85)
+		return true
 	}
 	switch {
 	case L == 11 && (m == 3 && lens[0] == 3 && lens[1] == 4 || m == 2 && lens[0] == 3):

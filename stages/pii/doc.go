@@ -1,6 +1,6 @@
 // Package pii is the personal-information stage: it finds personal
 // information in record text, decides per record whether the consent or
-// legal basis on file covers it (REQUIREMENTS.md §3: CN-IM-7.3 / PIPL-13,
+// legal basis on file covers it (docs/REQUIREMENTS.md §3: CN-IM-7.3 / PIPL-13,
 // PIPL-28/29, PIPL-31, PIPL-15/47, CN-IM-11), and never lets what it found
 // out in clear.
 //

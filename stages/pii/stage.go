@@ -14,7 +14,7 @@ import (
 	"github.com/prov-ai/prov/stages"
 )
 
-// Rule IDs this stage cites (REQUIREMENTS.md §3).
+// Rule IDs this stage cites (docs/REQUIREMENTS.md §3).
 const (
 	RuleBasis     = "CN-IM-7.3"           // PI needs consent or another lawful basis (also PIPL-13)
 	RuleSensitive = "PIPL-28/29"          // sensitive PI needs separate consent

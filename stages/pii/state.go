@@ -141,7 +141,7 @@ func (st *State) UnmarshalBinary(data []byte) error {
 
 // Conclude implements stages.Stage: PI density per type (entities per MB of
 // text and share of records), records redacted / quarantined / rejected per
-// rule, and the certificate lines of REQUIREMENTS.md §3.
+// rule, and the certificate lines of docs/REQUIREMENTS.md §3.
 func (s *Stage) Conclude(st stages.State, c *stages.Conclusion) error {
 	state, ok := st.(*State)
 	if !ok || state == nil {

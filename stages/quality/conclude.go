@@ -10,7 +10,7 @@ import (
 	"github.com/prov-ai/prov/stages"
 )
 
-// Rule IDs this stage reports (REQUIREMENTS.md §5).
+// Rule IDs this stage reports (docs/REQUIREMENTS.md §5).
 const (
 	RuleQuality      = "CN-IM-7.4"
 	RuleRepresent    = "EU-10.3"

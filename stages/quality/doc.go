@@ -1,4 +1,4 @@
-// Package quality is the quality-metrics stage (REQUIREMENTS.md §5:
+// Package quality is the quality-metrics stage (docs/REQUIREMENTS.md §5:
 // CN-IM-7.4, EU-10.3, EU-TPL-1.3 and 2.3). It never changes a verdict:
 // every record it sees counts in records_in, and the admitted ones
 // (out.Verdict.Admitted(); quality runs last) are measured in one streaming

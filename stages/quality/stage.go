@@ -43,7 +43,7 @@ func (c *config) modalityOf(source string) string {
 	return "text"
 }
 
-// Stage measures the quality metrics of a dataset version (REQUIREMENTS.md
+// Stage measures the quality metrics of a dataset version (docs/REQUIREMENTS.md
 // §5). It never changes a record's verdict; its output is the metrics, the
 // rule lines and, for failed limits, dataset-level findings.
 type Stage struct {
