@@ -637,42 +637,96 @@ var licencePhrases = []struct {
 // gplWords are the literals of the GPL phrases besides "under".
 var gplWords = []string{"gpl", "general public license"}
 
-// phraseKeyWords are words one of which (ignoring case) every licence
-// phrase holds: the first word of each phrase's key, or of one of its
-// any literals when it has them ("under" is too common to rule anything
-// out), and "gnu" for the GNU notices. "mit" counts only at the start of
-// a word (not in "committee"), as the MIT phrases' keys do.
-var phraseKeyWords = []string{"mit", "apache", "isc", "mozilla", "gpl", "general", "bsd", "free", "psf",
-	"python", "cecill", "public", "eclipse", "boost", "eupl", "llvm", "classpath", "gnu"}
+// phraseKey is a word one of which (ignoring case) every licence phrase
+// holds: the first word of the phrase's key, or of each of its any
+// literals when it has them ("under" is too common to rule anything out),
+// and "gnu" for the GNU notices. wordStart: every phrase with this word
+// holds it at the start of a word (nearWordKey passes over the others),
+// so "mit" in "committee" does not count.
+type phraseKey struct {
+	word      string
+	wordStart bool
+}
 
-// phraseKeyPairs maps the first two bytes of each phrase key word, in any
-// case, to 1 + its index in phraseKeyWords.
-var phraseKeyPairs = func() *[1 << 16]uint8 {
+// phraseKeys are the key words of licencePhrases; phraseKeyPairs maps the
+// first two bytes of a key word, in any case, to 1 + the index in
+// phraseKeyByPair of the key words starting with them; phraseKeyAlways
+// is set when a key word is too short for the table (every window is
+// then searched).
+var phraseKeys, phraseKeyPairs, phraseKeyByPair, phraseKeyAlways = func() ([]phraseKey, *[1 << 16]uint8, [][]int, bool) {
+	idx := map[string]int{}
+	var keys []phraseKey
+	add := func(word string, wordStart bool) {
+		word = strings.ToLower(strings.Fields(word)[0])
+		if i, ok := idx[word]; ok {
+			keys[i].wordStart = keys[i].wordStart && wordStart
+			return
+		}
+		idx[word] = len(keys)
+		keys = append(keys, phraseKey{word, wordStart})
+	}
+	for _, p := range licencePhrases {
+		if p.any == nil {
+			add(p.key, !midWordKeys[p.key])
+		}
+		for _, a := range p.any {
+			add(a, false)
+		}
+	}
+	add("gnu", false)
 	var t [1 << 16]uint8
-	for i, w := range phraseKeyWords {
-		for _, a := range []byte{w[0], w[0] - 'a' + 'A'} {
-			for _, b := range []byte{w[1], w[1] - 'a' + 'A'} {
-				t[uint16(a)|uint16(b)<<8] = uint8(i + 1)
+	var byPair [][]int
+	always := false
+	for i, k := range keys {
+		if len(k.word) < 2 || len(byPair) >= 255 {
+			always = true
+			continue
+		}
+		for _, a := range caseVariants(k.word[0]) {
+			for _, b := range caseVariants(k.word[1]) {
+				p := uint16(a) | uint16(b)<<8
+				if t[p] == 0 {
+					byPair = append(byPair, nil)
+					t[p] = uint8(len(byPair))
+				}
+				byPair[t[p]-1] = append(byPair[t[p]-1], i)
 			}
 		}
 	}
-	return &t
+	return keys, &t, byPair, always
 }()
+
+// caseVariants returns c and, for an ASCII letter, its other case.
+func caseVariants(c byte) []byte {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return []byte{c, c - 'a' + 'A'}
+	case c >= 'A' && c <= 'Z':
+		return []byte{c, c - 'A' + 'a'}
+	}
+	return []byte{c}
+}
 
 // hasPhraseKey reports whether win holds a phrase key word: a window
 // without one has no licence phrase, and its cleaning and phrase search
-// are skipped (cleaning maps letters to lower case and separators to
-// spaces, so a key in the cleaned window is a key word in win).
+// are skipped (cleaning maps ASCII letters to lower case and separators
+// to spaces, so a key in the cleaned window is a key word in win, with a
+// word boundary before it where the cleaned window has one).
 func hasPhraseKey(win []byte) bool {
+	if phraseKeyAlways {
+		return true
+	}
 	t := phraseKeyPairs
 	for i := 0; i+1 < len(win); i++ {
-		k := t[uint16(win[i])|uint16(win[i+1])<<8]
-		if k == 0 {
+		g := t[uint16(win[i])|uint16(win[i+1])<<8]
+		if g == 0 {
 			continue
 		}
-		w := phraseKeyWords[k-1]
-		if hasPrefixFold(win[i:], w) && (w != "mit" || i == 0 || !isWordByte(win[i-1])) {
-			return true
+		for _, k := range phraseKeyByPair[g-1] {
+			pk := phraseKeys[k]
+			if hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1])) {
+				return true
+			}
 		}
 	}
 	return false
