@@ -31,7 +31,7 @@ func TestLangByScript(t *testing.T) {
 		{[]string{"en", "fr"}, "Bonjour tout le monde", "und"}, // two Latin-script languages
 		{[]string{"ru", "en"}, "Привет, как дела?", "ru"},
 		{[]string{"ko", "en"}, "안녕하세요 반갑습니다", "ko"},
-		{[]string{"zh"}, "The weather is fine", "und"}, // one language: the caller uses it
+		{[]string{"zh"}, "The weather is fine", "und"},                                               // one language: the caller uses it
 		{[]string{"zh", "en"}, strings.Repeat("a", scriptLetters) + strings.Repeat("汉", 2000), "en"}, // bounded
 	} {
 		if got := src(tt.langs...).langByScript(tt.text); got != tt.want {
