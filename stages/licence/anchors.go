@@ -36,6 +36,7 @@ var anchors = []struct {
 	{"版权", grpRights}, {"版權", grpRights}, {"著作权", grpRights}, {"著作權", grpRights},
 	{"转载", grpRights | grpUse}, {"轉載", grpRights | grpUse},
 	{"demic", grpUse}, {"DEMIC", grpUse}, {"search", grpUse}, {"SEARCH", grpUse},
+	{"ientific", grpUse}, {"holarly", grpUse}, {"ucational", grpUse},
 	{"mmercial", grpUse}, {"MMERCIAL", grpUse}, {"ersonal use", grpUse},
 	{"商用", grpUse}, {"商业", grpUse}, {"商業", grpUse}, {"学术", grpUse}, {"學術", grpUse},
 	{"研究", grpUse}, {"科研", grpUse}, {"学习交流", grpUse},
