@@ -36,6 +36,7 @@ type realLabel struct {
 	Class  string   `json:"class"`
 	Group  string   `json:"group"`
 	Source string   `json:"source"`
+	Batch  string   `json:"batch"`
 	Note   string   `json:"note"`
 }
 
@@ -122,6 +123,11 @@ func scoreRealSet(t *testing.T, dir string, labels []realLabel) map[string]*grou
 		}
 		add("all", idOK, classOK)
 		add(l.Group, idOK, classOK)
+		if l.Batch != "" {
+			// first: the files the fixes were made on; holdout: files
+			// labelled and scored only after those fixes.
+			add("batch:"+l.Batch, idOK, classOK)
+		}
 	}
 	return scores
 }
