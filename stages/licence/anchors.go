@@ -29,7 +29,7 @@ var anchors = []struct {
 	{"blic domain", grpLic}, {"BLIC DOMAIN", grpLic},
 	{"WITHOUT WARRANTY", grpLic}, {"without warranty", grpLic}, {"Without Warranty", grpLic},
 	{"AS IS", grpLic}, {"RRANTIES", grpLic}, {"rranties", grpLic},
-	{"Apache Group", grpLic}, {"General Public", grpLic}, {"GENERAL PUBLIC", grpLic},
+	{"Apache Group", grpLic}, {"General Public", grpLic}, {"GENERAL PUBLIC", grpLic}, {"GPL", grpLic},
 	{"CC", grpCC}, {"creativecommons", grpCC}, {"共享", grpCC},
 	{"ghts reserved", grpRights}, {"ghts Reserved", grpRights}, {"GHTS RESERVED", grpRights},
 	{"pyright", grpRights}, {"PYRIGHT", grpRights}, {"©", grpRights},
