@@ -160,5 +160,6 @@ func matchesNotice(re *regexp.Regexp, clean string) bool {
 
 func hasASCIIUseWord(win []byte) bool {
 	l := strings.ToLower(string(win))
-	return strings.Contains(l, "academic") || strings.Contains(l, "research") || strings.Contains(l, "commercial") || strings.Contains(l, "personal")
+	return strings.Contains(l, "academic") || strings.Contains(l, "research") || strings.Contains(l, "commercial") || strings.Contains(l, "personal") ||
+		strings.Contains(l, "scientific") || strings.Contains(l, "scholarly") || strings.Contains(l, "educational")
 }
