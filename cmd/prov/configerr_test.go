@@ -38,7 +38,9 @@ func TestConfigErrorsExit2(t *testing.T) {
 		{name: "missing consent registry", policy: func(s string) string {
 			return regexp.MustCompile(`consent_registry: .*`).ReplaceAllString(s, "consent_registry: nope.jsonl")
 		}, wantFile: "policy.yaml", wantField: "pii.consent_registry"},
-		{name: "unknown key", cfg: func(s string) string { return strings.Replace(s, "    inputs:", "    feilds: {text: body}\n    inputs:", 1) },
+		{name: "unknown key", cfg: func(s string) string {
+			return strings.Replace(s, "    inputs:", "    feilds: {text: body}\n    inputs:", 1)
+		},
 			wantFile: "prov.yaml", wantField: "datasets[0].feilds"},
 		{name: "malformed field path", cfg: func(s string) string {
 			return strings.Replace(s, "      text: text\n", "      text: \"messages[x].content\"\n", 1)
