@@ -73,7 +73,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	slices.Sort(s.versions)
 	if pol.Roster != "" {
 		err := readAux(ctx, env, pol.Roster, func(r io.Reader) (err error) {
-			s.roster, err = ParseRoster(r, pol.Roster)
+			s.roster, err = ParseRosterColumns(r, pol.Roster, pol.RosterColumns)
 			return err
 		})
 		if err != nil {
@@ -82,7 +82,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	if pol.SpotChecks != "" {
 		err := readAux(ctx, env, pol.SpotChecks, func(r io.Reader) error {
-			checks, err := ParseSpotChecks(r, pol.SpotChecks)
+			checks, err := ParseSpotChecksColumns(r, pol.SpotChecks, pol.SpotCheckColumns)
 			s.spot = make(map[string][]schemas.Review, len(checks))
 			for _, c := range checks {
 				k := spotKey(c.RuleVersion, c.Batch, c.ID)

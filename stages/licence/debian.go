@@ -74,6 +74,10 @@ var debianVersions = map[string]map[string]string{
 	"bsd":       {"": "BSD-3-Clause"},
 	"libpng":    {"": "Libpng"},
 	"curl":      {"": "curl"},
+	// bzip2's licence (Debian files write BZIP2) and the GNU
+	// All-Permissive licence (GAP: FSF's all-permissive notice).
+	"bzip2": {"": "bzip2-1.0.6", "1.0.6": "bzip2-1.0.6"},
+	"gap":   {"": "FSFAP"},
 }
 
 func ccVersions(base string) map[string]string {

@@ -604,8 +604,6 @@ var licencePhrases = []struct {
 	{phrase(`\b(?:the )?unlicen[sc]e\b`), "Unlicense", 0.6, "unlicen", nil},
 	{phrase(`\bBSD[ -]2-clause licen[sc]e`), "BSD-2-Clause", 0.6, "bsd", nil},
 	{phrase(`\bBSD[ -]3-clause licen[sc]e`), "BSD-3-Clause", 0.6, "bsd", nil},
-	{phrase(`\bGPL ?v2(?:\.0)?\b`), "GPL-2.0-only", 0.5, "gpl", nil},
-	{phrase(`\bGPL ?v3(?:\.0)?\b`), "GPL-3.0-only", 0.5, "gpl", nil},
 	{phrase(`\beclipse distribution licen[sc]e,? (?:v(?:ersion)?\.? ?)?1\.0\b`), "BSD-3-Clause", 0.7, "eclipse distribution", nil},
 	// The Eclipse Foundation's dual-licensing header: EPL or EDL (the
 	// Eclipse Distribution License 1.0 is BSD-3-Clause).
@@ -746,7 +744,48 @@ func phraseNotices(win []byte, ms []Match) []Match {
 			ms = append(ms, Match{SPDX: p.id, Confidence: p.conf, Evidence: EvidenceNotice})
 		}
 	}
-	return choice(clean, gnuNotices(clean, ms), start)
+	return choice(clean, gplAbbrevs(clean, gnuNotices(clean, ms)), start)
+}
+
+// gplAbbrev reads the GNU licences' abbreviations with a version:
+// "GPLv2", "GPL v3", "GPLv2+", "LGPLv2.1+", "AGPLv3 or later" ("+" and
+// "or later" keep the or-later grant).
+var gplAbbrev = regexp.MustCompile(`^(l|a)?gpl ?v?([1-3](?:\.[01])?)(\+|,? or (?:\(at your option\) )?(?:any )?later)?(?:[^\w.+-]|$)`)
+
+func gplAbbrevs(clean string, ms []Match) []Match {
+	off := 0
+	for n := 0; n < maxKeyHits; n++ {
+		i := strings.Index(clean[off:], "gpl")
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 3
+		a := i
+		if a > 0 && (clean[a-1] == 'l' || clean[a-1] == 'a') {
+			a-- // LGPL, AGPL
+		}
+		if a > 0 && isWordByte(clean[a-1]) {
+			continue
+		}
+		m := gplAbbrev.FindStringSubmatch(clean[a:min(len(clean), i+48)])
+		if m == nil {
+			continue
+		}
+		fam := map[string]string{"": "GPL", "l": "LGPL", "a": "AGPL"}[m[1]]
+		ver := m[2]
+		if !strings.Contains(ver, ".") {
+			ver += ".0"
+		}
+		suffix := "-only"
+		if m[3] != "" {
+			suffix = "-or-later"
+		}
+		if e, err := schemas.ParseLicenceExpression(fam + "-" + ver + suffix); err == nil {
+			ms = append(ms, Match{SPDX: e.String(), Confidence: 0.6, Evidence: EvidenceNotice})
+		}
+	}
+	return ms
 }
 
 // choiceWords are the words of a dual-licensing statement ("dual-licensed

@@ -158,8 +158,8 @@ func matchesNotice(re *regexp.Regexp, clean string) bool {
 }
 
 // hasASCIIUseWord reports whether win holds "academic", "research",
-// "commercial" or "personal" in any ASCII case (without a lower-case
-// copy of the window).
+// "commercial", "personal", "scientific", "scholarly" or "educational"
+// in any ASCII case (without a lower-case copy of the window).
 func hasASCIIUseWord(win []byte) bool {
 	for i, c := range win {
 		switch c | 0x20 {
@@ -177,6 +177,14 @@ func hasASCIIUseWord(win []byte) bool {
 			}
 		case 'p':
 			if hasPrefixFold(win[i:], "personal") {
+				return true
+			}
+		case 's':
+			if hasPrefixFold(win[i:], "scientific") || hasPrefixFold(win[i:], "scholarly") {
+				return true
+			}
+		case 'e':
+			if hasPrefixFold(win[i:], "educational") {
 				return true
 			}
 		}

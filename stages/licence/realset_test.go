@@ -36,6 +36,7 @@ type realLabel struct {
 	Class  string   `json:"class"`
 	Group  string   `json:"group"`
 	Source string   `json:"source"`
+	Batch  string   `json:"batch"`
 	Note   string   `json:"note"`
 }
 
@@ -122,6 +123,11 @@ func scoreRealSet(t *testing.T, dir string, labels []realLabel) map[string]*grou
 		}
 		add("all", idOK, classOK)
 		add(l.Group, idOK, classOK)
+		if l.Batch != "" {
+			// first: the files the fixes were made on; holdout: files
+			// labelled and scored only after those fixes.
+			add("batch:"+l.Batch, idOK, classOK)
+		}
 	}
 	return scores
 }
@@ -160,7 +166,8 @@ func checkScores(t *testing.T, scores map[string]*groupScore, floors map[string]
 func TestRealSetNotices(t *testing.T) {
 	const dir = "testdata/realset"
 	scores := scoreRealSet(t, dir, loadRealLabels(t, filepath.Join(dir, "labels.json")))
-	checkScores(t, scores, map[string][2]float64{"notice": {0.90, 0.90}})
+	// Measured 1.000 / 1.000 (n=34).
+	checkScores(t, scores, map[string][2]float64{"notice": {0.94, 0.94}})
 }
 
 // TestRealSetAccuracy scores Detect on the real files of the dev set, per
@@ -180,11 +187,15 @@ func TestRealSetAccuracy(t *testing.T) {
 		t.Fatalf("%s/labels.json has %d entries, the manifest %d", dir, len(labels), len(manifest))
 	}
 	scores := scoreRealSet(t, dir, manifest)
+	// Measured (id / class): all 0.965 / 0.996 (n=230), dep5 0.977 /
+	// 0.989 (88), licfile 0.944 / 1.000 (72), header 0.962 / 1.000 (52),
+	// negative 1.000 / 1.000 (18); held-out batch 1.000 / 1.000 (46).
 	checkScores(t, scores, map[string][2]float64{
-		"all":      {0.90, 0.90},
-		"dep5":     {0.90, 0.90},
-		"licfile":  {0.90, 0.90},
-		"header":   {0.90, 0.90},
-		"negative": {0.90, 0.90},
+		"all":           {0.94, 0.97},
+		"dep5":          {0.95, 0.96},
+		"licfile":       {0.91, 0.97},
+		"header":        {0.92, 0.96},
+		"negative":      {0.94, 0.94},
+		"batch:holdout": {0.93, 0.93},
 	})
 }

@@ -231,6 +231,8 @@ func TestDetect(t *testing.T) {
 		{"gnu or later is no choice", "it under the terms of the GNU General Public License as published by\nthe Free Software Foundation, either version 3 of the License, or\n(at your option) any later version.", "GPL-3.0-or-later", "notice", "commercial"},
 		{"gnu only version", "modify it under the terms of the GNU General Public License\nas published by the Free Software Foundation;  only version 2 of\nthe License is valid for this program.", "GPL-2.0-only", "notice", "commercial"},
 		{"docstring licence", ":copyright: (c) 2017 by Kenneth Reitz.\n:license: Apache 2.0, see LICENSE for more details.", "Apache-2.0", "notice", "commercial"},
+		{"gpl abbreviation", "/*\nhtop - Action.c\n(C) 2015 Hisham H. Muhammad\nReleased under the GNU GPLv2+, see the COPYING file\nin the source distribution for its full text.\n*/", "GPL-2.0-or-later", "notice", "commercial"},
+		{"lgpl abbreviation", "mpv is licensed under the LGPLv2.1+ when built without GPL files.", "LGPL-2.1-or-later", "notice", "commercial"},
 		{"markdown link", "Licensed under the [Apache License, Version 2.0](http://www.apache.org/licenses/LICENSE-2.0).", "Apache-2.0", "notice", "commercial"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -274,6 +274,7 @@ type Text struct {
 func Build(version string, texts []Text) *Index {
 	sort.Slice(texts, func(i, j int) bool { return texts[i].ID < texts[j].ID })
 	ix := &Index{Version: version, byID: map[string]int{}}
+	appendix := regexp.MustCompile(optionalAppendix)
 	sets := make([][]uint32, len(texts))
 	required := make([]int, len(texts))
 	groups := map[string][]int{}
@@ -285,7 +286,7 @@ func Build(version string, texts []Text) *Index {
 		}
 		sets[i] = uniq(shingles(tokenise([]byte(t.Text), nil), nil))
 		required[i] = len(sets[i])
-		if cut := optionalTail(t.Text); cut < len(t.Text) {
+		if cut := optionalTail(appendix, t.Text); cut < len(t.Text) {
 			required[i] = len(uniq(shingles(tokenise([]byte(t.Text[:cut]), nil), nil)))
 		}
 		k := setKey(sets[i])
@@ -334,12 +335,13 @@ func Build(version string, texts []Text) *Index {
 // CONDITIONS ... How to Apply These Terms", "APPENDIX: How to apply the
 // Apache License") and the GFDL's addendum: the SPDX templates mark it
 // optional, and most LICENSE files stop before it.
-var optionalAppendix = regexp.MustCompile(`(?i)(END OF TERMS AND CONDITIONS)\s+(?:APPENDIX:?\s*)?How to Apply|(ADDENDUM: How to use this License for your documents)`)
+// It is compiled by Build only (gen and tests), not at start-up.
+const optionalAppendix = `(?i)(END OF TERMS AND CONDITIONS)\s+(?:APPENDIX:?\s*)?How to Apply|(ADDENDUM: How to use this License for your documents)`
 
 // optionalTail returns where the optional appendix of a licence text
 // starts (len(text) when it has none).
-func optionalTail(text string) int {
-	m := optionalAppendix.FindStringSubmatchIndex(text)
+func optionalTail(re *regexp.Regexp, text string) int {
+	m := re.FindStringSubmatchIndex(text)
 	switch {
 	case m == nil:
 		return len(text)
