@@ -447,11 +447,22 @@ func (d *DatasetConfig) ObjectReadMap(reg *SourceRegistry, key, src string) Fiel
 }
 
 // MapsLabels reports whether any level of the dataset maps the labels
-// field (the dataset is then labelled: a record without labels is a
-// finding).
+// field for some of its objects (the dataset is then labelled).
 func (d *DatasetConfig) MapsLabels(reg *SourceRegistry) bool {
+	all, srcs := d.LabelledSources(reg)
+	return all || len(srcs) > 0
+}
+
+// LabelledSources says which records of the dataset must carry labels (a
+// record without them is a finding): all of them when the dataset's own
+// shape, fields or annotation map names labels; otherwise those whose
+// source's field map does (the source's registry entry, or an input that
+// names the source or whose prefix overlaps the source's prefixes). So a
+// dataset that spans a labelled source and unlabelled ones (a chat source,
+// web documents) expects labels from the labelled source only.
+func (d *DatasetConfig) LabelledSources(reg *SourceRegistry) (all bool, srcs map[string]bool) {
 	if _, ok := d.Fields[FieldLabels.String()]; ok {
-		return true
+		return true, nil
 	}
 	hasAnn := func(shape string, fields map[string]FieldSpec, ann *AnnotationMap) bool {
 		if _, ok := fields[FieldLabels.String()]; ok || !ann.IsZero() {
@@ -461,26 +472,50 @@ func (d *DatasetConfig) MapsLabels(reg *SourceRegistry) bool {
 		return ok && !s.Annotation.IsZero()
 	}
 	if hasAnn(d.Shape, nil, d.Annotation) {
-		return true
+		return true, nil
 	}
-	for _, in := range d.Inputs {
-		if hasAnn(in.Shape, in.Fields, in.Annotation) {
-			return true
-		}
-		if reg != nil && in.Source != "" {
-			if s := reg.Lookup(in.Source); s != nil && hasAnn(s.Shape, s.Fields, s.Annotation) {
+	srcs = map[string]bool{}
+	overlaps := func(in *InputConfig, s *Source) bool {
+		for _, p := range s.Prefixes {
+			if strings.HasPrefix(p, in.Prefix) || strings.HasPrefix(in.Prefix, p) {
 				return true
 			}
 		}
+		return false
 	}
-	if reg != nil {
-		for _, s := range reg.Sources {
-			if len(s.Prefixes) > 0 && hasAnn(s.Shape, s.Fields, s.Annotation) {
-				return true
+	for i := range d.Inputs {
+		in := &d.Inputs[i]
+		inAnn := hasAnn(in.Shape, in.Fields, in.Annotation)
+		if in.Source != "" {
+			s := (*Source)(nil)
+			if reg != nil {
+				s = reg.Lookup(in.Source)
+			}
+			if inAnn || (s != nil && hasAnn(s.Shape, s.Fields, s.Annotation)) {
+				srcs[in.Source] = true
+			}
+			continue
+		}
+		if reg == nil {
+			if inAnn {
+				return true, nil
+			}
+			continue
+		}
+		found := false
+		for j := range reg.Sources {
+			s := &reg.Sources[j]
+			if overlaps(in, s) && (inAnn || hasAnn(s.Shape, s.Fields, s.Annotation)) {
+				srcs[s.ID], found = true, true
 			}
 		}
+		if inAnn && !found {
+			// the input's records name their sources themselves: expect
+			// labels from all of them
+			return true, nil
+		}
 	}
-	return false
+	return false, srcs
 }
 
 // validateFieldLayer checks one level's shape, fields and annotation map;

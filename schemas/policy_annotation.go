@@ -27,6 +27,13 @@ type AnnotationPolicy struct {
 	// the input store: JSONL of schemas.SpotCheck (written by `prov assess
 	// import`). Optional; verdicts inside the labels count as well.
 	SpotChecks string `yaml:"spot_checks,omitempty" json:"spot_checks,omitempty"`
+	// RosterColumns maps the roster's logical keys (id, roles, trained,
+	// exam_passed, suspended_from, suspended_to) to the names the file uses,
+	// e.g. {id: annotator_id}. A key left out keeps its own name.
+	RosterColumns Columns `yaml:"roster_columns,omitempty" json:"roster_columns,omitempty"`
+	// SpotCheckColumns maps the spot-check file's logical keys (rule_version,
+	// batch, id, reviewer, at, verdict) to the names the file uses.
+	SpotCheckColumns Columns `yaml:"spot_check_columns,omitempty" json:"spot_check_columns,omitempty"`
 
 	// MinAgreement is the inter-annotator agreement a batch must reach
 	// (default 0.667, Krippendorff's lowest level for tentative conclusions).
@@ -148,6 +155,12 @@ func (p *AnnotationPolicy) defaults() {
 }
 
 func (p *AnnotationPolicy) validate(path string) error {
+	if err := p.RosterColumns.validate(path+".roster_columns", RosterColumns); err != nil {
+		return err
+	}
+	if err := p.SpotCheckColumns.validate(path+".spot_check_columns", SpotCheckColumns); err != nil {
+		return err
+	}
 	for i, r := range p.Rules {
 		if strings.TrimSpace(r) == "" {
 			return &FieldError{fmt.Sprintf("%s.rules[%d]", path, i), "rule file path is empty"}

@@ -29,6 +29,11 @@ type PIIPolicy struct {
 	// the consent registry: JSONL or Parquet rows of subject_id, scopes,
 	// type, granted_at, withdrawn_at. Empty: no registry.
 	ConsentRegistry string `yaml:"consent_registry,omitempty" json:"consent_registry,omitempty"`
+	// ConsentRegistryColumns maps the registry's logical columns
+	// (subject_id, scopes, type, id, granted_at, withdrawn_at) to the names
+	// the file uses, for a registry exported from another system. A column
+	// left out keeps its own name.
+	ConsentRegistryColumns Columns `yaml:"consent_registry_columns,omitempty" json:"consent_registry_columns,omitempty"`
 	// Scope is the consent scope training needs (default "training").
 	Scope string `yaml:"scope,omitempty" json:"scope"`
 
@@ -114,6 +119,9 @@ func (p *PIIPolicy) defaults() {
 }
 
 func (p *PIIPolicy) validate(path string) error {
+	if err := p.ConsentRegistryColumns.validate(path+".consent_registry_columns", ConsentColumns); err != nil {
+		return err
+	}
 	if p.MinScore < 0 || p.MinScore > 1 {
 		return &FieldError{path + ".min_score", fmt.Sprintf("%g is not in [0, 1]", p.MinScore)}
 	}

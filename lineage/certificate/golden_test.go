@@ -84,7 +84,7 @@ func TestGoldenDemoPredicate(t *testing.T) {
 	}
 	d := res.Datasets[0]
 	b := mustLoad(t, filepath.Join(dir, "out", d.Name, d.Version))
-	if err := Verify(ctx, b, Options{Ledger: l, Rehash: rehashWith(in, &cfg.Datasets[0])}).Err(); err != nil {
+	if err := Verify(ctx, b, Options{Ledger: l, Rehash: rehashWithSources(in, &cfg.Datasets[0], src)}).Err(); err != nil {
 		t.Fatalf("the demo certificate does not verify: %v", err)
 	}
 	env, err := ParseEnvelope(b.Envelope)

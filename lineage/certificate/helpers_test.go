@@ -165,5 +165,11 @@ func certHook(l *lineage.Ledger, keyPath string) func(ctx context.Context, s *pi
 
 // rehashWith is level 3's options with the pipeline's record reader.
 func rehashWith(in objstore.Store, ds *schemas.DatasetConfig) *Rehash {
-	return &Rehash{Input: in, Dataset: ds, Read: pipeline.RecordReader(in, ds, nil)}
+	return rehashWithSources(in, ds, nil)
+}
+
+// rehashWithSources reads records through the registry's field maps too
+// (sources resolved by prefix, their shapes), as `prov cert verify` does.
+func rehashWithSources(in objstore.Store, ds *schemas.DatasetConfig, reg *schemas.SourceRegistry) *Rehash {
+	return &Rehash{Input: in, Dataset: ds, Read: pipeline.RecordReader(in, ds, reg)}
 }

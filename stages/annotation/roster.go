@@ -3,7 +3,6 @@ package annotation
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -23,19 +24,54 @@ type Roster struct {
 // maxRosterLine caps one JSONL roster line.
 const maxRosterLine = 1 << 20
 
-// ParseRoster reads a roster: a YAML list when name ends in .yaml or .yml,
-// JSONL otherwise (blank lines allowed). Ids must be unique and roles known.
+// ParseRoster reads a roster whose keys carry their own names
+// (ParseRosterColumns with no column map).
 func ParseRoster(r io.Reader, name string) (*Roster, error) {
+	return ParseRosterColumns(r, name, nil)
+}
+
+// ParseRosterColumns reads a roster: a YAML list when name ends in .yaml or
+// .yml, JSONL otherwise (blank lines allowed), whose keys are named as cols
+// says (annotation.roster_columns, e.g. {id: annotator_id}). Ids must be
+// unique and roles known. Errors name the file, the line and the key.
+func ParseRosterColumns(r io.Reader, name string, cols schemas.Columns) (*Roster, error) {
 	var list []schemas.Annotator
 	lines := []int(nil)
+	cr := cols.Reader(schemas.RosterColumns)
 	switch strings.ToLower(path.Ext(name)) {
 	case ".yaml", ".yml":
 		data, err := io.ReadAll(r)
 		if err != nil {
 			return nil, fmt.Errorf("reading roster %s: %w", name, err)
 		}
-		if err := schemas.Decode(name, data, &list); err != nil {
-			return nil, fmt.Errorf("decoding roster: %w: %w", ErrMalformedRoster, err)
+		if len(cols) == 0 {
+			if err := schemas.Decode(name, data, &list); err != nil {
+				return nil, fmt.Errorf("decoding roster: %w: %w", ErrMalformedRoster, err)
+			}
+			break
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return nil, fmt.Errorf("decoding roster %s: %w: %w", name, ErrMalformedRoster, err)
+		}
+		if len(doc.Content) == 0 {
+			break
+		}
+		seq := doc.Content[0]
+		if seq.Kind != yaml.SequenceNode {
+			return nil, &LineError{name, seq.Line, fmt.Errorf("%w: want a list of annotators", ErrMalformedRoster)}
+		}
+		for _, item := range seq.Content {
+			var row map[string]any
+			if err := item.Decode(&row); err != nil {
+				return nil, &LineError{name, item.Line, fmt.Errorf("%w: %w", ErrMalformedRoster, err)}
+			}
+			var a schemas.Annotator
+			if err := cr.DecodeMap(row, &a); err != nil {
+				return nil, &LineError{name, item.Line, fmt.Errorf("%w: %w", ErrMalformedRoster, err)}
+			}
+			list = append(list, a)
+			lines = append(lines, item.Line)
 		}
 	default:
 		sc := bufio.NewScanner(r)
@@ -46,13 +82,8 @@ func ParseRoster(r io.Reader, name string) (*Roster, error) {
 				continue
 			}
 			var a schemas.Annotator
-			dec := json.NewDecoder(bytes.NewReader(line))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&a); err != nil {
+			if err := cr.DecodeJSON(line, &a); err != nil {
 				return nil, &LineError{name, n, fmt.Errorf("%w: %w", ErrMalformedRoster, err)}
-			}
-			if dec.More() {
-				return nil, &LineError{name, n, fmt.Errorf("%w: trailing data", ErrMalformedRoster)}
 			}
 			list = append(list, a)
 			lines = append(lines, n)
@@ -64,6 +95,7 @@ func ParseRoster(r io.Reader, name string) (*Roster, error) {
 			return nil, fmt.Errorf("reading roster %s: %w", name, err)
 		}
 	}
+	idCol := cols.Column("id")
 	ro := &Roster{byID: make(map[string]*schemas.Annotator, len(list))}
 	for i := range list {
 		a := &list[i]
@@ -72,7 +104,7 @@ func ParseRoster(r io.Reader, name string) (*Roster, error) {
 			line = lines[i]
 		}
 		if a.ID == "" {
-			return nil, &LineError{name, line, fmt.Errorf("%w: entry %d has no id", ErrMalformedRoster, i)}
+			return nil, &LineError{name, line, fmt.Errorf("%w: entry %d has no %q (id)", ErrMalformedRoster, i, idCol)}
 		}
 		if _, dup := ro.byID[a.ID]; dup {
 			return nil, &LineError{name, line, fmt.Errorf("%w: id %q is listed twice", ErrMalformedRoster, a.ID)}

@@ -26,7 +26,8 @@ type Stage struct {
 	versions   []string // sorted rule versions
 	roster     *Roster
 	spot       map[string][]schemas.Review // imported verdicts by spotKey
-	mapped     bool                        // the dataset maps the labels field explicitly
+	mapped     bool                        // every record of the dataset must carry labels
+	labelled   map[string]bool             // else: sources whose records must carry labels
 	subjectKey func(kind, value string) string
 	verdicts   [numKinds]schemas.Verdict
 }
@@ -52,7 +53,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	s := &Stage{policy: &pol, subjectKey: env.SubjectKey}
 	if env.Dataset != nil {
-		s.mapped = env.Dataset.MapsLabels(env.Sources)
+		s.mapped, s.labelled = env.Dataset.LabelledSources(env.Sources)
 	}
 	vs := pol.Verdicts.Values()
 	for i, v := range vs {
@@ -72,7 +73,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	slices.Sort(s.versions)
 	if pol.Roster != "" {
 		err := readAux(ctx, env, pol.Roster, func(r io.Reader) (err error) {
-			s.roster, err = ParseRoster(r, pol.Roster)
+			s.roster, err = ParseRosterColumns(r, pol.Roster, pol.RosterColumns)
 			return err
 		})
 		if err != nil {
@@ -81,7 +82,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	if pol.SpotChecks != "" {
 		err := readAux(ctx, env, pol.SpotChecks, func(r io.Reader) error {
-			checks, err := ParseSpotChecks(r, pol.SpotChecks)
+			checks, err := ParseSpotChecksColumns(r, pol.SpotChecks, pol.SpotCheckColumns)
 			s.spot = make(map[string][]schemas.Review, len(checks))
 			for _, c := range checks {
 				k := spotKey(c.RuleVersion, c.Batch, c.ID)
@@ -94,7 +95,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		}
 	}
 	slog.Debug("annotation stage ready", "rule_versions", s.versions, "roster", pol.Roster,
-		"annotators", s.roster.Len(), "spot_checks", len(s.spot), "labels_mapped", s.mapped)
+		"annotators", s.roster.Len(), "spot_checks", len(s.spot), "labels_mapped", s.mapped || len(s.labelled) > 0)
 	return s, nil
 }
 
@@ -177,7 +178,7 @@ func (c *check) flush(st *State) {
 // Check implements stages.Stage.
 func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	raw, has := r.Get(schemas.FieldLabels)
-	if !has && !s.mapped {
+	if !has && !s.mapped && !s.labelled[r.Source] {
 		return
 	}
 	state, _ := st.(*State)

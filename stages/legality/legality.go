@@ -605,7 +605,7 @@ func (s *Stage) score(c *checker, info *sourceInfo) {
 			lang = normLang(l)
 		}
 		if lang == "" {
-			lang = "und"
+			lang = info.langByScript(c.r.Text())
 		}
 		if key, ok := info.groupKeys[lang]; ok {
 			a.groups[key]++

@@ -213,6 +213,13 @@ var debianShortNames = []struct{ short, spdx string }{
 	{"GPL-3+ with GCC exception", "GPL-3.0-or-later WITH GCC-exception-3.1"},
 	{"GPL-3+ with Bison exception", "GPL-3.0-or-later WITH Bison-exception-2.2"},
 	{"GPL-2+ with OpenSSL exception", "GPL-2.0-or-later WITH AdditionRef-OpenSSL-exception"},
+	// Exception names of real Debian copyright files (the real set).
+	{"GPL-2+ with Linux-syscall-note exception", "GPL-2.0-or-later WITH Linux-syscall-note"},
+	{"GPL-3+ with GCC-Runtime-3.1 exception", "GPL-3.0-or-later WITH GCC-exception-3.1"},
+	{"GPL-2+ with Autoconf-data exception", "GPL-2.0-or-later WITH Autoconf-exception-generic"},
+	{"GPL-3+ with Autoconf-data exception", "GPL-3.0-or-later WITH Autoconf-exception-generic-3.0"},
+	{"BZIP2", "bzip2-1.0.6"},
+	{"GAP", "FSFAP"},
 	{"Artistic or GPL-1+", "Artistic-1.0-Perl OR GPL-1.0-or-later"},
 	{"GPL-2+ or Artistic-2.0, and BSD-3-clause", "(GPL-2.0-or-later OR Artistic-2.0) AND BSD-3-Clause"},
 	{"LGPL-2.1+ and MIT", "LGPL-2.1-or-later AND MIT"},

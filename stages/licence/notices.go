@@ -69,21 +69,23 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 	// word).
 	cleans := make([]string, len(ws))
 	hasUse := make([]bool, len(ws))
+	hasZh := make([]bool, len(ws))
+	any := false
 	for i, w := range ws {
 		if hasASCIIUseWord(text[w[0]:w[1]]) {
 			cleans[i], hasUse[i] = cleanWindow(text[w[0]:w[1]]), true
 		}
+		hasZh[i] = mayHoldZhNotice(text[w[0]:w[1]])
+		any = any || hasUse[i] || hasZh[i]
+	}
+	if !any {
+		return ms
 	}
 	for _, row := range useNoticeTable {
 		found := false
 		for i, w := range ws {
 			win := text[w[0]:w[1]]
-			for _, z := range row.zh {
-				if bytes.Contains(win, []byte(z)) {
-					found = true
-					break
-				}
-			}
+			found = hasZh[i] && containsAnyBytes(win, row.zh)
 			if !found && row.en != nil && hasUse[i] && containsAny(cleans[i], row.enAny) {
 				found = matchesNotice(row.en, cleans[i])
 			}
@@ -96,6 +98,49 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 		}
 	}
 	return ms
+}
+
+func containsAnyBytes(b []byte, subs []string) bool {
+	for _, z := range subs {
+		if bytes.Contains(b, []byte(z)) {
+			return true
+		}
+	}
+	return false
+}
+
+// zhNoticeStarts holds the first two characters (six bytes of UTF-8) of
+// every Chinese phrasing of the use-notice table, and zhNoticeSecond
+// the last two bytes of each one's first character: one table lookup
+// per byte of a window rules out most positions, so a window with no
+// phrasing's start skips the table's ~70 substring searches (each of
+// which stops at every CJK character of the window: they share their
+// lead bytes).
+var zhNoticeStarts, zhNoticeSecond = func() (map[[6]byte]bool, *[1 << 16]bool) {
+	m := map[[6]byte]bool{}
+	var t [1 << 16]bool
+	for _, row := range useNoticeTable {
+		for _, z := range row.zh {
+			m[[6]byte([]byte(z[:6]))] = true
+			t[uint16(z[1])<<8|uint16(z[2])] = true
+		}
+	}
+	return m, &t
+}()
+
+// mayHoldZhNotice reports whether win holds the first two characters of
+// a Chinese phrasing of the use-notice table.
+func mayHoldZhNotice(win []byte) bool {
+	t := zhNoticeSecond
+	for i := 0; i+6 <= len(win); i++ {
+		if win[i] < 0xE0 || !t[uint16(win[i+1])<<8|uint16(win[i+2])] {
+			continue
+		}
+		if zhNoticeStarts[[6]byte(win[i:i+6])] {
+			return true
+		}
+	}
+	return false
 }
 
 // trademarkUse follows a notice that restricts the use of names and marks
@@ -115,5 +160,6 @@ func matchesNotice(re *regexp.Regexp, clean string) bool {
 
 func hasASCIIUseWord(win []byte) bool {
 	l := strings.ToLower(string(win))
-	return strings.Contains(l, "academic") || strings.Contains(l, "research") || strings.Contains(l, "commercial") || strings.Contains(l, "personal")
+	return strings.Contains(l, "academic") || strings.Contains(l, "research") || strings.Contains(l, "commercial") || strings.Contains(l, "personal") ||
+		strings.Contains(l, "scientific") || strings.Contains(l, "scholarly") || strings.Contains(l, "educational")
 }

@@ -223,6 +223,17 @@ func TestDetect(t *testing.T) {
 		{"no repost", "未经授权不得转载", RefNoReproduction, "notice", "unspecified"},
 		{"mit phrase", "This project is released under the MIT License.", "MIT", "notice", "commercial"},
 		{"most restrictive", "SPDX-License-Identifier: MIT\nhttps://creativecommons.org/licenses/by-nc/4.0/", "MIT", "spdx-header", "non-commercial"},
+		// Dual licensing: one OR expression, not two licences at once.
+		{"dual", "This project is dual-licensed under the Unlicense and MIT licenses.\n\nYou may use this code under the terms of either license.", "MIT OR Unlicense", "notice", "commercial"},
+		{"dual readme", "## License\n\nLicensed under either of\n\n * Apache License, Version 2.0 ([LICENSE-APACHE](LICENSE-APACHE))\n * MIT license ([LICENSE-MIT](LICENSE-MIT))\n\nat your option.", "Apache-2.0 OR MIT", "notice", "commercial"},
+		{"dual header", "/*\n * This source code is licensed under both the BSD-style license (found in the\n * LICENSE file) and the GPLv2 (found in the COPYING file).\n * You may select, at your option, one of the above-listed licenses.\n */", "BSD-3-Clause OR GPL-2.0-only", "notice", "commercial"},
+		{"eclipse dual", "/* This program and the accompanying materials\n * are made available under the terms of the Eclipse Public License v2.0\n * and Eclipse Distribution License v1.0 which accompany this distribution. */", "EPL-2.0 OR BSD-3-Clause", "notice", "commercial"},
+		{"gnu or later is no choice", "it under the terms of the GNU General Public License as published by\nthe Free Software Foundation, either version 3 of the License, or\n(at your option) any later version.", "GPL-3.0-or-later", "notice", "commercial"},
+		{"gnu only version", "modify it under the terms of the GNU General Public License\nas published by the Free Software Foundation;  only version 2 of\nthe License is valid for this program.", "GPL-2.0-only", "notice", "commercial"},
+		{"docstring licence", ":copyright: (c) 2017 by Kenneth Reitz.\n:license: Apache 2.0, see LICENSE for more details.", "Apache-2.0", "notice", "commercial"},
+		{"gpl abbreviation", "/*\nhtop - Action.c\n(C) 2015 Hisham H. Muhammad\nReleased under the GNU GPLv2+, see the COPYING file\nin the source distribution for its full text.\n*/", "GPL-2.0-or-later", "notice", "commercial"},
+		{"lgpl abbreviation", "mpv is licensed under the LGPLv2.1+ when built without GPL files.", "LGPL-2.1-or-later", "notice", "commercial"},
+		{"markdown link", "Licensed under the [Apache License, Version 2.0](http://www.apache.org/licenses/LICENSE-2.0).", "Apache-2.0", "notice", "commercial"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Detect([]byte(tc.text))

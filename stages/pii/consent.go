@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 
@@ -125,7 +127,8 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // registryRow is one row of the consent registry (JSONL object or Parquet
-// row with these column names).
+// row); the JSON tags are the logical column names (schemas.ConsentColumns),
+// which a schemas.Columns map renames.
 type registryRow struct {
 	SubjectID   string   `json:"subject_id" parquet:"subject_id"`
 	Scopes      []string `json:"scopes" parquet:"scopes,list"`
@@ -138,21 +141,31 @@ type registryRow struct {
 // Registry maps subject ids to their current consent.
 type Registry map[string]Consent
 
-// LoadRegistry reads a consent registry (JSONL, or Parquet when the data
-// starts with the PAR1 magic). For a subject with several rows, the row
-// granted or withdrawn last wins. name is used in errors.
+// LoadRegistry reads a consent registry whose columns carry their own
+// names (LoadRegistryColumns with no column map).
 func LoadRegistry(r io.Reader, name, scope string) (Registry, error) {
+	return LoadRegistryColumns(r, name, scope, nil)
+}
+
+// LoadRegistryColumns reads a consent registry (JSONL, or Parquet when the
+// data starts with the PAR1 magic) whose columns are named as cols says
+// (pii.consent_registry_columns). For a subject with several rows, the row
+// granted or withdrawn last wins. name is used in errors, which name the
+// line (JSONL) or row (Parquet) and the column.
+func LoadRegistryColumns(r io.Reader, name, scope string, cols schemas.Columns) (Registry, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("reading consent registry %s: %w", name, err)
 	}
 	var rows []registryRow
+	lines := []int(nil)
 	if bytes.HasPrefix(data, []byte("PAR1")) {
-		rows, err = readParquetRows(data)
+		rows, err = readParquetRows(data, cols)
 		if err != nil {
 			return nil, fmt.Errorf("reading consent registry %s: %w: %w", name, ErrRegistry, err)
 		}
 	} else {
+		cr := cols.Reader(schemas.ConsentColumns)
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(nil, 1<<20)
 		for line := 1; sc.Scan(); line++ {
@@ -161,15 +174,14 @@ func LoadRegistry(r io.Reader, name, scope string) (Registry, error) {
 				continue
 			}
 			var row registryRow
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&row); err != nil {
+			if err := cr.DecodeJSON(b, &row); err != nil {
 				return nil, fmt.Errorf("parsing consent registry %s line %d: %w: %w", name, line, ErrRegistry, err)
 			}
 			if row.SubjectID == "" {
-				return nil, fmt.Errorf("parsing consent registry %s line %d: %w: subject_id is empty", name, line, ErrRegistry)
+				return nil, fmt.Errorf("parsing consent registry %s line %d: %w: column %q (subject_id) is empty or missing", name, line, ErrRegistry, cols.Column("subject_id"))
 			}
 			rows = append(rows, row)
+			lines = append(lines, line)
 		}
 		if err := sc.Err(); err != nil {
 			return nil, fmt.Errorf("reading consent registry %s: %w", name, err)
@@ -183,7 +195,11 @@ func LoadRegistry(r io.Reader, name, scope string) (Registry, error) {
 		}
 		c, ok := f.consent(scope)
 		if !ok {
-			return nil, fmt.Errorf("parsing consent registry %s row %d (subject key omitted): %w: bad type or time", name, i+1, ErrRegistry)
+			where := fmt.Sprintf("row %d", i+1)
+			if lines != nil {
+				where = fmt.Sprintf("line %d", lines[i])
+			}
+			return nil, fmt.Errorf("parsing consent registry %s %s (subject key omitted): %w: %s", name, where, ErrRegistry, badConsentColumns(f, cols))
 		}
 		if old, seen := reg[row.SubjectID]; seen && lastEvent(old).After(lastEvent(c)) {
 			continue
@@ -193,6 +209,30 @@ func LoadRegistry(r io.Reader, name, scope string) (Registry, error) {
 	return reg, nil
 }
 
+// badConsentColumns names the columns of a row that f.consent rejected.
+func badConsentColumns(f consentField, cols schemas.Columns) string {
+	var bad []string
+	switch strings.ToLower(f.Type) {
+	case "", schemas.ConsentGeneral, schemas.ConsentSeparate, schemas.ConsentGuardian:
+	default:
+		bad = append(bad, fmt.Sprintf("column %q (type) is not general, separate or guardian", cols.Column("type")))
+	}
+	if f.GrantedAt != "" {
+		if _, err := parseTime(f.GrantedAt); err != nil {
+			bad = append(bad, fmt.Sprintf("column %q (granted_at) is not a time", cols.Column("granted_at")))
+		}
+	}
+	if f.WithdrawnAt != "" {
+		if _, err := parseTime(f.WithdrawnAt); err != nil {
+			bad = append(bad, fmt.Sprintf("column %q (withdrawn_at) is not a time", cols.Column("withdrawn_at")))
+		}
+	}
+	if len(bad) == 0 {
+		return "bad type or time"
+	}
+	return strings.Join(bad, "; ")
+}
+
 func lastEvent(c Consent) time.Time {
 	if c.Withdrawn.After(c.Granted) {
 		return c.Withdrawn
@@ -200,23 +240,52 @@ func lastEvent(c Consent) time.Time {
 	return c.Granted
 }
 
-// readParquetRows reads registry rows from a Parquet file, turning a
-// library panic into an error.
-func readParquetRows(data []byte) (rows []registryRow, err error) {
+// readParquetRows reads registry rows from a Parquet file whose columns
+// are named as cols says, turning a library panic into an error.
+func readParquetRows(data []byte, cols schemas.Columns) (rows []registryRow, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("decoding parquet: %v", p)
 		}
 	}()
-	rows, err = parquet.Read[registryRow](bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, fmt.Errorf("decoding parquet: %w", err)
+	if len(cols) == 0 {
+		rows, err = parquet.Read[registryRow](bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return nil, fmt.Errorf("decoding parquet: %w", err)
+		}
+		return rows, nil
 	}
-	return rows, nil
+	// The same struct with the file's column names in its parquet tags:
+	// parquet-go converts the file's schema to it.
+	rt := reflect.TypeFor[registryRow]()
+	fields := make([]reflect.StructField, rt.NumField())
+	for i := range fields {
+		f := rt.Field(i)
+		tag := f.Tag.Get("parquet")
+		logical, opts, _ := strings.Cut(tag, ",")
+		if opts != "" {
+			opts = "," + opts
+		}
+		f.Tag = reflect.StructTag(fmt.Sprintf(`parquet:%q`, cols.Column(logical)+opts))
+		fields[i] = f
+	}
+	dyn := reflect.StructOf(fields)
+	pr := parquet.NewReader(bytes.NewReader(data))
+	defer func() { _ = pr.Close() }()
+	for i := 1; ; i++ {
+		v := reflect.New(dyn)
+		if err := pr.Read(v.Interface()); err != nil {
+			if errors.Is(err, io.EOF) {
+				return rows, nil
+			}
+			return nil, fmt.Errorf("decoding parquet row %d: %w", i, err)
+		}
+		rows = append(rows, v.Elem().Convert(rt).Interface().(registryRow))
+	}
 }
 
 // openRegistry loads the registry named by the policy through env.Open.
-func openRegistry(ctx context.Context, open func(context.Context, string) (io.ReadCloser, error), key, scope string) (Registry, error) {
+func openRegistry(ctx context.Context, open func(context.Context, string) (io.ReadCloser, error), key, scope string, cols schemas.Columns) (Registry, error) {
 	if key == "" {
 		return Registry{}, nil
 	}
@@ -228,5 +297,5 @@ func openRegistry(ctx context.Context, open func(context.Context, string) (io.Re
 		return nil, fmt.Errorf("opening consent registry %s: %w", key, err)
 	}
 	defer func() { _ = rc.Close() }()
-	return LoadRegistry(rc, key, scope)
+	return LoadRegistryColumns(rc, key, scope, cols)
 }

@@ -119,7 +119,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 			return nil, fmt.Errorf("building pii stage: policy pii.%s: %w", v.field, err)
 		}
 	}
-	reg, err := openRegistry(ctx, env.Open, pol.ConsentRegistry, pol.Scope)
+	reg, err := openRegistry(ctx, env.Open, pol.ConsentRegistry, pol.Scope, pol.ConsentRegistryColumns)
 	if err != nil {
 		return nil, env.Policy.FieldErr("pii.consent_registry", err)
 	}

@@ -25,22 +25,69 @@ func isASCIISpace(c byte) bool {
 // exact-duplicate detection: Unicode NFKC, case folded (then NFKC again,
 // folding can undo the normal form), runs of white space collapsed into
 // one space and leading and trailing white space dropped. A text that
-// normalises to nothing has no key (ok false). ASCII texts take a fast
-// path that gives the same bytes (NFKC and folding leave ASCII letters
-// alone but for case).
+// normalises to nothing has no key (ok false). Texts made only of ASCII,
+// Han ideographs of the CJK Unified Ideographs block, fullwidth ASCII
+// forms and a few CJK and typographic punctuation marks (most Chinese and
+// English text) take a fast path that gives the same bytes (fastKeyRune);
+// any other text goes through golang.org/x/text.
 func (k *keyer) textKey(s string) (key [16]byte, ok bool) {
-	b := k.buf[:0]
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
+	b, fast := appendFastKey(k.buf[:0], s)
+	if !fast {
+		b = k.slowKey(b[:0], s)
 	}
-	if ascii {
-		space := true // drops leading white space
-		for i := 0; i < len(s); i++ {
-			c := s[i]
+	if cap(b) <= 1<<20 {
+		k.buf = b
+	}
+	if len(b) == 0 {
+		return key, false
+	}
+	sum := sha256.Sum256(b)
+	copy(key[:], sum[:16])
+	return key, true
+}
+
+// fastKeyRune returns what NFKC, case folding and NFKC again make of r
+// when that is one rune that neither composes with nor changes its
+// neighbours, and ok false for any other rune. ASCII letters fold to
+// lower case; fullwidth ASCII forms (U+FF01–U+FF5E) are their ASCII
+// compatibility equivalents (then folded); Han ideographs of U+4E00–U+9FFF
+// (no decomposition, no case), the ideographic comma and full stop,
+// CJK angle, corner, lenticular and double brackets (U+3008–U+3011), and
+// curly quotes and dashes (U+2010, U+2013, U+2014, U+2018, U+2019,
+// U+201C, U+201D) are left alone. None of these is a combining mark
+// or can start a composition with an ASCII or Han neighbour.
+func fastKeyRune(r rune) (rune, bool) {
+	switch {
+	case r < utf8.RuneSelf:
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r, true
+	case r >= 0x4E00 && r <= 0x9FFF:
+		return r, true
+	case r >= 0xFF01 && r <= 0xFF5E:
+		r -= 0xFEE0
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r, true
+	case r == 0x3001 || r == 0x3002 || r >= 0x3008 && r <= 0x3011:
+		return r, true
+	case r == 0x2010 || r == 0x2013 || r == 0x2014 || r == 0x2018 || r == 0x2019 || r == 0x201C || r == 0x201D:
+		return r, true
+	}
+	return r, false
+}
+
+// appendFastKey appends the normalised form of s to b when every rune of
+// s has a fastKeyRune form, and reports whether it did (b then holds a
+// partial result to discard).
+func appendFastKey(b []byte, s string) ([]byte, bool) {
+	space := true // drops leading white space
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
 			if isASCIISpace(c) {
 				space = true
 				continue
@@ -53,32 +100,40 @@ func (k *keyer) textKey(s string) (key [16]byte, ok bool) {
 				c += 'a' - 'A'
 			}
 			b = append(b, c)
+			continue
 		}
-	} else {
-		if !k.init {
-			k.fold, k.init = cases.Fold(), true
+		r, size := utf8.DecodeRuneInString(s[i:])
+		f, ok := fastKeyRune(r)
+		if !ok || r == utf8.RuneError {
+			return b, false
 		}
-		t := norm.NFKC.String(k.fold.String(norm.NFKC.String(s)))
-		space := true
-		for _, r := range t {
-			if unicode.IsSpace(r) {
-				space = true
-				continue
-			}
-			if space && len(b) > 0 {
-				b = append(b, ' ')
-			}
-			space = false
-			b = utf8.AppendRune(b, r)
+		i += size
+		if space && len(b) > 0 {
+			b = append(b, ' ')
 		}
+		space = false
+		b = utf8.AppendRune(b, f)
 	}
-	if cap(b) <= 1<<20 {
-		k.buf = b
+	return b, true
+}
+
+// slowKey appends the normalised form of s through golang.org/x/text.
+func (k *keyer) slowKey(b []byte, s string) []byte {
+	if !k.init {
+		k.fold, k.init = cases.Fold(), true
 	}
-	if len(b) == 0 {
-		return key, false
+	t := norm.NFKC.String(k.fold.String(norm.NFKC.String(s)))
+	space := true
+	for _, r := range t {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && len(b) > 0 {
+			b = append(b, ' ')
+		}
+		space = false
+		b = utf8.AppendRune(b, r)
 	}
-	sum := sha256.Sum256(b)
-	copy(key[:], sum[:16])
-	return key, true
+	return b
 }

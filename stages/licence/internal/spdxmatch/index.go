@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -41,8 +42,10 @@ type Licence struct {
 	Name       string
 	OSI        bool
 	Deprecated bool
-	// Shingles is the number of distinct shingles of the licence text; 0
-	// for licences not indexed (deprecated ids, texts identical to
+	// Shingles is the number of distinct shingles of the licence text
+	// without its optional how-to-apply appendix (optionalTail: the
+	// appendix is indexed, but a text need not hold it); 0 for licences
+	// not indexed (deprecated ids, texts identical to
 	// another licence's).
 	Shingles int
 	// Same is the id under which an identical text is indexed ("" when
@@ -271,7 +274,9 @@ type Text struct {
 func Build(version string, texts []Text) *Index {
 	sort.Slice(texts, func(i, j int) bool { return texts[i].ID < texts[j].ID })
 	ix := &Index{Version: version, byID: map[string]int{}}
+	appendix := regexp.MustCompile(optionalAppendix)
 	sets := make([][]uint32, len(texts))
+	required := make([]int, len(texts))
 	groups := map[string][]int{}
 	for i, t := range texts {
 		ix.Licences = append(ix.Licences, Licence{ID: t.ID, Name: t.Name, OSI: t.OSI, Deprecated: t.Deprecated})
@@ -280,6 +285,10 @@ func Build(version string, texts []Text) *Index {
 			continue
 		}
 		sets[i] = uniq(shingles(tokenise([]byte(t.Text), nil), nil))
+		required[i] = len(sets[i])
+		if cut := optionalTail(appendix, t.Text); cut < len(t.Text) {
+			required[i] = len(uniq(shingles(tokenise([]byte(t.Text[:cut]), nil), nil)))
+		}
 		k := setKey(sets[i])
 		groups[k] = append(groups[k], i)
 	}
@@ -296,7 +305,7 @@ func Build(version string, texts []Text) *Index {
 				ix.Licences[i].Same = canon
 			}
 		}
-		ix.Licences[ci].Shingles = len(sets[ci])
+		ix.Licences[ci].Shingles = required[ci]
 		for _, s := range sets[ci] {
 			post[s] = append(post[s], uint16(ci))
 		}
@@ -319,6 +328,28 @@ func Build(version string, texts []Text) *Index {
 	}
 	ix.offs = binary.LittleEndian.AppendUint32(ix.offs, off)
 	return ix
+}
+
+// optionalAppendix starts the how-to-apply appendix that follows the
+// terms of the GNU licences and of Apache-2.0 ("END OF TERMS AND
+// CONDITIONS ... How to Apply These Terms", "APPENDIX: How to apply the
+// Apache License") and the GFDL's addendum: the SPDX templates mark it
+// optional, and most LICENSE files stop before it.
+// It is compiled by Build only (gen and tests), not at start-up.
+const optionalAppendix = `(?i)(END OF TERMS AND CONDITIONS)\s+(?:APPENDIX:?\s*)?How to Apply|(ADDENDUM: How to use this License for your documents)`
+
+// optionalTail returns where the optional appendix of a licence text
+// starts (len(text) when it has none).
+func optionalTail(re *regexp.Regexp, text string) int {
+	m := re.FindStringSubmatchIndex(text)
+	switch {
+	case m == nil:
+		return len(text)
+	case m[3] > 0:
+		return m[3] // after "END OF TERMS AND CONDITIONS"
+	default:
+		return m[4] // before the addendum
+	}
 }
 
 // Canonical picks the id reported for a group of licences with identical

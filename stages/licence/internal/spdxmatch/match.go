@@ -11,6 +11,17 @@ type matchBuf struct {
 	toks    []token
 	seq     []uint32
 	indexed []uint32
+	count   []int32
+}
+
+// counts returns a zeroed count per licence.
+func (b *matchBuf) counts(n int) []int32 {
+	if cap(b.count) < n {
+		b.count = make([]int32, n)
+	}
+	b.count = b.count[:n]
+	clear(b.count)
+	return b.count
 }
 
 var bufPool = sync.Pool{New: func() any { return new(matchBuf) }}
@@ -163,4 +174,80 @@ func (ix *Index) Match(text []byte) []Hit {
 		hits = append(hits, h)
 	}
 	return hits
+}
+
+// Probe reports whether text, a stretch of a few hundred bytes of a longer
+// text, may lie in a licence text that Match would find: it holds at least
+// dense distinct shingles of the index (a stretch of a long licence holds
+// nearly all of its ~20 shingles per 100 bytes), or at least minShared
+// that are half of its shingles (a stretch of a licence in a script with
+// few words per byte), or some licence has at least minShared and
+// MinCoverage of its shingles in it (a short licence that fits in the
+// stretch). Prose that quotes a licence sentence holds
+// that sentence's dozen shingles and no licence's threshold.
+func (ix *Index) Probe(text []byte, dense int) bool {
+	buf := bufPool.Get().(*matchBuf)
+	defer bufPool.Put(buf)
+	toks := tokenise(text, buf.toks[:0])
+	buf.toks = toks[:0]
+	held := buf.seq[:0]
+	ix.prefixStart()
+	present := ix.present
+	for i := 0; i+2 < len(toks); i++ {
+		s := shingle(toks[i].h, toks[i+1].h, toks[i+2].h)
+		if v := s & (1<<presentBits - 1); present[v/64]&(1<<(v%64)) == 0 {
+			continue // most shingles of prose: ruled out with one load
+		}
+		if lo, hi := ix.postings(s); hi > lo {
+			held = append(held, s)
+		}
+	}
+	buf.seq = held[:0]
+	total := max(0, len(toks)-2)
+	held = uniq(held)
+	if len(held) >= dense {
+		return true
+	}
+	if len(held) < minShared {
+		return false
+	}
+	if 2*len(held) >= total {
+		return true // most of a stretch with few words (Japanese, Chinese)
+	}
+	counts := buf.counts(len(ix.Licences))
+	for _, s := range held {
+		lo, hi := ix.postings(s)
+		for k := lo; k < hi; k++ {
+			counts[ix.post(k)]++
+		}
+	}
+	for l, c := range counts {
+		if c >= minShared && float64(c) >= MinCoverage*float64(ix.Licences[l].Shingles) {
+			return true
+		}
+	}
+	return false
+}
+
+// Held returns how many of the shingles of text (runs of three normalised
+// words, counted with repeats) belong to some licence of the index, and
+// how many shingles text has. A stretch of a licence text holds nearly
+// all of its shingles; prose that quotes a licence sentence holds that
+// sentence's few: callers use it to decide, on a small part of a long
+// text, whether matching the whole is worth it.
+func (ix *Index) Held(text []byte) (held, total int) {
+	buf := bufPool.Get().(*matchBuf)
+	defer bufPool.Put(buf)
+	toks := tokenise(text, buf.toks[:0])
+	buf.toks = toks[:0]
+	seq := buf.seq[:0]
+	for i := 0; i+2 < len(toks); i++ {
+		s := shingle(toks[i].h, toks[i+1].h, toks[i+2].h)
+		if lo, hi := ix.postings(s); hi > lo {
+			seq = append(seq, s)
+		}
+		total++
+	}
+	buf.seq = seq[:0]
+	return len(uniq(seq)), total
 }

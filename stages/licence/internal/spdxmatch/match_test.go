@@ -139,3 +139,21 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkProbe: what a long document that quotes a licence sentence
+// costs per probe (512 bytes of prose around the sentence).
+func BenchmarkProbe(b *testing.B) {
+	ix, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := []byte("Large language models are trained on diverse corpora collected from many sources. 人工智能技术的快速发展为各行各业带来了深刻变革。The weather in the mountains changed quickly, so we turned back before noon. " +
+		"This library is distributed in the hope that it will be useful. Our evaluation shows a consistent improvement on reading comprehension tasks. " +
+		"Annotators flagged ambiguous examples for a second review. The museum reopened after a two-year renovation with a new wing for modern art.")
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if ix.Probe(text, 20) {
+			b.Fatal("prose passes the probe")
+		}
+	}
+}

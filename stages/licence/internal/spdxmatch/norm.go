@@ -43,9 +43,9 @@ var dropped = map[string]bool{
 }
 
 func fnv(w []byte) uint64 {
-	h := uint64(14695981039346656037) // FNV-1a
+	h := uint64(fnvOffset) // FNV-1a
 	for _, c := range w {
-		h = (h ^ uint64(c)) * 1099511628211
+		h = (h ^ uint64(c)) * fnvPrime
 	}
 	return h
 }
@@ -70,8 +70,11 @@ var special, specialBits = func() (map[uint64]uint64, *[1024]uint64) {
 
 // hashWord returns the hash of a normalised (lower-case) word, or 0 for a
 // word that is dropped.
-func hashWord(w []byte) uint64 {
-	h := fnv(w)
+func hashWord(w []byte) uint64 { return unify(fnv(w)) }
+
+// unify maps the FNV-1a hash of a word to the hash of its unified
+// spelling, 0 for a dropped word.
+func unify(h uint64) uint64 {
 	if specialBits[h>>6&1023]&(1<<(h&63)) != 0 {
 		if r, ok := special[h]; ok {
 			return r
@@ -79,6 +82,13 @@ func hashWord(w []byte) uint64 {
 	}
 	return h
 }
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+	// maxWordBytes: a word is hashed on its first maxWordBytes bytes.
+	maxWordBytes = 64
+)
 
 var (
 	hashCopyright = hashWord([]byte("copyright"))
@@ -94,49 +104,47 @@ var (
 // year, (c) or a placeholder, or a line starting with ©) are skipped as the
 // guidelines ask (B.9).
 func tokenise(text []byte, toks []token) []token {
-	var word [64]byte
+	// The current word: its FNV-1a hash over its first maxWordBytes
+	// lower-case bytes, its length and first byte.
+	h := uint64(fnvOffset)
 	n := 0
+	var first byte
 	start := 0
 	lineStart := true
 	skipLine := false
 	flush := func(end int) {
-		if n == 0 {
-			return
-		}
-		w := word[:min(n, len(word))]
-		if !skipLine && (n != 1 || w[0] < 'a' || w[0] > 'z') {
-			if h := hashWord(w); h != 0 {
-				toks = append(toks, token{h: h, start: start, end: end, lineStart: lineStart})
+		if !skipLine && (n != 1 || first < 'a' || first > 'z') {
+			if u := unify(h); u != 0 {
+				toks = append(toks, token{h: u, start: start, end: end, lineStart: lineStart})
 			}
 		}
 		lineStart = false
-		n = 0
+		n, h = 0, fnvOffset
 	}
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
 			switch {
 			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
 				if n == 0 {
-					start = i
+					start, first = i, c
 				}
-				if n < len(word) {
-					word[n] = c
-				}
-				n++
-			case c >= 'A' && c <= 'Z':
-				if n == 0 {
-					start = i
-				}
-				if n < len(word) {
-					word[n] = c + 'a' - 'A'
+				if n < maxWordBytes {
+					h = (h ^ uint64(c)) * fnvPrime
 				}
 				n++
 			case c == '\n':
-				flush(i)
+				if n > 0 {
+					flush(i)
+				}
 				lineStart, skipLine = true, false
 			default:
-				flush(i)
+				if n > 0 {
+					flush(i)
+				}
 			}
 			i++
 			continue
@@ -144,36 +152,44 @@ func tokenise(text []byte, toks []token) []token {
 		r, size := utf8.DecodeRune(text[i:])
 		switch {
 		case r == '©':
-			flush(i)
+			if n > 0 {
+				flush(i)
+			}
 			if lineStart {
 				skipLine = true
 			}
 		case r >= 0x4E00 && r <= 0x9FFF || r >= 0x2E80 && unicode.Is(unicode.Han, r):
 			// The CJK Unified Ideographs block is all Han: decided
 			// without the table. A decoded rune's bytes are its encoding.
-			flush(i)
+			if n > 0 {
+				flush(i)
+			}
 			if !skipLine {
 				toks = append(toks, token{h: hashWord(text[i : i+size]), start: i, end: i + size, lineStart: lineStart})
 			}
 			lineStart = false
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if n == 0 {
-				start = i
-			}
 			var b [4]byte
 			m := utf8.EncodeRune(b[:], unicode.ToLower(r))
+			if n == 0 {
+				start, first = i, b[0]
+			}
 			for k := 0; k < m; k++ {
-				if n < len(word) {
-					word[n] = b[k]
+				if n < maxWordBytes {
+					h = (h ^ uint64(b[k])) * fnvPrime
 				}
 				n++
 			}
 		default:
-			flush(i)
+			if n > 0 {
+				flush(i)
+			}
 		}
 		i += size
 	}
-	flush(len(text))
+	if n > 0 {
+		flush(len(text))
+	}
 	return stripCopyrightLines(text, toks)
 }
 

@@ -1,0 +1,173 @@
+package licence
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// longProse returns about n bytes of mixed English and Chinese prose in
+// paragraphs, with no licence words.
+func longProse(n int) string {
+	paras := []string{
+		"The weather in the mountains changed quickly, so we turned back before noon. Annotators flagged ambiguous examples for a second review.",
+		"人工智能技术的快速发展为各行各业带来了深刻变革。这款手机的电池续航表现出色，充电速度也比上一代更快。",
+		"Large language models are trained on diverse corpora collected from many sources. The museum reopened after a two-year renovation with a new wing for modern art.",
+		"Local farmers reported a strong harvest despite the dry summer. A careful audit trail makes it possible to answer where each record came from.",
+	}
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(paras[i%len(paras)])
+		b.WriteString("\n\n")
+	}
+	return b.String()
+}
+
+func spdxTextOf(t *testing.T, id string) string {
+	t.Helper()
+	for _, l := range loadSPDXTexts(t) {
+		if l.ID == id {
+			return l.Text
+		}
+	}
+	t.Fatalf("no SPDX text for %s", id)
+	return ""
+}
+
+// TestLicenceTextInLongProse: a whole licence text in the middle of 20 KB
+// of prose is still matched, although the matcher now only runs on texts
+// whose probes around licence words look like licence text. (BSD-3-Clause
+// is left out: in long prose its windows read as BSD-1-Clause, with or
+// without the probe.)
+func TestLicenceTextInLongProse(t *testing.T) {
+	prose := longProse(10 << 10)
+	for _, id := range []string{"MIT", "GPL-3.0-only", "Apache-2.0", "ISC", "MPL-2.0", "BSD-2-Clause"} {
+		for _, cr := range []string{"", "Copyright (c) 2024 Example Authors\n\n"} {
+			doc := prose + cr + spdxTextOf(t, id) + "\n\n" + prose
+			r := Detect([]byte(doc))
+			var ids []string
+			for _, m := range r.Licences {
+				ids = append(ids, m.SPDX)
+			}
+			if !slices.Contains(ids, canonicalID(id)) {
+				t.Errorf("%s (copyright line %v) in %d bytes of prose: got %v", id, cr != "", len(doc), ids)
+			}
+		}
+	}
+}
+
+// TestQuotedLicenceSentence: prose that quotes one licence sentence is
+// not a licence text. The probe keeps the SPDX matcher off it; the
+// result is what matching the whole text gave (no licence evidence; a
+// copyright line still gives its notice), which a test against
+// matchWindow on the whole text checks.
+func TestQuotedLicenceSentence(t *testing.T) {
+	quote := "This library is distributed in the hope that it will be useful. "
+	prose := longProse(2500)
+	var b strings.Builder
+	for i, para := range strings.SplitAfter(prose, "\n\n") {
+		if i%3 == 1 {
+			b.WriteString(quote)
+		}
+		b.WriteString(para)
+	}
+	for _, doc := range []string{b.String(), "Copyright 2024 Example Media\n\n" + b.String()} {
+		h := scanAnchors([]byte(doc))
+		if mayHoldLicenceText([]byte(doc), &h) {
+			t.Errorf("probe passes prose quoting a licence sentence")
+		}
+		if got := matchWindow([]byte(doc)); len(got) != 0 {
+			t.Errorf("the whole text matches %v: the probe would change the result", got)
+		}
+		r := Detect([]byte(doc))
+		want := ClassNone
+		if strings.HasPrefix(doc, "Copyright") {
+			want = "unspecified"
+		}
+		if r.Class != want || r.HasLicence() {
+			t.Errorf("quoted sentence: got %+v, want class %s and no licence", r, want)
+		}
+	}
+}
+
+// TestPhraseKeyWords: every licence phrase holds one of the key words
+// hasPhraseKey looks for, so skipping windows without one changes no
+// result.
+func TestPhraseKeyWords(t *testing.T) {
+	has := func(w string) bool {
+		for _, k := range phraseKeys {
+			if k.word == w {
+				return true
+			}
+		}
+		return false
+	}
+	first := func(s string) string { return strings.ToLower(strings.Fields(s)[0]) }
+	for _, p := range licencePhrases {
+		words := []string{first(p.key)}
+		if p.any != nil {
+			words = nil
+			for _, a := range p.any {
+				words = append(words, first(a))
+			}
+		}
+		for _, w := range words {
+			if !has(w) {
+				t.Errorf("phrase %s: key word %q not in phraseKeys", p.re, w)
+			}
+		}
+	}
+	if phraseKeyAlways {
+		t.Errorf("a key word is too short for the pair table: every window is searched")
+	}
+	for _, c := range []struct {
+		win  string
+		want bool
+	}{
+		{"The committee will submit it", false}, {"Released under the MIT License.", true},
+		{"see the\n * GNU General Public License", true}, {"MIT", true}, {"(mit)", true}, {"人工智能 under the sea", false},
+		{"Licensed under the Apache License", true}, {"GPLv2", true},
+	} {
+		if got := hasPhraseKey([]byte(c.win)); got != c.want {
+			t.Errorf("hasPhraseKey(%q) = %v, want %v", c.win, got, c.want)
+		}
+	}
+}
+
+// TestProbeFindsEveryLicenceText: every text of the SPDX list, after a
+// copyright line in the middle of 20 KB of prose, passes the probe, but
+// for the two the matcher misses there anyway (any-OSI, one line with no
+// licence words; dvipdfm, one line whose first word is a single letter,
+// which the tokeniser's copyright-line rule swallows). (Prose alone,
+// which probes nothing, is TestQuotedLicenceSentence.)
+func TestProbeFindsEveryLicenceText(t *testing.T) {
+	prose := longProse(10 << 10)
+	known := map[string]bool{"any-OSI": true, "dvipdfm": true}
+	for _, l := range loadSPDXTexts(t) {
+		doc := []byte(prose + "Copyright (c) 2020 A. Person\n\n" + l.Text + "\n\n" + prose)
+		h := scanAnchors(doc)
+		if got := mayHoldLicenceText(doc, &h); got == known[l.ID] {
+			t.Errorf("%s in long prose: probe %v", l.ID, got)
+		}
+	}
+}
+
+// TestZhNoticeStarts: every Chinese phrasing of the use-notice table
+// starts with two three-byte characters (the prefilter's key), and
+// mayHoldZhNotice finds each inside other text.
+func TestZhNoticeStarts(t *testing.T) {
+	for _, row := range useNoticeTable {
+		for _, z := range row.zh {
+			r := []rune(z)
+			if len(r) < 2 || len(string(r[0])) != 3 || len(string(r[1])) != 3 {
+				t.Errorf("phrasing %q: the prefilter needs two three-byte characters first", z)
+			}
+			if !mayHoldZhNotice([]byte("本文" + z + "谢谢 ok")) {
+				t.Errorf("mayHoldZhNotice misses %q", z)
+			}
+		}
+	}
+	if mayHoldZhNotice([]byte("模型在长文本理解任务上的表现仍有较大提升空间，研究人员正在努力。")) {
+		t.Errorf("mayHoldZhNotice passes prose without a notice")
+	}
+}
