@@ -182,7 +182,9 @@ func Detect(text []byte) Result {
 		return worth
 	}
 	ms = scanTexts(text, h.group(grpLic), ms, mayHoldText)
-	if !namesLicence(ms) && len(text) <= maxWindows && len(h.group(grpLic))+len(h.group(grpRights)) > 0 && prose(text) && mayHoldText() {
+	// (A text already probed in vain skips the prose check.)
+	if !namesLicence(ms) && len(text) <= maxWindows && len(h.group(grpLic))+len(h.group(grpRights)) > 0 &&
+		(!probed || worth) && prose(text) && mayHoldText() {
 		// Nothing named a licence: the text may still be one whose
 		// wording has no licence word (FSFAP: "Copying and distribution
 		// of this file ... are permitted"), in another language, or

@@ -3,7 +3,6 @@ package licence
 import (
 	"bytes"
 	"regexp"
-	"strings"
 )
 
 // useNotice is one row of the use-notice table: a notice in the content
@@ -158,8 +157,37 @@ func matchesNotice(re *regexp.Regexp, clean string) bool {
 	return false
 }
 
+// hasASCIIUseWord reports whether win holds "academic", "research",
+// "commercial", "personal", "scientific", "scholarly" or "educational"
+// in any ASCII case (without a lower-case copy of the window).
 func hasASCIIUseWord(win []byte) bool {
-	l := strings.ToLower(string(win))
-	return strings.Contains(l, "academic") || strings.Contains(l, "research") || strings.Contains(l, "commercial") || strings.Contains(l, "personal") ||
-		strings.Contains(l, "scientific") || strings.Contains(l, "scholarly") || strings.Contains(l, "educational")
+	for i, c := range win {
+		switch c | 0x20 {
+		case 'a':
+			if hasPrefixFold(win[i:], "academic") {
+				return true
+			}
+		case 'r':
+			if hasPrefixFold(win[i:], "research") {
+				return true
+			}
+		case 'c':
+			if hasPrefixFold(win[i:], "commercial") {
+				return true
+			}
+		case 'p':
+			if hasPrefixFold(win[i:], "personal") {
+				return true
+			}
+		case 's':
+			if hasPrefixFold(win[i:], "scientific") || hasPrefixFold(win[i:], "scholarly") {
+				return true
+			}
+		case 'e':
+			if hasPrefixFold(win[i:], "educational") {
+				return true
+			}
+		}
+	}
+	return false
 }

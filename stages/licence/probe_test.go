@@ -171,3 +171,17 @@ func TestZhNoticeStarts(t *testing.T) {
 		t.Errorf("mayHoldZhNotice passes prose without a notice")
 	}
 }
+
+func TestHasASCIIUseWord(t *testing.T) {
+	for _, c := range []struct {
+		win  string
+		want bool
+	}{
+		{"For ACADEMIC use", true}, {"re-search", false}, {"Research only", true}, {"non-Commercial", true},
+		{"PERSONAL", true}, {"persona", false}, {"Scientific", true}, {"SCHOLARLY", true}, {"educational", true}, {"educate", false}, {"仅供学术研究", false}, {"", false}, {"commercia", false},
+	} {
+		if got := hasASCIIUseWord([]byte(c.win)); got != c.want {
+			t.Errorf("hasASCIIUseWord(%q) = %v", c.win, got)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package quality
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -195,16 +197,37 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 	}
 	paired = make([]bool, len(sigs))
 	checked := map[[2]int]bool{}
+	// Each band's buckets are the runs of equal keys once the (key,
+	// index) pairs are sorted: no map of slices per band.
+	type keyed struct {
+		k uint64
+		i int
+	}
+	ks := make([]keyed, 0, len(sigs))
+	var ids []int
 	for band := 0; band < bands; band++ {
-		buckets := map[uint64][]int{}
+		ks = ks[:0]
 		for i, s := range sigs {
-			if s == nil {
-				continue
+			if s != nil {
+				ks = append(ks, keyed{bandKey(s, band, rows), i})
 			}
-			k := bandKey(s, band, rows)
-			buckets[k] = append(buckets[k], i)
 		}
-		for _, ids := range buckets {
+		slices.SortFunc(ks, func(a, b keyed) int {
+			if c := cmp.Compare(a.k, b.k); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		for lo := 0; lo < len(ks); {
+			hi := lo + 1
+			for hi < len(ks) && ks[hi].k == ks[lo].k {
+				hi++
+			}
+			ids = ids[:0]
+			for _, e := range ks[lo:hi] {
+				ids = append(ids, e.i)
+			}
+			lo = hi
 			// A huge bucket (boilerplate) would cost a quadratic number of
 			// comparisons: each member is compared with the first few only,
 			// and union-find joins the rest transitively.
