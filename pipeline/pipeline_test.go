@@ -587,3 +587,44 @@ func TestNewInputsNeverOverwriteASealedVersion(t *testing.T) {
 		t.Errorf("an unchanged re-run sealed %s, the run before %s", d3.Version, d2.Version)
 	}
 }
+
+// TestResealKeepsManifest: sealing a version again (a re-run of unchanged
+// inputs, as after a crash between the ledger seal and the certificate)
+// writes the manifest the ledger sealed, byte for byte: it supersedes the
+// version sealed before it, not "nothing" because it is itself the latest.
+func TestResealKeepsManifest(t *testing.T) {
+	root := newCorpus(t)
+	l := openTestLedger(t, root)
+	run := func() DatasetResult {
+		opts := testOptions(t, root)
+		opts.Recorder = NewRecorder(l)
+		return runOK(t, opts)
+	}
+	d1 := run()
+	if err := os.WriteFile(filepath.Join(root, "in", "b", "more.jsonl"), []byte(`{"id":"b3","text":"blocked as well"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d2 := run()
+	if d2.Version == d1.Version {
+		t.Fatal("the changed inputs sealed the same version")
+	}
+	mpath := filepath.Join(root, "out", "ds", d2.Version, "manifest.json")
+	before, err := os.ReadFile(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m schemas.Manifest
+	if err := json.Unmarshal(before, &m); err != nil || m.Supersedes != d1.Version {
+		t.Fatalf("manifest supersedes %q (err %v), want %s", m.Supersedes, err, d1.Version)
+	}
+	if d3 := run(); d3.Version != d2.Version {
+		t.Fatalf("the unchanged re-run sealed %s, want %s", d3.Version, d2.Version)
+	}
+	after, err := os.ReadFile(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Errorf("sealing %s again changed its manifest:\n%s\n%s", d2.Version, before, after)
+	}
+}
