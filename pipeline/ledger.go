@@ -26,8 +26,10 @@ type Recorder interface {
 	IngestObject(ctx context.Context, o ObjectDetails, recs *lineage.PreparedRecords) (leaf uint64, err error)
 	// Revocations returns what the ledger says must no longer be used.
 	Revocations(ctx context.Context) (*Revocations, error)
-	// LatestVersion returns the newest sealed version of a dataset ("" if none).
-	LatestVersion(ctx context.Context, dataset string) (string, error)
+	// VersionBefore returns the version of a dataset sealed last before
+	// version ("" if none): the newest sealed one while version is not
+	// sealed yet, else the one sealed just before it.
+	VersionBefore(ctx context.Context, dataset, version string) (string, error)
 	// Seal records a dataset version and publishes a signed checkpoint.
 	Seal(ctx context.Context, s SealDetails) (leaf uint64, err error)
 }

@@ -547,3 +547,84 @@ func TestRunSweepsTempFilesOfKilledRuns(t *testing.T) {
 		t.Errorf("%d finished segments after the sweep, want 7", len(segs))
 	}
 }
+
+// TestNewInputsNeverOverwriteASealedVersion: an added object whose records
+// are all rejected leaves the admitted records, so the dataset digest, as
+// they were; the run seals another version (its manifest lists the new
+// object) and the files of the first, which a certificate may cover, stay
+// byte for byte as published.
+func TestNewInputsNeverOverwriteASealedVersion(t *testing.T) {
+	root := newCorpus(t)
+	opts := testOptions(t, root)
+	d1 := runOK(t, opts)
+	dir1 := filepath.Join(root, "out", "ds", d1.Version)
+	before := map[string][]byte{}
+	for _, f := range []string{"manifest.json", "findings.parquet", "metrics.parquet"} {
+		b, err := os.ReadFile(filepath.Join(dir1, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[f] = b
+	}
+	if err := os.WriteFile(filepath.Join(root, "in", "b", "more.jsonl"), []byte(`{"id":"b3","text":"blocked as well"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d2 := runOK(t, testOptions(t, root))
+	if d2.Digest != d1.Digest || d2.Counts.In != d1.Counts.In+1 {
+		t.Fatalf("the added object changed the digest or was not read: %s %+v, then %s %+v", d1.Digest, d1.Counts, d2.Digest, d2.Counts)
+	}
+	if d2.Version == d1.Version {
+		t.Fatalf("other inputs sealed the same version %s", d1.Version)
+	}
+	for f, b := range before {
+		got, err := os.ReadFile(filepath.Join(dir1, f))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%s of the first version changed (err %v)", f, err)
+		}
+	}
+	// The same inputs again: the same version.
+	if d3 := runOK(t, testOptions(t, root)); d3.Version != d2.Version {
+		t.Errorf("an unchanged re-run sealed %s, the run before %s", d3.Version, d2.Version)
+	}
+}
+
+// TestResealKeepsManifest: sealing a version again (a re-run of unchanged
+// inputs, as after a crash between the ledger seal and the certificate)
+// writes the manifest the ledger sealed, byte for byte: it supersedes the
+// version sealed before it, not "nothing" because it is itself the latest.
+func TestResealKeepsManifest(t *testing.T) {
+	root := newCorpus(t)
+	l := openTestLedger(t, root)
+	run := func() DatasetResult {
+		opts := testOptions(t, root)
+		opts.Recorder = NewRecorder(l)
+		return runOK(t, opts)
+	}
+	d1 := run()
+	if err := os.WriteFile(filepath.Join(root, "in", "b", "more.jsonl"), []byte(`{"id":"b3","text":"blocked as well"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d2 := run()
+	if d2.Version == d1.Version {
+		t.Fatal("the changed inputs sealed the same version")
+	}
+	mpath := filepath.Join(root, "out", "ds", d2.Version, "manifest.json")
+	before, err := os.ReadFile(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m schemas.Manifest
+	if err := json.Unmarshal(before, &m); err != nil || m.Supersedes != d1.Version {
+		t.Fatalf("manifest supersedes %q (err %v), want %s", m.Supersedes, err, d1.Version)
+	}
+	if d3 := run(); d3.Version != d2.Version {
+		t.Fatalf("the unchanged re-run sealed %s, want %s", d3.Version, d2.Version)
+	}
+	after, err := os.ReadFile(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Errorf("sealing %s again changed its manifest:\n%s\n%s", d2.Version, before, after)
+	}
+}

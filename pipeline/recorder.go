@@ -73,8 +73,8 @@ func (a *ledgerRecorder) Revocations(ctx context.Context) (*Revocations, error) 
 	return r, nil
 }
 
-func (a *ledgerRecorder) LatestVersion(ctx context.Context, dataset string) (string, error) {
-	return a.l.LatestVersion(ctx, dataset)
+func (a *ledgerRecorder) VersionBefore(ctx context.Context, dataset, version string) (string, error) {
+	return a.l.VersionBefore(ctx, dataset, version)
 }
 
 func (a *ledgerRecorder) Seal(ctx context.Context, s SealDetails) (uint64, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -116,7 +117,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	if final != nil {
 		concl = rc.combine(checked, final)
 	}
-	ver := rc.versionName(folded.digest)
+	ver := rc.versionName(folded)
 	published = true
 	dupRef, err := rc.publishDuplicates(ctx, dups, ver)
 	if err != nil {
@@ -173,12 +174,38 @@ func (rc *runCtx) sealTempDir() (string, error) {
 }
 
 // versionName is the dataset's configured version, else the first 16 hex
-// digits of sha256(digest, NUL, policy digest).
-func (rc *runCtx) versionName(digest schemas.Digest) string {
+// digits of sha256(digest, NUL, policy digest, NUL, inputs digest), the
+// inputs digest covering what the version holds besides the admitted
+// records, by content: every input object (key, sha256, size, format,
+// source, counts; not the record root, which holds subject keys of the
+// ledger's secret), the total counts, the source registry, the
+// intended use and a pinned evaluation time. Identical content gives an
+// identical version wherever the corpus lives; a run that admits the same
+// records from other inputs (an added object whose records are all
+// rejected) seals another version instead of overwriting the published
+// files of one a certificate covers.
+func (rc *runCtx) versionName(f *foldedRecords) string {
 	if rc.ds.Version != "" {
 		return rc.ds.Version
 	}
-	h := sha256.Sum256([]byte(digest.String() + "\x00" + rc.policyDigest()))
+	type input struct {
+		Key, SHA256, Format, Source string
+		Size                        int64
+		Counts                      schemas.Counts
+	}
+	ins := make([]input, len(f.inputs))
+	for i, in := range f.inputs {
+		ins[i] = input{in.Key, in.SHA256, in.Format, in.Source, in.Size, in.Counts}
+	}
+	b, _ := json.Marshal(struct {
+		Inputs  []input
+		Total   schemas.Counts
+		Sources *schemas.SourceRegistry
+		Use     string
+		AsOf    string
+	}{ins, f.total, rc.opts.Sources, rc.ds.Use, pinnedTime(rc.opts)})
+	in := sha256.Sum256(b)
+	h := sha256.Sum256([]byte(f.digest.String() + "\x00" + rc.policyDigest() + "\x00" + hex.EncodeToString(in[:])))
 	return hex.EncodeToString(h[:])[:16]
 }
 

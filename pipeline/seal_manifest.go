@@ -59,18 +59,18 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 	return m, mb, msha, nil
 }
 
-// supersedes is the dataset's latest sealed version in the ledger when it
-// is not ver ("" without a ledger).
+// supersedes is the dataset's version sealed before ver in the ledger ("" for
+// the first, or without a ledger).
 func (rc *runCtx) supersedes(ctx context.Context, ver string) (string, error) {
 	if rc.opts.Recorder == nil {
 		return "", nil
 	}
-	prev, err := rc.opts.Recorder.LatestVersion(ctx, rc.ds.Name)
+	// the version sealed before this one, not the latest: a re-run that
+	// seals this version again (after a crash between the ledger seal and
+	// the certificate) must write the manifest the ledger sealed
+	prev, err := rc.opts.Recorder.VersionBefore(ctx, rc.ds.Name, ver)
 	if err != nil {
 		return "", fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
-	}
-	if prev == ver {
-		return "", nil
 	}
 	return prev, nil
 }

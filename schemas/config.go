@@ -95,7 +95,8 @@ type MetricsConfig struct {
 type DatasetConfig struct {
 	Name string `yaml:"name" json:"name"`
 	// Version labels the dataset version. Empty: the first 16 hex digits of
-	// the dataset digest, so identical content gives an identical version.
+	// a hash of the dataset digest, the policy and the inputs (README,
+	// "Version label"), so identical content gives an identical version.
 	Version string        `yaml:"version,omitempty" json:"version,omitempty"`
 	Inputs  []InputConfig `yaml:"inputs" json:"inputs"`
 	// Fields maps logical field names (text, id, url, licence, subject_id,

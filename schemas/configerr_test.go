@@ -17,7 +17,7 @@ func TestConfigErrorClasses(t *testing.T) {
 		line             int
 		field            string
 	}{
-		{"unknown key", "prov.yaml", base + "    feilds: {text: body}\n", 12, "feilds"},
+		{"unknown key", "prov.yaml", base + "    feilds: {text: body}\n", 12, "datasets[0].feilds"},
 		{"type mismatch", "prov.yaml", base + "        max_line: big\n", 12, "datasets[0].inputs[0].max_line"},
 		{"top-level type mismatch", "prov.yaml", strings.Replace(base, "version: 1", "version: one", 1), 1, "version"},
 		{"validation", "prov.yaml", base + "        format: csv\n", 12, "datasets[0].inputs[0].format"},

@@ -277,7 +277,11 @@ func yamlError(name string, data []byte, err error) *ConfigError {
 		msg = m[2]
 		if f := strings.TrimPrefix(msg, "field "); f != msg {
 			if i := strings.Index(f, " not found"); i > 0 {
-				ce.Field = f[:i]
+				// name the key by its full path (datasets[0].feilds)
+				ce.Field = pathAtLine(data, ce.Line, f[:i])
+				if ce.Field == "" {
+					ce.Field = f[:i]
+				}
 				msg = "unknown field (a typo would silently disable a check)"
 			}
 		}

@@ -509,6 +509,29 @@ func TestBadInputLocal(t *testing.T) {
 	if !strings.Contains(stdout, `esc\x1b[31mred\ttab\x7f\u0085.jsonl`) {
 		t.Errorf("prov lineage impact does not show the key with control characters escaped:\n%s", stdout)
 	}
+	// ... in every other output too, text or JSON, logs included; and
+	// level 3 re-reads the version, the refused link included.
+	d := res.Datasets[0]
+	rf := d.Name + "@" + d.Version
+	cmds := [][]string{{"show", rf}, {"show", rf, "-o", "json"}, {"lineage", "dataset", rf}, {"lineage", "dataset", rf, "-o", "json"},
+		{"lineage", "impact", "--source", "bad-input", "-o", "json"}, {"export", "openlineage", rf}, {"export", "croissant", rf},
+		{"export", "summary", rf}, {"assess", "sample", rf}, {"assess", "sample", rf, "--format", "csv"}}
+	if d.Outputs.Certificate != "" {
+		bundle := filepath.Dir(strings.TrimPrefix(d.Outputs.Certificate, "file://"))
+		cmds = append(cmds, []string{"cert", "verify", bundle, "--rehash"}, []string{"cert", "verify", bundle, "--rehash", "-o", "json"})
+	}
+	for _, args := range cmds {
+		stdout, stderr, code := prov(t, nil, append([]string{"-c", cfg, "--log-level", "debug"}, args...)...)
+		if code != 0 {
+			t.Errorf("prov %s: exit %d\n%s\n%s", strings.Join(args, " "), code, tail(stdout, 2000), tail(stderr, 2000))
+		}
+		if i := strings.IndexAny(stdout+stderr, "\x1b\x7f\u0085\r"); i >= 0 {
+			t.Errorf("prov %s printed a raw control character: %q", strings.Join(args, " "), (stdout + stderr)[max(0, i-80):i+8])
+		}
+	}
+	if d.Outputs.Certificate == "" {
+		t.Error("no certificate for the bad corpus: level 3 over it is not exercised")
+	}
 	t.Logf("peak RSS %.1f MB with a %d MB single line", float64(rss)/1e6, huge>>20)
 	if rss <= 0 {
 		t.Fatal("no rusage for the prov process")

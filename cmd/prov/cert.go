@@ -275,7 +275,7 @@ func printVerifyReport(w io.Writer, format string, rep *certificate.Report) erro
 }
 
 func certWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(jsonSafe{w})
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

@@ -38,6 +38,22 @@ func TestConfigErrorsExit2(t *testing.T) {
 		{name: "missing consent registry", policy: func(s string) string {
 			return regexp.MustCompile(`consent_registry: .*`).ReplaceAllString(s, "consent_registry: nope.jsonl")
 		}, wantFile: "policy.yaml", wantField: "pii.consent_registry"},
+		{name: "unknown key", cfg: func(s string) string {
+			return strings.Replace(s, "    inputs:", "    feilds: {text: body}\n    inputs:", 1)
+		},
+			wantFile: "prov.yaml", wantField: "datasets[0].feilds"},
+		{name: "malformed field path", cfg: func(s string) string {
+			return strings.Replace(s, "      text: text\n", "      text: \"messages[x].content\"\n", 1)
+		}, wantFile: "prov.yaml", wantField: "datasets[0].fields.text"},
+		{name: "unknown registry column", policy: func(s string) string {
+			return strings.Replace(s, "  scope: training\n", "  scope: training\n  consent_registry_columns: {person: person_ref}\n", 1)
+		}, wantFile: "policy.yaml", wantField: "pii.consent_registry_columns.person"},
+		{name: "registry column the file lacks", policy: func(s string) string {
+			return strings.Replace(s, "  scope: training\n", "  scope: training\n  consent_registry_columns: {subject_id: person_ref}\n", 1)
+		}, wantFile: "policy.yaml", wantField: "pii.consent_registry"},
+		{name: "roster key map", policy: func(s string) string {
+			return strings.Replace(s, "  agreement: krippendorff\n", "  agreement: krippendorff\n  roster_columns: {id: annotator_id}\n", 1)
+		}, wantFile: "policy.yaml", wantField: "annotation.roster"},
 		{name: "missing roster", policy: func(s string) string {
 			return regexp.MustCompile(`roster: .*`).ReplaceAllString(s, "roster: labels/_roster/nope.jsonl")
 		}, wantFile: "policy.yaml", wantField: "annotation.roster"},

@@ -38,7 +38,7 @@ the rules a use notice (academic-only, non-commercial) serves.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// One write per line would cost a system call per file.
 			w := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
-			enc := json.NewEncoder(w)
+			enc := json.NewEncoder(jsonSafe{w})
 			enc.SetEscapeHTML(false)
 			var failed error
 			err := licence.DetectFiles(cmd.Context(), args, jobs, func(r licence.FileResult) error {

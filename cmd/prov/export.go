@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -43,16 +44,24 @@ func withVersion(cmd *cobra.Command, arg string, fn func(env *runEnv, v *export.
 }
 
 // emit writes to path atomically, or to stdout when path is "" or "-".
+// Stdout gets the whole output in one write through jsonSafe: object keys
+// and record text must not reach a terminal as DEL, C1 or bidirectional
+// controls (CSV cells and text lines escape the rest themselves).
 func emit(cmd *cobra.Command, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
-		return write(cmd.OutOrStdout())
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			return err
+		}
+		_, err := jsonSafe{cmd.OutOrStdout()}.Write(b.Bytes())
+		return err
 	}
 	return atomicfile.Write(path, 0o600, write)
 }
 
 func writeJSON(x any) func(io.Writer) error {
 	return func(w io.Writer) error {
-		enc := json.NewEncoder(w)
+		enc := json.NewEncoder(jsonSafe{w})
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
 		return enc.Encode(x)

@@ -90,7 +90,7 @@ func linCheckOutput(o string) error {
 }
 
 func linWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(jsonSafe{w})
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

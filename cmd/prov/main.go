@@ -286,7 +286,7 @@ func setupLogging(level string) error {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return usageError{fmt.Errorf("parsing --log-level %q: %w", level, err)}
 	}
-	var h slog.Handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	var h slog.Handler = slog.NewJSONHandler(jsonSafe{os.Stderr}, &slog.HandlerOptions{Level: l})
 	if isTerminal(os.Stderr) {
 		// Through the mux: log lines never land on the progress bar's line.
 		stderrMux.w = os.Stderr

@@ -96,3 +96,46 @@ func termSafeLines(s string) string {
 	}
 	return string(b)
 }
+
+// jsonSafe is a writer for JSON output: encoding/json escapes C0 controls
+// but writes DEL, C1 controls (U+0080-U+009F) and bidirectional formatting
+// characters (U+202A-U+202E, U+2066-U+2069, U+200E/F, U+061C) raw, and
+// those in an object key would reach a terminal that shows the JSON. Each
+// is written as its \uXXXX escape instead, which decodes to the same
+// string (outside strings JSON has only ASCII, so the rewrite is safe).
+// json.Encoder writes one whole value per Write.
+type jsonSafe struct{ w io.Writer }
+
+func (j jsonSafe) Write(p []byte) (int, error) {
+	unsafe := false
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRune(p[i:])
+		if jsonUnsafe(r) && n > 0 {
+			unsafe = true
+			break
+		}
+		i += n
+	}
+	if !unsafe {
+		return j.w.Write(p)
+	}
+	b := make([]byte, 0, len(p)+16)
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRune(p[i:])
+		if jsonUnsafe(r) && !(r == utf8.RuneError && n == 1) {
+			b = fmt.Appendf(b, `\u%04x`, r)
+		} else {
+			b = append(b, p[i:i+n]...)
+		}
+		i += n
+	}
+	if _, err := j.w.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func jsonUnsafe(r rune) bool {
+	return r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 ||
+		r == 0x200e || r == 0x200f || r == 0x061c
+}

@@ -323,6 +323,29 @@ func TestPINeverInClear(t *testing.T) {
 	if maskedRehashed == 0 {
 		t.Error("no cert verify --rehash re-read an object under a masked key")
 	}
+	// An object under a masked key that changed fails level 3 by name
+	// (masked), never a silent pass.
+	for _, dd := range r.Datasets {
+		if dd.Name != "pichat" || dd.Outputs.Certificate == "" {
+			continue
+		}
+		k := filepath.Join(corpus, filepath.FromSlash(piKeys[len(piKeys)-1]))
+		b, err := os.ReadFile(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(k, bytes.Replace(b, []byte("weather"), []byte("Weather"), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := prov(t, nil, "-c", cfg, "cert", "verify", filepath.Dir(strings.TrimPrefix(dd.Outputs.Certificate, "file://")), "--rehash")
+		check("cert verify --rehash of a changed object under a masked key", stdout+stderr)
+		if code == 0 || !strings.Contains(stdout, "no object in the store matches its clear parts") {
+			t.Errorf("a changed object under a masked key: exit %d\n%s", code, stdout)
+		}
+		if err := os.WriteFile(k, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The sample masks by type, and --include-pi is the explicit way to
 	// get the text as it is.
 	stdout, _, _ = prov(t, nil, "-c", cfg, "assess", "sample", sref)

@@ -93,7 +93,7 @@ func parseAsOf(s string) (time.Time, error) {
 
 func printRunResult(w io.Writer, format string, res *pipeline.Result) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
+		enc := json.NewEncoder(jsonSafe{w})
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}

@@ -35,7 +35,7 @@ func newShowCmd() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if output == "json" {
-				enc := json.NewEncoder(w)
+				enc := json.NewEncoder(jsonSafe{w})
 				enc.SetIndent("", "  ")
 				return enc.Encode(r)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -139,6 +140,9 @@ func rehashObject(ctx context.Context, r *Report, rh *Rehash, in schemas.InputOb
 		stored.Key = k
 		r.note(3, part, "the key is masked (it holds personal information): the object was found in the store by the key's clear parts, its size and sha256; its key is not shown")
 	}
+	if in.SHA256 == "" {
+		return rehashRefused(ctx, r, rh, in, leaf, l)
+	}
 	rc, err := st.Get(ctx, stored.Key, objstore.GetOptions{})
 	if err != nil {
 		r.fail(3, part, "reading from the store: %v", scrubKey(err, stored.Key, in.Key))
@@ -206,3 +210,33 @@ func rehashObject(ctx context.Context, r *Report, rh *Rehash, in schemas.InputOb
 }
 
 var errStop = fmt.Errorf("stop")
+
+// rehashRefused checks an object the run refused to read (a symbolic link
+// out of the input root: the manifest lists it without a sha256, its one
+// record quarantined): the store still refuses it, and the ledger's record
+// list is that one quarantined line, by its locator digest.
+func rehashRefused(ctx context.Context, r *Report, rh *Rehash, in schemas.InputObject, leaf uint64, l *lineage.Ledger) ([]schemas.Digest, bool) {
+	part := "object " + in.URI
+	rc, err := rh.Input.Get(ctx, in.Key, objstore.GetOptions{})
+	if err == nil {
+		_ = rc.Close()
+		r.fail(3, part, "the run refused this object (no sha256 in the manifest), but the store now serves it: the object changed")
+		return nil, false
+	}
+	if !errors.Is(err, objstore.ErrOutsideRoot) {
+		r.fail(3, part, "the run refused this object; reading it now fails otherwise: %v", err)
+		return nil, false
+	}
+	refs, err := l.Records(ctx, leaf)
+	if err != nil {
+		r.fail(3, part, "reading the ledger's record list: %v", err)
+		return nil, false
+	}
+	want := sha256.Sum256([]byte(schemas.Locator(in.Key, 1)))
+	if len(refs) != 1 || refs[0].Line != 1 || refs[0].Digest != schemas.Digest(want) || refs[0].Verdict.Admitted() {
+		r.fail(3, part, "the run refused this object, but the ledger records %d records for it, not its one quarantined line", len(refs))
+		return nil, false
+	}
+	r.ok(3, part, "refused as the run refused it (%v); the ledger records its one quarantined line", objstore.ErrOutsideRoot)
+	return nil, true
+}

@@ -39,6 +39,9 @@ type extractor struct {
 	// Position and reason of the last error.
 	errAt    int
 	errField string
+	// nonASCII is set by scanString when the string it scanned holds a
+	// byte >= 0x80: only such strings need UTF-8 validation.
+	nonASCII bool
 
 	plan *fieldPlan
 	caps []capture // path mode: the values reached
@@ -293,7 +296,7 @@ func (x *extractor) extract(line []byte, i int, mask uint32) (int, error) {
 			return 0, err
 		}
 		raw := line[i+1 : end]
-		if !utf8.Valid(raw) {
+		if x.nonASCII && !utf8.Valid(raw) {
 			return 0, x.fail(i+1+invalidAt(raw), x.fieldName(mask), ErrInvalidUTF8)
 		}
 		if esc {
@@ -494,13 +497,18 @@ func special(x uint64) uint64 {
 // body holds escapes. It validates escapes and rejects raw control bytes.
 func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 	esc := false
+	var acc uint64 // OR of the bytes scanned: its high bits say non-ASCII
 	for {
 		for i+8 <= len(line) {
-			m := special(binary.LittleEndian.Uint64(line[i:]))
+			w := binary.LittleEndian.Uint64(line[i:])
+			m := special(w)
 			if m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
+				n := bits.TrailingZeros64(m) >> 3
+				acc |= w & (1<<(8*n) - 1)
+				i += n
 				break
 			}
+			acc |= w
 			i += 8
 		}
 		for i < len(line) {
@@ -508,6 +516,7 @@ func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 			if c == '"' || c == '\\' || c < 0x20 {
 				break
 			}
+			acc |= uint64(c)
 			i++
 		}
 		if i >= len(line) {
@@ -515,6 +524,7 @@ func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 		}
 		switch c := line[i]; c {
 		case '"':
+			x.nonASCII = acc&hi8 != 0
 			return i, esc, nil
 		case '\\':
 			esc = true

@@ -331,7 +331,7 @@ func (x *extractor) captureValue(line []byte, i int, ends []pend) (int, error) {
 			return 0, err
 		}
 		body := line[i+1 : end]
-		if !utf8.Valid(body) {
+		if x.nonASCII && !utf8.Valid(body) {
 			return 0, x.fail(i+1+invalidAt(body), field, ErrInvalidUTF8)
 		}
 		rawSp = span{start: i, end: end + 1, inLine: true}

@@ -220,3 +220,22 @@ func BenchmarkJSONLNested(b *testing.B) {
 	}, nil)
 	benchRead(b, "nested.jsonl", data, len(data), opts)
 }
+
+// TestInvalidUTF8AfterASCII: a string whose invalid byte follows a run of
+// ASCII (the scanner skips UTF-8 validation for all-ASCII strings), or sits
+// in the 1-byte tail, or after an escape, is still an invalid-UTF-8 record,
+// with top-level keys and with nested paths; valid non-ASCII text is kept.
+func TestInvalidUTF8AfterASCII(t *testing.T) {
+	top := mapOpts(map[string]schemas.FieldSpec{"text": {"text"}}, nil)
+	nested := mapOpts(map[string]schemas.FieldSpec{"text": {"messages[*].content"}}, nil)
+	for _, s := range []string{"abcdefghijklmnop\xff", "abc\xff", "abcdefgh\\nij\xc3", "\xe4\xb8", "0123456789abcdef\x80qrstuvwx"} {
+		top1 := readBytes(t, "t.jsonl", []byte(`{"text":"`+s+`"}`), top)
+		nest1 := readBytes(t, "n.jsonl", []byte(`{"messages":[{"content":"ok"},{"content":"`+s+`"}]}`), nested)
+		checkRecords(t, top1, []want{{line: 1, err: ErrInvalidUTF8, field: "text"}})
+		checkRecords(t, nest1, []want{{line: 1, err: ErrInvalidUTF8, field: "text"}})
+	}
+	for _, s := range []string{"abcdefghijklmnop", "中文字符和English混合的文本", "tail é"} {
+		checkRecords(t, readBytes(t, "t.jsonl", []byte(`{"text":"`+s+`"}`), top), []want{{line: 1, values: map[string]string{"text": s}}})
+		checkRecords(t, readBytes(t, "n.jsonl", []byte(`{"messages":[{"content":"`+s+`"}]}`), nested), []want{{line: 1, values: map[string]string{"text": s}}})
+	}
+}

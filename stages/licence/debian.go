@@ -71,13 +71,17 @@ var debianVersions = map[string]map[string]string{
 	"epl":       {"": "EPL-1.0", "1": "EPL-1.0", "1.0": "EPL-1.0", "2": "EPL-2.0", "2.0": "EPL-2.0"},
 	"openssl":   {"": "OpenSSL"},
 	"ssleay":    {"": "OpenSSL"},
-	"bsd":       {"": "BSD-3-Clause"},
+	"bsd":       {"": "BSD-3-Clause", "2": "BSD-2-Clause", "3": "BSD-3-Clause", "4": "BSD-4-Clause"}, // BSD-2, BSD-3: common for BSD-2-clause ...
 	"libpng":    {"": "Libpng"},
 	"curl":      {"": "curl"},
 	// bzip2's licence (Debian files write BZIP2) and the GNU
 	// All-Permissive licence (GAP: FSF's all-permissive notice).
 	"bzip2": {"": "bzip2-1.0.6", "1.0.6": "bzip2-1.0.6"},
 	"gap":   {"": "FSFAP"},
+	// The OpenLDAP Public Licenses (SPDX OLDAP-x).
+	"openldap": {"": "OLDAP-2.8", "2.8": "OLDAP-2.8", "2.7": "OLDAP-2.7", "2.6": "OLDAP-2.6", "2.5": "OLDAP-2.5", "2.4": "OLDAP-2.4",
+		"2.3": "OLDAP-2.3", "2.2": "OLDAP-2.2", "2.1": "OLDAP-2.1", "2.0": "OLDAP-2.0", "1.4": "OLDAP-1.4", "1.3": "OLDAP-1.3",
+		"1.2": "OLDAP-1.2", "1.1": "OLDAP-1.1"},
 }
 
 func ccVersions(base string) map[string]string {

@@ -9,12 +9,14 @@
 // Detect matches licence texts against the whole SPDX License List,
 // embedded at build time (internal/spdxmatch: word trigrams after the SPDX
 // Matching Guidelines' normalisation; the most specific variant present
-// wins), reads SPDX-License-Identifier lines, License: fields (Debian DEP-5
-// short names), licences named in words (GNU notices keep "or any later
-// version"), Creative Commons URLs and abbreviations, use notices (the
+// wins; a how-to-apply appendix is optional), reads SPDX-License-Identifier lines, License: fields (Debian DEP-5
+// short names), licences named in words (GNU notices and abbreviations
+// keep "or any later version": GPLv2+; a dual-licensing statement gives
+// one OR expression), Creative Commons URLs and abbreviations, use notices (the
 // table in notices.go: academic-only, non-commercial) and reservation
 // notices. A one-pass anchor scan lets texts without licence words skip
-// every detector; paragraphs around licence words are matched, and their
+// every detector; paragraphs around licence words (a comment block's
+// paragraphs together) are matched, and their
 // results cached by the paragraph without its copyright lines, so a header
 // repeated across thousands of files is matched once. In a text over 1 KB
 // the SPDX matcher runs only when a probe of the 512 bytes around some

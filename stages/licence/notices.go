@@ -18,6 +18,9 @@ type useNotice struct {
 	// runs only on a window that holds one.
 	enAny []string
 	zh    []string // literal Chinese phrasings
+	// zhRe, when set, matches the Chinese phrasings the literals do not
+	// list; it runs only on windows that hold the start of a literal.
+	zhRe  *regexp.Regexp
 	conf  float64
 	about string
 }
@@ -36,6 +39,9 @@ var useNoticeTable = []useNotice{
 			"仅供学习研究", "仅供学习和研究", "仅供学习与研究", "仅供学习交流", "仅限学习交流", "仅用于学习交流",
 			"仅供个人学习", "仅供个人学习研究", "仅供个人研究", "仅限个人学习",
 			"僅供學術研究", "僅限學術研究", "僅用於學術研究", "僅供研究", "僅供學習交流", "僅供個人學習"},
+		// "仅供" + a few characters + a research, teaching or study word:
+		// 仅供安全研究与教学之用, 仅供参考学习使用, 仅供科研与学习.
+		zhRe: regexp.MustCompile(`(?:仅|僅)(?:供|限|用于|用於)[^，。；！？,.;!?\n]{0,8}?(?:学术|學術|科研|研究|教学|教學|学习|學習)`),
 	},
 	{
 		id: RefNonCommercialReprint, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
@@ -84,7 +90,7 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 		found := false
 		for i, w := range ws {
 			win := text[w[0]:w[1]]
-			found = hasZh[i] && containsAnyBytes(win, row.zh)
+			found = hasZh[i] && (containsAnyBytes(win, row.zh) || row.zhRe != nil && row.zhRe.Match(win))
 			if !found && row.en != nil && hasUse[i] && containsAny(cleans[i], row.enAny) {
 				found = matchesNotice(row.en, cleans[i])
 			}

@@ -233,6 +233,9 @@ func TestDetect(t *testing.T) {
 		{"docstring licence", ":copyright: (c) 2017 by Kenneth Reitz.\n:license: Apache 2.0, see LICENSE for more details.", "Apache-2.0", "notice", "commercial"},
 		{"gpl abbreviation", "/*\nhtop - Action.c\n(C) 2015 Hisham H. Muhammad\nReleased under the GNU GPLv2+, see the COPYING file\nin the source distribution for its full text.\n*/", "GPL-2.0-or-later", "notice", "commercial"},
 		{"lgpl abbreviation", "mpv is licensed under the LGPLv2.1+ when built without GPL files.", "LGPL-2.1-or-later", "notice", "commercial"},
+		{"zh research and teaching only", "仅供安全研究与教学之用，风险自负!", RefAcademicOnly, "notice", "academic-only"},
+		{"zh study only", "模型仅供参考学习使用，禁止商用。", RefAcademicOnly, "notice", "academic-only"},
+		{"zh for reference only", "以上数据仅供参考。", "", "", "none"},
 		{"markdown link", "Licensed under the [Apache License, Version 2.0](http://www.apache.org/licenses/LICENSE-2.0).", "Apache-2.0", "notice", "commercial"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

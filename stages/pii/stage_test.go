@@ -476,7 +476,7 @@ func TestLoadPolicyPIIErrors(t *testing.T) {
 		line              int
 	}{
 		{"bad action", "id: p\npii:\n  actions:\n    BANK_CARD: mask\n", "pii.actions.BANK_CARD", 4},
-		{"typo key", "id: p\npii:\n  consent_registy: x.jsonl\n", "consent_registy", 3},
+		{"typo key", "id: p\npii:\n  consent_registy: x.jsonl\n", "pii.consent_registy", 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
