@@ -205,6 +205,10 @@ type AnnotationMap struct {
 	// one rule version).
 	DefaultRuleVersion string `yaml:"default_rule_version,omitempty" json:"default_rule_version,omitempty"`
 	DefaultBatch       string `yaml:"default_batch,omitempty" json:"default_batch,omitempty"`
+	// DefaultAt is the label time (RFC 3339 or a date) of entries that have
+	// none: exports such as doccano's carry no label times, and an
+	// annotator's qualification can only be checked at a time.
+	DefaultAt string `yaml:"default_at,omitempty" json:"default_at,omitempty"`
 }
 
 // Default decision spellings of AnnotationMap.
@@ -217,7 +221,8 @@ var (
 func (a *AnnotationMap) IsZero() bool {
 	return a == nil || (a.Labels == "" && a.Reviews == "" && a.Batch == "" && a.Task == "" && a.RuleVersion == "" &&
 		a.Label == "" && a.Annotator == "" && a.At == "" && a.Fields == "" && a.Reviewer == "" && a.Decision == "" &&
-		a.ReviewedAt == "" && a.Accept == nil && a.Reject == nil && a.DefaultRuleVersion == "" && a.DefaultBatch == "")
+		a.ReviewedAt == "" && a.Accept == nil && a.Reject == nil && a.DefaultRuleVersion == "" && a.DefaultBatch == "" &&
+		a.DefaultAt == "")
 }
 
 // overlay sets every key o sets.
@@ -244,6 +249,7 @@ func (a *AnnotationMap) overlay(o *AnnotationMap) {
 	set(&a.RuleVersion, o.RuleVersion)
 	set(&a.DefaultRuleVersion, o.DefaultRuleVersion)
 	set(&a.DefaultBatch, o.DefaultBatch)
+	set(&a.DefaultAt, o.DefaultAt)
 	if o.Accept != nil {
 		a.Accept = o.Accept
 	}
@@ -269,6 +275,12 @@ func (a *AnnotationMap) Validate() error {
 	if a.Annotator != "$file" {
 		if _, err := ParsePath(a.Annotator); err != nil {
 			return &FieldError{"annotator", err.Error()}
+		}
+	}
+	if a.DefaultAt != "" {
+		var t Time
+		if err := t.UnmarshalText([]byte(a.DefaultAt)); err != nil {
+			return &FieldError{"default_at", fmt.Sprintf("%q is not a time: %v", a.DefaultAt, err)}
 		}
 	}
 	if a.Labels != "" && (a.Label == "" || a.Annotator == "") {

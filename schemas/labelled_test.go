@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"testing"
@@ -43,5 +44,16 @@ func TestLabelledSources(t *testing.T) {
 				t.Fatalf("MapsLabels = %v, want %v", !want, want)
 			}
 		})
+	}
+}
+
+// TestAnnotationMapDefaultAt: default_at must be a time (a date is one).
+func TestAnnotationMapDefaultAt(t *testing.T) {
+	for v, ok := range map[string]bool{"2024-06-30": true, "2024-06-30T10:00:00Z": true, "June": false, "30.06.2024": false} {
+		err := (&AnnotationMap{Labels: "label[*]", Label: ".", Annotator: "$file", DefaultAt: v}).Validate()
+		var fe *FieldError
+		if ok != (err == nil) || (!ok && (!errors.As(err, &fe) || fe.Path != "default_at")) {
+			t.Errorf("default_at %q: %v", v, err)
+		}
 	}
 }

@@ -174,6 +174,9 @@ func TestE2EShapePresets(t *testing.T) {
       - {prefix: label-studio/, source: fixtures, shape: label-studio, annotation: {default_rule_version: cls-v1}}
   - name: doccano
     inputs:
+      - {prefix: doccano/, source: fixtures, shape: doccano, annotation: {default_rule_version: cls-v1, default_batch: doccano-1, default_at: "2024-06-30"}}
+  - name: doccano-no-time
+    inputs:
       - {prefix: doccano/, source: fixtures, shape: doccano, annotation: {default_rule_version: cls-v1, default_batch: doccano-1}}
   - name: hf-parquet
     inputs:
@@ -195,8 +198,10 @@ func TestE2EShapePresets(t *testing.T) {
 		"alpaca":       {"EMAIL", len("Summarise the message.\nContact "), false, nil},
 		"dolma":        {"EMAIL", len("Reach the editor at "), false, nil},
 		"label-studio": {"PHONE", len("My number is "), true, []int64{1}}, // annotator 4 is not in the roster
-		"doccano":      {"EMAIL", len("Write to "), true, []int64{1, 2}},  // doccano exports carry no label time
-		"hf-parquet":   {"EMAIL", len("Hi, my mail is "), true, []int64{2}},
+		"doccano":      {"EMAIL", len("Write to "), true, nil},            // ann-07 is qualified at default_at
+		// without default_at the annotator's qualification cannot be checked
+		"doccano-no-time": {"EMAIL", len("Write to "), true, []int64{1, 2}},
+		"hf-parquet":      {"EMAIL", len("Hi, my mail is "), true, []int64{2}},
 	}
 	if len(res.Datasets) != len(wants) {
 		t.Fatalf("%d datasets, want %d", len(res.Datasets), len(wants))

@@ -113,6 +113,9 @@ func (a *annotator) assemble(vals [numSlots]string) (string, bool) {
 			annot = first(evalAny(e, a.annot))
 		}
 		at := first(evalAny(e, a.at))
+		if at == "" {
+			at = a.m.DefaultAt
+		}
 		var fields map[string]string
 		if a.fields != nil {
 			for _, f := range evalAny(e, a.fields) {
