@@ -26,10 +26,11 @@ import (
 // of the subject key (HMAC under the ledger secret) of the normalised
 // identifier: equal identifiers give equal forms.
 
-// piMask is pii.Mask (see there) with the scrubbing threshold
-// (pii.ScrubMinScore): for text prov writes from values it saw.
+// piMask is pii.ScrubMask (see there): the scrubbing threshold
+// (pii.ScrubMinScore) and the object-key rule, for text prov writes from
+// values it saw.
 func piMask(s, subject string, key func(kind, value string) string) (string, []pii.Entity, bool) {
-	out, ents := pii.Detector{MinScore: pii.ScrubMinScore}.Mask(s, subject, key)
+	out, ents := pii.ScrubMask(s, subject, key)
 	return out, ents, out != s
 }
 

@@ -50,6 +50,7 @@ var piNeedles = []string{
 	"13577778888",        // label
 	"parquet.col.needle", // e-mail in a Parquet column
 	"13677778888",        // phone in an unmapped Parquet column
+	"13988887777",        // phone glued into a record id
 	// object keys of the forms the detector's prose rules miss
 	"13600001111", "13600002222", "13600003333", "zhou.key.needle", "13600004444",
 	"136 0000 5555", "13600005555", "１３６００００６６６６", "13600006666",
@@ -99,7 +100,7 @@ func needleCorpus(t *testing.T) string {
 		t.Fatal(err)
 	}
 	more := []string{
-		`{"text":"Phones +86 139 1111 2222, 0086-139-2222-3333 and 138-4444-5555.","id":"rec-4"}`,
+		`{"text":"Phones +86 139 1111 2222, 0086-139-2222-3333 and 138-4444-5555.","id":"u13988887777"}`,
 		`{"text":"See https://example.com/u/chen.jie.needle@example.com/profile or https://example.com/c?to=sun.mei.needle@example.org&ref=1","id":"rec-5"}`,
 		`{"text":"A plain line.","id":"rec-6","licence":"MIT id 44030119850615018x","user":"44030119850615018x",` +
 			`"annotation":{"rule_version":"helpful-v1","batch":"b1","task":"functional","labels":[{"label":"call 13577778888","annotator":"qian.ann.needle@example.com","at":"2024-10-21T10:45:00Z"}]}}`,

@@ -251,8 +251,8 @@ func RedactRows(rows []SampleRow) {
 	for i := range rows {
 		r := &rows[i]
 		r.Text = pii.Redact(r.Text, "")
-		r.ID = pii.Redact(r.ID, "")
-		r.Labels = pii.Redact(r.Labels, "")
+		r.ID = pii.RedactKey(r.ID)
+		r.Labels = pii.RedactKey(pii.Redact(r.Labels, ""))
 	}
 }
 

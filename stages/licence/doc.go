@@ -18,7 +18,17 @@
 // every detector; paragraphs around licence words (a comment block's
 // paragraphs together) are matched, and their
 // results cached by the paragraph without its copyright lines, so a header
-// repeated across thousands of files is matched once.
+// repeated across thousands of files is matched once. In a text over 1 KB
+// the SPDX matcher runs only when a probe of the 512 bytes around some
+// licence or copyright word looks like licence text (Index.Probe: most of
+// the probe's word trigrams belong to a licence, or a short licence
+// reaches its thresholds in it): prose that quotes a licence sentence
+// ("This library is distributed in the hope that it will be useful") is
+// not tokenised whole; a licence text with no licence or copyright word in
+// it or within 256 bytes of it is then not found in a longer text.
+// Windows are searched for licence phrases only when they hold a phrase's
+// key word, and for Chinese use notices only when they hold the first two
+// characters of one.
 //
 // The effective terms of a record are its record licence AND its source's
 // licence AND the licences found in its text (most restrictive class, union

@@ -42,17 +42,33 @@ import (
 // DetectKey finds the identifiers in an object key (see above). The result
 // is sorted by Start and non-overlapping; offsets are byte offsets into key.
 func DetectKey(key string) []Entity {
+	return detectKey(key, DefaultMinScore)
+}
+
+// detectKey is DetectKey with the detector's threshold min.
+func detectKey(key string, min float64) []Entity {
 	s, off := key, []int(nil)
 	if foldNeeded(key) {
 		s, off = fold(key)
 	}
-	ents := Detector{}.Detect(s, nil)
+	ents := Detector{MinScore: min}.Detect(s, nil)
 	for i := range ents {
 		if ents[i].Type == TypeEmail {
 			ents[i].End = trimFileExt(s, ents[i].Start, ents[i].End)
 		}
 	}
-	passport := hasPassportWord(s)
+	// every key candidate holds at least 11 digits, a passport 7 (and
+	// needs the word)
+	nd := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			nd++
+		}
+	}
+	passport := nd >= 7 && hasPassportWord(s)
+	if nd < 11 && !passport {
+		return mapBack(resolveKey(ents), off)
+	}
 	for start := 0; start <= len(s); {
 		end := strings.IndexByte(s[start:], '/')
 		if end < 0 {
@@ -63,7 +79,11 @@ func DetectKey(key string) []Entity {
 		ents = keySegment(s, start, end, passport, ents)
 		start = end + 1
 	}
-	ents = resolveKey(ents)
+	return mapBack(resolveKey(ents), off)
+}
+
+// mapBack maps entity offsets in the folded text back to the original.
+func mapBack(ents []Entity, off []int) []Entity {
 	if off != nil {
 		for i := range ents {
 			ents[i].Start, ents[i].End = off[ents[i].Start], off[ents[i].End]
@@ -77,14 +97,32 @@ func DetectKey(key string) []Entity {
 // replaced. A key without identifiers is returned as is.
 func MaskKey(key string, kf func(kind, value string) string) (string, []Entity) {
 	ents := DetectKey(key)
-	if len(ents) == 0 {
-		return key, nil
+	return maskSpans(key, ents, "", kf), ents
+}
+
+// ScrubMask masks text prov writes itself from values it saw (finding
+// messages and evidence, attributions that quote a record id, rule lines):
+// what Detector{MinScore: ScrubMinScore}.Mask masks, plus the key rule's
+// candidates (DetectKey), since such text quotes identifiers the way keys
+// hold them (item: u13912345678). A false positive there only masks a
+// harmless number. subject is as for Mask.
+func ScrubMask(s, subject string, kf func(kind, value string) string) (string, []Entity) {
+	ents := detectKey(s, ScrubMinScore)
+	return maskSpans(s, ents, subject, kf), ents
+}
+
+// maskSpans replaces the entities of s (sorted, non-overlapping) and the
+// subject id (at least 3 bytes) as Mask does.
+func maskSpans(s string, ents []Entity, subject string, kf func(kind, value string) string) string {
+	hasSub := len(subject) >= 3 && strings.Contains(s, subject)
+	if len(ents) == 0 && !hasSub {
+		return s
 	}
 	var b strings.Builder
 	last := 0
 	for _, e := range ents {
-		b.WriteString(key[last:e.Start])
-		kind, norm := Normalise(e.Type, key[e.Start:e.End])
+		b.WriteString(s[last:e.Start])
+		kind, norm := Normalise(e.Type, s[e.Start:e.End])
 		if kind == "" {
 			b.WriteString("[" + e.Type + "]")
 		} else {
@@ -92,8 +130,12 @@ func MaskKey(key string, kf func(kind, value string) string) (string, []Entity) 
 		}
 		last = e.End
 	}
-	b.WriteString(key[last:])
-	return b.String(), ents
+	b.WriteString(s[last:])
+	out := b.String()
+	if hasSub {
+		out = strings.ReplaceAll(out, subject, "[SUBJECT_ID:"+shortKey(kf("subject_id", subject))+"]")
+	}
+	return out
 }
 
 // keySegment appends the candidates of the path segment s[a:b] to ents.
@@ -104,7 +146,8 @@ func keySegment(s string, a, b int, passport bool, ents []Entity) []Entity {
 	}
 	// words: maximal runs of ASCII letters and digits
 	type word struct{ start, end int }
-	var words []word
+	var buf [32]word
+	words := buf[:0]
 	for i := 0; i < len(seg); {
 		if !isAlnum(seg[i]) {
 			i++
@@ -252,8 +295,14 @@ func passportShaped(w string) bool {
 }
 
 func hasPassportWord(s string) bool {
-	l := strings.ToLower(s)
-	return strings.Contains(l, "passport") || strings.Contains(l, "huzhao") || strings.Contains(s, "护照")
+	for _, w := range []string{"passport", "huzhao"} {
+		for i := 0; i+len(w) <= len(s); i++ {
+			if lowerByte(s[i]) == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return strings.Contains(s, "护照")
 }
 
 // trimFileExt moves the end of an e-mail span found in a key back before
@@ -311,4 +360,23 @@ func resolveKey(c []Entity) []Entity {
 		out = append(out, e)
 	}
 	return out
+}
+
+// RedactKey is Redact for an identifier-like value (a record id, a label,
+// an object key): every entity DetectKey finds becomes its type in brackets
+// ("u[PHONE]").
+func RedactKey(s string) string {
+	ents := DetectKey(s)
+	if len(ents) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, e := range ents {
+		b.WriteString(s[last:e.Start])
+		b.WriteString("[" + e.Type + "]")
+		last = e.End
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }

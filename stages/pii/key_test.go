@@ -132,3 +132,34 @@ func TestDetectCountryCodeWithoutPlus(t *testing.T) {
 		}
 	}
 }
+
+// ScrubMask finds what the scrub detector finds and identifiers glued the
+// way keys and ids hold them; the subject id is masked too.
+func TestScrubMask(t *testing.T) {
+	for _, c := range []struct{ in, needle string }{
+		{"item: u13988887777", "13988887777"},
+		{"batch 13912345678 failed", "13912345678"},
+		{"parsing licence expression \"MIT contact zhao.liu@example.com\"", "zhao.liu@example.com"},
+		{"record id11010519491231002x", "11010519491231002"},
+		{"subject s-778899 withdrew", "s-778899"},
+	} {
+		m, _ := ScrubMask(c.in, "s-778899", testKeyFn)
+		if strings.Contains(m, c.needle) {
+			t.Errorf("ScrubMask(%q) = %q", c.in, m)
+		}
+	}
+	for _, s := range []string{"sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "on 2024-01-01 at 12:30"} {
+		if m, _ := ScrubMask(s, "", testKeyFn); m != s {
+			t.Errorf("ScrubMask(%q) = %q, want it unchanged", s, m)
+		}
+	}
+}
+
+func TestRedactKey(t *testing.T) {
+	if got := RedactKey("u13988887777"); got != "u[PHONE]" {
+		t.Errorf("RedactKey = %q", got)
+	}
+	if got := RedactKey("part-000000123"); got != "part-000000123" {
+		t.Errorf("RedactKey = %q", got)
+	}
+}

@@ -79,6 +79,15 @@ func fastKeyRune(r rune) (rune, bool) {
 	return r, false
 }
 
+// keyPlain marks the ASCII bytes the key keeps as they are: everything
+// but white space and upper-case letters.
+var keyPlain = func() (t [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = !isASCIISpace(byte(c)) && (c < 'A' || c > 'Z')
+	}
+	return t
+}()
+
 // appendFastKey appends the normalised form of s to b when every rune of
 // s has a fastKeyRune form, and reports whether it did (b then holds a
 // partial result to discard).
@@ -86,6 +95,30 @@ func appendFastKey(b []byte, s string) ([]byte, bool) {
 	space := true // drops leading white space
 	for i := 0; i < len(s); {
 		c := s[i]
+		if keyPlain[c] {
+			// A run of ASCII bytes that stay as they are.
+			j := i + 1
+			for j < len(s) && keyPlain[s[j]] {
+				j++
+			}
+			if space && len(b) > 0 {
+				b = append(b, ' ')
+			}
+			space = false
+			b = append(b, s[i:j]...)
+			i = j
+			continue
+		}
+		if c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 && (c != 0xE4 || s[i+1] >= 0xB8) {
+			// A Han ideograph of U+4E00–U+9FFF: its own bytes.
+			if space && len(b) > 0 {
+				b = append(b, ' ')
+			}
+			space = false
+			b = append(b, s[i:i+3]...)
+			i += 3
+			continue
+		}
 		if c < utf8.RuneSelf {
 			i++
 			if isASCIISpace(c) {

@@ -228,26 +228,3 @@ func (ix *Index) Probe(text []byte, dense int) bool {
 	}
 	return false
 }
-
-// Held returns how many of the shingles of text (runs of three normalised
-// words, counted with repeats) belong to some licence of the index, and
-// how many shingles text has. A stretch of a licence text holds nearly
-// all of its shingles; prose that quotes a licence sentence holds that
-// sentence's few: callers use it to decide, on a small part of a long
-// text, whether matching the whole is worth it.
-func (ix *Index) Held(text []byte) (held, total int) {
-	buf := bufPool.Get().(*matchBuf)
-	defer bufPool.Put(buf)
-	toks := tokenise(text, buf.toks[:0])
-	buf.toks = toks[:0]
-	seq := buf.seq[:0]
-	for i := 0; i+2 < len(toks); i++ {
-		s := shingle(toks[i].h, toks[i+1].h, toks[i+2].h)
-		if lo, hi := ix.postings(s); hi > lo {
-			seq = append(seq, s)
-		}
-		total++
-	}
-	buf.seq = seq[:0]
-	return len(uniq(seq)), total
-}

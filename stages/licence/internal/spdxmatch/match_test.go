@@ -157,3 +157,34 @@ func BenchmarkProbe(b *testing.B) {
 		}
 	}
 }
+
+// TestProbe: a 512-byte stretch of a long licence passes (dense), a short
+// licence that fits in the stretch passes (its own thresholds), prose that
+// quotes one licence sentence does not.
+func TestProbe(t *testing.T) {
+	ix, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	for _, l := range loadTexts(t).Licences {
+		texts[l.ID] = l.Text
+	}
+	gpl := texts["GPL-3.0-only"]
+	mid := len(gpl) / 2
+	prose := "The weather in the mountains changed quickly, so we turned back before noon. Annotators flagged ambiguous examples for a second review. "
+	for _, c := range []struct {
+		name, text string
+		want       bool
+	}{
+		{"GPL-3.0 stretch", gpl[mid : mid+512], true},
+		{"MIT whole, in prose", prose + texts["MIT"] + prose, true},
+		{"ISC whole", texts["ISC"], true},
+		{"quoted sentence", prose + "This library is distributed in the hope that it will be useful. " + prose, false},
+		{"prose", prose + prose, false},
+	} {
+		if got := ix.Probe([]byte(c.text), 20); got != c.want {
+			t.Errorf("%s: Probe = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
