@@ -70,6 +70,12 @@ func TestLoadRegistryColumns(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, reg)
+		// read without the map, the subject column is missing: an error
+		// naming the row and the column, not a registry entry for ""
+		_, err = LoadRegistry(bytes.NewReader(buf.Bytes()), "r.parquet", "training")
+		if !errors.Is(err, ErrRegistry) || !strings.Contains(err.Error(), `row 1: invalid consent registry: column "subject_id" (subject_id) is empty or missing`) {
+			t.Errorf("parquet export without the map: %v", err)
+		}
 	})
 	for _, c := range []struct{ name, in, want string }{
 		{"unknown column", `{"person_ref":"a","purposes":[],"consent_kind":"general","notes":"x"}`, `line 1: invalid consent registry: column "notes": unknown column`},

@@ -189,6 +189,9 @@ func LoadRegistryColumns(r io.Reader, name, scope string, cols schemas.Columns) 
 	}
 	reg := Registry{}
 	for i, row := range rows {
+		if row.SubjectID == "" { // a Parquet row (JSONL lines are checked above)
+			return nil, fmt.Errorf("parsing consent registry %s row %d: %w: column %q (subject_id) is empty or missing", name, i+1, ErrRegistry, cols.Column("subject_id"))
+		}
 		f := consentField{Scopes: row.Scopes, Type: row.Type, ID: row.ID, GrantedAt: row.GrantedAt, WithdrawnAt: row.WithdrawnAt}
 		if row.Scopes == nil {
 			f.Scopes = []string{}
