@@ -1304,8 +1304,8 @@ const (
 	// of licence text. Measured (6 Dec 2026, probe_test.go): every text
 	// of the SPDX list embedded in 20 KB of prose after a copyright line
 	// has a probe with at least 20, or one in which a short licence
-	// reaches its thresholds, but for any-OSI (a one-line pointer) and
-	// dvipdfm (which Detect misses anyway); without the copyright line,
+	// reaches its thresholds, but for any-OSI (a one-line pointer, which
+	// Detect misses anyway); without the copyright line,
 	// the 11 texts with no anchor word in them at all (Dutch, French and
 	// Japanese CC texts, a few one-sentence licences) are not probed.
 	// Of the 25,183 documents of a 64 MB object of the long benchmark

@@ -12,6 +12,7 @@ type matchBuf struct {
 	seq     []uint32
 	indexed []uint32
 	count   []int32
+	words   []uint64
 }
 
 // counts returns a zeroed count per licence.
@@ -184,17 +185,19 @@ func (ix *Index) Match(text []byte) []Hit {
 // few words per byte), or some licence has at least minShared and
 // MinCoverage of its shingles in it (a short licence that fits in the
 // stretch). Prose that quotes a licence sentence holds
-// that sentence's dozen shingles and no licence's threshold.
+// that sentence's dozen shingles and no licence's threshold. Its words
+// are Match's (wordHashes), but copyright lines are not skipped: they add
+// a few shingles that are rarely a licence's.
 func (ix *Index) Probe(text []byte, dense int) bool {
 	buf := bufPool.Get().(*matchBuf)
 	defer bufPool.Put(buf)
-	toks := tokenise(text, buf.toks[:0])
-	buf.toks = toks[:0]
+	words := wordHashes(text, buf.words[:0])
+	buf.words = words[:0]
 	held := buf.seq[:0]
 	ix.prefixStart()
 	present := ix.present
-	for i := 0; i+2 < len(toks); i++ {
-		s := shingle(toks[i].h, toks[i+1].h, toks[i+2].h)
+	for i := 0; i+2 < len(words); i++ {
+		s := shingle(words[i], words[i+1], words[i+2])
 		if v := s & (1<<presentBits - 1); present[v/64]&(1<<(v%64)) == 0 {
 			continue // most shingles of prose: ruled out with one load
 		}
@@ -203,7 +206,7 @@ func (ix *Index) Probe(text []byte, dense int) bool {
 		}
 	}
 	buf.seq = held[:0]
-	total := max(0, len(toks)-2)
+	total := max(0, len(words)-2)
 	held = uniq(held)
 	if len(held) >= dense {
 		return true

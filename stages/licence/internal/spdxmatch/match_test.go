@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -185,6 +187,43 @@ func TestProbe(t *testing.T) {
 	} {
 		if got := ix.Probe([]byte(c.text), 20); got != c.want {
 			t.Errorf("%s: Probe = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestWordHashes: Probe's words are tokenise's, on every licence text of
+// the list without its copyright lines (which only tokenise skips), on
+// mixed prose and on texts of random runes.
+func TestWordHashes(t *testing.T) {
+	var texts []string
+	for _, l := range loadTexts(t).Licences {
+		var keep []string
+		for _, line := range strings.Split(l.Text, "\n") {
+			if !strings.Contains(strings.ToLower(line), "copyright") && !strings.Contains(line, "©") {
+				keep = append(keep, line)
+			}
+		}
+		texts = append(texts, strings.Join(keep, "\n"))
+	}
+	texts = append(texts, "人工智能技术的快速发展，为各行各业带来了深刻变革。The MIT License — Ünïcödé ÀB x y 3 ĳ ǅ İ K ß ＡＢ 한국어 日本語のテキスト a.b.c (i) iii licence")
+	alphabet := []rune("aZ09 \n\t.,-'人工智©ÀßİK한の①Ⅻ\u0301x")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 5000 {
+		rs := make([]rune, rng.IntN(40))
+		for i := range rs {
+			rs[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if s := string(rs); !strings.Contains(s, "©") {
+			texts = append(texts, s)
+		}
+	}
+	for _, s := range texts {
+		var want []uint64
+		for _, tk := range tokenise([]byte(s), nil) {
+			want = append(want, tk.h)
+		}
+		if got := wordHashes([]byte(s), nil); !slices.Equal(got, want) {
+			t.Fatalf("wordHashes(%q) = %v, tokenise gives %v", s, got, want)
 		}
 	}
 }

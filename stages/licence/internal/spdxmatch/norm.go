@@ -266,3 +266,74 @@ func shingles(toks []token, out []uint32) []uint32 {
 	}
 	return out
 }
+
+// wordHashes appends the hash of every normalised word of text, the words
+// tokenise finds, without their spans and without skipping copyright
+// lines (Probe, which reads a few hundred bytes of a longer text, needs
+// only the words).
+func wordHashes(text []byte, out []uint64) []uint64 {
+	h := uint64(fnvOffset)
+	n := 0
+	var first byte
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+				if n == 0 {
+					first = c
+				}
+				if n < maxWordBytes {
+					h = (h ^ uint64(c)) * fnvPrime
+				}
+				n++
+			} else if n > 0 {
+				if n != 1 || first < 'a' || first > 'z' {
+					if u := unify(h); u != 0 {
+						out = append(out, u)
+					}
+				}
+				n, h = 0, fnvOffset
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(text[i:])
+		han := r >= 0x4E00 && r <= 0x9FFF || r >= 0x2E80 && unicode.Is(unicode.Han, r)
+		if !han && r != '©' && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			var b [4]byte
+			m := utf8.EncodeRune(b[:], unicode.ToLower(r))
+			if n == 0 {
+				first = b[0]
+			}
+			for k := 0; k < m; k++ {
+				if n < maxWordBytes {
+					h = (h ^ uint64(b[k])) * fnvPrime
+				}
+				n++
+			}
+			i += size
+			continue
+		}
+		if n > 0 {
+			if n != 1 || first < 'a' || first > 'z' {
+				if u := unify(h); u != 0 {
+					out = append(out, u)
+				}
+			}
+			n, h = 0, fnvOffset
+		}
+		if han {
+			out = append(out, hashWord(text[i:i+size]))
+		}
+		i += size
+	}
+	if n > 0 && (n != 1 || first < 'a' || first > 'z') {
+		if u := unify(h); u != 0 {
+			out = append(out, u)
+		}
+	}
+	return out
+}
