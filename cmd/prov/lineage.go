@@ -208,8 +208,8 @@ func newLineageObjectCmd() *cobra.Command {
 		Short: "Every ingestion of an object and the dataset versions that hold it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.query(cmd, func(ctx context.Context, _ *lineage.Ledger, v *lineage.View) (any, error) {
-				return v.Object(ctx, args[0])
+			return f.query(cmd, func(ctx context.Context, l *lineage.Ledger, v *lineage.View) (any, error) {
+				return v.Object(ctx, ledgerURI(ctx, l, args[0]))
 			}, func(p *printer, res any) {
 				o := res.(*lineage.ObjectInfo)
 				p.printf("%s\n", o.URI)

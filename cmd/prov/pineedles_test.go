@@ -358,6 +358,21 @@ func TestPINeverInClear(t *testing.T) {
 		t.Errorf("assess sample --include-pi: exit %d, no PI in:\n%s", code, stdout)
 	}
 
+	// The operator names an object by its real URI: revoke and lineage
+	// object mask it as runs do, so the revocation matches (and the
+	// ledger never holds the key in clear).
+	realURI := "file://" + filepath.Join(corpus, filepath.FromSlash(needleKey))
+	stdout, stderr, code = prov(t, nil, "-c", cfg, "revoke", "--object", realURI, "--reason", "erasure request")
+	check("prov revoke --object", stdout+stderr)
+	if code != 0 {
+		t.Errorf("revoke --object: exit %d\n%s", code, stderr)
+	}
+	stdout, stderr, code = prov(t, nil, "-c", cfg, "lineage", "object", realURI)
+	check("prov lineage object", stdout+stderr)
+	if code != 0 || !strings.Contains(stdout, "REVOKED") {
+		t.Errorf("lineage object by the real URI after revoke: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
 	t.Run("serve", func(t *testing.T) {
 		base := startServe(t, []string{"PROV_SERVE_TOKEN="}, "-c", cfg, "--log-level", "debug", "serve", "--addr", "127.0.0.1:0")
 		get := func(path string) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/lineage/certificate"
+	"github.com/prov-ai/prov/objstore"
+	"github.com/prov-ai/prov/stages/pii"
 )
 
 func init() { register("", newRevokeCmd) }
@@ -57,6 +60,9 @@ the models listed are the ones to retrain or document.`,
 				return err
 			}
 			defer closeJoin(&err, l.Close)
+			if req.Kind == kinds[5] {
+				req.Value = ledgerURI(ctx, l, req.Value)
+			}
 			rev, err := certificate.Revoke(ctx, l, req)
 			if err != nil {
 				return err
@@ -124,4 +130,30 @@ func printRevocation(w io.Writer, kind string, rev *lineage.Revocation) error {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	return nil
+}
+
+// ledgerURI maps an input object's URI as a person writes it to the form
+// runs record it by: an object key holding personal information is masked
+// (pii.MaskKey under the ledger's subject key) in the ledger, the manifest
+// and every output, so `revoke --object` and `lineage object` given the
+// real URI must mask it the same way, or a revocation would match nothing
+// and put the identifier in the ledger in clear. A URI outside the
+// configured input store is masked as a whole; without the subject-key
+// secret (an auditor's read-only ledger) the URI is used as given.
+func ledgerURI(ctx context.Context, l *lineage.Ledger, uri string) string {
+	if _, err := l.KeySubject("subject_id", ""); err != nil {
+		return uri
+	}
+	base := ""
+	if cfg, err := loadConfig(); err == nil {
+		if st, err := objstore.Open(ctx, cfg.Input, cfg.S3); err == nil {
+			base = st.URI("")
+		}
+	}
+	if base != "" && strings.HasPrefix(uri, base) {
+		m, _ := pii.MaskKey(uri[len(base):], l.SubjectKey)
+		return base + m
+	}
+	m, _ := pii.MaskKey(uri, l.SubjectKey)
+	return m
 }
