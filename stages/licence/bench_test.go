@@ -1,6 +1,8 @@
 package licence
 
 import (
+	"bytes"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -9,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/prov-ai/prov/pipeline/readers/corpusgen"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 )
@@ -208,5 +211,41 @@ func BenchmarkStageGoroot(b *testing.B) {
 	}
 	if cpu := cpuSeconds() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(n)*float64(b.N)/cpu/1e6, "MB/cpu-s")
+	}
+}
+
+// longDocuments returns the texts of about size bytes of the long
+// benchmark corpus (provbench gen -shape long): ~2.5 KB documents mixing
+// Chinese and English paragraphs, some quoting a GPL sentence.
+func longDocuments(b *testing.B, size int64) [][]byte {
+	b.Helper()
+	var buf bytes.Buffer
+	if _, err := corpusgen.WriteJSONLShape(&buf, corpusgen.ShapeLong, size, 1); err != nil {
+		b.Fatal(err)
+	}
+	var docs [][]byte
+	for line := range bytes.Lines(buf.Bytes()) {
+		var r struct{ Text string }
+		if err := json.Unmarshal(line, &r); err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, []byte(r.Text))
+	}
+	return docs
+}
+
+// BenchmarkDetectLong: Detect on documents shaped like the long
+// benchmark corpus (MB/s of text; caches warm, as in a run).
+func BenchmarkDetectLong(b *testing.B) {
+	docs := longDocuments(b, 16<<20)
+	total := 0
+	for _, d := range docs {
+		total += len(d)
+	}
+	b.SetBytes(int64(total))
+	for b.Loop() {
+		for _, d := range docs {
+			Detect(d)
+		}
 	}
 }

@@ -1,9 +1,6 @@
 package licence
 
-import (
-	"bytes"
-	"regexp"
-)
+import "regexp"
 
 // useNotice is one row of the use-notice table: a notice in the content
 // that says what use the right holder allows, the LicenseRef id reported
@@ -74,14 +71,16 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 	// word).
 	cleans := make([]string, len(ws))
 	hasUse := make([]bool, len(ws))
-	hasZh := make([]bool, len(ws))
+	// zhAt: where a Chinese phrasing may start in each window (the only
+	// places its literals can match).
+	zhAt := make([][]int, len(ws))
 	any := false
 	for i, w := range ws {
 		if hasASCIIUseWord(text[w[0]:w[1]]) {
 			cleans[i], hasUse[i] = cleanWindow(text[w[0]:w[1]]), true
 		}
-		hasZh[i] = mayHoldZhNotice(text[w[0]:w[1]])
-		any = any || hasUse[i] || hasZh[i]
+		zhAt[i] = zhNoticeStartsIn(text[w[0]:w[1]], nil)
+		any = any || hasUse[i] || len(zhAt[i]) > 0
 	}
 	if !any {
 		return ms
@@ -90,7 +89,7 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 		found := false
 		for i, w := range ws {
 			win := text[w[0]:w[1]]
-			found = hasZh[i] && (containsAnyBytes(win, row.zh) || row.zhRe != nil && row.zhRe.Match(win))
+			found = len(zhAt[i]) > 0 && (hasPrefixAt(win, zhAt[i], row.zh) || row.zhRe != nil && row.zhRe.Match(win))
 			if !found && row.en != nil && hasUse[i] && containsAny(cleans[i], row.enAny) {
 				found = matchesNotice(row.en, cleans[i])
 			}
@@ -105,10 +104,16 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 	return ms
 }
 
-func containsAnyBytes(b []byte, subs []string) bool {
-	for _, z := range subs {
-		if bytes.Contains(b, []byte(z)) {
-			return true
+// hasPrefixAt reports whether one of subs starts at one of the positions
+// at of b. With at from zhNoticeStartsIn(b), it is bytes.Contains(b, z)
+// for some z of subs: every phrasing starts with six bytes that
+// zhNoticeStartsIn looks for.
+func hasPrefixAt(b []byte, at []int, subs []string) bool {
+	for _, i := range at {
+		for _, z := range subs {
+			if len(b)-i >= len(z) && string(b[i:i+len(z)]) == z {
+				return true
+			}
 		}
 	}
 	return false
@@ -146,6 +151,22 @@ func mayHoldZhNotice(win []byte) bool {
 		}
 	}
 	return false
+}
+
+// zhNoticeStartsIn appends to dst every position of win where the first
+// two characters of a Chinese phrasing of the use-notice table start:
+// the only places where one of the phrasings can match.
+func zhNoticeStartsIn(win []byte, dst []int) []int {
+	t := zhNoticeSecond
+	for i := 0; i+6 <= len(win); i++ {
+		if win[i] < 0xE0 || !t[uint16(win[i+1])<<8|uint16(win[i+2])] {
+			continue
+		}
+		if zhNoticeStarts[[6]byte(win[i:i+6])] {
+			dst = append(dst, i)
+		}
+	}
+	return dst
 }
 
 // trademarkUse follows a notice that restricts the use of names and marks

@@ -1,6 +1,7 @@
 package licence
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -181,6 +182,42 @@ func TestHasASCIIUseWord(t *testing.T) {
 	} {
 		if got := hasASCIIUseWord([]byte(c.win)); got != c.want {
 			t.Errorf("hasASCIIUseWord(%q) = %v", c.win, got)
+		}
+	}
+}
+
+// TestZhNoticeStartsIn: hasPrefixAt at the positions zhNoticeStartsIn
+// finds agrees with a substring search for every phrasing, in windows
+// holding one phrasing, several, none, or a phrasing cut at either end.
+func TestZhNoticeStartsIn(t *testing.T) {
+	var all []string
+	for _, row := range useNoticeTable {
+		all = append(all, row.zh...)
+	}
+	fills := []string{"", "本文", "模型在长文本理解任务上的表现仍有较大提升空间。", "ok ", "仅", "仅供"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(4) {
+			b.WriteString(fills[rng.IntN(len(fills))])
+			if rng.IntN(2) == 0 {
+				z := all[rng.IntN(len(all))]
+				b.WriteString(z[:rng.IntN(len(z)+1)])
+			}
+		}
+		win := []byte(b.String())
+		at := zhNoticeStartsIn(win, nil)
+		for _, row := range useNoticeTable {
+			want := false
+			for _, z := range row.zh {
+				want = want || strings.Contains(string(win), z)
+			}
+			if got := hasPrefixAt(win, at, row.zh); got != want {
+				t.Fatalf("%q, row %s: hasPrefixAt %v, substring search %v", win, row.id, got, want)
+			}
+		}
+		if mayHoldZhNotice(win) != (len(at) > 0) {
+			t.Fatalf("%q: mayHoldZhNotice and zhNoticeStartsIn disagree", win)
 		}
 	}
 }
