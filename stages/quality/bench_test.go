@@ -171,3 +171,22 @@ func reportCPU(b *testing.B, start time.Duration, bytesPerOp int) {
 	b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(bytesPerOp)*float64(b.N)/d.Seconds()/1e6, "cpu-MB/s")
 }
+
+// BenchmarkMinhashLong is BenchmarkMinhash on ~2.5 KB mixed zh/en
+// documents (the long benchmark corpus's shape).
+func BenchmarkMinhashLong(b *testing.B) {
+	docs := mixedDocuments(512, 3)
+	var total int
+	for _, d := range docs {
+		total += len(d)
+	}
+	b.SetBytes(int64(total / len(docs)))
+	var sig signature
+	i := 0
+	start := cpuTime()
+	for b.Loop() {
+		minhash(docs[i%len(docs)], 1, &sig)
+		i++
+	}
+	reportCPU(b, start, total/len(docs))
+}

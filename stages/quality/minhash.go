@@ -53,7 +53,7 @@ func mix64(x uint64) uint64 {
 func minhash(s string, seed uint64, sig *signature) bool {
 	var win [shingleRunes]uint64
 	var h uint64
-	n := 0
+	n, slot := 0, 0 // slot = n % shingleRunes
 	lastSpace := true
 	for i := range sig {
 		sig[i] = math.MaxUint32
@@ -92,16 +92,17 @@ func minhash(s string, seed uint64, sig *signature) bool {
 		}
 		lastSpace = space
 		v := uint64(r) + 1
-		slot := n % shingleRunes
 		h = h*rollBase + v - win[slot]*rollBase5
 		win[slot] = v
+		if slot++; slot == shingleRunes {
+			slot = 0
+		}
 		n++
 		if n >= shingleRunes {
 			x := mix64(h ^ seed)
 			bin := x >> 57
-			if val := uint32(x) & 0xFFFFFF; val < sig[bin] {
-				sig[bin] = val
-			}
+			// Branch-free: which bins a text lowers is unpredictable.
+			sig[bin] = min(sig[bin], uint32(x)&0xFFFFFF)
 			any = true
 		}
 	}
