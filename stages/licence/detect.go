@@ -1077,9 +1077,10 @@ func rightsNotices(text []byte, hits []int, ms []Match) []Match {
 
 // textWindows returns the paragraphs around licence words (a paragraph
 // ends at a line that is blank once comment markers are removed), merged
-// when close and capped, and whether the text is mostly licence prose (a
-// LICENSE file: licence words at least every 2 KB, or paragraphs over a
-// quarter of it), to be matched whole: a window holds only part of the
+// when close and capped, and whether the text may be mostly licence prose
+// (a LICENSE file: licence words at least every 2 KB, or paragraphs over a
+// quarter of it, and outsideIsProse, which the caller checks), to be
+// matched whole: a window holds only part of the
 // licence, which may match a shorter licence better than the whole.
 // Bounding windows by paragraphs keeps code out of them, so the same
 // header in many files gives the same window.
@@ -1105,7 +1106,10 @@ func textWindows(text []byte, hits []int) (ws [][2]int, whole bool) {
 	dense := len(hits) >= 3 && len(hits)*2048 >= len(text)
 	// ... unless what lies outside the paragraphs is code: then the
 	// paragraphs are a header, matched (and cached) on their own.
-	whole = (total*4 >= len(text) || dense) && len(text) <= maxWindows && outsideIsProse(text, ws)
+	// (outsideIsProse is left to the caller, which needs it only when
+	// the text may hold a licence text. A text of at most maxWindows
+	// bytes is never cut below, so the caller reads the same windows.)
+	whole = (total*4 >= len(text) || dense) && len(text) <= maxWindows
 	total = 0
 	for i, w := range ws {
 		if total+w[1]-w[0] > maxWindows {
@@ -1284,7 +1288,7 @@ func scanTexts(text []byte, hits []int, ms []Match, mayHoldText func() bool) []M
 	if len(ws) == 0 || !mayHoldText() {
 		return ms
 	}
-	if whole {
+	if whole && outsideIsProse(text, ws) {
 		return scanWindows(text, [][2]int{{0, len(text)}}, ms)
 	}
 	return scanWindows(text, ws, ms)
