@@ -267,6 +267,18 @@ func shingles(toks []token, out []uint32) []uint32 {
 	return out
 }
 
+// asciiWordByte maps an ASCII letter or digit to its lower case, any
+// other ASCII byte to 0 (one load instead of three range tests).
+var asciiWordByte = func() (t [utf8.RuneSelf]byte) {
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = c, c
+	}
+	return t
+}()
+
 // wordHashes appends the hash of every normalised word of text, the words
 // tokenise finds, without their spans and without skipping copyright
 // lines (Probe, which reads a few hundred bytes of a longer text, needs
@@ -278,15 +290,12 @@ func wordHashes(text []byte, out []uint64) []uint64 {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			if l := asciiWordByte[c]; l != 0 {
 				if n == 0 {
-					first = c
+					first = l
 				}
 				if n < maxWordBytes {
-					h = (h ^ uint64(c)) * fnvPrime
+					h = (h ^ uint64(l)) * fnvPrime
 				}
 				n++
 			} else if n > 0 {
