@@ -197,7 +197,9 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 		return x
 	}
 	paired = make([]bool, len(sigs))
-	checked := map[[2]int]bool{}
+	// checked holds the pairs compared, a<<32|b (uint64 keys take the
+	// map's fast path; there are far fewer than 1<<32 signatures).
+	checked := map[uint64]bool{}
 	// Each band's buckets are the runs of equal keys once the (key,
 	// index) pairs are sorted: no map of slices per band.
 	type keyed struct {
@@ -240,10 +242,11 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 						// the similar pairs that joined it.
 						continue
 					}
-					if checked[[2]int{a, b}] {
+					pair := uint64(a)<<32 | uint64(b)
+					if checked[pair] {
 						continue
 					}
-					checked[[2]int{a, b}] = true
+					checked[pair] = true
 					if similarity(sigs[a], sigs[b]) >= floor {
 						paired[a], paired[b] = true, true
 						ra, rb := find(a), find(b)
