@@ -141,3 +141,51 @@ datasets:
 		}
 	}
 }
+
+// TestE2EMalformedRateGate: a dataset version whose records are mostly
+// unreadable fails the PROV-MALFORMED gate (exit 3) and a version with no
+// readable record at all is never certified as passing; under the limit
+// the run passes.
+func TestE2EMalformedRateGate(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		code       int
+	}{
+		{"readable", `{"text":"A short note about the weather in spring."}` + "\n", 0},
+		{"mostly unreadable", `{"text":"A short note about the weather in spring."}` + "\n{bad\n[1,2\n", 3},
+		{"nothing readable", "{bad\n\xff\xfe\n", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{
+				"corpus/notes/a.jsonl": tc.data,
+				"policy.yaml":          "id: p\n",
+				"sources.yaml": "sources:\n  - id: notes\n    channel: synthetic\n    legal_basis: own-generation\n    origin: domestic\n" +
+					"    generator: g-1\n    prefixes: [notes/]\n",
+			})
+			cfg := fmt.Sprintf("version: 1\ninput: %[1]s/corpus\noutput: %[1]s/out\nledger: {dir: %[1]s/ledger, signing_key: %[1]s/k.key, public_key: %[1]s/k.pub}\n"+
+				"policy: %[1]s/policy.yaml\nsources: %[1]s/sources.yaml\ndatasets:\n  - name: notes\n    inputs: [{prefix: notes/}]\n", dir)
+			path := filepath.Join(dir, "prov.yaml")
+			if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, stderr, code := prov(t, nil, "-c", path, "keygen"); code != 0 {
+				t.Fatalf("keygen: %s", stderr)
+			}
+			_, stderr, code := prov(t, nil, "-c", path, "run")
+			if code != tc.code {
+				t.Fatalf("prov run: exit %d, want %d\n%s", code, tc.code, stderr)
+			}
+			out, _, _ := prov(t, nil, "-c", path, "show", "notes")
+			line := ""
+			for _, l := range strings.Split(out, "\n") {
+				if strings.Contains(l, "PROV-MALFORMED") && strings.Contains(l, "unreadable") {
+					line = l
+				}
+			}
+			if pass := strings.HasPrefix(strings.TrimSpace(line), "pass"); pass != (tc.code == 0) {
+				t.Fatalf("PROV-MALFORMED rule line %q, want pass %v\n%s", line, tc.code == 0, out)
+			}
+		})
+	}
+}
