@@ -76,7 +76,7 @@ func (rc *runCtx) supersedes(ctx context.Context, ver string) (string, error) {
 }
 
 // RuleMalformed is the rule line of the malformed-rate gate.
-const RuleMalformed = "PROV-MALFORMED"
+const RuleMalformed = schemas.RuleMalformed
 
 // malformedRule is the gate on unreadable input: more than
 // quality.max_malformed_rate of the records unreadable, or no readable

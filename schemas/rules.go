@@ -8,4 +8,9 @@ const (
 	// registry and the record say before the run; seal applies it to the
 	// ledger's withdrawals.
 	RuleWithdrawn = "PIPL-15/47"
+
+	// RuleMalformed: unreadable input fails loudly (quality.max_malformed_rate,
+	// a gate). The seal applies it to unreadable records; the annotation stage
+	// to labelled records whose labels cannot be read.
+	RuleMalformed = "PROV-MALFORMED"
 )

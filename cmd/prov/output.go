@@ -122,7 +122,7 @@ func (j jsonSafe) Write(p []byte) (int, error) {
 	b := make([]byte, 0, len(p)+16)
 	for i := 0; i < len(p); {
 		r, n := utf8.DecodeRune(p[i:])
-		if jsonUnsafe(r) && !(r == utf8.RuneError && n == 1) {
+		if jsonUnsafe(r) && (r != utf8.RuneError || n != 1) {
 			b = fmt.Appendf(b, `\u%04x`, r)
 		} else {
 			b = append(b, p[i:i+n]...)

@@ -80,6 +80,7 @@ func (s *Stage) datasetLines(st *State, c *stages.Conclusion) {
 		Detail: fmt.Sprintf("annotation %d of %d records declared a known rule version and followed its taxonomy, fields, spans and annotator count; rules: %s",
 			st.Conforming, n, rulesList),
 	})
+	c.Rules = append(c.Rules, s.malformedLine(st, n))
 	staff := float64(0)
 	if st.Labelled > 0 {
 		staff = float64(st.StaffOK) / float64(st.Labelled)
@@ -303,4 +304,30 @@ func (s *Stage) datasetMetrics(st *State, keys []string, pooled map[string]int64
 			metric("label_share", "label:"+n, float64(counts[i])/float64(total), 0)
 		}
 	}
+}
+
+// malformedLine is the gate on labels that cannot be read (the labels field
+// is not a labels object, or the annotation map reaches values of the wrong
+// shape): more than quality.max_malformed_rate of the n records that should
+// carry labels, or none whose labels could be read, fails it and `prov run`
+// exits 3. A mapping that misses its data must not pass quietly with every
+// item quarantined.
+func (s *Stage) malformedLine(st *State, n int64) schemas.RuleResult {
+	bad := st.Kinds[kMalformed]
+	rate := float64(0)
+	if n > 0 {
+		rate = float64(bad) / float64(n)
+	}
+	r := schemas.RuleResult{RuleID: schemas.RuleMalformed, Scope: "labels", Figure: rate, Threshold: s.maxMalformed, N: n, Gate: true}
+	readable := st.Labelled - bad
+	switch {
+	case readable <= 0:
+		r.Detail = fmt.Sprintf("annotation no record with readable labels: %d of %d malformed, %d unlabelled (check the annotation map)", bad, n, st.Kinds[kUnlabelled])
+	case rate > s.maxMalformed:
+		r.Detail = fmt.Sprintf("annotation labels malformed in %d of %d records (%.4g) > quality.max_malformed_rate %g", bad, n, rate, s.maxMalformed)
+	default:
+		r.Pass = true
+		r.Detail = fmt.Sprintf("annotation labels malformed in %d of %d records (%.4g) <= quality.max_malformed_rate %g", bad, n, rate, s.maxMalformed)
+	}
+	return r
 }

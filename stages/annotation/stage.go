@@ -30,6 +30,9 @@ type Stage struct {
 	labelled   map[string]bool             // else: sources whose records must carry labels
 	subjectKey func(kind, value string) string
 	verdicts   [numKinds]schemas.Verdict
+	// maxMalformed is quality.max_malformed_rate: the gate on labels that
+	// cannot be read (schemas.RuleMalformed).
+	maxMalformed float64
 }
 
 var _ stages.Stage = (*Stage)(nil)
@@ -51,7 +54,10 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 		p.ApplyDefaults()
 		pol = p.Annotation
 	}
-	s := &Stage{policy: &pol, subjectKey: env.SubjectKey}
+	s := &Stage{policy: &pol, subjectKey: env.SubjectKey, maxMalformed: 0.01}
+	if env.Policy != nil && env.Policy.Quality.MaxMalformedRate > 0 {
+		s.maxMalformed = env.Policy.Quality.MaxMalformedRate
+	}
 	if env.Dataset != nil {
 		s.mapped, s.labelled = env.Dataset.LabelledSources(env.Sources)
 	}

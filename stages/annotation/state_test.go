@@ -300,3 +300,54 @@ func TestConcurrentCheck(t *testing.T) {
 		t.Fatalf("labelled %d, want %d", got, len(labels))
 	}
 }
+
+// TestMalformedGate: labels that cannot be read fail the PROV-MALFORMED
+// gate above quality.max_malformed_rate (default 0.01), and always when no
+// record's labels could be read (an annotation map that misses its data).
+func TestMalformedGate(t *testing.T) {
+	good := randomLabels(200, 7)
+	for _, tc := range []struct {
+		name            string
+		good, malformed int
+		unlabelled      int
+		pass            bool
+		says            string
+	}{
+		{"clean", 200, 0, 0, true, "malformed in 0 of 200"},
+		{"one in 200", 199, 1, 0, true, "(0.005) <= quality.max_malformed_rate 0.01"},
+		{"five in 200", 195, 5, 0, false, "> quality.max_malformed_rate 0.01"},
+		{"every label malformed", 0, 160, 0, false, "no record with readable labels"},
+		{"no labels reached", 0, 0, 160, false, "no record with readable labels"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestStage(t, true, nil)
+			st := s.NewState()
+			var out stages.Outcome
+			for i := range tc.good {
+				out.Reset()
+				s.Check(rec("text", good[i]), st, &out)
+			}
+			for range tc.malformed {
+				out.Reset()
+				s.Check(rec("text", `{"rule_versoin":"t-v1","labels":[]}`), st, &out)
+			}
+			for range tc.unlabelled {
+				out.Reset()
+				s.Check(rec("text", ""), st, &out)
+			}
+			var c stages.Conclusion
+			if err := s.Conclude(st, &c); err != nil {
+				t.Fatal(err)
+			}
+			var line *schemas.RuleResult
+			for i := range c.Rules {
+				if c.Rules[i].RuleID == schemas.RuleMalformed {
+					line = &c.Rules[i]
+				}
+			}
+			if line == nil || line.Pass != tc.pass || !line.Gate || !bytes.Contains([]byte(line.Detail), []byte(tc.says)) {
+				t.Fatalf("line %+v, want pass=%v gate with %q", line, tc.pass, tc.says)
+			}
+		})
+	}
+}
