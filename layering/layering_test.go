@@ -17,6 +17,7 @@ const module = "github.com/prov-ai/prov/"
 // depend on anything but cmd. Every tree may use the leaves.
 var allowed = map[string][]string{
 	"atomicfile": {},
+	"jsonesc":    {},
 	"schemas":    {},
 	"objstore":   {"schemas"},
 	"version":    {"objstore", "schemas"},
@@ -26,7 +27,7 @@ var allowed = map[string][]string{
 }
 
 // leaves import nothing of prov and may be imported by every package.
-var leaves = []string{"atomicfile"}
+var leaves = []string{"atomicfile", "jsonesc"}
 
 // tree is the first path element of a package of the module ("" outside it).
 func tree(pkg string) string {

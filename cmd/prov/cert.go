@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/jsonesc"
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/lineage/certificate"
 	"github.com/prov-ai/prov/objstore"
@@ -275,7 +276,7 @@ func printVerifyReport(w io.Writer, format string, rep *certificate.Report) erro
 }
 
 func certWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(jsonSafe{w})
+	enc := json.NewEncoder(jsonesc.Writer{W: w})
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

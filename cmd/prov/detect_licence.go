@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/jsonesc"
 	"github.com/prov-ai/prov/stages/licence"
 )
 
@@ -38,7 +39,7 @@ the rules a use notice (academic-only, non-commercial) serves.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// One write per line would cost a system call per file.
 			w := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
-			enc := json.NewEncoder(jsonSafe{w})
+			enc := json.NewEncoder(jsonesc.Writer{W: w})
 			enc.SetEscapeHTML(false)
 			var failed error
 			err := licence.DetectFiles(cmd.Context(), args, jobs, func(r licence.FileResult) error {

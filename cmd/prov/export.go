@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prov-ai/prov/atomicfile"
+	"github.com/prov-ai/prov/jsonesc"
 	"github.com/prov-ai/prov/pipeline/export"
 )
 
@@ -44,7 +45,7 @@ func withVersion(cmd *cobra.Command, arg string, fn func(env *runEnv, v *export.
 }
 
 // emit writes to path atomically, or to stdout when path is "" or "-".
-// Stdout gets the whole output in one write through jsonSafe: object keys
+// Stdout gets the whole output in one write through jsonesc.Writer: object keys
 // and record text must not reach a terminal as DEL, C1 or bidirectional
 // controls (CSV cells and text lines escape the rest themselves).
 func emit(cmd *cobra.Command, path string, write func(io.Writer) error) error {
@@ -53,7 +54,7 @@ func emit(cmd *cobra.Command, path string, write func(io.Writer) error) error {
 		if err := write(&b); err != nil {
 			return err
 		}
-		_, err := jsonSafe{cmd.OutOrStdout()}.Write(b.Bytes())
+		_, err := jsonesc.Writer{W: cmd.OutOrStdout()}.Write(b.Bytes())
 		return err
 	}
 	return atomicfile.Write(path, 0o600, write)
@@ -61,7 +62,7 @@ func emit(cmd *cobra.Command, path string, write func(io.Writer) error) error {
 
 func writeJSON(x any) func(io.Writer) error {
 	return func(w io.Writer) error {
-		enc := json.NewEncoder(jsonSafe{w})
+		enc := json.NewEncoder(jsonesc.Writer{W: w})
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
 		return enc.Encode(x)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/jsonesc"
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
@@ -90,7 +91,7 @@ func linCheckOutput(o string) error {
 }
 
 func linWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(jsonSafe{w})
+	enc := json.NewEncoder(jsonesc.Writer{W: w})
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/jsonesc"
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/lineage/serve"
 	"github.com/prov-ai/prov/pipeline"
@@ -286,7 +287,7 @@ func setupLogging(level string) error {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return usageError{fmt.Errorf("parsing --log-level %q: %w", level, err)}
 	}
-	var h slog.Handler = slog.NewJSONHandler(jsonSafe{os.Stderr}, &slog.HandlerOptions{Level: l})
+	var h slog.Handler = slog.NewJSONHandler(jsonesc.Writer{W: os.Stderr}, &slog.HandlerOptions{Level: l})
 	if isTerminal(os.Stderr) {
 		// Through the mux: log lines never land on the progress bar's line.
 		stderrMux.w = os.Stderr

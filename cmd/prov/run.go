@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/jsonesc"
 	"github.com/prov-ai/prov/pipeline"
 	"github.com/prov-ai/prov/schemas"
 )
@@ -93,7 +94,7 @@ func parseAsOf(s string) (time.Time, error) {
 
 func printRunResult(w io.Writer, format string, res *pipeline.Result) error {
 	if format == "json" {
-		enc := json.NewEncoder(jsonSafe{w})
+		enc := json.NewEncoder(jsonesc.Writer{W: w})
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/prov-ai/prov/jsonesc"
 	"github.com/prov-ai/prov/version"
 )
 
@@ -35,7 +36,7 @@ func newShowCmd() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if output == "json" {
-				enc := json.NewEncoder(jsonSafe{w})
+				enc := json.NewEncoder(jsonesc.Writer{W: w})
 				enc.SetIndent("", "  ")
 				return enc.Encode(r)
 			}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prov-ai/prov/jsonesc"
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas/openlineage"
@@ -275,7 +276,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": msg, "status": status})
+	_ = json.NewEncoder(jsonesc.Writer{W: w}).Encode(map[string]any{"error": msg, "status": status})
 }
 
 // graphCacheBytes bounds the encoded graph answers kept.
@@ -298,7 +299,9 @@ func encodeJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encoding response: %w", err)
 	}
-	return buf.Bytes(), nil
+	// Keys and text may hold DEL, C1 or bidirectional controls: escaped,
+	// they cannot reorder or hide what the page or a terminal shows.
+	return jsonesc.Escape(buf.Bytes()), nil
 }
 
 // writeBytes writes body with a strong ETag (sha256 prefix of the body) and

@@ -1291,7 +1291,54 @@ func scanTexts(text []byte, hits []int, ms []Match, mayHoldText func() bool) []M
 	if whole && outsideIsProse(text, ws) {
 		return scanWindows(text, [][2]int{{0, len(text)}}, ms)
 	}
-	return scanWindows(text, ws, ms)
+	return scanClusters(text, ws, ms)
+}
+
+// partialText reports whether ms holds a match of part of a licence text
+// (coverage under 95 %).
+func partialText(ms []Match) bool {
+	for _, m := range ms {
+		if m.Evidence == EvidenceText && m.Confidence < 0.99 {
+			return true
+		}
+	}
+	return false
+}
+
+// Clusters of windows (scanClusters).
+const (
+	clusterGap = 1024    // windows this close, with prose between, are parts of one text
+	clusterMax = 8 << 10 // the largest cluster matched as one
+)
+
+// scanClusters matches the windows against the SPDX License List, and a
+// cluster of windows separated by short stretches of prose once more as
+// one: a licence text inside a longer document has paragraphs without
+// licence words (the BSD clauses between its grant and its disclaimer), so
+// its windows hold parts of it, and a part may match a shorter licence
+// (BSD-1-Clause for BSD-3-Clause) better than the whole. When the cluster
+// as one matches a licence text, its matches replace those of its windows.
+// Only clusters in which some window matched part of a licence text are
+// matched again, so code corpora (a header window per file, matched whole
+// or not at all) pay nothing.
+func scanClusters(text []byte, ws [][2]int, ms []Match) []Match {
+	for i := 0; i < len(ws); {
+		j := i + 1
+		for j < len(ws) && ws[j][0]-ws[j-1][1] <= clusterGap && ws[j][1]-ws[i][0] <= clusterMax &&
+			prose(text[ws[j-1][1]:ws[j][0]]) {
+			j++
+		}
+		start := len(ms)
+		ms = scanWindows(text, ws[i:j], ms)
+		if j-i > 1 && partialText(ms[start:]) {
+			region := text[ws[i][0]:ws[j-1][1]]
+			if whole := scanCache.get(region, matchWindow); len(whole) > 0 {
+				ms = append(ms[:start], whole...)
+			}
+		}
+		i = j
+	}
+	return ms
 }
 
 // Probes of mayHoldLicenceText.

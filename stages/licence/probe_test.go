@@ -42,7 +42,9 @@ func spdxTextOf(t *testing.T, id string) string {
 // without the probe.)
 func TestLicenceTextInLongProse(t *testing.T) {
 	prose := longProse(10 << 10)
-	for _, id := range []string{"MIT", "GPL-3.0-only", "Apache-2.0", "ISC", "MPL-2.0", "BSD-2-Clause"} {
+	for _, id := range []string{"MIT", "GPL-3.0-only", "Apache-2.0", "ISC", "MPL-2.0", "BSD-2-Clause",
+		"BSD-3-Clause", "BSD-4-Clause", "NCSA"} { // paragraphs without licence words between grant and disclaimer
+
 		for _, cr := range []string{"", "Copyright (c) 2024 Example Authors\n\n"} {
 			doc := prose + cr + spdxTextOf(t, id) + "\n\n" + prose
 			r := Detect([]byte(doc))
@@ -219,5 +221,44 @@ func TestZhNoticeStartsIn(t *testing.T) {
 		if mayHoldZhNotice(win) != (len(at) > 0) {
 			t.Fatalf("%q: mayHoldZhNotice and zhNoticeStartsIn disagree", win)
 		}
+	}
+}
+
+// TestSPDXListInProse: every text of the SPDX list, after a copyright line,
+// between two stretches of 6 KB of prose (a README's licence section): the
+// top match is the licence (or one with the same text). Measured 6 Dec
+// 2026: 673 of 695 (0.968); 0.927 before windows separated by clause
+// paragraphs were matched again as one (scanClusters).
+func TestSPDXListInProse(t *testing.T) {
+	texts := loadSPDXTexts(t)
+	same := sameTexts(texts)
+	prose := longProse(6 << 10)
+	n, top := 0, 0
+	var misses []string
+	for i, l := range texts {
+		if l.Deprecated {
+			continue
+		}
+		cr := copyrightLines[i%len(copyrightLines)]
+		r := Detect([]byte(prose + cr + "\n\n" + l.Text + "\n\n" + prose))
+		ok := []string{canonicalID(l.ID)}
+		for _, id := range same[l.ID] {
+			ok = append(ok, canonicalID(id))
+		}
+		n++
+		if len(r.Licences) > 0 && slices.Contains(ok, r.Licences[0].SPDX) {
+			top++
+		} else if len(misses) < 30 {
+			got := ""
+			if len(r.Licences) > 0 {
+				got = r.Licences[0].SPDX
+			}
+			misses = append(misses, l.ID+" -> "+got)
+		}
+	}
+	acc := float64(top) / float64(n)
+	t.Logf("SPDX list in prose: %d of %d top-1 (%.3f)", top, n, acc)
+	if acc < 0.96 {
+		t.Errorf("top-1 %.3f < 0.96; misses: %v", acc, misses)
 	}
 }

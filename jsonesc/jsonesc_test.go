@@ -1,4 +1,4 @@
-package main
+package jsonesc
 
 import (
 	"bytes"
@@ -7,12 +7,12 @@ import (
 	"testing"
 )
 
-// jsonSafe escapes what encoding/json leaves raw and the result decodes
+// Writer escapes what encoding/json leaves raw and the result decodes
 // to the same value.
-func TestJSONSafe(t *testing.T) {
+func TestWriter(t *testing.T) {
 	in := map[string]string{"key": "esc\x1b[31m\x7f\u0085\u202eexe\u2066.jsonl", "plain": "数据 ✓", "bad": "a\xffb"}
 	var b bytes.Buffer
-	enc := json.NewEncoder(jsonSafe{&b})
+	enc := json.NewEncoder(Writer{&b})
 	if err := enc.Encode(in); err != nil {
 		t.Fatal(err)
 	}
