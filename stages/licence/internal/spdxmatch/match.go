@@ -207,6 +207,11 @@ func (ix *Index) Probe(text []byte, dense int) bool {
 	}
 	buf.seq = held[:0]
 	total := max(0, len(words)-2)
+	if len(held) < min(dense, minShared) {
+		// Fewer shingles than either test needs even before duplicates
+		// are dropped (prose quoting one licence sentence): no sort.
+		return false
+	}
 	held = uniq(held)
 	if len(held) >= dense {
 		return true
