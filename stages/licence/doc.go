@@ -27,8 +27,8 @@
 // not tokenised whole; a licence text with no licence or copyright word in
 // it or within 256 bytes of it is then not found in a longer text.
 // Windows are searched for licence phrases only when they hold a phrase's
-// key word, and for Chinese use notices only when they hold the first two
-// characters of one.
+// key word, and for Chinese use notices only where the first two
+// characters of one start.
 //
 // The effective terms of a record are its record licence AND its source's
 // licence AND the licences found in its text (most restrictive class, union
