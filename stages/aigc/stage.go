@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/prov-ai/prov/schemas"
@@ -263,7 +264,9 @@ func producerOf(src *sourceInfo, labelProducer string) string {
 // evidence is the compact JSON list of a record's labels: kinds, offsets,
 // codes; never text.
 func evidence(labels []Label) string {
-	b, err := json.Marshal(labels)
+	// A copy: marshalling labels itself would move Check's label buffer
+	// to the heap for every record, labelled or not.
+	b, err := json.Marshal(slices.Clone(labels))
 	if err != nil {
 		return ""
 	}

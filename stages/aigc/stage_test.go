@@ -222,3 +222,20 @@ func TestParseImplicit(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckUnlabelledAllocs: checking a record without labels allocates
+// nothing once its source is counted (the label buffer stays on the
+// stack; evidence marshals a copy).
+func TestCheckUnlabelledAllocs(t *testing.T) {
+	s := testStage(t, schemas.AIGCPolicy{})
+	st := s.NewState()
+	r := rec("human", "The weather in the mountains changed quickly. 今天天气很好。", "")
+	var out stages.Outcome
+	s.Check(r, st, &out)
+	if n := testing.AllocsPerRun(100, func() {
+		out.Reset()
+		s.Check(r, st, &out)
+	}); n != 0 {
+		t.Errorf("Check of an unlabelled record: %v allocations, want 0", n)
+	}
+}
