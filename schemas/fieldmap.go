@@ -67,11 +67,10 @@ func (s FieldSpec) Single() (string, bool) {
 	return s[0], true
 }
 
-// Validate checks every path of s.
+// Validate checks every path of s. An empty list is valid: the field is
+// not read (a dataset whose records carry a `labels` key that is not an
+// annotation says `labels: []`).
 func (s FieldSpec) Validate() error {
-	if len(s) == 0 {
-		return errors.New("no field path given")
-	}
 	for _, p := range s {
 		if p == "" {
 			return errors.New("field path is empty")
@@ -473,11 +472,11 @@ func (d *DatasetConfig) MapsLabels(reg *SourceRegistry) bool {
 // dataset that spans a labelled source and unlabelled ones (a chat source,
 // web documents) expects labels from the labelled source only.
 func (d *DatasetConfig) LabelledSources(reg *SourceRegistry) (all bool, srcs map[string]bool) {
-	if _, ok := d.Fields[FieldLabels.String()]; ok {
+	if len(d.Fields[FieldLabels.String()]) > 0 {
 		return true, nil
 	}
 	hasAnn := func(shape string, fields map[string]FieldSpec, ann *AnnotationMap) bool {
-		if _, ok := fields[FieldLabels.String()]; ok || !ann.IsZero() {
+		if len(fields[FieldLabels.String()]) > 0 || !ann.IsZero() {
 			return true
 		}
 		s, ok := ShapeByName(shape)
@@ -528,6 +527,73 @@ func (d *DatasetConfig) LabelledSources(reg *SourceRegistry) (all bool, srcs map
 		}
 	}
 	return false, srcs
+}
+
+// MappedFields returns the logical fields the dataset's configuration
+// names for its records, in field order: the keys of the field maps and
+// shapes of the dataset, of its inputs and of the registry sources they
+// read (the source an input names or, when it names none, each source
+// whose prefixes overlap the input's), labels when an annotation map builds
+// them; a key mapped to [] (not read) counts only where another layer maps
+// it. A dataset none of whose layers names a field reads every logical
+// field under its own name: then all of them. The quality stage reports
+// the completeness of these.
+func (d *DatasetConfig) MappedFields(reg *SourceRegistry) []Field {
+	var seen [NumFields]bool
+	any := false
+	layer := func(shape string, fields map[string]FieldSpec, ann *AnnotationMap) {
+		if sh, ok := ShapeByName(shape); ok {
+			any = true
+			for k, v := range sh.Fields {
+				if f, ok := ParseField(k); ok && len(v) > 0 {
+					seen[f] = true
+				}
+			}
+			if !sh.Annotation.IsZero() {
+				seen[FieldLabels] = true
+			}
+		}
+		for k, v := range fields {
+			any = true
+			if f, ok := ParseField(k); ok && len(v) > 0 {
+				seen[f] = true
+			}
+		}
+		if !ann.IsZero() {
+			any = true
+			seen[FieldLabels] = true
+		}
+	}
+	layer(d.Shape, d.Fields, d.Annotation)
+	for i := range d.Inputs {
+		in := &d.Inputs[i]
+		layer(in.Shape, in.Fields, in.Annotation)
+		if reg == nil {
+			continue
+		}
+		if in.Source != "" {
+			if s := reg.Lookup(in.Source); s != nil {
+				layer(s.Shape, s.Fields, s.Annotation)
+			}
+			continue
+		}
+		for j := range reg.Sources {
+			s := &reg.Sources[j]
+			for _, p := range s.Prefixes {
+				if strings.HasPrefix(p, in.Prefix) || strings.HasPrefix(in.Prefix, p) {
+					layer(s.Shape, s.Fields, s.Annotation)
+					break
+				}
+			}
+		}
+	}
+	var out []Field
+	for f := Field(0); f < NumFields; f++ {
+		if seen[f] || (!any && f.Default()) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // validateFieldLayer checks one level's shape, fields and annotation map;

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,51 @@ func TestAnnotationMapDefaultAt(t *testing.T) {
 		if ok != (err == nil) || (!ok && (!errors.As(err, &fe) || fe.Path != "default_at")) {
 			t.Errorf("default_at %q: %v", v, err)
 		}
+	}
+}
+
+// TestMappedFields: the fields the quality stage reports the completeness
+// of are those some layer names (shapes and annotation maps included); a
+// field set to [] is not read; a dataset that names none reads them all.
+func TestMappedFields(t *testing.T) {
+	reg := &SourceRegistry{Sources: []Source{
+		{ID: "chat", Prefixes: []string{"chat/"}, Shape: "openai-chat"},
+		{ID: "web", Prefixes: []string{"web/"}, Fields: map[string]FieldSpec{"url": {"meta.url"}}},
+	}}
+	names := func(fs []Field) string {
+		var s []string
+		for _, f := range fs {
+			s = append(s, f.String())
+		}
+		return strings.Join(s, ",")
+	}
+	for _, tc := range []struct {
+		name string
+		ds   DatasetConfig
+		want string
+	}{
+		{"nothing named", DatasetConfig{Inputs: []InputConfig{{Prefix: "x/"}}}, ""},
+		{"dataset keys and sources", DatasetConfig{Fields: map[string]FieldSpec{"licence": {"license"}},
+			Inputs: []InputConfig{{Prefix: "chat/"}, {Prefix: "web/"}}}, "text,url,licence"},
+		{"labels not read", DatasetConfig{Fields: map[string]FieldSpec{"labels": {}, "text": {"body"}},
+			Inputs: []InputConfig{{Prefix: "x/"}}}, "text"},
+		{"annotation map", DatasetConfig{Inputs: []InputConfig{{Prefix: "x/", Annotation: &AnnotationMap{Labels: "labels", Label: "label"}}}}, "labels"},
+	} {
+		got := names(tc.ds.MappedFields(reg))
+		if tc.want == "" {
+			var all []Field
+			for f := Field(0); f < NumFields; f++ {
+				if f.Default() {
+					all = append(all, f)
+				}
+			}
+			tc.want = names(all)
+		}
+		if got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	if err := (FieldSpec{}).Validate(); err != nil {
+		t.Errorf("[] is a valid field map value (not read): %v", err)
 	}
 }

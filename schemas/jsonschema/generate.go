@@ -163,8 +163,8 @@ func (g *generator) typeSchema(t reflect.Type) (*Schema, error) {
 		return &Schema{Type: "string", AnyOf: []*Schema{{Format: "date-time"}, {Format: "date"}, {Const: ""}}}, nil
 	case fieldSpecType:
 		path := &Schema{Type: "string", MinLength: ptr(1)}
-		return &Schema{OneOf: []*Schema{path, {Type: "array", Items: &Schema{Type: "string", MinLength: ptr(1)}, MinItems: ptr(1)}},
-			Examples: []any{"metadata.url", "messages[*].content", []any{"instruction", "input", "output"}}}, nil
+		return &Schema{OneOf: []*Schema{path, {Type: "array", Items: &Schema{Type: "string", MinLength: ptr(1)}}},
+			Examples: []any{"metadata.url", "messages[*].content", []any{"instruction", "input", "output"}, []any{}}}, nil
 	case agentListType:
 		return &Schema{OneOf: []*Schema{{Const: "default"}, {Type: "array", Items: &Schema{Type: "string", Pattern: `\S`}}},
 			Examples: []any{"default", []any{}, []any{"GPTBot", "CCBot"}}}, nil

@@ -108,17 +108,20 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	cfg.model = detectModel(cfg.languages)
 	if env.Dataset != nil {
 		cfg.dataset, cfg.version = env.Dataset.Name, env.Dataset.Version
-		for k := range env.Dataset.Fields {
-			if f, ok := schemas.ParseField(k); ok {
-				cfg.mapped = append(cfg.mapped, f)
-			}
-		}
+		cfg.mapped = env.Dataset.MappedFields(env.Sources)
 	}
 	if len(cfg.mapped) == 0 {
 		for f := schemas.Field(0); f < schemas.NumFields; f++ {
 			if f.Default() {
 				cfg.mapped = append(cfg.mapped, f)
 			}
+		}
+	}
+	// A field with a completeness limit is measured whether or not the
+	// configuration names it (text is read under its own name by default).
+	for name := range qp.MinCompleteness {
+		if f, ok := schemas.ParseField(name); ok && !slices.Contains(cfg.mapped, f) {
+			cfg.mapped = append(cfg.mapped, f)
 		}
 	}
 	slices.Sort(cfg.mapped)
