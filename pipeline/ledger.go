@@ -30,6 +30,9 @@ type Recorder interface {
 	// version ("" if none): the newest sealed one while version is not
 	// sealed yet, else the one sealed just before it.
 	VersionBefore(ctx context.Context, dataset, version string) (string, error)
+	// SealedManifest returns the manifest sha256 (hex) a dataset version
+	// is sealed with, "" when the ledger does not hold it.
+	SealedManifest(ctx context.Context, dataset, version string) (string, error)
 	// Seal records a dataset version and publishes a signed checkpoint.
 	Seal(ctx context.Context, s SealDetails) (leaf uint64, err error)
 }

@@ -77,6 +77,26 @@ func (a *ledgerRecorder) VersionBefore(ctx context.Context, dataset, version str
 	return a.l.VersionBefore(ctx, dataset, version)
 }
 
+func (a *ledgerRecorder) SealedManifest(ctx context.Context, dataset, version string) (string, error) {
+	v, err := a.l.At(ctx, lineage.AsOf{})
+	if err != nil {
+		return "", err
+	}
+	info, err := v.Dataset(ctx, dataset, version)
+	if lineage.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, vi := range info.Versions {
+		if vi.Version == version {
+			return trimSHA(vi.ManifestSHA256), nil
+		}
+	}
+	return "", nil
+}
+
 func (a *ledgerRecorder) Seal(ctx context.Context, s SealDetails) (uint64, error) {
 	leaves := append([]uint64(nil), s.ObjectLeaves...)
 	sort.Slice(leaves, func(i, j int) bool { return leaves[i] < leaves[j] })

@@ -119,29 +119,13 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	}
 	ver := rc.versionName(folded)
 	published = true
-	dupRef, err := rc.publishDuplicates(ctx, dups, ver)
-	if err != nil {
-		return nil, err
-	}
 	concl.Metrics = append(concl.Metrics, dups.metrics()...)
-	findings, err := rc.writeFindings(ctx, plans, ovlog, concl, ver, tmpDir)
-	if err != nil {
-		return nil, err
-	}
-
 	t0 = time.Now()
-	metrics, metricsRef, err := rc.writeMetrics(ctx, folded, concl, ver, tmpDir)
+	pv, err := rc.publish(ctx, plans, ovlog, concl, folded, dups, ver, tmpDir)
 	if err != nil {
 		return nil, err
 	}
-	supersedes, err := rc.supersedes(ctx, ver)
-	if err != nil {
-		return nil, err
-	}
-	m, mb, msha, err := rc.writeManifest(ctx, folded, concl, ver, supersedes, findings, metricsRef, dupRef)
-	if err != nil {
-		return nil, err
-	}
+	ver, m, mb, msha, metrics := pv.ver, pv.m, pv.mb, pv.msha, pv.metrics
 	prefix := version.Prefix(rc.ds.Name, ver)
 	s := &Sealed{Manifest: m, ManifestBytes: mb, Prefix: prefix, Output: rc.opts.Output, RunID: rc.runID, Policy: rc.opts.Policy,
 		Metrics: metrics, Outputs: Outputs{

@@ -61,7 +61,7 @@ type nearLoc struct {
 }
 
 // findDuplicates runs the duplicates pass; the table is published by
-// publishDuplicates once the version is named.
+// publish once the version is named.
 func (rc *runCtx) findDuplicates(ctx context.Context, plans []objectPlan, ov *overrides, near []stages.NearDupCluster, tmpDir string) (*dupResult, error) {
 	res := &dupResult{act: map[int]map[int64]bool{}, action: rc.opts.Policy.Quality.Duplicates.Action}
 	if res.action == "" {
@@ -277,16 +277,6 @@ func (rc *runCtx) dupHits(ctx context.Context, op *objectPlan, ov *overrides, ne
 		return nil, fmt.Errorf("object %s: %w", uri, err)
 	}
 	return hits, nil
-}
-
-// publishDuplicates publishes duplicates.parquet of version ver.
-func (rc *runCtx) publishDuplicates(ctx context.Context, res *dupResult, ver string) (schemas.FileRef, error) {
-	rows := res.table.Rows()
-	sum, size, err := res.table.Publish(ctx, rc.opts.Output, version.Key(rc.ds.Name, ver, version.Duplicates))
-	if err != nil {
-		return schemas.FileRef{}, err
-	}
-	return schemas.FileRef{Path: version.Duplicates, SHA256: sum, Size: size, Rows: rows}, nil
 }
 
 // metrics are the duplicates pass's figures.

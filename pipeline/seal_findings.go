@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/version"
@@ -17,7 +18,7 @@ import (
 
 // writeFindings publishes the version's findings.parquet and returns its
 // file reference.
-func (rc *runCtx) writeFindings(ctx context.Context, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion, ver, tmpDir string) (schemas.FileRef, error) {
+func (rc *runCtx) writeFindings(ctx context.Context, out objstore.Store, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion, ver, tmpDir string) (schemas.FileRef, error) {
 	t0 := time.Now()
 	if err := ovlog.rewind(); err != nil {
 		return schemas.FileRef{}, err
@@ -84,7 +85,7 @@ func (rc *runCtx) writeFindings(ctx context.Context, plans []objectPlan, ovlog *
 		}
 	}
 	rows := ff.Rows()
-	sum, size, err := ff.Publish(ctx, rc.opts.Output, version.Key(rc.ds.Name, ver, version.Findings))
+	sum, size, err := ff.Publish(ctx, out, version.Key(rc.ds.Name, ver, version.Findings))
 	if err != nil {
 		return schemas.FileRef{}, err
 	}

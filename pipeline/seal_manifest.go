@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/version"
@@ -17,7 +18,7 @@ import (
 // writeManifest builds the version's manifest from the folded records,
 // the conclusion and the published files, and publishes it; it returns the
 // manifest, its exact bytes and their sha256.
-func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *stages.Conclusion, ver, supersedes string,
+func (rc *runCtx) writeManifest(ctx context.Context, out objstore.Store, f *foldedRecords, concl *stages.Conclusion, ver, supersedes string,
 	findings, metrics, duplicates schemas.FileRef) (*schemas.Manifest, []byte, string, error) {
 	total := f.total
 	rules := heldAtSeal(append([]schemas.RuleResult(nil), concl.Rules...), f.held)
@@ -52,7 +53,7 @@ func (rc *runCtx) writeManifest(ctx context.Context, f *foldedRecords, concl *st
 		// certified again from another output store.
 		m.EvaluationTime = rc.opts.Now.UTC().Format(time.RFC3339)
 	}
-	mb, msha, err := version.WriteManifest(ctx, rc.opts.Output, version.Prefix(rc.ds.Name, ver), m)
+	mb, msha, err := version.WriteManifest(ctx, out, version.Prefix(rc.ds.Name, ver), m)
 	if err != nil {
 		return nil, nil, "", err
 	}

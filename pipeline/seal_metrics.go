@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/version"
@@ -14,7 +15,7 @@ import (
 
 // writeMetrics publishes the version's metrics.parquet and returns its
 // rows and file reference.
-func (rc *runCtx) writeMetrics(ctx context.Context, f *foldedRecords, concl *stages.Conclusion, ver, tmpDir string) ([]schemas.Metric, schemas.FileRef, error) {
+func (rc *runCtx) writeMetrics(ctx context.Context, out objstore.Store, f *foldedRecords, concl *stages.Conclusion, ver, tmpDir string) ([]schemas.Metric, schemas.FileRef, error) {
 	metrics := rc.pipelineMetrics(f.total, f.srcRecs, f.inputs)
 	metrics = append(metrics, concl.Metrics...)
 	for i := range metrics {
@@ -34,7 +35,7 @@ func (rc *runCtx) writeMetrics(ctx context.Context, f *foldedRecords, concl *sta
 		mf.Discard()
 		return nil, schemas.FileRef{}, err
 	}
-	sum, size, err := mf.Publish(ctx, rc.opts.Output, version.Key(rc.ds.Name, ver, version.Metrics))
+	sum, size, err := mf.Publish(ctx, out, version.Key(rc.ds.Name, ver, version.Metrics))
 	if err != nil {
 		return nil, schemas.FileRef{}, err
 	}

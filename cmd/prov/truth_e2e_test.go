@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -212,6 +213,11 @@ func TestE2EUnchangedRunKeepsCertificate(t *testing.T) {
 	if n := certs("chat-zh-en"); n != 1 {
 		t.Errorf("cert issue without --force issued a new certificate (%d)", n)
 	}
+	// issued_at has one-second resolution and Ed25519 signatures are
+	// deterministic: a certificate forced within the second of the first
+	// one is the same bytes (the ledger records it once). Let the second
+	// pass, as it would between a run and a user's --force.
+	time.Sleep(1100 * time.Millisecond)
 	if _, stderr, code := prov(t, nil, "-c", cfg, "cert", "issue", "--force", "chat-zh-en"); code != 0 {
 		t.Fatalf("cert issue --force: exit %d\n%s", code, stderr)
 	}
