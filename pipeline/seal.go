@@ -60,8 +60,10 @@ func (s *Sealed) result() DatasetResult {
 // Its passes run in order, each in its own file: mergeSegments (pass 0,
 // seal_merge.go), foldRecords (pass 1, final verdicts and digest,
 // seal_fold.go), restate (pass 1b, the stages over the final verdicts,
-// seal_restate.go), writeFindings (pass 2, seal_findings.go), writeMetrics
-// (seal_metrics.go), writeManifest (seal_manifest.go) and recordSeal.
+// seal_restate.go), then publish (seal_publish.go: never over a version
+// the ledger sealed with other results) runs writeFindings (pass 2,
+// seal_findings.go), writeMetrics (seal_metrics.go) and writeManifest
+// (seal_manifest.go), and recordSeal.
 func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	t0 := time.Now()
 	plans, checked, err := rc.mergeSegments(ctx, objs)
