@@ -18,6 +18,7 @@ const module = "github.com/prov-ai/prov/"
 var allowed = map[string][]string{
 	"atomicfile": {},
 	"jsonesc":    {},
+	"textesc":    {},
 	"schemas":    {},
 	"objstore":   {"schemas"},
 	"version":    {"objstore", "schemas"},
@@ -27,7 +28,7 @@ var allowed = map[string][]string{
 }
 
 // leaves import nothing of prov and may be imported by every package.
-var leaves = []string{"atomicfile", "jsonesc"}
+var leaves = []string{"atomicfile", "jsonesc", "textesc"}
 
 // tree is the first path element of a package of the module ("" outside it).
 func tree(pkg string) string {

@@ -78,23 +78,7 @@ func (a *ledgerRecorder) VersionBefore(ctx context.Context, dataset, version str
 }
 
 func (a *ledgerRecorder) SealedManifest(ctx context.Context, dataset, version string) (string, error) {
-	v, err := a.l.At(ctx, lineage.AsOf{})
-	if err != nil {
-		return "", err
-	}
-	info, err := v.Dataset(ctx, dataset, version)
-	if lineage.IsNotFound(err) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	for _, vi := range info.Versions {
-		if vi.Version == version {
-			return trimSHA(vi.ManifestSHA256), nil
-		}
-	}
-	return "", nil
+	return a.l.SealedManifest(ctx, dataset, version)
 }
 
 func (a *ledgerRecorder) Seal(ctx context.Context, s SealDetails) (uint64, error) {

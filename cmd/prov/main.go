@@ -26,6 +26,7 @@ import (
 	"github.com/prov-ai/prov/lineage/serve"
 	"github.com/prov-ai/prov/pipeline"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/textesc"
 )
 
 // Exit codes, the contract documented in the README ("Exit codes") and
@@ -172,7 +173,7 @@ func execute(ctx context.Context, args []string, stderr io.Writer) (code int) {
 	}
 	code = exitCode(err)
 	if err != nil {
-		_, _ = fmt.Fprintln(stderr, "prov:", termSafeLines(err.Error()))
+		_, _ = fmt.Fprintln(stderr, "prov:", textesc.Lines(err.Error()))
 		if code == exitUsage && !started {
 			_, _ = fmt.Fprintln(stderr, "Run 'prov --help' or 'prov COMMAND --help' for usage.")
 		}

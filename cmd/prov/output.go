@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"unicode"
-	"unicode/utf8"
 )
 
 // closeJoin calls closeFn and joins its error into *errp. Deferred in a
@@ -69,30 +68,4 @@ func termSafe(s string) string {
 		}
 	}
 	return s
-}
-
-// termSafeLines is termSafe for multi-line text (an error message joined
-// from several): tabs and newlines stay, every other control character is
-// escaped as strconv.Quote would.
-func termSafeLines(s string) string {
-	clean := true
-	for _, r := range s {
-		if r != '\n' && r != '\t' && (r == unicode.ReplacementChar || !unicode.IsPrint(r) && r != ' ') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b []byte
-	for _, r := range s {
-		if r == '\n' || r == '\t' || r == ' ' || (r != unicode.ReplacementChar && unicode.IsPrint(r)) {
-			b = utf8.AppendRune(b, r)
-			continue
-		}
-		q := strconv.QuoteRune(r)
-		b = append(b, q[1:len(q)-1]...)
-	}
-	return string(b)
 }

@@ -12,11 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/prov-ai/prov/lineage"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/textesc"
 )
 
 // Sample and verdict file formats.
@@ -43,7 +42,7 @@ func WriteSample(w io.Writer, rows []SampleRow, format string) error {
 			rec := []string{r.Dataset, r.Version, r.RuleID, r.RecordDigest, r.Object, strconv.FormatInt(r.Line, 10), r.Source,
 				r.RuleVersion, r.Batch, r.ID, r.Labels, r.Text, r.Verdict, r.Reviewer, r.Time}
 			for i := range rec {
-				rec[i] = cellSafe(rec[i])
+				rec[i] = textesc.Lines(rec[i])
 			}
 			if err := cw.Write(rec); err != nil {
 				return fmt.Errorf("writing sample CSV: %w", err)
@@ -391,31 +390,4 @@ func SpotChecks(verdicts []Verdict) []schemas.SpotCheck {
 			Reviewer: v.Reviewer, At: schemas.Time{Time: v.Time}, Verdict: verdict})
 	}
 	return out
-}
-
-// cellSafe escapes, as strconv.Quote would (\x1b, \u202e), the control and
-// other non-printing characters of a CSV cell but newline and tab: the
-// sample is opened in terminals and spreadsheets, and object keys and
-// record text come from outside. The JSONL form keeps values as they are.
-func cellSafe(s string) string {
-	clean := true
-	for _, r := range s {
-		if r != '\n' && r != '\t' && r != ' ' && (r == unicode.ReplacementChar || !unicode.IsPrint(r)) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b []byte
-	for _, r := range s {
-		if r == '\n' || r == '\t' || r == ' ' || (r != unicode.ReplacementChar && unicode.IsPrint(r)) {
-			b = utf8.AppendRune(b, r)
-			continue
-		}
-		q := strconv.QuoteRune(r)
-		b = append(b, q[1:len(q)-1]...)
-	}
-	return string(b)
 }

@@ -366,17 +366,5 @@ func resolveKey(c []Entity) []Entity {
 // an object key): every entity DetectKey finds becomes its type in brackets
 // ("u[PHONE]").
 func RedactKey(s string) string {
-	ents := DetectKey(s)
-	if len(ents) == 0 {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, e := range ents {
-		b.WriteString(s[last:e.Start])
-		b.WriteString("[" + e.Type + "]")
-		last = e.End
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return redactSpans(s, DetectKey(s))
 }

@@ -26,46 +26,14 @@ const ScrubMinScore = 0.05
 // Mask is the package-level Mask with d's score threshold.
 func (d Detector) Mask(s, subject string, key func(kind, value string) string) (string, []Entity) {
 	ents := d.Detect(s, nil)
-	hasSub := len(subject) >= 3 && strings.Contains(s, subject)
-	if len(ents) == 0 && !hasSub {
-		return s, nil
-	}
-	var b strings.Builder
-	last := 0
-	for _, e := range ents {
-		b.WriteString(s[last:e.Start])
-		kind, norm := Normalise(e.Type, s[e.Start:e.End])
-		if kind == "" {
-			b.WriteString("[" + e.Type + "]")
-		} else {
-			b.WriteString("[" + e.Type + ":" + shortKey(key(kind, norm)) + "]")
-		}
-		last = e.End
-	}
-	b.WriteString(s[last:])
-	out := b.String()
-	if hasSub {
-		out = strings.ReplaceAll(out, subject, "[SUBJECT_ID:"+shortKey(key("subject_id", subject))+"]")
-	}
-	return out, ents
+	return maskSpans(s, ents, subject, key), ents
 }
 
 // Redact returns s with every identifier Detect finds replaced by its type
 // in brackets ("call [PHONE]"), as the certified copy of a redacted record
 // shows it, and subject (when at least 3 bytes long) by "[SUBJECT_ID]".
 func Redact(s, subject string) string {
-	ents := Detect(s)
-	if len(ents) > 0 {
-		var b strings.Builder
-		last := 0
-		for _, e := range ents {
-			b.WriteString(s[last:e.Start])
-			b.WriteString("[" + e.Type + "]")
-			last = e.End
-		}
-		b.WriteString(s[last:])
-		s = b.String()
-	}
+	s = redactSpans(s, Detect(s))
 	if len(subject) >= 3 {
 		s = strings.ReplaceAll(s, subject, "[SUBJECT_ID]")
 	}
@@ -77,4 +45,21 @@ func shortKey(k string) string {
 		return k[:MaskKeyLen]
 	}
 	return k
+}
+
+// redactSpans replaces the entities of s (sorted, non-overlapping) by
+// their type in brackets.
+func redactSpans(s string, ents []Entity) string {
+	if len(ents) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, e := range ents {
+		b.WriteString(s[last:e.Start])
+		b.WriteString("[" + e.Type + "]")
+		last = e.End
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
