@@ -51,22 +51,23 @@ func mix64(x uint64) uint64 {
 func minhash(s string, seed uint64, sig *signature) bool {
 	var win [shingleRunes]uint64
 	var h uint64
-	n, slot := 0, 0 // slot = n % shingleRunes
-	lastSpace := true
+	n, slot := 0, 0   // slot = n % shingleRunes
+	last := uint32(1) // 1 after white space (and at the start)
 	for i := range sig {
 		sig[i] = math.MaxUint32
 	}
-	any := false
 	for i := 0; i < len(s); {
 		c := s[i]
-		var r rune
+		var v uint64
+		var space uint32
 		if c < utf8.RuneSelf {
-			r = rune(c)
-			if c >= 'A' && c <= 'Z' {
-				r += 'a' - 'A'
-			}
+			// One table load instead of the case and white-space tests,
+			// whose outcomes alternate too often to predict.
+			t := minhashASCII[c]
+			v, space = uint64(t&0xFF), t>>8
 			i++
 		} else {
+			var r rune
 			if c&0xF0 == 0xE0 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
 				// Any 3-byte form: equal bytes give equal shingles, which is
 				// all a signature needs.
@@ -80,16 +81,16 @@ func minhash(s string, seed uint64, sig *signature) bool {
 			if r < 0x3000 || r > 0xFFEF { // CJK has no case
 				r = unicode.ToLower(r)
 			}
-		}
-		space := r == ' ' || r == '\t' || r == '\n' || r == '\r' || (r >= utf8.RuneSelf && r < 0x3000 && unicode.IsSpace(r)) || r == 0x3000
-		if space {
-			if lastSpace {
-				continue
+			if r == 0x3000 || (r < 0x3000 && unicode.IsSpace(r)) {
+				r, space = ' ', 1
 			}
-			r = ' '
+			v = uint64(r) + 1
 		}
-		lastSpace = space
-		v := uint64(r) + 1
+		// A run of white space is one space.
+		if space&last != 0 {
+			continue
+		}
+		last = space
 		h = h*rollBase + v - win[slot]*rollBase5
 		win[slot] = v
 		if slot++; slot == shingleRunes {
@@ -101,10 +102,9 @@ func minhash(s string, seed uint64, sig *signature) bool {
 			bin := x >> 57
 			// Branch-free: which bins a text lowers is unpredictable.
 			sig[bin] = min(sig[bin], uint32(x)&0xFFFFFF)
-			any = true
 		}
 	}
-	if !any {
+	if n < shingleRunes {
 		if n == 0 {
 			return false
 		}
@@ -114,6 +114,24 @@ func minhash(s string, seed uint64, sig *signature) bool {
 	densify(sig)
 	return true
 }
+
+// minhashASCII maps an ASCII byte to minhash's shingle value (its rune,
+// lower-cased, plus one; ' ' + 1 for the white space it folds: space, tab,
+// line feed, carriage return) in the low byte, with bit 8 set for white
+// space. Bytes from 0x80 up are not ASCII and never looked up.
+var minhashASCII = func() (t [256]uint32) {
+	for c := range uint32(utf8.RuneSelf) {
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			t[c] = 1<<8 | (' ' + 1)
+		case c >= 'A' && c <= 'Z':
+			t[c] = c + 'a' - 'A' + 1
+		default:
+			t[c] = c + 1
+		}
+	}
+	return t
+}()
 
 // densify fills each empty bin from the next non-empty bin to its right
 // (circularly), tagged with the distance so that borrowed values only match
