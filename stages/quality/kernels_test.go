@@ -278,4 +278,3 @@ func FuzzKernelsMatchReference(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkKernels(t, s) })
 }
-
