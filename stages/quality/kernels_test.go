@@ -228,7 +228,7 @@ var kernelAlphabet = []string{
 	"Ａ", "ｚ", "５", "“", "”", "—", "–", "é", "\u0301", "ß", "Ω", "Ж", "ｶ", "한", "あ", "ア",
 	"\u00a0", "\u0085", "\u1680", "\u2000", "\u2009", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000",
 	"\u3001", "\u3002", "\u3003", "\u303f", "\uffef", "\ufff0", "\U0001F600", "\U00020000",
-	"\xed\xa0\x80", "\xe0\x80\x80", "\xe3\x80", "\xe4", "\xff", "\x80", "\xc3",
+	"\xed\xa0\x80", "\xe0\x80\x80", "\xe0\x80\x8b", "\xe0\x80\xa0", "\xe0\x81\x81", "\xe3\x80", "\xe4", "\xff", "\x80", "\xc3",
 }
 
 // kernelTexts returns random texts over kernelAlphabet and long mixed

@@ -81,7 +81,8 @@ func minhash(s string, seed uint64, sig *signature) bool {
 			if r < 0x3000 || r > 0xFFEF { // CJK has no case
 				r = unicode.ToLower(r)
 			}
-			if r == 0x3000 || (r < 0x3000 && unicode.IsSpace(r)) {
+			// (An overlong 3-byte form can give an ASCII rune.)
+			if r == ' ' || r == '\t' || r == '\n' || r == '\r' || (r >= utf8.RuneSelf && r < 0x3000 && unicode.IsSpace(r)) || r == 0x3000 {
 				r, space = ' ', 1
 			}
 			v = uint64(r) + 1
