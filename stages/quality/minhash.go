@@ -238,17 +238,28 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 	for size < 2*n {
 		size *= 2
 	}
+	// Every band key of a signature in one pass over it (a sample's
+	// signatures outgrow the caches: band-major reads miss on each).
+	keys := make([]uint64, bands*len(sigs))
+	for i, s := range sigs {
+		if s != nil {
+			for band := range bands {
+				keys[band*len(sigs)+i] = bandKey(s, band, rows)
+			}
+		}
+	}
 	table := make([]bucketSlot, size)
 	mask := uint64(size - 1)
 	var buckets []bucket
 	for band := 0; band < bands; band++ {
 		clear(table)
 		buckets = buckets[:0]
+		bandKeys := keys[band*len(sigs) : (band+1)*len(sigs)]
 		for i, s := range sigs {
 			if s == nil {
 				continue
 			}
-			k := bandKey(s, band, rows)
+			k := bandKeys[i]
 			var bk *bucket
 			for p := mix64(k) & mask; ; p = (p + 1) & mask {
 				sl := &table[p]
@@ -264,8 +275,9 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 				}
 			}
 			b := int32(i)
+			rb := find(b)
 			for _, a := range bk.first[:bk.n] {
-				ra, rb := find(a), find(b)
+				ra := find(a)
 				if ra == rb {
 					// Already one cluster: both ends were paired by the
 					// similar pairs that joined it.
@@ -274,6 +286,7 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 				if similar(sigs[a], s, minEqual) {
 					paired[a], paired[b] = true, true
 					parent[max(ra, rb)] = min(ra, rb)
+					rb = min(ra, rb)
 				}
 			}
 			if bk.n < maxBucketCompare {
