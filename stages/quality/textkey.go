@@ -88,20 +88,6 @@ var keyPlain = func() (t [256]bool) {
 	return t
 }()
 
-// keptAs3 reports whether s[i:] starts with a Han ideograph of
-// U+4E00–U+9FFF or an ideographic comma or full stop (U+3001, U+3002):
-// three bytes fastKeyRune keeps as they are.
-func keptAs3(s string, i int) bool {
-	if i+2 >= len(s) || s[i+1]&0xC0 != 0x80 || s[i+2]&0xC0 != 0x80 {
-		return false
-	}
-	c := s[i]
-	if c >= 0xE4 && c <= 0xE9 {
-		return c != 0xE4 || s[i+1] >= 0xB8
-	}
-	return c == 0xE3 && s[i+1] == 0x80 && (s[i+2] == 0x81 || s[i+2] == 0x82)
-}
-
 // appendFastKey appends the normalised form of s to b when every rune of
 // s has a fastKeyRune form, and reports whether it did (b then holds a
 // partial result to discard).
@@ -123,20 +109,28 @@ func appendFastKey(b []byte, s string) ([]byte, bool) {
 			i = j
 			continue
 		}
-		if keptAs3(s, i) {
+		if c >= 0xE3 && c <= 0xE9 {
 			// A run of Han ideographs of U+4E00–U+9FFF and ideographic
-			// full stops and commas: their own bytes.
-			j := i + 3
-			for keptAs3(s, j) {
+			// commas and full stops (U+3001, U+3002): their own bytes.
+			j := i
+			for j+2 < len(s) {
+				c0, c1, c2 := s[j], s[j+1], s[j+2]
+				if c1&0xC0 != 0x80 || c2&0xC0 != 0x80 ||
+					(c0 < 0xE4 || c0 > 0xE9 || (c0 == 0xE4 && c1 < 0xB8)) &&
+						(c0 != 0xE3 || c1 != 0x80 || (c2 != 0x81 && c2 != 0x82)) {
+					break
+				}
 				j += 3
 			}
-			if space && len(b) > 0 {
-				b = append(b, ' ')
+			if j > i {
+				if space && len(b) > 0 {
+					b = append(b, ' ')
+				}
+				space = false
+				b = append(b, s[i:j]...)
+				i = j
+				continue
 			}
-			space = false
-			b = append(b, s[i:j]...)
-			i = j
-			continue
 		}
 		if c < utf8.RuneSelf {
 			i++
