@@ -218,13 +218,166 @@ func appendFastKeyRef(b []byte, s string) ([]byte, bool) {
 	return b, true
 }
 
+func scanTextRef(s string, sc *scratch) textStats {
+	var st textStats
+	st.bytes = len(s)
+	lines := sc.lines[:0]
+	paras := sc.paras[:0]
+	var (
+		chars, nonSpace, letters, latin int // latin: ASCII letters
+		words, wordChars, wordLen       int
+		tokens                          int64
+		lineStart, lineRunes, lineNS    int
+		paraStart, paraEnd, paraRunes   int
+	)
+	i := 0
+	for i <= len(s) {
+		var c byte = '\n' // the end of the text ends the last line
+		if i < len(s) {
+			c = s[i]
+		}
+		if c < utf8.RuneSelf {
+			cls := asciiClass[c]
+			if cls&clsSpace == 0 {
+				// A run of ASCII non-space bytes: each is one character,
+				// not white space, part of a word, a letter when its
+				// class says so.
+				j := i + 1
+				l := int(cls&clsLetter) / clsLetter
+				for j < len(s) {
+					d := s[j]
+					if d >= utf8.RuneSelf {
+						break
+					}
+					dc := asciiClass[d]
+					if dc&clsSpace != 0 {
+						break
+					}
+					l += int(dc&clsLetter) / clsLetter
+					j++
+				}
+				n := j - i
+				chars += n
+				lineRunes += n
+				nonSpace += n
+				wordLen += n
+				letters += l
+				latin += l
+				i = j
+				continue
+			}
+			if wordLen > 0 {
+				words++
+				wordChars += wordLen
+				tokens += int64((wordLen + 3) / 4)
+				wordLen = 0
+			}
+			if cls&clsNewline == 0 {
+				chars++
+				lineRunes++
+				i++
+				continue
+			}
+			if i < len(s) {
+				chars++
+			}
+			// End of a line: blank lines end paragraphs.
+			if nonSpace > lineNS {
+				lines = append(lines, spanHash{maphash.String(lineSeed, s[lineStart:i]), lineRunes})
+				if paraRunes == 0 {
+					paraStart = lineStart
+				}
+				paraRunes += lineRunes
+				paraEnd = i
+			} else if paraRunes > 0 {
+				paras = append(paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
+				paraRunes = 0
+			}
+			i++
+			lineStart, lineRunes, lineNS = i, 0, nonSpace
+			continue
+		}
+		var r rune
+		var size int
+		if c&0xF0 == 0xE0 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
+			(c != 0xE0 || s[i+1] >= 0xA0) && (c != 0xED || s[i+1] < 0xA0) {
+			// Inline 3-byte decode: the bulk of CJK text.
+			r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+			size = 3
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
+		chars++
+		lineRunes++
+		nonSpace++
+		cjk := false
+		switch {
+		case r == utf8.RuneError && size == 1:
+			st.invalid = true
+			wordLen++
+		case isHan(r):
+			st.han++
+			letters++
+			cjk = true
+		case r >= 0x3040 && r <= 0x30FF:
+			st.kana++
+			letters++
+			cjk = true
+		case (r >= 0xAC00 && r <= 0xD7AF) || (r >= 0x1100 && r <= 0x11FF):
+			st.hangul++
+			letters++
+			cjk = true
+		case r >= 0x3000 && r <= 0x303F, r >= 0xFF00 && r <= 0xFF0F:
+			// CJK punctuation: a token of its own, not a letter.
+			cjk = true
+		case unicode.IsSpace(r):
+			nonSpace--
+			if wordLen > 0 {
+				words++
+				wordChars += wordLen
+				tokens += int64((wordLen + 3) / 4)
+				wordLen = 0
+			}
+		default:
+			wordLen++
+			if unicode.IsLetter(r) {
+				letters++
+				st.scripts[scriptOf(r)]++
+			}
+		}
+		if cjk {
+			tokens++
+			if wordLen > 0 {
+				words++
+				wordChars += wordLen
+				tokens += int64((wordLen + 3) / 4)
+				wordLen = 0
+			}
+		}
+	}
+	if paraRunes > 0 {
+		paras = append(paras, spanHash{maphash.String(lineSeed, s[paraStart:paraEnd]), paraRunes})
+	}
+	st.chars, st.nonSpace, st.letters = chars, nonSpace, letters
+	st.scripts[scLatin] += latin
+	st.scripts[scHan] += st.han
+	st.scripts[scKana] += st.kana
+	st.scripts[scHangul] += st.hangul
+	st.words, st.wordChars, st.tokens = words, wordChars, tokens
+	sc.lines, sc.paras = lines, paras
+	st.lines, st.dupLine, st.lineChars, st.dupLineChars = countDups(lines)
+	st.paras, st.dupPara, st.paraChars, st.dupParaChars = countDups(paras)
+	return st
+}
+
 // kernelAlphabet mixes ASCII (white space of every kind, upper case),
 // CJK ideographs and punctuation, fullwidth forms, Unicode white space of
 // every UTF-8 length, runes the 3-byte fast paths must not take (U+3000,
 // U+2028, surrogate-range and overlong byte forms) and invalid bytes.
 var kernelAlphabet = []string{
 	"a", "Z", "q", " ", "  ", "\t", "\n", "\r", "\v", "\f", "\n\n", ".", ",", "'", "0", "9",
-	"你", "好", "世", "界", "一", "龥", "丂", "，", "。", "、", "《", "》", "「", "」", "【", "】", "：", "？",
+	"你", "好", "世", "界", "一", "龥", "\u4e00", "\u9fff", "\u4dff", "\ua000", "\xe4\xb7\xbf", "\xe9\xbf", "丂", "，", "。", "、", "《", "》", "「", "」", "【", "】", "：", "？",
 	"Ａ", "ｚ", "５", "“", "”", "—", "–", "é", "\u0301", "ß", "Ω", "Ж", "ｶ", "한", "あ", "ア",
 	"\u00a0", "\u0085", "\u1680", "\u2000", "\u2009", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000",
 	"\u3001", "\u3002", "\u3003", "\u303f", "\uffef", "\ufff0", "\U0001F600", "\U00020000",
@@ -254,6 +407,9 @@ func checkKernels(t *testing.T, s string) {
 		t.Fatalf("minhash(%q) differs from the reference", s)
 	}
 	var sc1, sc2 scratch
+	if g, w := scanText(s, &sc1), scanTextRef(s, &sc2); g != w {
+		t.Fatalf("scanText(%q) = %+v, reference %+v", s, g, w)
+	}
 	if g, w := topBigramShare(s, &sc1), topBigramShareRef(s, &sc2); g != w && !(math.IsNaN(g) && math.IsNaN(w)) {
 		t.Fatalf("topBigramShare(%q) = %v, reference %v", s, g, w)
 	}

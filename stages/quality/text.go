@@ -158,6 +158,31 @@ func scanText(s string, sc *scratch) textStats {
 			lineStart, lineRunes, lineNS = i, 0, nonSpace
 			continue
 		}
+		if c >= 0xE4 && c <= 0xE9 {
+			// A run of Han ideographs of U+4E00–U+9FFF (most CJK text):
+			// letters and one token each, and each ends a word.
+			j := i
+			for j+2 < len(s) && s[j] >= 0xE4 && s[j] <= 0xE9 && s[j+1]&0xC0 == 0x80 && s[j+2]&0xC0 == 0x80 &&
+				(s[j] != 0xE4 || s[j+1] >= 0xB8) {
+				j += 3
+			}
+			if n := (j - i) / 3; n > 0 {
+				if wordLen > 0 {
+					words++
+					wordChars += wordLen
+					tokens += int64((wordLen + 3) / 4)
+					wordLen = 0
+				}
+				chars += n
+				lineRunes += n
+				nonSpace += n
+				letters += n
+				st.han += n
+				tokens += int64(n)
+				i = j
+				continue
+			}
+		}
 		var r rune
 		var size int
 		if c&0xF0 == 0xE0 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
