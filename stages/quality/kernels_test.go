@@ -434,3 +434,44 @@ func FuzzKernelsMatchReference(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkKernels(t, s) })
 }
+
+// isSpaceAt and spaceLen serve topBigramShareRef.
+func isSpaceAt(s string, i int) bool {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return asciiClass[c]&clsSpace != 0
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r)
+}
+
+func spaceLen(s string, i int) int {
+	if s[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return size
+}
+
+// TestWordHash: a short word hashes the same wherever it sits (whether
+// or not 8 bytes follow its start), and short words of different bytes
+// or lengths never share a hash.
+func TestWordHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	seen := map[uint64]string{}
+	for range 50000 {
+		n := 1 + rng.IntN(7)
+		w := make([]byte, n)
+		for i := range w {
+			w[i] = byte(rng.IntN(4)) // few byte values: many equal words
+		}
+		h := wordHash(string(w), 0, n)
+		if g := wordHash("xx"+string(w)+"yyyyyyyy", 2, 2+n); g != h {
+			t.Fatalf("wordHash(%q) depends on what follows it", w)
+		}
+		if o, ok := seen[h]; ok && o != string(w) {
+			t.Fatalf("wordHash(%q) = wordHash(%q)", w, o)
+		}
+		seen[h] = string(w)
+	}
+}

@@ -309,8 +309,19 @@ func topBigramShare(s string, sc *scratch) float64 {
 	prevN := -1 // characters of the previous word; -1 before the first
 	i := 0
 	for i < len(s) {
-		for i < len(s) && isSpaceAt(s, i) {
-			i += spaceLen(s, i)
+		for i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
+				if asciiClass[c]&clsSpace == 0 {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
 		}
 		// One pass over the word: its end and its characters (a byte
 		// that is not valid UTF-8 counts as one, as in
@@ -340,7 +351,7 @@ func topBigramShare(s string, sc *scratch) float64 {
 			break
 		}
 		total += n
-		wh := maphash.String(lineSeed, s[start:i])
+		wh := wordHash(s, start, i)
 		if prevN >= 0 {
 			h := prevHash ^ (wh * 0x9E3779B97F4A7C15)
 			sc.grams = append(sc.grams, spanHash{h, prevN + n})
@@ -385,19 +396,25 @@ func topBigramShare(s string, sc *scratch) float64 {
 	return min(1, float64(best)/float64(total))
 }
 
-func isSpaceAt(s string, i int) bool {
-	c := s[i]
-	if c < utf8.RuneSelf {
-		return asciiClass[c]&clsSpace != 0
+// wordHash hashes the word s[start:end] for equality tests inside one
+// record: a word of up to 7 bytes (most words of Latin-script text) is
+// its bytes and length mixed by a bijection, so two such words never
+// collide; a longer one goes through maphash.
+func wordHash(s string, start, end int) uint64 {
+	n := end - start
+	if n > 7 {
+		return maphash.String(lineSeed, s[start:end])
 	}
-	r, _ := utf8.DecodeRuneInString(s[i:])
-	return unicode.IsSpace(r)
-}
-
-func spaceLen(s string, i int) int {
-	if s[i] < utf8.RuneSelf {
-		return 1
+	var x uint64
+	if start+8 <= len(s) {
+		w := s[start : start+8]
+		x = uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		x &= 1<<(8*n) - 1
+	} else {
+		for j := end - 1; j >= start; j-- {
+			x = x<<8 | uint64(s[j])
+		}
 	}
-	_, size := utf8.DecodeRuneInString(s[i:])
-	return size
+	return mix64((x | uint64(n)<<56) ^ 0x5851F42D4C957F2D)
 }
