@@ -14,7 +14,7 @@ import (
 // result is the same either way.
 //
 // It holds the decoded states of objects that finished ahead of an earlier
-// one, at most maxPending of them (a few megabytes each for the sampling
+// one, at most maxPending per worker (a few megabytes each for the sampling
 // stages); past that, or after any error, it gives up and seal loads the
 // states from the trailer files as before.
 type stateMerger struct {
