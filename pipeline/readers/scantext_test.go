@@ -2,6 +2,7 @@ package readers
 
 import (
 	"errors"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 	"unicode/utf8"
@@ -126,4 +127,34 @@ func FuzzScanText(f *testing.F) {
 			checkScanText(t, data, i)
 		}
 	})
+}
+
+// TestSpecialOrHigh checks the lowest flagged byte of specialOrHigh against
+// a byte loop, on words built from the bytes that matter.
+func TestSpecialOrHigh(t *testing.T) {
+	interesting := func(c byte) bool { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\' }
+	pool := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '#', '\\', ']', 'a', 0x7f, 0x80, 0x81, 0xa2, 0xdc, 0xff}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for k := 0; k < 1000000; k++ {
+		var w uint64
+		first := 8
+		for j := 7; j >= 0; j-- {
+			c := pool[rng.IntN(len(pool))]
+			if rng.IntN(3) == 0 {
+				c = byte(rng.Uint32())
+			}
+			w = w<<8 | uint64(c)
+			if interesting(c) {
+				first = j
+			}
+		}
+		m := specialOrHigh(w)
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != first {
+			t.Fatalf("word %#016x: first flagged byte %d, want %d", w, got, first)
+		}
+	}
 }
