@@ -1,6 +1,9 @@
 package licence
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // Anchor groups: which detector an anchor word wakes up. A text with no
 // anchor at all (and no SPDX tag) has no licence evidence and costs one
@@ -41,25 +44,39 @@ var anchors = []struct {
 	{"商用", grpUse}, {"商业", grpUse}, {"商業", grpUse}, {"学术", grpUse}, {"學術", grpUse},
 	{"研究", grpUse}, {"科研", grpUse}, {"学习交流", grpUse},
 	{"cense:", grpDEP5}, {"cence:", grpDEP5}, {"CENSE:", grpDEP5},
+	// In no group: Detect asks whether the text holds it (anchorHits.has).
+	{"SPDX-License-Identifier:", 0},
 }
-
-// anchorBytes are the anchors as byte slices.
-var anchorBytes = func() [][]byte {
-	out := make([][]byte, len(anchors))
-	for i, a := range anchors {
-		out[i] = []byte(a.s)
-	}
-	return out
-}()
 
 // maxAnchorHits caps the hits recorded per anchor word.
 const maxAnchorHits = 256
 
+// Anchors the detectors ask about by name: whether the text holds them
+// (anchorHits.has) spares a search of their own over the whole text.
+var (
+	anchorSPDXTag = anchorIndex(string(spdxTag))
+	anchorCCURL   = anchorIndex("creativecommons")
+	anchorCCZh    = anchorIndex("共享")
+)
+
+func anchorIndex(s string) int {
+	for k, a := range anchors {
+		if a.s == s {
+			return k
+		}
+	}
+	panic("licence: no anchor " + s) // unreachable: the names above are in the table
+}
+
+// maxAnchors bounds the anchor table (anchorHits.found is a bit per
+// anchor).
+const maxAnchors = 64
+
 // anchorHits are the positions of the anchors found in one text, by group
-// (sorted within a group).
+// (sorted within a group), and which anchors were found.
 type anchorHits struct {
-	pos [numGroups][]int
-	any bool
+	pos   [numGroups][]int
+	found uint64
 }
 
 func (h *anchorHits) group(g uint8) []int {
@@ -71,12 +88,29 @@ func (h *anchorHits) group(g uint8) []int {
 	return nil
 }
 
+// any reports whether the text holds an anchor of some group.
+func (h *anchorHits) any() bool {
+	for _, p := range h.pos {
+		if len(p) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether the text holds anchor k.
+func (h *anchorHits) has(k int) bool { return h.found&(1<<k) != 0 }
+
 // anchorPairs maps the first two bytes of the anchors to 1 + the index of
 // their group in anchorByPair (0: no anchor starts with them): one table
 // lookup per byte of text rules out almost every position.
-var anchorPairs, anchorByPair = func() (*[1 << 16]uint8, [][]int) {
+var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]int, [][]byte) {
+	if len(anchors) > maxAnchors {
+		panic("licence: more than 64 anchors") // unreachable: a table of this file
+	}
 	var t [1 << 16]uint8
 	var groups [][]int
+	var bs [][]byte
 	for k, a := range anchors {
 		p := uint16(a.s[0]) | uint16(a.s[1])<<8
 		if t[p] == 0 {
@@ -84,36 +118,60 @@ var anchorPairs, anchorByPair = func() (*[1 << 16]uint8, [][]int) {
 			t[p] = uint8(len(groups))
 		}
 		groups[t[p]-1] = append(groups[t[p]-1], k)
+		bs = append(bs, []byte(a.s))
 	}
-	return &t, groups
+	return &t, groups, bs
 }()
 
 // scanAnchors records the positions of every anchor in text (up to
-// maxAnchorHits non-overlapping hits per anchor) in one pass.
+// maxAnchorHits non-overlapping hits per anchor) in one pass. The text is
+// read eight positions at a time: most runs of eight hold no anchor's
+// first two bytes and cost eight table lookups and one branch.
 func scanAnchors(text []byte) anchorHits {
 	var h anchorHits
-	var count [64]int
-	var next [64]int
+	var sc anchorScan
 	t := anchorPairs
-	for i := 0; i+1 < len(text); i++ {
-		g := t[uint16(text[i])|uint16(text[i+1])<<8]
-		if g == 0 {
+	i := 0
+	for ; i+9 <= len(text); i += 8 {
+		w := binary.LittleEndian.Uint64(text[i:])
+		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
+			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(text[i+8])<<8] == 0 {
 			continue
 		}
-		for _, k := range anchorByPair[g-1] {
-			a := anchorBytes[k]
-			if i < next[k] || count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], a) {
-				continue
-			}
-			next[k] = i + len(a)
-			count[k]++
-			h.any = true
-			for g := 0; g < numGroups; g++ {
-				if anchors[k].g&(1<<g) != 0 {
-					h.pos[g] = append(h.pos[g], i)
-				}
+		for k := i; k < i+8; k++ {
+			if g := t[uint16(text[k])|uint16(text[k+1])<<8]; g != 0 {
+				sc.at(&h, text, k, g)
 			}
 		}
 	}
+	for ; i+1 < len(text); i++ {
+		if g := t[uint16(text[i])|uint16(text[i+1])<<8]; g != 0 {
+			sc.at(&h, text, i, g)
+		}
+	}
 	return h
+}
+
+// anchorScan is the state of scanAnchors: per anchor, its hits so far and
+// where its next hit may start.
+type anchorScan struct {
+	count, next [maxAnchors]int
+}
+
+// at records the anchors of pair group g that start at position i.
+func (sc *anchorScan) at(h *anchorHits, text []byte, i int, g uint8) {
+	for _, k := range anchorByPair[g-1] {
+		a := anchorBytes[k]
+		if i < sc.next[k] || sc.count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], a) {
+			continue
+		}
+		sc.next[k] = i + len(a)
+		sc.count[k]++
+		h.found |= 1 << k
+		for g := 0; g < numGroups; g++ {
+			if anchors[k].g&(1<<g) != 0 {
+				h.pos[g] = append(h.pos[g], i)
+			}
+		}
+	}
 }
