@@ -311,7 +311,6 @@ func (p *Prober) extend(b int) {
 			words = append(words, probeWord{start: int32(start), end: int32(len(text)), h: u})
 		}
 	}
-	ZZExtended += i - p.hi
 	p.words, p.hi = words, i
 	p.count(before)
 }
