@@ -3,6 +3,7 @@ package licence
 import (
 	"bytes"
 	"encoding/binary"
+	"sync"
 )
 
 // Anchor groups: which detector an anchor word wakes up. A text with no
@@ -104,12 +105,12 @@ func (h *anchorHits) has(k int) bool { return h.found&(1<<k) != 0 }
 // anchorPairs maps the first two bytes of the anchors to 1 + the index of
 // their group in anchorByPair (0: no anchor starts with them): one table
 // lookup per byte of text rules out almost every position.
-var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]int, [][]byte) {
+var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]pairAnchor, [][]byte) {
 	if len(anchors) > maxAnchors {
 		panic("licence: more than 64 anchors") // unreachable: a table of this file
 	}
 	var t [1 << 16]uint8
-	var groups [][]int
+	var groups [][]pairAnchor
 	var bs [][]byte
 	for k, a := range anchors {
 		p := uint16(a.s[0]) | uint16(a.s[1])<<8
@@ -117,11 +118,24 @@ var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]int, [
 			groups = append(groups, nil)
 			t[p] = uint8(len(groups))
 		}
-		groups[t[p]-1] = append(groups[t[p]-1], k)
+		var head, mask uint32
+		for i := 0; i < 4 && i < len(a.s); i++ {
+			head |= uint32(a.s[i]) << (8 * i)
+			mask |= 0xFF << (8 * i)
+		}
+		groups[t[p]-1] = append(groups[t[p]-1], pairAnchor{k: k, head: head, mask: mask})
 		bs = append(bs, []byte(a.s))
 	}
 	return &t, groups, bs
 }()
+
+// pairAnchor is an anchor of a pair group: its index and its first four
+// bytes (head, little endian; mask covers the anchor's bytes when it has
+// fewer), compared before the whole anchor.
+type pairAnchor struct {
+	k          int
+	head, mask uint32
+}
 
 // scanAnchors records the positions of every anchor in text (up to
 // maxAnchorHits non-overlapping hits per anchor) in one pass. The text is
@@ -129,6 +143,19 @@ var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]int, [
 // first two bytes and cost eight table lookups and one branch.
 func scanAnchors(text []byte) anchorHits {
 	var h anchorHits
+	scanAnchorsInto(text, &h)
+	return h
+}
+
+// hitsPool holds anchorHits whose slices Detect reuses.
+var hitsPool = sync.Pool{New: func() any { return new(anchorHits) }}
+
+// scanAnchorsInto is scanAnchors into h, reusing its slices.
+func scanAnchorsInto(text []byte, h *anchorHits) {
+	for g := range h.pos {
+		h.pos[g] = h.pos[g][:0]
+	}
+	h.found = 0
 	var sc anchorScan
 	t := anchorPairs
 	i := 0
@@ -140,16 +167,15 @@ func scanAnchors(text []byte) anchorHits {
 		}
 		for k := i; k < i+8; k++ {
 			if g := t[uint16(text[k])|uint16(text[k+1])<<8]; g != 0 {
-				sc.at(&h, text, k, g)
+				sc.at(h, text, k, g)
 			}
 		}
 	}
 	for ; i+1 < len(text); i++ {
 		if g := t[uint16(text[i])|uint16(text[i+1])<<8]; g != 0 {
-			sc.at(&h, text, i, g)
+			sc.at(h, text, i, g)
 		}
 	}
-	return h
 }
 
 // anchorScan is the state of scanAnchors: per anchor, its hits so far and
@@ -160,9 +186,13 @@ type anchorScan struct {
 
 // at records the anchors of pair group g that start at position i.
 func (sc *anchorScan) at(h *anchorHits, text []byte, i int, g uint8) {
-	for _, k := range anchorByPair[g-1] {
-		a := anchorBytes[k]
-		if i < sc.next[k] || sc.count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], a) {
+	var w uint32
+	if i+4 <= len(text) {
+		w = binary.LittleEndian.Uint32(text[i:])
+	}
+	for _, pa := range anchorByPair[g-1] {
+		k, a := pa.k, anchorBytes[pa.k]
+		if i+4 <= len(text) && w&pa.mask != pa.head || i < sc.next[k] || sc.count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], a) {
 			continue
 		}
 		sc.next[k] = i + len(a)

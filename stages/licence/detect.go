@@ -159,7 +159,9 @@ const (
 // notices are reported only when no licence or use notice was found. Safe
 // for concurrent use.
 func Detect(text []byte) Result {
-	h := scanAnchors(text)
+	h := hitsPool.Get().(*anchorHits)
+	defer hitsPool.Put(h)
+	scanAnchorsInto(text, h)
 	hasTag := h.has(anchorSPDXTag)
 	if !h.any() && !hasTag {
 		return Result{Licences: []Match{}, Class: ClassNone}
@@ -179,7 +181,7 @@ func Detect(text []byte) Result {
 	probed, worth := false, false
 	mayHoldText := func() bool {
 		if !probed {
-			probed, worth = true, mayHoldLicenceText(text, &h)
+			probed, worth = true, mayHoldLicenceText(text, h)
 		}
 		return worth
 	}
