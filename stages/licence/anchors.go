@@ -3,6 +3,8 @@ package licence
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -102,9 +104,13 @@ func (h *anchorHits) any() bool {
 // has reports whether the text holds anchor k.
 func (h *anchorHits) has(k int) bool { return h.found&(1<<k) != 0 }
 
-// anchorPairs maps the first two bytes of the anchors to 1 + the index of
-// their group in anchorByPair (0: no anchor starts with them): one table
-// lookup per byte of text rules out almost every position.
+// anchorPairs maps a pair of bytes to 1 + the index in anchorByPair of
+// the anchors it is the key pair of (0: none). An anchor's key pair is
+// the pair of consecutive bytes in it least frequent in text (pairKeyCost:
+// "rc" of "search", not "se"; the second and third bytes of a Chinese
+// anchor, not the lead bytes every Chinese character of its Unicode block
+// shares): one table lookup per byte of text rules out almost every
+// position.
 var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]pairAnchor, [][]byte) {
 	if len(anchors) > maxAnchors {
 		panic("licence: more than 64 anchors") // unreachable: a table of this file
@@ -113,7 +119,13 @@ var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]pairAn
 	var groups [][]pairAnchor
 	var bs [][]byte
 	for k, a := range anchors {
-		p := uint16(a.s[0]) | uint16(a.s[1])<<8
+		off := 0
+		for o := 1; o+1 < len(a.s); o++ {
+			if pairKeyCost(a.s[o], a.s[o+1]) < pairKeyCost(a.s[off], a.s[off+1]) {
+				off = o
+			}
+		}
+		p := uint16(a.s[off]) | uint16(a.s[off+1])<<8
 		if t[p] == 0 {
 			groups = append(groups, nil)
 			t[p] = uint8(len(groups))
@@ -123,24 +135,58 @@ var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]pairAn
 			head |= uint32(a.s[i]) << (8 * i)
 			mask |= 0xFF << (8 * i)
 		}
-		groups[t[p]-1] = append(groups[t[p]-1], pairAnchor{k: k, head: head, mask: mask})
+		groups[t[p]-1] = append(groups[t[p]-1], pairAnchor{k: k, off: off, head: head, mask: mask})
 		bs = append(bs, []byte(a.s))
 	}
 	return &t, groups, bs
 }()
 
-// pairAnchor is an anchor of a pair group: its index and its first four
-// bytes (head, little endian; mask covers the anchor's bytes when it has
-// fewer), compared before the whole anchor.
+// pairAnchor is an anchor of a key pair group: its index, the offset of
+// its key pair and its first four bytes (head, little endian; mask covers
+// the anchor's bytes when it has fewer), compared before the whole anchor.
 type pairAnchor struct {
-	k          int
+	k, off     int
 	head, mask uint32
+}
+
+// commonBigrams are the most frequent letter pairs of English text.
+const commonBigrams = "th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur"
+
+// pairKeyCost estimates how often the pair a, b occurs in English or
+// Chinese text (larger: more often): the product of the bytes' rough
+// frequencies, more for a frequent English bigram.
+func pairKeyCost(a, b byte) int {
+	cost := byteFrequency(a) * byteFrequency(b)
+	if a|0x20 >= 'a' && a|0x20 <= 'z' && b|0x20 >= 'a' && b|0x20 <= 'z' &&
+		strings.Contains(commonBigrams, string([]byte{a | 0x20, b | 0x20})) {
+		cost *= 8
+	}
+	return cost
+}
+
+// byteFrequency is a rough frequency (per mille) of a byte in English or
+// Chinese UTF-8 text.
+func byteFrequency(c byte) int {
+	const letters = "etaoinshrdlcumwfgypbvkjxqz"
+	switch {
+	case c >= 'a' && c <= 'z':
+		return 130 - 5*strings.IndexByte(letters, c)
+	case c >= 'A' && c <= 'Z':
+		return 10
+	case c == ' ':
+		return 150
+	case c >= 0xE4 && c <= 0xE9:
+		return 50 // lead bytes of the CJK Unified Ideographs
+	case c >= 0x80 && c < 0xC0:
+		return 10 // continuation bytes
+	}
+	return 5
 }
 
 // scanAnchors records the positions of every anchor in text (up to
 // maxAnchorHits non-overlapping hits per anchor) in one pass. The text is
-// read eight positions at a time: most runs of eight hold no anchor's
-// first two bytes and cost eight table lookups and one branch.
+// read eight positions at a time: most runs of eight hold no anchor's key
+// pair and cost eight table lookups and one branch.
 func scanAnchors(text []byte) anchorHits {
 	var h anchorHits
 	scanAnchorsInto(text, &h)
@@ -176,6 +222,14 @@ func scanAnchorsInto(text []byte, h *anchorHits) {
 			sc.at(h, text, i, g)
 		}
 	}
+	// Anchors with key pairs at different offsets are found out of
+	// order: each anchor's hits are in order (so the overlap and cap
+	// rules read them as in a scan by position), a group's are sorted.
+	for g := range h.pos {
+		if !slices.IsSorted(h.pos[g]) {
+			slices.Sort(h.pos[g])
+		}
+	}
 }
 
 // anchorScan is the state of scanAnchors: per anchor, its hits so far and
@@ -184,15 +238,13 @@ type anchorScan struct {
 	count, next [maxAnchors]int
 }
 
-// at records the anchors of pair group g that start at position i.
-func (sc *anchorScan) at(h *anchorHits, text []byte, i int, g uint8) {
-	var w uint32
-	if i+4 <= len(text) {
-		w = binary.LittleEndian.Uint32(text[i:])
-	}
+// at records the anchors of key pair group g whose key pair is at
+// position q.
+func (sc *anchorScan) at(h *anchorHits, text []byte, q int, g uint8) {
 	for _, pa := range anchorByPair[g-1] {
-		k, a := pa.k, anchorBytes[pa.k]
-		if i+4 <= len(text) && w&pa.mask != pa.head || i < sc.next[k] || sc.count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], a) {
+		k, a, i := pa.k, anchorBytes[pa.k], q-pa.off
+		if i < 0 || i+4 <= len(text) && binary.LittleEndian.Uint32(text[i:])&pa.mask != pa.head ||
+			i < sc.next[k] || sc.count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], a) {
 			continue
 		}
 		sc.next[k] = i + len(a)
