@@ -94,3 +94,41 @@ func FuzzScanAnchors(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text []byte) { checkAnchors(t, text) })
 }
+
+// TestBlockScans: hasPhraseKey and zhNoticeStartsIn, which read eight
+// positions per branch, agree with a test of every position, on texts
+// with key words and phrasings at every offset and at the ends.
+func TestBlockScans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var words []string
+	for _, k := range phraseKeys {
+		words = append(words, k.word, strings.ToUpper(k.word))
+	}
+	for _, row := range useNoticeTable {
+		words = append(words, row.zh...)
+	}
+	filler := []string{"x", " ", "中", "仅", "ab", "\n", "-"}
+	for n := 0; n < 2000; n++ {
+		var b strings.Builder
+		for b.Len() < rng.IntN(60) {
+			if rng.IntN(6) == 0 {
+				b.WriteString(words[rng.IntN(len(words))])
+			} else {
+				b.WriteString(filler[rng.IntN(len(filler))])
+			}
+		}
+		win := []byte(b.String())
+		key := false
+		var at []int
+		for i := range win {
+			key = key || i+1 < len(win) && phraseKeyAt(win, i)
+			at = zhNoticeAt(win, i, at)
+		}
+		if got := hasPhraseKey(win); got != key && !phraseKeyAlways {
+			t.Fatalf("hasPhraseKey(%q) = %v, want %v", win, got, key)
+		}
+		if got := zhNoticeStartsIn(win, nil); !slices.Equal(got, at) {
+			t.Fatalf("zhNoticeStartsIn(%q) = %v, want %v", win, got, at)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package licence
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"regexp"
@@ -720,16 +721,39 @@ func hasPhraseKey(win []byte) bool {
 		return true
 	}
 	t := phraseKeyPairs
-	for i := 0; i+1 < len(win); i++ {
-		g := t[uint16(win[i])|uint16(win[i+1])<<8]
-		if g == 0 {
+	i := 0
+	// Eight positions per branch: most runs of eight start no key word.
+	for ; i+9 <= len(win); i += 8 {
+		w := binary.LittleEndian.Uint64(win[i:])
+		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
+			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(win[i+8])<<8] == 0 {
 			continue
 		}
-		for _, k := range phraseKeyByPair[g-1] {
-			pk := phraseKeys[k]
-			if hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1])) {
+		for k := i; k < i+8; k++ {
+			if phraseKeyAt(win, k) {
 				return true
 			}
+		}
+	}
+	for ; i+1 < len(win); i++ {
+		if phraseKeyAt(win, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// phraseKeyAt reports whether a phrase key word starts at position i of
+// win (i+1 < len(win)).
+func phraseKeyAt(win []byte, i int) bool {
+	g := phraseKeyPairs[uint16(win[i])|uint16(win[i+1])<<8]
+	if g == 0 {
+		return false
+	}
+	for _, k := range phraseKeyByPair[g-1] {
+		pk := phraseKeys[k]
+		if hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1])) {
+			return true
 		}
 	}
 	return false

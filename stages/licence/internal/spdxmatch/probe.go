@@ -80,10 +80,16 @@ func (p *Prober) Probe(a, b, dense int) bool {
 	}
 	// The shingles of words i..j-1, plus at most one for a cut word at
 	// each end.
-	if int(p.held[j-2]-p.held[i])+2 < min(dense, minShared) {
+	need := min(dense, minShared)
+	inner := int(p.held[j-2] - p.held[i])
+	if inner+2 < need {
 		return false
 	}
-	held, total := p.stretchHeld(a, b, i, j)
+	words, pre := p.stretchWords(a, b, i, j)
+	if inner+p.cutHeld(words, pre, j-i) < need {
+		return false // Probe's first test, before the shingles are listed
+	}
+	held, total := p.stretchHeld(words, pre, i, j)
 	buf := bufPool.Get().(*matchBuf)
 	defer bufPool.Put(buf)
 	return p.ix.probeHeld(buf, held, total, dense)
@@ -120,21 +126,18 @@ func (p *Prober) stretchWords(a, b, i, j int) ([]uint64, int) {
 	return words, pre
 }
 
-// stretchHeld returns the shingles of text[a:b] the index holds, in
-// order, and the number of its shingles (i+3 ≤ j from cover(a, b)).
-func (p *Prober) stretchHeld(a, b, i, j int) ([]uint32, int) {
-	words, pre := p.stretchWords(a, b, i, j)
+// stretchHeld returns the shingles the index holds of a stretch whose
+// words are words (from stretchWords: pre of them before word i of
+// cover's i, j; i+3 ≤ j), in order, and the number of its shingles.
+func (p *Prober) stretchHeld(words []uint64, pre, i, j int) ([]uint32, int) {
 	held := p.shs[:0]
 	m := j - i
-	add := func(x, y, z uint64) {
-		if s := shingle(x, y, z); p.ix.holds(s) {
-			held = append(held, s)
-		}
-	}
 	// The shingles starting at the cut word before word i, the words'
 	// own, and those ending at the cut word after them.
 	for k := 0; k < pre; k++ {
-		add(words[k], words[k+1], words[k+2])
+		if s := shingle(words[k], words[k+1], words[k+2]); p.ix.holds(s) {
+			held = append(held, s)
+		}
 	}
 	for _, w := range p.words[i : j-2] {
 		if w.held {
@@ -142,10 +145,29 @@ func (p *Prober) stretchHeld(a, b, i, j int) ([]uint32, int) {
 		}
 	}
 	for k := pre + m - 2; k+2 < len(words); k++ {
-		add(words[k], words[k+1], words[k+2])
+		if s := shingle(words[k], words[k+1], words[k+2]); p.ix.holds(s) {
+			held = append(held, s)
+		}
 	}
 	p.shs = held[:0]
 	return held, len(words) - 2
+}
+
+// cutHeld counts the held shingles of a stretch with a cut word (the
+// shingles stretchHeld lists besides its words' own).
+func (p *Prober) cutHeld(words []uint64, pre, m int) int {
+	n := 0
+	for k := 0; k < pre; k++ {
+		if p.ix.holds(shingle(words[k], words[k+1], words[k+2])) {
+			n++
+		}
+	}
+	for k := pre + m - 2; k+2 < len(words); k++ {
+		if p.ix.holds(shingle(words[k], words[k+1], words[k+2])) {
+			n++
+		}
+	}
+	return n
 }
 
 // holds reports whether the index holds shingle s.

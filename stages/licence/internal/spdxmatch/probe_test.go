@@ -72,8 +72,9 @@ func TestProberIsProbe(t *testing.T) {
 				continue
 			}
 			want := wordHashes(text[a:b], nil)
-			if got, _ := p.stretchWords(a, b, i, j); !slices.Equal(got, want) {
-				t.Fatalf("words of [%d:%d] = %v, wordHashes gives %v (%q)", a, b, got, want, text[a:b])
+			words, pre := p.stretchWords(a, b, i, j)
+			if !slices.Equal(words, want) {
+				t.Fatalf("words of [%d:%d] = %v, wordHashes gives %v (%q)", a, b, words, want, text[a:b])
 			}
 			var held []uint32
 			for s := 0; s+2 < len(want); s++ {
@@ -84,7 +85,10 @@ func TestProberIsProbe(t *testing.T) {
 			if bound := int(p.held[j-2]-p.held[i]) + 2; bound < len(held) {
 				t.Fatalf("bound %d < %d held shingles in [%d:%d]", bound, len(held), a, b)
 			}
-			got, total := p.stretchHeld(a, b, i, j)
+			if n := int(p.held[j-2]-p.held[i]) + p.cutHeld(words, pre, j-i); n != len(held) {
+				t.Fatalf("counted %d held shingles in [%d:%d], want %d", n, a, b, len(held))
+			}
+			got, total := p.stretchHeld(words, pre, i, j)
 			slices.Sort(got)
 			slices.Sort(held)
 			if !slices.Equal(got, held) || total != len(want)-2 {
