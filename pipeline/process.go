@@ -46,16 +46,17 @@ func (rc *runCtx) segmentPath(p planned) string {
 }
 
 // processObject makes the segment of one object unless a complete one
-// exists. It reports whether an existing segment was reused.
-func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
+// exists. It reports whether an existing segment was reused and returns
+// the segment's trailer (with the stage states).
+func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, *segTrailer, error) {
 	path := rc.segmentPath(p)
-	_, _, err := readTrailer(path, rc.segKey)
+	_, t, err := readTrailer(path, rc.segKey)
 	rc.warnBadSegment(p, path, err)
 	if err != nil {
 		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
-			return false, ferr
+			return false, nil, ferr
 		} else if ok {
-			_, _, err = readTrailer(path, rc.segKey)
+			_, t, err = readTrailer(path, rc.segKey)
 			rc.warnBadSegment(p, path, err)
 		}
 	}
@@ -64,10 +65,10 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 		if rc.opts.Progress != nil {
 			rc.opts.Progress(p.obj.Size)
 		}
-		return true, nil
+		return true, t, nil
 	}
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = rc.readObject(ctx, p, path)
+		t, err = rc.readObject(ctx, p, path)
 		if err == nil || !objstore.IsRetryable(err) || ctx.Err() != nil {
 			break
 		}
@@ -79,9 +80,9 @@ func (rc *runCtx) processObject(ctx context.Context, p planned) (bool, error) {
 		}
 	}
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
-	return false, rc.uploadSegment(ctx, path)
+	return false, t, rc.uploadSegment(ctx, path)
 }
 
 // uriOf is the URI of a planned object as logs and errors show it: its
@@ -156,8 +157,9 @@ func (ho *hashingOpen) sum(ctx context.Context) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// readObject streams one object through the stages into a new segment.
-func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error {
+// readObject streams one object through the stages into a new segment
+// and returns its trailer.
+func (rc *runCtx) readObject(ctx context.Context, p planned, path string) (*segTrailer, error) {
 	st := rc.opts.Input
 	mk := rc.maskKey(p.obj.Key)
 	uri := st.URI(mk.key)
@@ -172,12 +174,12 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	}
 	w, err := createSegment(path, rc.segKey, segHeader{Format: segmentFormat, Fingerprint: rc.fingerprint, Object: info, Stages: names})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	objMeta, err := rc.objectMeta(ctx, p, uri)
 	if err != nil {
 		w.abort()
-		return err
+		return nil, err
 	}
 	ho := &hashingOpen{h: sha256.New(), store: st, obj: p.obj}
 	in := readers.Input{URI: uri, Key: p.obj.Key, Format: p.format, Size: p.obj.Size, Open: ho.open}
@@ -267,20 +269,20 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 	}
 	if err != nil {
 		w.abort()
-		return fmt.Errorf("reading %s: %w", uri, err)
+		return nil, fmt.Errorf("reading %s: %w", uri, err)
 	}
 	if rc.opts.Progress != nil && p.obj.Size > lastBytes {
 		rc.opts.Progress(p.obj.Size - lastBytes)
 	}
 	if !counts.Reconciles() {
 		w.abort()
-		return fmt.Errorf("reading %s: %w: %+v", uri, ErrReconcile, counts)
+		return nil, fmt.Errorf("reading %s: %w: %+v", uri, ErrReconcile, counts)
 	}
 	if !refused {
 		sum, err := ho.sum(ctx)
 		if err != nil {
 			w.abort()
-			return fmt.Errorf("reading %s: %w", uri, err)
+			return nil, fmt.Errorf("reading %s: %w", uri, err)
 		}
 		info.SHA256 = sum
 	}
@@ -294,18 +296,18 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) error 
 		b, err := s.MarshalBinary()
 		if err != nil {
 			w.abort()
-			return fmt.Errorf("saving %s state of %s: %w", names[i], uri, err)
+			return nil, fmt.Errorf("saving %s state of %s: %w", names[i], uri, err)
 		}
 		t.States = append(t.States, b)
 	}
 	if err := w.finish(t); err != nil {
-		return err
+		return nil, err
 	}
 	rc.ops.countObject(rc.ds.Name, counts, p.obj.Size)
 	rc.log.Info("object checked", "object", uri, "records", counts.In, "admit", counts.Admit,
 		"redact", counts.Redact, "quarantine", counts.Quarantine, "reject", counts.Reject,
 		"bytes", p.obj.Size, "seconds", time.Since(start).Seconds())
-	return nil
+	return &t, nil
 }
 
 // objectMeta returns the AIGC entries of the object's user metadata (S3

@@ -210,6 +210,10 @@ type runCtx struct {
 	segDir     string
 	log        *slog.Logger
 	ops        *opsMetrics
+	// premerged are the stage states of every planned object merged in
+	// plan order by processAll (nil when it could not: seal then loads
+	// them from the segments' trailer files).
+	premerged []stages.State
 }
 
 func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.DatasetConfig, ops *opsMetrics) (*DatasetResult, error) {
@@ -376,10 +380,21 @@ func (rc *runCtx) policyDigest() string {
 
 // processAll reads every planned object with a pool of workers, reusing
 // complete segments from earlier runs. It returns how many were reused.
+// On a run that seals (not a shard run), the stage states are merged while
+// the workers go on (stateMerger), so seal need not decode and merge them
+// after the last object.
 func (rc *runCtx) processAll(ctx context.Context, objs []planned) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan planned)
+	type job struct {
+		idx int
+		p   planned
+	}
+	work := make(chan job)
+	var sm *stateMerger
+	if rc.opts.Shard.N <= 1 {
+		sm = newStateMerger(rc, len(objs))
+	}
 	var resumed atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
@@ -388,8 +403,8 @@ func (rc *runCtx) processAll(ctx context.Context, objs []planned) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range work {
-				reused, err := rc.processObjectSafe(ctx, p)
+			for j := range work {
+				reused, t, err := rc.processObjectSafe(ctx, j.p)
 				if err != nil {
 					rc.ops.objects.WithLabelValues(rc.ds.Name, "failed").Inc()
 					errOnce.Do(func() { firstErr = err; cancel() })
@@ -399,32 +414,35 @@ func (rc *runCtx) processAll(ctx context.Context, objs []planned) (int, error) {
 					rc.ops.objects.WithLabelValues(rc.ds.Name, "reused").Inc()
 					resumed.Add(1)
 				}
+				sm.add(j.idx, rc.segmentPath(j.p), t)
 			}
 		}()
 	}
 feed:
-	for _, p := range objs {
+	for i, p := range objs {
 		select {
-		case work <- p:
+		case work <- job{i, p}:
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(work)
 	wg.Wait()
+	premerged := sm.wait()
 	if firstErr != nil {
 		return 0, firstErr
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("running dataset %s: %w", rc.ds.Name, err)
 	}
+	rc.premerged = premerged
 	return int(resumed.Load()), nil
 }
 
 // processObjectSafe is processObject with a panic (a bug in a stage or a
 // reader library) turned into an error naming the object, so it fails the
 // run like any error (exit 1) instead of crashing the process.
-func (rc *runCtx) processObjectSafe(ctx context.Context, p planned) (reused bool, err error) {
+func (rc *runCtx) processObjectSafe(ctx context.Context, p planned) (reused bool, t *segTrailer, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("checking %s: internal error (a bug): %v\n%s", rc.uriOf(p), r, debug.Stack())

@@ -25,28 +25,39 @@ type objectPlan struct {
 // mergeSegments reads every object's segment trailer (on --workers
 // goroutines), fails with ErrMissingShard when one is missing, merges the
 // stage states in plan order and concludes the stages, one conclusion per
-// stage.
+// stage. When processAll merged the states already (rc.premerged), the
+// trailers are only verified; if seal has to read an object again (its
+// segment failed verification), the states are loaded from every trailer
+// file as without premerged states.
 func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPlan, []stages.Conclusion, error) {
+	pre := rc.premerged
+	rc.premerged = nil
 	plans := make([]objectPlan, 0, len(objs))
 	var missing []string
-	merged := make([]stages.State, len(rc.stages))
-	for i, s := range rc.stages {
-		merged[i] = s.NewState()
+	merged := pre
+	if merged == nil {
+		merged = make([]stages.State, len(rc.stages))
+		for i, s := range rc.stages {
+			merged[i] = s.NewState()
+		}
 	}
 	type loaded struct {
 		op      objectPlan
 		states  []stages.State
 		missing string
+		reread  bool
 	}
+	reread := false
 	err := inOrder(ctx, len(objs), rc.opts.Workers, func(ctx context.Context, i int) (loaded, error) {
-		op, states, miss, err := rc.trailerOf(ctx, objs[i])
-		return loaded{op, states, miss}, err
+		op, states, miss, again, err := rc.trailerOf(ctx, objs[i], pre == nil)
+		return loaded{op, states, miss, again}, err
 	}, func(l loaded) error {
 		if l.missing != "" {
 			missing = append(missing, l.missing)
 			return nil
 		}
-		if len(missing) == 0 {
+		reread = reread || l.reread
+		if len(missing) == 0 && pre == nil {
 			if err := rc.mergeStates(merged, l.states); err != nil {
 				return err
 			}
@@ -61,6 +72,11 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 	if len(missing) > 0 {
 		return nil, nil, fmt.Errorf("sealing dataset %s: %w: %d object(s) not processed yet, first %s (run the missing shards)",
 			rc.ds.Name, ErrMissingShard, len(missing), missing[0])
+	}
+	if pre != nil && reread {
+		// An object was read again: merge from the trailer files, which
+		// are all verified now.
+		return rc.mergeSegments(ctx, objs)
 	}
 	per, err := rc.conclude(merged)
 	if err != nil {
@@ -110,14 +126,15 @@ func (rc *runCtx) mergeStates(merged, states []stages.State) error {
 }
 
 // trailerOf finds an object's segment (fetching it from the shared store
-// when configured) and decodes its stage states; missing is its URI when
-// no shard has processed it yet.
-func (rc *runCtx) trailerOf(ctx context.Context, p planned) (op objectPlan, states []stages.State, missing string, err error) {
+// when configured) and, with decode, decodes its stage states; missing is
+// its URI when no shard has processed it yet; reread reports that the
+// segment failed verification and the object was read again.
+func (rc *runCtx) trailerOf(ctx context.Context, p planned, decode bool) (op objectPlan, states []stages.State, missing string, reread bool, err error) {
 	path := rc.segmentPath(p)
 	hdr, t, err := readTrailer(path, rc.segKey)
 	if err != nil && !errors.Is(err, ErrBadSegment) {
 		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
-			return op, nil, "", ferr
+			return op, nil, "", false, ferr
 		} else if ok {
 			hdr, t, err = readTrailer(path, rc.segKey)
 		}
@@ -129,22 +146,26 @@ func (rc *runCtx) trailerOf(ctx context.Context, p planned) (op objectPlan, stat
 		rc.warnBadSegment(p, path, err)
 		for _, f := range []string{path, path + ".trailer"} {
 			if rerr := os.Remove(f); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-				return op, nil, "", fmt.Errorf("discarding segment %s: %w", f, rerr)
+				return op, nil, "", false, fmt.Errorf("discarding segment %s: %w", f, rerr)
 			}
 		}
-		if _, perr := rc.processObject(ctx, p); perr != nil {
-			return op, nil, "", fmt.Errorf("sealing dataset %s: reading %s again after discarding its segment: %w", rc.ds.Name, rc.uriOf(p), perr)
+		if _, _, perr := rc.processObject(ctx, p); perr != nil {
+			return op, nil, "", false, fmt.Errorf("sealing dataset %s: reading %s again after discarding its segment: %w", rc.ds.Name, rc.uriOf(p), perr)
 		}
 		if hdr, t, err = readTrailer(path, rc.segKey); err != nil {
-			return op, nil, "", fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
+			return op, nil, "", false, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 		}
+		reread = true
 	}
 	if err != nil {
-		return op, nil, rc.uriOf(p), nil
+		return op, nil, rc.uriOf(p), false, nil
 	}
-	states, err = rc.loadStates(path, t)
-	if err != nil {
-		return op, nil, "", err
+	if decode {
+		if states, err = rc.loadStates(path, t); err != nil {
+			return op, nil, "", false, err
+		}
+	} else {
+		t.States = nil
 	}
-	return objectPlan{p: p, path: path, hdr: hdr, trail: t}, states, "", nil
+	return objectPlan{p: p, path: path, hdr: hdr, trail: t}, states, "", reread, nil
 }

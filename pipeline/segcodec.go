@@ -11,7 +11,7 @@ import (
 	"github.com/prov-ai/prov/schemas"
 )
 
-// The chunk encoding (prov-segment/v5): uvarint record count, the records,
+// The chunk encoding (prov-segment/v5, unchanged in v6): uvarint record count, the records,
 // uvarint finding count, the findings.
 //
 // A record is digest (32 bytes), uvarint line, verdict byte, uvarint bytes,

@@ -20,7 +20,7 @@ import (
 
 // segmentFormat versions the segment encoding; it is part of every
 // segment's fingerprint, so a new format never reuses old segments.
-const segmentFormat = "prov-segment/v5"
+const segmentFormat = "prov-segment/v6"
 
 // segHeader opens a segment: which object, read how, under which policy.
 type segHeader struct {
@@ -54,7 +54,9 @@ type segChunk struct {
 // segTrailer closes a complete segment.
 type segTrailer struct {
 	Object schemas.InputObject // with SHA256, RecordRoot and Counts filled
-	States [][]byte            // marshalled stage states, nil for stateless stages
+	// States are the marshalled stage states, nil for stateless stages:
+	// in the trailer file only (the segment's trailer frame has none).
+	States [][]byte
 	NRec   int64
 	NFind  int64
 }
@@ -81,6 +83,10 @@ const (
 // from the ledger's subject-key secret (segKey), which every shard pod and
 // the sealer of one ledger share and nobody else holds. readTrailer checks
 // both; a segment that fails is discarded and its object read again.
+
+// errTrailerFile is wrapped by the error of a trailer file whose MAC holds
+// but whose layout does not (a bug, never an attack).
+var errTrailerFile = errors.New("malformed trailer file")
 
 // segMACSize is the length of the MAC that ends a trailer file.
 const segMACSize = sha256.Size
@@ -166,8 +172,11 @@ func (w *segWriter) finish(t segTrailer) error {
 		return err
 	}
 	t.NRec, t.NFind = w.nrec, w.nfd
+	// The states go to the trailer file only (writeTrailerFile).
+	inSeg := t
+	inSeg.States = nil
 	var tb bytes.Buffer
-	if err := gob.NewEncoder(&tb).Encode(&t); err != nil {
+	if err := gob.NewEncoder(&tb).Encode(&inSeg); err != nil {
 		w.abort()
 		return fmt.Errorf("encoding segment trailer %s: %w", w.path, err)
 	}
@@ -276,17 +285,27 @@ func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer
 
 func (r *segReader) close() error { return r.f.Close() }
 
-// trailerFile is the small side file holding a segment's header and
-// trailer, so that resume checks and state merging need not decode the
-// segment. It is written before the segment is renamed into place: a
-// segment that exists always has its trailer file. Its gob encoding is
-// followed by the MAC (segMACSize bytes).
-type trailerFile struct {
-	Header  segHeader
-	Trailer segTrailer
+// The trailer file is the small side file holding a segment's header,
+// trailer and stage states, so that resume checks and state merging need
+// not decode the segment. It is written before the segment is renamed into
+// place: a segment that exists always has its trailer file. Its layout
+// (prov-segment/v6): a uvarint length and the gob encoding of trailerMeta;
+// a uvarint state count and each state as a uvarint (0: a stateless stage,
+// else the length plus one) and its bytes; the MAC (segMACSize bytes) of
+// everything before it. The states (megabytes for the sampling stages) are
+// stored as they are, neither copied through gob nor stored twice: the
+// segment's own trailer frame holds no states.
+type trailerMeta struct {
+	Header segHeader
+	Object schemas.InputObject
+	NRec   int64
+	NFind  int64
 	// Segment is the SHA-256 of the segment file.
 	Segment [sha256.Size]byte
 }
+
+// maxTrailerStates bounds the state count a trailer file may declare.
+const maxTrailerStates = 1 << 10
 
 func segMAC(key, b []byte) []byte {
 	m := hmac.New(sha256.New, key)
@@ -295,12 +314,72 @@ func segMAC(key, b []byte) []byte {
 }
 
 func writeTrailerFile(path string, key []byte, h segHeader, t *segTrailer, segSum [sha256.Size]byte) error {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&trailerFile{h, *t, segSum}); err != nil {
+	var meta bytes.Buffer
+	if err := gob.NewEncoder(&meta).Encode(&trailerMeta{Header: h, Object: t.Object, NRec: t.NRec, NFind: t.NFind, Segment: segSum}); err != nil {
 		return fmt.Errorf("encoding segment trailer %s: %w", path, err)
 	}
-	buf.Write(segMAC(key, buf.Bytes()))
-	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
+	return atomicfile.Write(path, 0o600, func(f io.Writer) error {
+		mac := hmac.New(sha256.New, key)
+		bw := bufio.NewWriterSize(io.MultiWriter(f, mac), 64<<10)
+		var n [binary.MaxVarintLen64]byte
+		uv := func(v uint64) { _, _ = bw.Write(n[:binary.PutUvarint(n[:], v)]) }
+		uv(uint64(meta.Len()))
+		_, _ = bw.Write(meta.Bytes())
+		uv(uint64(len(t.States)))
+		for _, st := range t.States {
+			if st == nil {
+				uv(0)
+				continue
+			}
+			uv(uint64(len(st)) + 1)
+			_, _ = bw.Write(st)
+		}
+		if err := bw.Flush(); err != nil { // bufio keeps the first write error
+			return fmt.Errorf("writing segment trailer %s: %w", path, err)
+		}
+		if _, err := f.Write(mac.Sum(nil)); err != nil {
+			return fmt.Errorf("writing segment trailer %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// parseTrailerFile decodes a trailer file whose MAC was checked (b without
+// the MAC). The states are slices of b.
+func parseTrailerFile(b []byte) (segHeader, *segTrailer, [sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	bad := func(what string) error { return fmt.Errorf("%w: %s", errTrailerFile, what) }
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return segHeader{}, nil, sum, bad("header length")
+	}
+	var m trailerMeta
+	if err := gob.NewDecoder(bytes.NewReader(b[k : k+int(n)])).Decode(&m); err != nil {
+		return segHeader{}, nil, sum, err
+	}
+	b = b[k+int(n):]
+	ns, k := binary.Uvarint(b)
+	if k <= 0 || ns > maxTrailerStates || ns > uint64(len(b)-k) {
+		return segHeader{}, nil, sum, bad("state count")
+	}
+	b = b[k:]
+	t := &segTrailer{Object: m.Object, NRec: m.NRec, NFind: m.NFind, States: make([][]byte, ns)}
+	for i := range t.States {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || l > uint64(len(b)-k)+1 {
+			return segHeader{}, nil, sum, bad("state length")
+		}
+		b = b[k:]
+		if l == 0 {
+			continue
+		}
+		t.States[i] = b[: l-1 : l-1]
+		b = b[l-1:]
+	}
+	if len(b) != 0 {
+		return segHeader{}, nil, sum, bad("bytes after the states")
+	}
+	return m.Header, t, m.Segment, nil
 }
 
 // readTrailer checks a segment is complete and authentic (its trailer
@@ -320,19 +399,19 @@ func readTrailer(path string, key []byte) (segHeader, *segTrailer, error) {
 	if len(b) < segMACSize || !hmac.Equal(b[len(b)-segMACSize:], segMAC(key, b[:len(b)-segMACSize])) {
 		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, errSegmentAuth)
 	}
-	var tf trailerFile
-	if err := gob.NewDecoder(bytes.NewReader(b[:len(b)-segMACSize])).Decode(&tf); err != nil {
+	hdr, t, segSum, err := parseTrailerFile(b[:len(b)-segMACSize])
+	if err != nil {
 		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, err)
 	}
-	if tf.Header.Format != segmentFormat {
-		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: format %q", path, ErrBadSegment, tf.Header.Format)
+	if hdr.Format != segmentFormat {
+		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: format %q", path, ErrBadSegment, hdr.Format)
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return segHeader{}, nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, err)
 	}
-	if !bytes.Equal(h.Sum(nil), tf.Segment[:]) {
+	if !bytes.Equal(h.Sum(nil), segSum[:]) {
 		return segHeader{}, nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, errSegmentAuth)
 	}
-	return tf.Header, &tf.Trailer, nil
+	return hdr, t, nil
 }

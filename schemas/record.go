@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"sync"
+	"unsafe"
 )
 
 // Field names a logical field of a record. A dataset's field map says which
@@ -169,24 +171,39 @@ func (r *Record) Reset() { *r = Record{} }
 // format, so the same record in JSONL and Parquet has the same digest.
 // The encoding is frozen: changing it changes every dataset digest.
 func (r *Record) CanonicalDigest() Digest {
-	bp := digestBufs.Get().(*[]byte)
-	b := (*bp)[:0]
+	h := digesters.Get().(*digester)
+	h.h.Reset()
+	// Headers and short values are gathered in buf; long values go to the
+	// hash as they are (viewed, not copied: the hash only reads them), so
+	// each byte of a record is hashed once and copied at most once.
+	b := h.buf[:0]
 	for f := Field(0); f < NumFields; f++ {
 		if r.Has&(1<<f) == 0 {
 			continue
 		}
+		v := r.Values[f]
 		b = binary.AppendUvarint(b, uint64(f))
-		b = binary.AppendUvarint(b, uint64(len(r.Values[f])))
-		b = append(b, r.Values[f]...)
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		if len(b)+len(v) <= cap(b) {
+			b = append(b, v...)
+			continue
+		}
+		_, _ = h.h.Write(b)
+		b = b[:0]
+		_, _ = h.h.Write(unsafe.Slice(unsafe.StringData(v), len(v)))
 	}
-	d := Digest(sha256.Sum256(b))
-	if cap(b) <= 1<<20 {
-		*bp = b
-		digestBufs.Put(bp)
-	}
+	_, _ = h.h.Write(b)
+	d := Digest(h.h.Sum(h.sum[:0]))
+	digesters.Put(h)
 	return d
 }
 
-// digestBufs are reused encoding buffers: hashing a record allocates
-// nothing once warm (converting each value to []byte for a hash.Hash did).
-var digestBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// digester is a reusable SHA-256 state and header buffer: hashing a record
+// allocates nothing once warm.
+type digester struct {
+	h   hash.Hash
+	buf [256]byte
+	sum [32]byte
+}
+
+var digesters = sync.Pool{New: func() any { return &digester{h: sha256.New()} }}

@@ -1,6 +1,7 @@
 package readers
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strings"
@@ -39,9 +40,11 @@ type extractor struct {
 	// Position and reason of the last error.
 	errAt    int
 	errField string
-	// nonASCII is set by scanString when the string it scanned holds a
-	// byte >= 0x80: only such strings need UTF-8 validation.
-	nonASCII bool
+	// badUTF8 is set by scanText: the index in the line of the first
+	// invalid UTF-8 sequence of the string it scanned, or -1.
+	badUTF8 int
+
+	vals arena // the values handed out in records
 
 	plan *fieldPlan
 	caps []capture // path mode: the values reached
@@ -241,7 +244,7 @@ func (x *extractor) setSpan(mask uint32, sp span) {
 }
 
 // fill sets rec's Values and Has from the last successful parse of line,
-// with one allocation holding all values.
+// the values copied back to back into the arena.
 func (x *extractor) fill(rec *schemas.Record, line []byte) {
 	total := 0
 	for f := range x.spans {
@@ -249,21 +252,20 @@ func (x *extractor) fill(rec *schemas.Record, line []byte) {
 			total += x.spans[f].end - x.spans[f].start
 		}
 	}
-	var sb strings.Builder
-	sb.Grow(total)
+	sb, start := x.vals.reserve(total)
 	var at [schemas.NumFields]int
 	for f, sp := range x.spans {
 		if x.has&(1<<f) == 0 {
 			continue
 		}
-		at[f] = sb.Len()
+		at[f] = sb.Len() - start
 		if sp.inLine {
 			sb.Write(line[sp.start:sp.end])
 		} else {
 			sb.Write(x.scratch[sp.start:sp.end])
 		}
 	}
-	all := sb.String()
+	all := sb.String()[start:]
 	for f, sp := range x.spans {
 		if x.has&(1<<f) != 0 {
 			rec.Values[f] = all[at[f] : at[f]+sp.end-sp.start]
@@ -271,6 +273,44 @@ func (x *extractor) fill(rec *schemas.Record, line []byte) {
 	}
 	rec.Has = x.has
 	x.fillMeta(rec, line)
+}
+
+// arenaChunk is the size of the blocks record values are copied into.
+const arenaChunk = 64 << 10
+
+// arena holds the strings handed out as record values. Values must outlive
+// the read buffer, which is reused for the next lines, so they are copied;
+// copying them back to back into 64 KiB blocks costs one allocation per
+// block instead of one per record. Bytes handed out are never written
+// again (a strings.Builder only appends), so the strings are immutable.
+// A kept value keeps its block alive: stages that keep values beyond the
+// record clone them (strings.Clone), as they must anyway.
+type arena struct {
+	sb strings.Builder
+}
+
+// reserve returns the builder to write the next n bytes to and the offset
+// they start at: the current block when they fit, else a new block, or a
+// builder of their own when they are over a quarter of a block (so a big
+// value neither wastes the rest of a block nor pins small values).
+func (a *arena) reserve(n int) (*strings.Builder, int) {
+	if n > arenaChunk/4 {
+		sb := new(strings.Builder)
+		sb.Grow(n)
+		return sb, 0
+	}
+	if a.sb.Cap()-a.sb.Len() < n {
+		a.sb = strings.Builder{}
+		a.sb.Grow(arenaChunk)
+	}
+	return &a.sb, a.sb.Len()
+}
+
+// copy returns a string holding b, from the arena.
+func (a *arena) copy(b []byte) string {
+	sb, start := a.reserve(len(b))
+	sb.Write(b)
+	return sb.String()[start:]
 }
 
 // fillMeta sets rec.Meta from the AIGC values captured.
@@ -290,14 +330,14 @@ func (x *extractor) extract(line []byte, i int, mask uint32) (int, error) {
 	start := len(x.scratch)
 	switch c := line[i]; c {
 	case '"':
-		end, esc, err := x.scanString(line, i+1)
+		end, esc, err := x.scanText(line, i+1)
 		if err != nil {
 			x.errField = x.fieldName(mask)
 			return 0, err
 		}
 		raw := line[i+1 : end]
-		if x.nonASCII && !utf8.Valid(raw) {
-			return 0, x.fail(i+1+invalidAt(raw), x.fieldName(mask), ErrInvalidUTF8)
+		if x.badUTF8 >= 0 {
+			return 0, x.fail(x.badUTF8, x.fieldName(mask), ErrInvalidUTF8)
 		}
 		if esc {
 			x.scratch, err = unescape(x.scratch, raw)
@@ -492,23 +532,27 @@ func special(x uint64) uint64 {
 	return m & hi8
 }
 
+// specialOrHigh is special that also flags bytes >= 0x80, with fewer
+// operations: once high bytes count, special's guards against them (the
+// &^ terms) can go. The lowest set bit is exact, as in special: a borrow
+// only runs upward from a flagged byte.
+func specialOrHigh(x uint64) uint64 {
+	q := x ^ (lo8 * '"')
+	b := x ^ (lo8 * '\\')
+	return (x | (x - lo8*0x20) | (q - lo8) | (b - lo8)) & hi8
+}
+
 // scanString scans a JSON string body starting at line[i] (after the
 // opening quote) and returns the index of the closing quote and whether the
 // body holds escapes. It validates escapes and rejects raw control bytes.
 func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 	esc := false
-	var acc uint64 // OR of the bytes scanned: its high bits say non-ASCII
 	for {
 		for i+8 <= len(line) {
-			w := binary.LittleEndian.Uint64(line[i:])
-			m := special(w)
-			if m != 0 {
-				n := bits.TrailingZeros64(m) >> 3
-				acc |= w & (1<<(8*n) - 1)
-				i += n
+			if m := special(binary.LittleEndian.Uint64(line[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
-			acc |= w
 			i += 8
 		}
 		for i < len(line) {
@@ -516,7 +560,6 @@ func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 			if c == '"' || c == '\\' || c < 0x20 {
 				break
 			}
-			acc |= uint64(c)
 			i++
 		}
 		if i >= len(line) {
@@ -524,7 +567,6 @@ func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 		}
 		switch c := line[i]; c {
 		case '"':
-			x.nonASCII = acc&hi8 != 0
 			return i, esc, nil
 		case '\\':
 			esc = true
@@ -548,6 +590,123 @@ func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 			return 0, false, x.fail(i, "", errControl)
 		}
 	}
+}
+
+// scanText is scanString for a value whose text must be valid UTF-8: in the
+// same pass it validates the body's UTF-8 and sets x.badUTF8 to the index
+// in line of the first invalid sequence, or -1. Syntax errors come first:
+// a string that does not scan is reported as such whatever its UTF-8.
+// Runs of ASCII go 8 bytes at a time; only non-ASCII bytes are decoded, so
+// each byte is read once (scanString then utf8.Valid read it twice).
+func (x *extractor) scanText(line []byte, i int) (int, bool, error) {
+	esc := false
+	bad := -1
+	for {
+		for i+8 <= len(line) {
+			w := binary.LittleEndian.Uint64(line[i:])
+			if m := specialOrHigh(w); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(line) {
+			return 0, false, x.fail(i, "", ErrSyntax)
+		}
+		switch c := line[i]; {
+		case c >= 0x80:
+			// A non-ASCII run: no special byte is >= 0x80, and a valid
+			// sequence never runs past an ASCII byte.
+			for i < len(line) && line[i] >= 0x80 {
+				// Fast path: two 3-byte sequences (most of CJK) whose
+				// lead byte admits any continuation byte.
+				if i+8 <= len(line) {
+					w := binary.LittleEndian.Uint64(line[i:])
+					if w&0xc0c0f0c0c0f0 == 0x8080e08080e0 && plain3(byte(w)) && plain3(byte(w>>24)) {
+						i += 6
+						continue
+					}
+				}
+				n := runeLen(line[i:])
+				if n == 0 {
+					if bad < 0 {
+						bad = i
+					}
+					n = 1
+				}
+				i += n
+			}
+		case c == '"':
+			x.badUTF8 = bad
+			return i, esc, nil
+		case c == '\\':
+			esc = true
+			if i+1 >= len(line) {
+				return 0, false, x.fail(i, "", ErrSyntax)
+			}
+			switch line[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(line) || !isHex4(line[i+2:i+6]) {
+					return 0, false, x.fail(i, "", ErrSyntax)
+				}
+				i += 6
+			default:
+				return 0, false, x.fail(i, "", ErrSyntax)
+			}
+		case c == 0:
+			return 0, false, x.fail(i, "", ErrNUL)
+		case c < 0x20:
+			return 0, false, x.fail(i, "", errControl)
+		default: // ASCII in the last 7 bytes of the line
+			i++
+		}
+	}
+}
+
+// plain3 reports whether c (0xe0-0xef) leads a 3-byte sequence whose
+// second byte may be any continuation byte (not 0xe0 nor 0xed).
+func plain3(c byte) bool { return c != 0xe0 && c != 0xed }
+
+// runeLen returns the length of the valid UTF-8 sequence that b starts
+// with (b[0] >= 0x80), or 0 when it is invalid: a bad or unexpected
+// continuation byte, an overlong form, a surrogate, a code point above
+// U+10FFFF or a sequence cut short. It accepts exactly what utf8.Valid
+// accepts.
+func runeLen(b []byte) int {
+	c := b[0]
+	switch {
+	case c < 0xc2:
+		return 0
+	case c < 0xe0:
+		if len(b) >= 2 && b[1]&0xc0 == 0x80 {
+			return 2
+		}
+	case c < 0xf0:
+		lo, hi := byte(0x80), byte(0xbf)
+		switch c {
+		case 0xe0:
+			lo = 0xa0
+		case 0xed:
+			hi = 0x9f
+		}
+		if len(b) >= 3 && b[1] >= lo && b[1] <= hi && b[2]&0xc0 == 0x80 {
+			return 3
+		}
+	case c < 0xf5:
+		lo, hi := byte(0x80), byte(0xbf)
+		switch c {
+		case 0xf0:
+			lo = 0x90
+		case 0xf4:
+			hi = 0x8f
+		}
+		if len(b) >= 4 && b[1] >= lo && b[1] <= hi && b[2]&0xc0 == 0x80 && b[3]&0xc0 == 0x80 {
+			return 4
+		}
+	}
+	return 0
 }
 
 var errControl = wrapDetail(ErrSyntax, "control character in string")
@@ -606,9 +765,9 @@ func hexVal(b []byte) rune {
 // scanString) to dst. Lone surrogates become U+FFFD, as in encoding/json.
 func unescape(dst, raw []byte) ([]byte, error) {
 	for len(raw) > 0 {
-		i := 0
-		for i < len(raw) && raw[i] != '\\' {
-			i++
+		i := bytes.IndexByte(raw, '\\')
+		if i < 0 {
+			i = len(raw)
 		}
 		dst = append(dst, raw[:i]...)
 		raw = raw[i:]

@@ -325,14 +325,14 @@ func (x *extractor) captureValue(line []byte, i int, ends []pend) (int, error) {
 	var text, rawSp span
 	switch c := line[i]; c {
 	case '"':
-		end, esc, err := x.scanString(line, i+1)
+		end, esc, err := x.scanText(line, i+1)
 		if err != nil {
 			x.errField = field
 			return 0, err
 		}
 		body := line[i+1 : end]
-		if x.nonASCII && !utf8.Valid(body) {
-			return 0, x.fail(i+1+invalidAt(body), field, ErrInvalidUTF8)
+		if x.badUTF8 >= 0 {
+			return 0, x.fail(x.badUTF8, field, ErrInvalidUTF8)
 		}
 		rawSp = span{start: i, end: end + 1, inLine: true}
 		if esc {
@@ -385,7 +385,7 @@ func (x *extractor) addCaps(ends []pend, text, rawSp span) {
 }
 
 // fillPaths sets rec's values from the captures of the last parsePaths and
-// returns the raw annotation slots. All values share one allocation.
+// returns the raw annotation slots. The values are copied to the arena.
 func (x *extractor) fillPaths(rec *schemas.Record, line []byte) [numSlots]string {
 	var vals [numSlots]string
 	get := func(sp span) []byte {
@@ -437,7 +437,7 @@ func (x *extractor) fillPaths(rec *schemas.Record, line []byte) [numSlots]string
 	}
 	at[numSlots] = len(out)
 	x.out = out
-	all := string(out)
+	all := x.vals.copy(out)
 	for s := range numSlots {
 		if found&(1<<s) == 0 {
 			continue
