@@ -29,6 +29,7 @@ type span struct {
 // into scratch. It is reused for every line of an object.
 type extractor struct {
 	names   [schemas.NumFields]string // input key of each logical field ("" = unmapped)
+	byLen   [32]uint32                // fields whose key has this length (the last: 31 or more)
 	scratch []byte                    // extracted values, back to back
 	spans   [schemas.NumFields]span
 	has     uint32
@@ -93,7 +94,13 @@ func (x *extractor) capture(line []byte, ks, ke, i, end int) error {
 }
 
 func newExtractor(plan *fieldPlan) *extractor {
-	return &extractor{names: plan.names, plan: plan}
+	x := &extractor{names: plan.names, plan: plan}
+	for f, n := range plan.names {
+		if n != "" {
+			x.byLen[min(len(n), len(x.byLen)-1)] |= 1 << f
+		}
+	}
+	return x
 }
 
 // parseLine parses one line with the fast path or the path walker.
@@ -217,9 +224,9 @@ func (x *extractor) trailing(line []byte, i int) error {
 // match returns the set of logical fields mapped to key.
 func (x *extractor) match(key []byte) uint32 {
 	var m uint32
-	for f := range x.names {
-		n := x.names[f]
-		if n != "" && len(n) == len(key) && n == string(key) {
+	for c := x.byLen[min(len(key), len(x.byLen)-1)]; c != 0; c &= c - 1 {
+		f := bits.TrailingZeros32(c)
+		if x.names[f] == string(key) {
 			m |= 1 << f
 		}
 	}

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/prov-ai/prov/schemas"
 )
 
 // simpleScanText is the plain two-pass reference scanText must agree
@@ -157,4 +160,26 @@ func TestSpecialOrHigh(t *testing.T) {
 			t.Fatalf("word %#016x: first flagged byte %d, want %d", w, got, first)
 		}
 	}
+}
+
+// TestKeyLengths: top-level keys are matched by length first; keys of
+// every length class (short, just under, at and over the last class) and
+// two fields on one key are still found, and keys of the same length that
+// differ are not confused.
+func TestKeyLengths(t *testing.T) {
+	k30 := strings.Repeat("a", 30)
+	k31 := strings.Repeat("b", 31)
+	k45 := strings.Repeat("c", 44) + "x"
+	var o Options
+	o.Fields[schemas.FieldText] = "t"
+	o.Fields[schemas.FieldID] = k30
+	o.Fields[schemas.FieldURL] = k31
+	o.Fields[schemas.FieldLicence] = k45
+	o.Fields[schemas.FieldSource] = k45
+	o.Fields[schemas.FieldLanguage] = "u"
+	line := `{"u":"U","t":"T","` + strings.Repeat("c", 45) + `":"no","` + k30 + `":"30","` + k31 + `":"31","` +
+		strings.Repeat("b", 32) + `":"no","` + k45 + `":"45","` + strings.Repeat("a", 29) + `":"no"}`
+	got := readBytes(t, "k.jsonl", []byte(line), o)
+	checkRecords(t, got, []want{{line: 1, values: map[string]string{
+		"text": "T", "language": "U", "id": "30", "url": "31", "licence": "45", "source": "45"}}})
 }
