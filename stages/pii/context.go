@@ -45,6 +45,9 @@ type wordSet struct {
 	// uses them to skip a position whose second byte no word has.
 	second [256][4]uint64
 	short  [256]bool
+	// noCont is true when no word starts with a UTF-8 continuation byte
+	// (a valid word never does): find then steps over a 3-byte rune.
+	noCont bool
 }
 
 func newWordSet(words []string) *wordSet {
@@ -63,6 +66,10 @@ func newWordSet(words []string) *wordSet {
 	}
 	for c := range 256 {
 		ws.firstFold[c] = ws.first[lowerByte(byte(c))]
+	}
+	ws.noCont = true
+	for c := 0x80; c < 0xC0; c++ {
+		ws.noCont = ws.noCont && !ws.firstFold[c]
 	}
 	return ws
 }
@@ -99,6 +106,16 @@ func (ws *wordSet) find(s string) (string, bool) {
 		return "", false
 	}
 	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0xE0 && c <= 0xEF && ws.noCont && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			// A 3-byte rune (most CJK text): no word starts at its
+			// continuation bytes, so when none starts at its first byte
+			// either (the tests below, on bytes lowerByte leaves alone)
+			// the scan goes on after it.
+			if b := s[i+1]; !ws.firstFold[c] || (!ws.short[c] && ws.second[c][b>>6]&(1<<(b&63)) == 0) {
+				i += 2
+				continue
+			}
+		}
 		if !ws.firstFold[s[i]] {
 			continue
 		}
