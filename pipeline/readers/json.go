@@ -29,6 +29,7 @@ type span struct {
 // into scratch. It is reused for every line of an object.
 type extractor struct {
 	names   [schemas.NumFields]string // input key of each logical field ("" = unmapped)
+	byLen   [32]uint32                // fields whose key has this length (the last: 31 or more)
 	scratch []byte                    // extracted values, back to back
 	spans   [schemas.NumFields]span
 	has     uint32
@@ -43,6 +44,8 @@ type extractor struct {
 	// badUTF8 is set by scanText: the index in the line of the first
 	// invalid UTF-8 sequence of the string it scanned, or -1.
 	badUTF8 int
+
+	vals arena // the values handed out in records
 
 	plan *fieldPlan
 	caps []capture // path mode: the values reached
@@ -91,7 +94,13 @@ func (x *extractor) capture(line []byte, ks, ke, i, end int) error {
 }
 
 func newExtractor(plan *fieldPlan) *extractor {
-	return &extractor{names: plan.names, plan: plan}
+	x := &extractor{names: plan.names, plan: plan}
+	for f, n := range plan.names {
+		if n != "" {
+			x.byLen[min(len(n), len(x.byLen)-1)] |= 1 << f
+		}
+	}
+	return x
 }
 
 // parseLine parses one line with the fast path or the path walker.
@@ -215,9 +224,9 @@ func (x *extractor) trailing(line []byte, i int) error {
 // match returns the set of logical fields mapped to key.
 func (x *extractor) match(key []byte) uint32 {
 	var m uint32
-	for f := range x.names {
-		n := x.names[f]
-		if n != "" && len(n) == len(key) && n == string(key) {
+	for c := x.byLen[min(len(key), len(x.byLen)-1)]; c != 0; c &= c - 1 {
+		f := bits.TrailingZeros32(c)
+		if x.names[f] == string(key) {
 			m |= 1 << f
 		}
 	}
@@ -242,7 +251,7 @@ func (x *extractor) setSpan(mask uint32, sp span) {
 }
 
 // fill sets rec's Values and Has from the last successful parse of line,
-// with one allocation holding all values.
+// the values copied back to back into the arena.
 func (x *extractor) fill(rec *schemas.Record, line []byte) {
 	total := 0
 	for f := range x.spans {
@@ -250,21 +259,20 @@ func (x *extractor) fill(rec *schemas.Record, line []byte) {
 			total += x.spans[f].end - x.spans[f].start
 		}
 	}
-	var sb strings.Builder
-	sb.Grow(total)
+	sb, start := x.vals.reserve(total)
 	var at [schemas.NumFields]int
 	for f, sp := range x.spans {
 		if x.has&(1<<f) == 0 {
 			continue
 		}
-		at[f] = sb.Len()
+		at[f] = sb.Len() - start
 		if sp.inLine {
 			sb.Write(line[sp.start:sp.end])
 		} else {
 			sb.Write(x.scratch[sp.start:sp.end])
 		}
 	}
-	all := sb.String()
+	all := sb.String()[start:]
 	for f, sp := range x.spans {
 		if x.has&(1<<f) != 0 {
 			rec.Values[f] = all[at[f] : at[f]+sp.end-sp.start]
@@ -272,6 +280,44 @@ func (x *extractor) fill(rec *schemas.Record, line []byte) {
 	}
 	rec.Has = x.has
 	x.fillMeta(rec, line)
+}
+
+// arenaChunk is the size of the blocks record values are copied into.
+const arenaChunk = 64 << 10
+
+// arena holds the strings handed out as record values. Values must outlive
+// the read buffer, which is reused for the next lines, so they are copied;
+// copying them back to back into 64 KiB blocks costs one allocation per
+// block instead of one per record. Bytes handed out are never written
+// again (a strings.Builder only appends), so the strings are immutable.
+// A kept value keeps its block alive: stages that keep values beyond the
+// record clone them (strings.Clone), as they must anyway.
+type arena struct {
+	sb strings.Builder
+}
+
+// reserve returns the builder to write the next n bytes to and the offset
+// they start at: the current block when they fit, else a new block, or a
+// builder of their own when they are over a quarter of a block (so a big
+// value neither wastes the rest of a block nor pins small values).
+func (a *arena) reserve(n int) (*strings.Builder, int) {
+	if n > arenaChunk/4 {
+		sb := new(strings.Builder)
+		sb.Grow(n)
+		return sb, 0
+	}
+	if a.sb.Cap()-a.sb.Len() < n {
+		a.sb = strings.Builder{}
+		a.sb.Grow(arenaChunk)
+	}
+	return &a.sb, a.sb.Len()
+}
+
+// copy returns a string holding b, from the arena.
+func (a *arena) copy(b []byte) string {
+	sb, start := a.reserve(len(b))
+	sb.Write(b)
+	return sb.String()[start:]
 }
 
 // fillMeta sets rec.Meta from the AIGC values captured.
@@ -493,6 +539,16 @@ func special(x uint64) uint64 {
 	return m & hi8
 }
 
+// specialOrHigh is special that also flags bytes >= 0x80, with fewer
+// operations: once high bytes count, special's guards against them (the
+// &^ terms) can go. The lowest set bit is exact, as in special: a borrow
+// only runs upward from a flagged byte.
+func specialOrHigh(x uint64) uint64 {
+	q := x ^ (lo8 * '"')
+	b := x ^ (lo8 * '\\')
+	return (x | (x - lo8*0x20) | (q - lo8) | (b - lo8)) & hi8
+}
+
 // scanString scans a JSON string body starting at line[i] (after the
 // opening quote) and returns the index of the closing quote and whether the
 // body holds escapes. It validates escapes and rejects raw control bytes.
@@ -555,7 +611,7 @@ func (x *extractor) scanText(line []byte, i int) (int, bool, error) {
 	for {
 		for i+8 <= len(line) {
 			w := binary.LittleEndian.Uint64(line[i:])
-			if m := special(w) | w&hi8; m != 0 {
+			if m := specialOrHigh(w); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
@@ -568,15 +624,16 @@ func (x *extractor) scanText(line []byte, i int) (int, bool, error) {
 		case c >= 0x80:
 			// A non-ASCII run: no special byte is >= 0x80, and a valid
 			// sequence never runs past an ASCII byte.
+			// Fast path: 3-byte sequences (most of CJK) whose lead byte
+			// admits any continuation byte, four then two at a time.
+			for i+14 <= len(line) && twoPlain3(binary.LittleEndian.Uint64(line[i:])) &&
+				twoPlain3(binary.LittleEndian.Uint64(line[i+6:])) {
+				i += 12
+			}
 			for i < len(line) && line[i] >= 0x80 {
-				// Fast path: two 3-byte sequences (most of CJK) whose
-				// lead byte admits any continuation byte.
-				if i+8 <= len(line) {
-					w := binary.LittleEndian.Uint64(line[i:])
-					if w&0xc0c0f0c0c0f0 == 0x8080e08080e0 && plain3(byte(w)) && plain3(byte(w>>24)) {
-						i += 6
-						continue
-					}
+				if i+8 <= len(line) && twoPlain3(binary.LittleEndian.Uint64(line[i:])) {
+					i += 6
+					continue
 				}
 				n := runeLen(line[i:])
 				if n == 0 {
@@ -616,8 +673,14 @@ func (x *extractor) scanText(line []byte, i int) (int, bool, error) {
 	}
 }
 
-// plain3 reports whether c (0xe0-0xef) leads a 3-byte sequence whose
-// second byte may be any continuation byte (not 0xe0 nor 0xed).
+// twoPlain3 reports whether the first 6 bytes of w (little-endian) are two
+// 3-byte UTF-8 sequences whose lead bytes admit any continuation byte
+// (0xe1-0xec, 0xee, 0xef: not 0xe0 nor 0xed, whose second byte is narrowed).
+func twoPlain3(w uint64) bool {
+	return w&0xc0c0f0c0c0f0 == 0x8080e08080e0 && plain3(byte(w)) && plain3(byte(w>>24))
+}
+
+// plain3 reports whether c (0xe0-0xef) is neither 0xe0 nor 0xed.
 func plain3(c byte) bool { return c != 0xe0 && c != 0xed }
 
 // runeLen returns the length of the valid UTF-8 sequence that b starts

@@ -385,7 +385,7 @@ func (x *extractor) addCaps(ends []pend, text, rawSp span) {
 }
 
 // fillPaths sets rec's values from the captures of the last parsePaths and
-// returns the raw annotation slots. All values share one allocation.
+// returns the raw annotation slots. The values are copied to the arena.
 func (x *extractor) fillPaths(rec *schemas.Record, line []byte) [numSlots]string {
 	var vals [numSlots]string
 	get := func(sp span) []byte {
@@ -437,7 +437,7 @@ func (x *extractor) fillPaths(rec *schemas.Record, line []byte) [numSlots]string
 	}
 	at[numSlots] = len(out)
 	x.out = out
-	all := string(out)
+	all := x.vals.copy(out)
 	for s := range numSlots {
 		if found&(1<<s) == 0 {
 			continue

@@ -222,7 +222,7 @@ func BenchmarkJSONLNested(b *testing.B) {
 }
 
 // TestInvalidUTF8AfterASCII: a string whose invalid byte follows a run of
-// ASCII (the scanner skips UTF-8 validation for all-ASCII strings), or sits
+// ASCII (the scanner validates only the non-ASCII runs it meets), or sits
 // in the 1-byte tail, or after an escape, is still an invalid-UTF-8 record,
 // with top-level keys and with nested paths; valid non-ASCII text is kept.
 func TestInvalidUTF8AfterASCII(t *testing.T) {

@@ -125,7 +125,10 @@ func FormatOf(key, declared string) string {
 //
 // The *Record passed to fn is reused for the next record after fn returns:
 // copy the struct (rec2 := *rec) to keep it. Its strings are never reused, so
-// a copy of the struct is a full copy. An error from fn stops the read and is
+// a copy of the struct is a full copy. The values of several records share
+// one block of memory (up to 64 KiB): a value kept long after its record
+// (a map key, a running state) should be cloned (strings.Clone) so it does
+// not keep its block alive. An error from fn stops the read and is
 // returned as it is. Other errors returned come from the transport (in.Open
 // or the reader it returned) wrapped with the URI, from ctx, or
 // ErrUnknownFormat.

@@ -2,9 +2,13 @@ package readers
 
 import (
 	"errors"
+	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/prov-ai/prov/schemas"
 )
 
 // simpleScanText is the plain two-pass reference scanText must agree
@@ -126,4 +130,56 @@ func FuzzScanText(f *testing.F) {
 			checkScanText(t, data, i)
 		}
 	})
+}
+
+// TestSpecialOrHigh checks the lowest flagged byte of specialOrHigh against
+// a byte loop, on words built from the bytes that matter.
+func TestSpecialOrHigh(t *testing.T) {
+	interesting := func(c byte) bool { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\' }
+	pool := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '#', '\\', ']', 'a', 0x7f, 0x80, 0x81, 0xa2, 0xdc, 0xff}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for k := 0; k < 1000000; k++ {
+		var w uint64
+		first := 8
+		for j := 7; j >= 0; j-- {
+			c := pool[rng.IntN(len(pool))]
+			if rng.IntN(3) == 0 {
+				c = byte(rng.Uint32())
+			}
+			w = w<<8 | uint64(c)
+			if interesting(c) {
+				first = j
+			}
+		}
+		m := specialOrHigh(w)
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != first {
+			t.Fatalf("word %#016x: first flagged byte %d, want %d", w, got, first)
+		}
+	}
+}
+
+// TestKeyLengths: top-level keys are matched by length first; keys of
+// every length class (short, just under, at and over the last class) and
+// two fields on one key are still found, and keys of the same length that
+// differ are not confused.
+func TestKeyLengths(t *testing.T) {
+	k30 := strings.Repeat("a", 30)
+	k31 := strings.Repeat("b", 31)
+	k45 := strings.Repeat("c", 44) + "x"
+	var o Options
+	o.Fields[schemas.FieldText] = "t"
+	o.Fields[schemas.FieldID] = k30
+	o.Fields[schemas.FieldURL] = k31
+	o.Fields[schemas.FieldLicence] = k45
+	o.Fields[schemas.FieldSource] = k45
+	o.Fields[schemas.FieldLanguage] = "u"
+	line := `{"u":"U","t":"T","` + strings.Repeat("c", 45) + `":"no","` + k30 + `":"30","` + k31 + `":"31","` +
+		strings.Repeat("b", 32) + `":"no","` + k45 + `":"45","` + strings.Repeat("a", 29) + `":"no"}`
+	got := readBytes(t, "k.jsonl", []byte(line), o)
+	checkRecords(t, got, []want{{line: 1, values: map[string]string{
+		"text": "T", "language": "U", "id": "30", "url": "31", "licence": "45", "source": "45"}}})
 }

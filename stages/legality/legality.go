@@ -61,7 +61,16 @@ type Stage struct {
 	// uaToken caches {ua, productToken(ua)} of the last user agent seen:
 	// records of a crawl repeat one.
 	uaToken atomic.Pointer[[2]string]
+	// domains caches checkDomain's reading of recent hosts, one per slot
+	// chosen by a hash of the host: records of a crawl come from few
+	// hosts, and the public-suffix lookup costs more than the rest of
+	// the check.
+	domains [256]atomic.Pointer[hostDomain]
 }
+
+// hostDomain is a host, its registrable domain and the blocked domain it
+// is under ("" for none).
+type hostDomain struct{ host, etld1, blocked string }
 
 var _ stages.Stage = (*Stage)(nil)
 
@@ -360,28 +369,53 @@ func (s *Stage) checkDomain(c *checker, u *url.URL) {
 		return
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	slot := &s.domains[hostSlot(host)]
+	d := slot.Load()
+	if d == nil || d.host != host {
+		d = s.hostDomain(strings.Clone(host))
+		slot.Store(d)
+	}
+	if d.blocked != "" {
+		c.find(RuleBlocklist, schemas.Reject,
+			fmt.Sprintf("source %s: url host %s is under blocked domain %s", c.src, host, d.blocked),
+			fmt.Sprintf("host=%s registrable=%s blocked=%s", host, d.etld1, d.blocked))
+	}
+}
+
+// hostDomain reads a lower-case host: its registrable domain and the
+// blocked domain it is under, walking from the host up to its registrable
+// domain; never above it, so a public suffix on the blocklist ("com.cn")
+// blocks nothing.
+func (s *Stage) hostDomain(host string) *hostDomain {
+	d := &hostDomain{host: host}
 	etld1, err := publicsuffix.EffectiveTLDPlusOne(host)
 	if err != nil {
 		etld1 = host
 	}
-	// Walk from the host up to its registrable domain; never above it, so
-	// a public suffix on the blocklist ("com.cn") blocks nothing.
+	d.etld1 = etld1
 	for h := host; ; {
 		if s.blocked[h] {
-			c.find(RuleBlocklist, schemas.Reject,
-				fmt.Sprintf("source %s: url host %s is under blocked domain %s", c.src, host, h),
-				fmt.Sprintf("host=%s registrable=%s blocked=%s", host, etld1, h))
-			return
+			d.blocked = h
+			return d
 		}
 		if h == etld1 {
-			return
+			return d
 		}
 		i := strings.IndexByte(h, '.')
 		if i < 0 {
-			return
+			return d
 		}
 		h = h[i+1:]
 	}
+}
+
+// hostSlot picks a host's slot in Stage.domains (FNV-1a of its bytes).
+func hostSlot(host string) uint8 {
+	h := uint32(2166136261)
+	for i := 0; i < len(host); i++ {
+		h = (h ^ uint32(host[i])) * 16777619
+	}
+	return uint8(h ^ h>>8 ^ h>>16 ^ h>>24)
 }
 
 // parseTime reads a fetched_at value: RFC 3339, or a bare date (UTC).

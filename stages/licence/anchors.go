@@ -1,6 +1,12 @@
 package licence
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+	"strings"
+	"sync"
+)
 
 // Anchor groups: which detector an anchor word wakes up. A text with no
 // anchor at all (and no SPDX tag) has no licence evidence and costs one
@@ -41,25 +47,39 @@ var anchors = []struct {
 	{"商用", grpUse}, {"商业", grpUse}, {"商業", grpUse}, {"学术", grpUse}, {"學術", grpUse},
 	{"研究", grpUse}, {"科研", grpUse}, {"学习交流", grpUse},
 	{"cense:", grpDEP5}, {"cence:", grpDEP5}, {"CENSE:", grpDEP5},
+	// In no group: Detect asks whether the text holds it (anchorHits.has).
+	{"SPDX-License-Identifier:", 0},
 }
-
-// anchorBytes are the anchors as byte slices.
-var anchorBytes = func() [][]byte {
-	out := make([][]byte, len(anchors))
-	for i, a := range anchors {
-		out[i] = []byte(a.s)
-	}
-	return out
-}()
 
 // maxAnchorHits caps the hits recorded per anchor word.
 const maxAnchorHits = 256
 
+// Anchors the detectors ask about by name: whether the text holds them
+// (anchorHits.has) spares a search of their own over the whole text.
+var (
+	anchorSPDXTag = anchorIndex(string(spdxTag))
+	anchorCCURL   = anchorIndex("creativecommons")
+	anchorCCZh    = anchorIndex("共享")
+)
+
+func anchorIndex(s string) int {
+	for k, a := range anchors {
+		if a.s == s {
+			return k
+		}
+	}
+	panic("licence: no anchor " + s) // unreachable: the names above are in the table
+}
+
+// maxAnchors bounds the anchor table (anchorHits.found is a bit per
+// anchor).
+const maxAnchors = 64
+
 // anchorHits are the positions of the anchors found in one text, by group
-// (sorted within a group).
+// (sorted within a group), and which anchors were found.
 type anchorHits struct {
-	pos [numGroups][]int
-	any bool
+	pos   [numGroups][]int
+	found uint64
 }
 
 func (h *anchorHits) group(g uint8) []int {
@@ -71,49 +91,169 @@ func (h *anchorHits) group(g uint8) []int {
 	return nil
 }
 
-// anchorPairs maps the first two bytes of the anchors to 1 + the index of
-// their group in anchorByPair (0: no anchor starts with them): one table
-// lookup per byte of text rules out almost every position.
-var anchorPairs, anchorByPair = func() (*[1 << 16]uint8, [][]int) {
+// any reports whether the text holds an anchor of some group.
+func (h *anchorHits) any() bool {
+	for _, p := range h.pos {
+		if len(p) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether the text holds anchor k.
+func (h *anchorHits) has(k int) bool { return h.found&(1<<k) != 0 }
+
+// anchorPairs maps a pair of bytes to 1 + the index in anchorByPair of
+// the anchors it is the key pair of (0: none). An anchor's key pair is
+// the pair of consecutive bytes in it least frequent in text (pairKeyCost:
+// "rc" of "search", not "se"; the second and third bytes of a Chinese
+// anchor, not the lead bytes every Chinese character of its Unicode block
+// shares): one table lookup per byte of text rules out almost every
+// position.
+var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]pairAnchor, [][]byte) {
+	if len(anchors) > maxAnchors {
+		panic("licence: more than 64 anchors") // unreachable: a table of this file
+	}
 	var t [1 << 16]uint8
-	var groups [][]int
+	var groups [][]pairAnchor
+	var bs [][]byte
 	for k, a := range anchors {
-		p := uint16(a.s[0]) | uint16(a.s[1])<<8
+		off := 0
+		for o := 1; o+1 < len(a.s); o++ {
+			if pairKeyCost(a.s[o], a.s[o+1]) < pairKeyCost(a.s[off], a.s[off+1]) {
+				off = o
+			}
+		}
+		p := uint16(a.s[off]) | uint16(a.s[off+1])<<8
 		if t[p] == 0 {
 			groups = append(groups, nil)
 			t[p] = uint8(len(groups))
 		}
-		groups[t[p]-1] = append(groups[t[p]-1], k)
+		var head, mask uint32
+		for i := 0; i < 4 && i < len(a.s); i++ {
+			head |= uint32(a.s[i]) << (8 * i)
+			mask |= 0xFF << (8 * i)
+		}
+		groups[t[p]-1] = append(groups[t[p]-1], pairAnchor{k: k, off: off, head: head, mask: mask})
+		bs = append(bs, []byte(a.s))
 	}
-	return &t, groups
+	return &t, groups, bs
 }()
 
+// pairAnchor is an anchor of a key pair group: its index, the offset of
+// its key pair and its first four bytes (head, little endian; mask covers
+// the anchor's bytes when it has fewer), compared before the whole anchor.
+type pairAnchor struct {
+	k, off     int
+	head, mask uint32
+}
+
+// commonBigrams are the most frequent letter pairs of English text.
+const commonBigrams = "th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur"
+
+// pairKeyCost estimates how often the pair a, b occurs in English or
+// Chinese text (larger: more often): the product of the bytes' rough
+// frequencies, more for a frequent English bigram.
+func pairKeyCost(a, b byte) int {
+	cost := byteFrequency(a) * byteFrequency(b)
+	if a|0x20 >= 'a' && a|0x20 <= 'z' && b|0x20 >= 'a' && b|0x20 <= 'z' &&
+		strings.Contains(commonBigrams, string([]byte{a | 0x20, b | 0x20})) {
+		cost *= 8
+	}
+	return cost
+}
+
+// byteFrequency is a rough frequency (per mille) of a byte in English or
+// Chinese UTF-8 text.
+func byteFrequency(c byte) int {
+	const letters = "etaoinshrdlcumwfgypbvkjxqz"
+	switch {
+	case c >= 'a' && c <= 'z':
+		return 130 - 5*strings.IndexByte(letters, c)
+	case c >= 'A' && c <= 'Z':
+		return 10
+	case c == ' ':
+		return 150
+	case c >= 0xE4 && c <= 0xE9:
+		return 50 // lead bytes of the CJK Unified Ideographs
+	case c >= 0x80 && c < 0xC0:
+		return 10 // continuation bytes
+	}
+	return 5
+}
+
 // scanAnchors records the positions of every anchor in text (up to
-// maxAnchorHits non-overlapping hits per anchor) in one pass.
+// maxAnchorHits non-overlapping hits per anchor) in one pass. The text is
+// read eight positions at a time: most runs of eight hold no anchor's key
+// pair and cost eight table lookups and one branch.
 func scanAnchors(text []byte) anchorHits {
 	var h anchorHits
-	var count [64]int
-	var next [64]int
+	scanAnchorsInto(text, &h)
+	return h
+}
+
+// hitsPool holds anchorHits whose slices Detect reuses.
+var hitsPool = sync.Pool{New: func() any { return new(anchorHits) }}
+
+// scanAnchorsInto is scanAnchors into h, reusing its slices.
+func scanAnchorsInto(text []byte, h *anchorHits) {
+	for g := range h.pos {
+		h.pos[g] = h.pos[g][:0]
+	}
+	h.found = 0
+	var sc anchorScan
 	t := anchorPairs
-	for i := 0; i+1 < len(text); i++ {
-		g := t[uint16(text[i])|uint16(text[i+1])<<8]
-		if g == 0 {
+	i := 0
+	for ; i+9 <= len(text); i += 8 {
+		w := binary.LittleEndian.Uint64(text[i:])
+		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
+			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(text[i+8])<<8] == 0 {
 			continue
 		}
-		for _, k := range anchorByPair[g-1] {
-			a := anchorBytes[k]
-			if i < next[k] || count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], a) {
-				continue
-			}
-			next[k] = i + len(a)
-			count[k]++
-			h.any = true
-			for g := 0; g < numGroups; g++ {
-				if anchors[k].g&(1<<g) != 0 {
-					h.pos[g] = append(h.pos[g], i)
-				}
+		for k := i; k < i+8; k++ {
+			if g := t[uint16(text[k])|uint16(text[k+1])<<8]; g != 0 {
+				sc.at(h, text, k, g)
 			}
 		}
 	}
-	return h
+	for ; i+1 < len(text); i++ {
+		if g := t[uint16(text[i])|uint16(text[i+1])<<8]; g != 0 {
+			sc.at(h, text, i, g)
+		}
+	}
+	// Anchors with key pairs at different offsets are found out of
+	// order: each anchor's hits are in order (so the overlap and cap
+	// rules read them as in a scan by position), a group's are sorted.
+	for g := range h.pos {
+		if !slices.IsSorted(h.pos[g]) {
+			slices.Sort(h.pos[g])
+		}
+	}
+}
+
+// anchorScan is the state of scanAnchors: per anchor, its hits so far and
+// where its next hit may start.
+type anchorScan struct {
+	count, next [maxAnchors]int
+}
+
+// at records the anchors of key pair group g whose key pair is at
+// position q.
+func (sc *anchorScan) at(h *anchorHits, text []byte, q int, g uint8) {
+	for _, pa := range anchorByPair[g-1] {
+		k, a, i := pa.k, anchorBytes[pa.k], q-pa.off
+		if i < 0 || i+4 <= len(text) && binary.LittleEndian.Uint32(text[i:])&pa.mask != pa.head ||
+			i < sc.next[k] || sc.count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], a) {
+			continue
+		}
+		sc.next[k] = i + len(a)
+		sc.count[k]++
+		h.found |= 1 << k
+		for g := 0; g < numGroups; g++ {
+			if anchors[k].g&(1<<g) != 0 {
+				h.pos[g] = append(h.pos[g], i)
+			}
+		}
+	}
 }

@@ -249,3 +249,56 @@ func BenchmarkDetectLong(b *testing.B) {
 		}
 	}
 }
+
+// corpusRecords returns the records of about size bytes of a benchmark
+// corpus shape (provbench gen): their text and declared licence, from
+// the self-collected source.
+func corpusRecords(b *testing.B, shape corpusgen.Shape, size int64) ([]*schemas.Record, int64) {
+	b.Helper()
+	var buf bytes.Buffer
+	if _, err := corpusgen.WriteJSONLShape(&buf, shape, size, 1); err != nil {
+		b.Fatal(err)
+	}
+	var recs []*schemas.Record
+	var n int64
+	for line := range bytes.Lines(buf.Bytes()) {
+		var r struct{ Text, License string }
+		if err := json.Unmarshal(line, &r); err != nil {
+			b.Fatal(err)
+		}
+		recs = append(recs, rec("crawl", r.License, r.Text))
+		n += int64(len(r.Text))
+	}
+	return recs, n
+}
+
+// benchStageShape measures the stage over records of a benchmark corpus
+// shape on one core (MB/s of text, b.SetBytes; caches warm, as in a run).
+func benchStageShape(b *testing.B, shape corpusgen.Shape) {
+	recs, n := corpusRecords(b, shape, 8<<20)
+	s := newStage(b, testEnv("commercial", nil))
+	st := s.NewState()
+	var out stages.Outcome
+	b.SetBytes(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	for i := 0; i < b.N; i++ {
+		for _, r := range recs {
+			out.Reset()
+			s.Check(r, st, &out)
+		}
+	}
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(n)*float64(b.N)/cpu/1e6, "MB/cpu-s")
+	}
+}
+
+// BenchmarkStageLong: the stage on the long corpus shape (~2.5 KB
+// documents mixing Chinese and English paragraphs, some quoting a GPL
+// sentence or naming a licence in prose).
+func BenchmarkStageLong(b *testing.B) { benchStageShape(b, corpusgen.ShapeLong) }
+
+// BenchmarkStageShort: the stage on the short corpus shape (~1.2 KB
+// records, Chinese or English, 3 % with a licence or copyright header).
+func BenchmarkStageShort(b *testing.B) { benchStageShape(b, corpusgen.ShapeShort) }

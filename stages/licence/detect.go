@@ -2,6 +2,7 @@ package licence
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"regexp"
@@ -159,9 +160,11 @@ const (
 // notices are reported only when no licence or use notice was found. Safe
 // for concurrent use.
 func Detect(text []byte) Result {
-	h := scanAnchors(text)
-	hasTag := bytes.Contains(text, spdxTag)
-	if !h.any && !hasTag {
+	h := hitsPool.Get().(*anchorHits)
+	defer hitsPool.Put(h)
+	scanAnchorsInto(text, h)
+	hasTag := h.has(anchorSPDXTag)
+	if !h.any() && !hasTag {
 		return Result{Licences: []Match{}, Class: ClassNone}
 	}
 	var ms []Match
@@ -169,15 +172,17 @@ func Detect(text []byte) Result {
 		ms = spdxHeaders(text, ms)
 	}
 	ms = licenceFields(text, h.group(grpDEP5), ms)
-	ms = ccURLs(text, ms)
-	ms = ccNotices(text, h.group(grpCC), ms)
+	if h.has(anchorCCURL) {
+		ms = ccURLs(text, ms)
+	}
+	ms = ccNotices(text, h.group(grpCC), h.has(anchorCCZh), ms)
 	ms = useNotices(text, h.group(grpUse), ms)
 	// The SPDX matcher runs only when some licence text may be there
 	// (decided once, on the first need).
 	probed, worth := false, false
 	mayHoldText := func() bool {
 		if !probed {
-			probed, worth = true, mayHoldLicenceText(text, &h)
+			probed, worth = true, mayHoldLicenceText(text, h)
 		}
 		return worth
 	}
@@ -412,11 +417,9 @@ func cleanSPDXLine(s string) string {
 
 var ccURL = regexp.MustCompile(`(?i)creativecommons\.org/(licenses|publicdomain)/([a-z+-]+)/(\d\.\d)(?:/([a-z]{2,3})/?)?`)
 
-// ccURLs maps Creative Commons licence URLs to SPDX ids.
+// ccURLs maps Creative Commons licence URLs to SPDX ids (called on texts
+// that hold "creativecommons").
 func ccURLs(text []byte, ms []Match) []Match {
-	if !bytes.Contains(text, []byte("creativecommons")) {
-		return ms
-	}
 	for _, m := range ccURL.FindAllSubmatch(text, 16) {
 		kind, el, ver := strings.ToLower(string(m[1])), strings.ToLower(string(m[2])), string(m[3])
 		var id string
@@ -518,8 +521,9 @@ var (
 	ccChinese = regexp.MustCompile(`(?:知识共享|知識共享|CC)\s*(?:许可协议|許可協議)?\s*((?:署名|姓名标示|姓名標示|非商业性使用|非商業性|禁止演绎|禁止改作|相同方式共享|-|－|—|\s)+)\s*v?(\d\.\d)?`)
 )
 
-// ccNotices reads Creative Commons licences named in words.
-func ccNotices(text []byte, hits []int, ms []Match) []Match {
+// ccNotices reads Creative Commons licences named in words (zh: the text
+// holds 共享).
+func ccNotices(text []byte, hits []int, zh bool, ms []Match) []Match {
 	if len(hits) == 0 {
 		return ms
 	}
@@ -539,7 +543,7 @@ func ccNotices(text []byte, hits []int, ms []Match) []Match {
 			ms = append(ms, Match{SPDX: "CC0-1.0", Confidence: 0.75, Evidence: EvidenceNotice})
 		}
 	}
-	if bytes.Contains(text, []byte("共享")) {
+	if zh {
 		for _, m := range ccChinese.FindAllSubmatch(text, 16) {
 			s := string(m[1])
 			var els []string
@@ -717,16 +721,39 @@ func hasPhraseKey(win []byte) bool {
 		return true
 	}
 	t := phraseKeyPairs
-	for i := 0; i+1 < len(win); i++ {
-		g := t[uint16(win[i])|uint16(win[i+1])<<8]
-		if g == 0 {
+	i := 0
+	// Eight positions per branch: most runs of eight start no key word.
+	for ; i+9 <= len(win); i += 8 {
+		w := binary.LittleEndian.Uint64(win[i:])
+		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
+			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(win[i+8])<<8] == 0 {
 			continue
 		}
-		for _, k := range phraseKeyByPair[g-1] {
-			pk := phraseKeys[k]
-			if hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1])) {
+		for k := i; k < i+8; k++ {
+			if phraseKeyAt(win, k) {
 				return true
 			}
+		}
+	}
+	for ; i+1 < len(win); i++ {
+		if phraseKeyAt(win, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// phraseKeyAt reports whether a phrase key word starts at position i of
+// win (i+1 < len(win)).
+func phraseKeyAt(win []byte, i int) bool {
+	g := phraseKeyPairs[uint16(win[i])|uint16(win[i+1])<<8]
+	if g == 0 {
+		return false
+	}
+	for _, k := range phraseKeyByPair[g-1] {
+		pk := phraseKeys[k]
+		if hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1])) {
+			return true
 		}
 	}
 	return false
@@ -1385,6 +1412,9 @@ func mayHoldLicenceText(text []byte, h *anchorHits) bool {
 		return false
 	}
 	lic, rights := h.group(grpLic), h.group(grpRights)
+	// The probes overlap: the prober hashes each word once.
+	pr := ix.NewProber(text)
+	defer pr.Release()
 	last, n := -probeStep, 0
 	for len(lic)+len(rights) > 0 {
 		// The next anchor of either group, in text order.
@@ -1401,7 +1431,7 @@ func mayHoldLicenceText(text []byte, h *anchorHits) bool {
 			return true
 		}
 		last = p
-		if ix.Probe(text[max(0, p-probeReach):min(len(text), p+probeReach)], probeDense) {
+		if pr.Probe(max(0, p-probeReach), min(len(text), p+probeReach), probeDense) {
 			return true
 		}
 	}

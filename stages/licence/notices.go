@@ -1,6 +1,9 @@
 package licence
 
-import "regexp"
+import (
+	"encoding/binary"
+	"regexp"
+)
 
 // useNotice is one row of the use-notice table: a notice in the content
 // that says what use the right holder allows, the LicenseRef id reported
@@ -138,6 +141,18 @@ var zhNoticeStarts, zhNoticeSecond = func() (map[[6]byte]bool, *[1 << 16]bool) {
 	return m, &t
 }()
 
+// zhNoticePairs is zhNoticeSecond keyed little endian (the second byte
+// low): a 64-bit load gives seven of its keys.
+var zhNoticePairs = func() *[1 << 16]uint8 {
+	var t [1 << 16]uint8
+	for k, ok := range zhNoticeSecond {
+		if ok {
+			t[k>>8|(k&0xFF)<<8] = 1
+		}
+	}
+	return &t
+}()
+
 // mayHoldZhNotice reports whether win holds the first two characters of
 // a Chinese phrasing of the use-notice table.
 func mayHoldZhNotice(win []byte) bool {
@@ -157,14 +172,31 @@ func mayHoldZhNotice(win []byte) bool {
 // two characters of a Chinese phrasing of the use-notice table start:
 // the only places where one of the phrasings can match.
 func zhNoticeStartsIn(win []byte, dst []int) []int {
-	t := zhNoticeSecond
-	for i := 0; i+6 <= len(win); i++ {
-		if win[i] < 0xE0 || !t[uint16(win[i+1])<<8|uint16(win[i+2])] {
+	i := 0
+	// Eight positions per branch: most runs of eight hold no phrasing's
+	// first character.
+	for p := zhNoticePairs; i+10 <= len(win); i += 8 {
+		w := binary.LittleEndian.Uint64(win[i+1:])
+		if p[uint16(w)]|p[uint16(w>>8)]|p[uint16(w>>16)]|p[uint16(w>>24)]|
+			p[uint16(w>>32)]|p[uint16(w>>40)]|p[uint16(w>>48)]|p[uint16(w>>56)|uint16(win[i+9])<<8] == 0 {
 			continue
 		}
-		if zhNoticeStarts[[6]byte(win[i:i+6])] {
-			dst = append(dst, i)
+		for k := i; k < i+8; k++ {
+			dst = zhNoticeAt(win, k, dst)
 		}
+	}
+	for ; i < len(win); i++ {
+		dst = zhNoticeAt(win, i, dst)
+	}
+	return dst
+}
+
+// zhNoticeAt appends i to dst when the first two characters of a Chinese
+// phrasing of the use-notice table start at position i of win.
+func zhNoticeAt(win []byte, i int, dst []int) []int {
+	if i+6 <= len(win) && win[i] >= 0xE0 && zhNoticeSecond[uint16(win[i+1])<<8|uint16(win[i+2])] &&
+		zhNoticeStarts[[6]byte(win[i:i+6])] {
+		dst = append(dst, i)
 	}
 	return dst
 }

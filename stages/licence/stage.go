@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -43,6 +44,9 @@ type parsedLicence struct {
 	// choice is expr resolved under the stage's accepted classes and
 	// overrides, which are fixed once New returns; set when err is nil.
 	choice schemas.LicenceChoice
+	// label names the licence in messages ("record licence MIT"), or
+	// errKind the kind of its error: made once per licence.
+	label, errKind string
 }
 
 type sourceLicence struct {
@@ -133,6 +137,9 @@ func (s *Stage) parse(lic string) *parsedLicence {
 	p := &parsedLicence{expr: e, err: err}
 	if err == nil {
 		p.choice = e.Resolve(s.accepts, s.overrides)
+		p.label = "record licence " + e.String()
+	} else {
+		p.errKind = parseErrorKind(err)
 	}
 	s.mu.Lock()
 	if s.nExprs < maxCachedExprs {
@@ -160,7 +167,8 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	// Declared licences: the record's AND its source's.
 	var declared schemas.LicenceTerms
 	var declaredIDs []string
-	var declaredStr []string
+	var labels [2]string // the record's and the source's
+	declaredStr := labels[:0]
 	hasDeclared := false
 	addDeclared := func(c schemas.LicenceChoice, label string) {
 		if hasDeclared {
@@ -168,7 +176,12 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		} else {
 			declared, hasDeclared = c.LicenceTerms, true
 		}
-		declaredIDs = mergeIDs(declaredIDs, c.IDs)
+		if len(declaredIDs) == 0 && len(c.IDs) <= 1 {
+			// One id as it is (clipped: an append copies it).
+			declaredIDs = slices.Clip(c.IDs)
+		} else {
+			declaredIDs = mergeIDs(declaredIDs, c.IDs)
+		}
 		declaredStr = append(declaredStr, label)
 	}
 	if lic, ok := r.Get(schemas.FieldLicence); ok && strings.TrimSpace(lic) != "" {
@@ -177,10 +190,10 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 			// The evidence names the kind of error, never the field's
 			// value, which may hold anything (a name, an address).
 			out.Find(schemas.Admit, s.finding(RuleIP, schemas.SeverityWarning,
-				"record licence is not a valid SPDX expression; treated as unspecified", "record licence: "+parseErrorKind(p.err)))
+				"record licence is not a valid SPDX expression; treated as unspecified", "record licence: "+p.errKind))
 			addDeclared(schemas.LicenceChoice{IDs: []string{"LicenseRef-Invalid"}}, "record licence (invalid)")
 		} else {
-			addDeclared(p.choice, "record licence "+p.expr.String())
+			addDeclared(p.choice, p.label)
 		}
 	}
 	sl := s.sources[r.Source]
@@ -250,11 +263,11 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		eff = schemas.LicenceTerms{Class: schemas.ClassUnspecified}
 		if det.Has(RefAllRightsReserved) || det.Has(RefReprintWithCredit) {
 			arrOnly = true
-			effIDs = []string{RefAllRightsReserved}
+			effIDs = arrIDs
 			out.Find(s.onUnspecified, s.finding(RuleIPReview, schemas.SeverityWarning,
 				"all-rights-reserved notice and no licence: use needs the right holder's permission", evidenceOf(det)))
 		} else {
-			effIDs = []string{"none"}
+			effIDs = noneIDs
 		}
 	}
 
@@ -265,11 +278,11 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 		(eff.Class == schemas.ClassUnspecified && effIDs[0] == "none" && sl != nil && s.basis[sl.src.Channel])
 	if !accepted {
 		verdict := s.onUnaccepted
-		msg := fmt.Sprintf("effective licence %s is %s, not accepted for %s use", strings.Join(effIDs, " AND "), eff.Class, s.use)
+		msg := "effective licence " + strings.Join(effIDs, " AND ") + " is " + eff.Class.String() + ", not accepted for " + s.use + " use"
 		if eff.Class == schemas.ClassUnspecified {
 			verdict = s.onUnspecified
 			if effIDs[0] == "none" {
-				msg = fmt.Sprintf("no licence: neither the record, its source nor its content states one (unspecified, not accepted for %s use)", s.use)
+				msg = "no licence: neither the record, its source nor its content states one (unspecified, not accepted for " + s.use + " use)"
 				if sl != nil && sl.src.Channel == schemas.ChannelOpenSource {
 					msg += "; open-source sources must hold their licence (TC260-5.1-c1)"
 				}
@@ -296,6 +309,13 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	}
 }
 
+// The effective ids of records with no licence (never appended to: len
+// is cap).
+var (
+	noneIDs = []string{"none"}
+	arrIDs  = []string{RefAllRightsReserved}
+)
+
 // parseErrorKind names the kind of a licence parse error without the
 // input it quotes.
 func parseErrorKind(err error) string {
@@ -319,6 +339,15 @@ func evidenceOf(det Result) string {
 // attribution is the credit line a trainer must keep for the record.
 func attribution(r *schemas.Record, sl *sourceLicence, ids []string) string {
 	var b strings.Builder
+	n := 64
+	for _, id := range ids {
+		n += len(id) + 5
+	}
+	if sl != nil {
+		n += len(sl.src.Name) + len(sl.src.ID) + len(sl.src.LicenceEvidence)
+	}
+	u, _ := r.Get(schemas.FieldURL)
+	b.Grow(n + len(u))
 	b.WriteString(strings.Join(ids, " AND "))
 	if sl != nil {
 		b.WriteString("; source: ")

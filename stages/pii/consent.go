@@ -69,11 +69,179 @@ func ParseConsent(raw, scope string) (c Consent, ok bool) {
 	case "false", `"false"`, "no", `"no"`, "0", "", "null":
 		return Consent{}, raw != ""
 	}
-	var f consentField
-	if err := json.Unmarshal([]byte(raw), &f); err != nil {
-		return Consent{}, false
+	f, fast := consentFast(raw)
+	if !fast {
+		f = consentField{}
+		if err := json.Unmarshal([]byte(raw), &f); err != nil {
+			return Consent{}, false
+		}
 	}
 	return f.consent(scope)
+}
+
+// consentKeys are consentField's JSON names, in consentKey's order.
+var consentKeys = [...]string{"training", "scopes", "type", "id", "granted_at", "withdrawn_at"}
+
+const (
+	keyTraining = iota
+	keyScopes
+	keyType
+	keyID
+	keyGranted
+	keyWithdrawn
+	keyOther
+)
+
+// consentKey returns which consentField field a JSON key sets: ASCII
+// keys match case-insensitively, as encoding/json matches them.
+func consentKey(k string) int {
+	for i, n := range consentKeys {
+		if len(k) == len(n) && strings.EqualFold(k, n) {
+			return i
+		}
+	}
+	return keyOther
+}
+
+// consentFast decodes the usual shape of a consent object as
+// json.Unmarshal into a consentField does, without reflection: an object
+// whose keys and string values are printable ASCII without escapes, whose
+// values are such strings, true, false, null or (for scopes) arrays of
+// such strings. A later duplicate key overrides an earlier one, null sets
+// training and scopes to nil and leaves a string alone. ok is false for
+// anything else (numbers, nested values, escapes, other bytes, a value of
+// the wrong type, bad syntax), which the caller leaves to json.Unmarshal.
+func consentFast(raw string) (f consentField, ok bool) {
+	i := skipJSONSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return f, false
+	}
+	i = skipJSONSpace(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return f, skipJSONSpace(raw, i+1) == len(raw)
+	}
+	for {
+		key, j, ok := plainJSONString(raw, i)
+		if !ok {
+			return f, false
+		}
+		i = skipJSONSpace(raw, j)
+		if i >= len(raw) || raw[i] != ':' {
+			return f, false
+		}
+		i = skipJSONSpace(raw, i+1)
+		if i >= len(raw) {
+			return f, false
+		}
+		field := consentKey(key)
+		switch c := raw[i]; {
+		case c == '"':
+			v, j, ok := plainJSONString(raw, i)
+			if !ok {
+				return f, false
+			}
+			switch field {
+			case keyTraining, keyScopes:
+				return f, false // a type error
+			case keyType:
+				f.Type = v
+			case keyID:
+				f.ID = v
+			case keyGranted:
+				f.GrantedAt = v
+			case keyWithdrawn:
+				f.WithdrawnAt = v
+			}
+			i = j
+		case strings.HasPrefix(raw[i:], "true"), strings.HasPrefix(raw[i:], "false"):
+			b := c == 't'
+			switch field {
+			case keyTraining:
+				f.Training = &b
+			case keyOther:
+			default:
+				return f, false // a type error
+			}
+			if b {
+				i += len("true")
+			} else {
+				i += len("false")
+			}
+		case strings.HasPrefix(raw[i:], "null"):
+			switch field {
+			case keyTraining:
+				f.Training = nil
+			case keyScopes:
+				f.Scopes = nil
+			}
+			i += len("null")
+		case c == '[' && field == keyScopes:
+			scopes := []string{}
+			i = skipJSONSpace(raw, i+1)
+			if i < len(raw) && raw[i] == ']' {
+				i++
+			} else {
+				for {
+					v, j, ok := plainJSONString(raw, i)
+					if !ok {
+						return f, false
+					}
+					scopes = append(scopes, v)
+					i = skipJSONSpace(raw, j)
+					if i < len(raw) && raw[i] == ',' {
+						i = skipJSONSpace(raw, i+1)
+						continue
+					}
+					if i < len(raw) && raw[i] == ']' {
+						i++
+						break
+					}
+					return f, false
+				}
+			}
+			f.Scopes = scopes
+		default:
+			return f, false
+		}
+		i = skipJSONSpace(raw, i)
+		if i >= len(raw) {
+			return f, false
+		}
+		switch raw[i] {
+		case ',':
+			i = skipJSONSpace(raw, i+1)
+		case '}':
+			return f, skipJSONSpace(raw, i+1) == len(raw)
+		default:
+			return f, false
+		}
+	}
+}
+
+// skipJSONSpace returns the index of the first byte of s from i on that
+// is not JSON white space.
+func skipJSONSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainJSONString reads the JSON string at s[i] when it holds only
+// printable ASCII and no escape: its contents and the index after it.
+func plainJSONString(s string, i int) (v string, next int, ok bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", i, false
+	}
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return s[i+1 : j], j + 1, true
+		case c < 0x20 || c > 0x7E || c == '\\':
+			return "", i, false
+		}
+	}
+	return "", i, false
 }
 
 func (f consentField) consent(scope string) (Consent, bool) {

@@ -50,8 +50,12 @@ func (e *encoder) bottomK(b *bottomK, payload bool) {
 		e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(x.top2))
 		e.bool(x.sig != nil)
 		if x.sig != nil {
-			for _, v := range x.sig {
-				e.b = binary.LittleEndian.AppendUint32(e.b, v)
+			// One growth for the whole signature, then stores in place.
+			n := len(e.b)
+			e.b = slices.Grow(e.b, 4*numPerm)[:n+4*numPerm]
+			out := e.b[n:]
+			for i, v := range x.sig {
+				binary.LittleEndian.PutUint32(out[4*i:], v)
 			}
 		}
 	}
@@ -236,10 +240,15 @@ func (d *decoder) bottomK(want int, payload bool) *bottomK {
 			x.lang = d.s()
 			x.top2 = math.Float32frombits(d.u32())
 			if d.bool() {
+				if len(d.b) < 4*numPerm {
+					d.fail()
+					break
+				}
 				var sig signature
 				for i := range sig {
-					sig[i] = d.u32()
+					sig[i] = binary.LittleEndian.Uint32(d.b[4*i:])
 				}
+				d.b = d.b[4*numPerm:]
 				x.sig = &sig
 			}
 		}

@@ -1,9 +1,7 @@
 package quality
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -53,22 +51,23 @@ func mix64(x uint64) uint64 {
 func minhash(s string, seed uint64, sig *signature) bool {
 	var win [shingleRunes]uint64
 	var h uint64
-	n, slot := 0, 0 // slot = n % shingleRunes
-	lastSpace := true
+	n, slot := 0, 0   // slot = n % shingleRunes
+	last := uint32(1) // 1 after white space (and at the start)
 	for i := range sig {
 		sig[i] = math.MaxUint32
 	}
-	any := false
 	for i := 0; i < len(s); {
 		c := s[i]
-		var r rune
+		var v uint64
+		var space uint32
 		if c < utf8.RuneSelf {
-			r = rune(c)
-			if c >= 'A' && c <= 'Z' {
-				r += 'a' - 'A'
-			}
+			// One table load instead of the case and white-space tests,
+			// whose outcomes alternate too often to predict.
+			t := minhashASCII[c]
+			v, space = uint64(t&0xFF), t>>8
 			i++
 		} else {
+			var r rune
 			if c&0xF0 == 0xE0 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
 				// Any 3-byte form: equal bytes give equal shingles, which is
 				// all a signature needs.
@@ -82,16 +81,17 @@ func minhash(s string, seed uint64, sig *signature) bool {
 			if r < 0x3000 || r > 0xFFEF { // CJK has no case
 				r = unicode.ToLower(r)
 			}
-		}
-		space := r == ' ' || r == '\t' || r == '\n' || r == '\r' || (r >= utf8.RuneSelf && r < 0x3000 && unicode.IsSpace(r)) || r == 0x3000
-		if space {
-			if lastSpace {
-				continue
+			// (An overlong 3-byte form can give an ASCII rune.)
+			if r == ' ' || r == '\t' || r == '\n' || r == '\r' || (r >= utf8.RuneSelf && r < 0x3000 && unicode.IsSpace(r)) || r == 0x3000 {
+				r, space = ' ', 1
 			}
-			r = ' '
+			v = uint64(r) + 1
 		}
-		lastSpace = space
-		v := uint64(r) + 1
+		// A run of white space is one space.
+		if space&last != 0 {
+			continue
+		}
+		last = space
 		h = h*rollBase + v - win[slot]*rollBase5
 		win[slot] = v
 		if slot++; slot == shingleRunes {
@@ -103,10 +103,9 @@ func minhash(s string, seed uint64, sig *signature) bool {
 			bin := x >> 57
 			// Branch-free: which bins a text lowers is unpredictable.
 			sig[bin] = min(sig[bin], uint32(x)&0xFFFFFF)
-			any = true
 		}
 	}
-	if !any {
+	if n < shingleRunes {
 		if n == 0 {
 			return false
 		}
@@ -116,6 +115,24 @@ func minhash(s string, seed uint64, sig *signature) bool {
 	densify(sig)
 	return true
 }
+
+// minhashASCII maps an ASCII byte to minhash's shingle value (its rune,
+// lower-cased, plus one; ' ' + 1 for the white space it folds: space, tab,
+// line feed, carriage return) in the low byte, with bit 8 set for white
+// space. Bytes from 0x80 up are not ASCII and never looked up.
+var minhashASCII = func() (t [256]uint32) {
+	for c := range uint32(utf8.RuneSelf) {
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			t[c] = 1<<8 | (' ' + 1)
+		case c >= 'A' && c <= 'Z':
+			t[c] = c + 'a' - 'A' + 1
+		default:
+			t[c] = c + 1
+		}
+	}
+	return t
+}()
 
 // densify fills each empty bin from the next non-empty bin to its right
 // (circularly), tagged with the distance so that borrowed values only match
@@ -180,16 +197,30 @@ func bandKey(sig *signature, band, rows int) uint64 {
 
 // nearDupClusters groups signatures whose LSH bands collide and whose
 // estimated similarity reaches the accept floor (union-find); it returns
-// for each signature the index of its cluster root and whether it has at
-// least one confirmed partner.
+// for each signature the index of its cluster root (the least index of its
+// cluster) and whether it has at least one confirmed partner.
+//
+// The candidate pairs are, for each band and each bucket of signatures
+// with equal band keys taken in index order, every member paired with the
+// first maxBucketCompare members before it: a huge bucket (boilerplate)
+// would cost a quadratic number of comparisons, and union-find joins the
+// rest transitively. The clusters are the connected components of the
+// candidate pairs whose similarity reaches the floor, so the order in
+// which pairs are tried does not change them; a pair already inside one
+// cluster is not compared again. Buckets are found with one flat
+// open-addressing table per band (reused), members visited in index order
+// so that each only meets the first members of its bucket, and
+// similarity stops as soon as the floor is out of reach.
 func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 	bands, rows := lshParams(t)
-	floor := acceptFloor(t)
-	parent := make([]int, len(sigs))
+	// similarity ≥ floor ⇔ equal bins ≥ floor·numPerm: both sides are
+	// exact in float64 (numPerm is a power of two).
+	minEqual := int(math.Ceil(acceptFloor(t) * numPerm))
+	parent := make([]int32, len(sigs))
 	for i := range parent {
-		parent[i] = i
+		parent[i] = int32(i)
 	}
-	find := func(x int) int {
+	find := func(x int32) int32 {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
@@ -197,70 +228,108 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 		return x
 	}
 	paired = make([]bool, len(sigs))
-	// checked holds the pairs compared, a<<32|b (uint64 keys take the
-	// map's fast path; there are far fewer than 1<<32 signatures).
-	checked := map[uint64]bool{}
-	// Each band's buckets are the runs of equal keys once the (key,
-	// index) pairs are sorted: no map of slices per band.
-	type keyed struct {
-		k uint64
-		i int
+	n := 0
+	for _, s := range sigs {
+		if s != nil {
+			n++
+		}
 	}
-	ks := make([]keyed, 0, len(sigs))
-	var ids []int
-	for band := 0; band < bands; band++ {
-		ks = ks[:0]
-		for i, s := range sigs {
-			if s != nil {
-				ks = append(ks, keyed{bandKey(s, band, rows), i})
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	// Every band key of a signature in one pass over it (a sample's
+	// signatures outgrow the caches: band-major reads miss on each).
+	keys := make([]uint64, bands*len(sigs))
+	for i, s := range sigs {
+		if s != nil {
+			for band := range bands {
+				keys[band*len(sigs)+i] = bandKey(s, band, rows)
 			}
 		}
-		slices.SortFunc(ks, func(a, b keyed) int {
-			if c := cmp.Compare(a.k, b.k); c != 0 {
-				return c
+	}
+	table := make([]bucketSlot, size)
+	mask := uint64(size - 1)
+	var buckets []bucket
+	for band := 0; band < bands; band++ {
+		clear(table)
+		buckets = buckets[:0]
+		bandKeys := keys[band*len(sigs) : (band+1)*len(sigs)]
+		for i, s := range sigs {
+			if s == nil {
+				continue
 			}
-			return cmp.Compare(a.i, b.i)
-		})
-		for lo := 0; lo < len(ks); {
-			hi := lo + 1
-			for hi < len(ks) && ks[hi].k == ks[lo].k {
-				hi++
-			}
-			ids = ids[:0]
-			for _, e := range ks[lo:hi] {
-				ids = append(ids, e.i)
-			}
-			lo = hi
-			// A huge bucket (boilerplate) would cost a quadratic number of
-			// comparisons: each member is compared with the first few only,
-			// and union-find joins the rest transitively.
-			for y := 1; y < len(ids); y++ {
-				for x := 0; x < min(y, maxBucketCompare); x++ {
-					a, b := ids[x], ids[y]
-					if find(a) == find(b) {
-						// Already one cluster: both ends were paired by
-						// the similar pairs that joined it.
-						continue
-					}
-					pair := uint64(a)<<32 | uint64(b)
-					if checked[pair] {
-						continue
-					}
-					checked[pair] = true
-					if similarity(sigs[a], sigs[b]) >= floor {
-						paired[a], paired[b] = true, true
-						ra, rb := find(a), find(b)
-						if ra != rb {
-							parent[max(ra, rb)] = min(ra, rb)
-						}
-					}
+			k := bandKeys[i]
+			var bk *bucket
+			for p := mix64(k) & mask; ; p = (p + 1) & mask {
+				sl := &table[p]
+				if sl.id == 0 {
+					buckets = append(buckets, bucket{})
+					*sl = bucketSlot{key: k, id: int32(len(buckets))}
+					bk = &buckets[len(buckets)-1]
+					break
 				}
+				if sl.key == k {
+					bk = &buckets[sl.id-1]
+					break
+				}
+			}
+			b := int32(i)
+			rb := find(b)
+			for _, a := range bk.first[:bk.n] {
+				ra := find(a)
+				if ra == rb {
+					// Already one cluster: both ends were paired by the
+					// similar pairs that joined it.
+					continue
+				}
+				if similar(sigs[a], s, minEqual) {
+					paired[a], paired[b] = true, true
+					parent[max(ra, rb)] = min(ra, rb)
+					rb = min(ra, rb)
+				}
+			}
+			if bk.n < maxBucketCompare {
+				bk.first[bk.n] = b
+				bk.n++
 			}
 		}
 	}
 	root = make([]int, len(sigs))
 	for i := range root {
-		root[i] = find(i)
+		root[i] = int(find(int32(i)))
 	}
 	return root, paired
+}
+
+// bucketSlot is one band key in nearDupClusters' table: id is 1 + the
+// index of its bucket, 0 for an empty slot.
+type bucketSlot struct {
+	key uint64
+	id  int32
+}
+
+// bucket holds the first members of one LSH bucket, in index order.
+type bucket struct {
+	n     int32
+	first [maxBucketCompare]int32
+}
+
+// similar reports whether at least minEqual bins of a and b are equal
+// (similarity(a, b) ≥ minEqual/numPerm), giving up once too many differ.
+func similar(a, b *signature, minEqual int) bool {
+	maxDiff := numPerm - minEqual
+	diff := 0
+	for i := 0; i < numPerm; i += 16 {
+		x, y := a[i:i+16:i+16], b[i:i+16:i+16]
+		for j := range x {
+			if x[j] != y[j] {
+				diff++
+			}
+		}
+		if diff > maxDiff {
+			return false
+		}
+	}
+	return true
 }

@@ -45,10 +45,11 @@ type scratch struct {
 }
 
 // gramSlot is one distinct 2-gram in topBigramShare's hash table: its
-// hash, the characters of its occurrences and how many there are.
+// hash and the characters of its occurrences (0 for an empty slot: a
+// 2-gram has at least two characters).
 type gramSlot struct {
-	h        uint64
-	sum, cnt int
+	h   uint64
+	sum int
 }
 
 const (
@@ -157,6 +158,31 @@ func scanText(s string, sc *scratch) textStats {
 			i++
 			lineStart, lineRunes, lineNS = i, 0, nonSpace
 			continue
+		}
+		if c >= 0xE4 && c <= 0xE9 {
+			// A run of Han ideographs of U+4E00–U+9FFF (most CJK text):
+			// letters and one token each, and each ends a word.
+			j := i
+			for j+2 < len(s) && s[j] >= 0xE4 && s[j] <= 0xE9 && s[j+1]&0xC0 == 0x80 && s[j+2]&0xC0 == 0x80 &&
+				(s[j] != 0xE4 || s[j+1] >= 0xB8) {
+				j += 3
+			}
+			if n := (j - i) / 3; n > 0 {
+				if wordLen > 0 {
+					words++
+					wordChars += wordLen
+					tokens += int64((wordLen + 3) / 4)
+					wordLen = 0
+				}
+				chars += n
+				lineRunes += n
+				nonSpace += n
+				letters += n
+				st.han += n
+				tokens += int64(n)
+				i = j
+				continue
+			}
 		}
 		var r rune
 		var size int
@@ -284,8 +310,19 @@ func topBigramShare(s string, sc *scratch) float64 {
 	prevN := -1 // characters of the previous word; -1 before the first
 	i := 0
 	for i < len(s) {
-		for i < len(s) && isSpaceAt(s, i) {
-			i += spaceLen(s, i)
+		for i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
+				if asciiClass[c]&clsSpace == 0 {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
 		}
 		// One pass over the word: its end and its characters (a byte
 		// that is not valid UTF-8 counts as one, as in
@@ -297,6 +334,11 @@ func topBigramShare(s string, sc *scratch) float64 {
 					break
 				}
 				i++
+			} else if c >= 0xE3 && c <= 0xEC && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
+				(c != 0xE3 || s[i+1] != 0x80 || s[i+2] != 0x80) {
+				// A valid 3-byte rune of U+3001–U+CFFF (CJK): never white
+				// space (U+3000 is the only space from U+3000 on).
+				i += 3
 			} else {
 				r, size := utf8.DecodeRuneInString(s[i:])
 				if unicode.IsSpace(r) {
@@ -310,7 +352,7 @@ func topBigramShare(s string, sc *scratch) float64 {
 			break
 		}
 		total += n
-		wh := maphash.String(lineSeed, s[start:i])
+		wh := wordHash(s, start, i)
 		if prevN >= 0 {
 			h := prevHash ^ (wh * 0x9E3779B97F4A7C15)
 			sc.grams = append(sc.grams, spanHash{h, prevN + n})
@@ -338,15 +380,14 @@ func topBigramShare(s string, sc *scratch) float64 {
 	for _, g := range sc.grams {
 		for i := mix64(g.h) & mask; ; i = (i + 1) & mask {
 			sl := &table[i]
-			if sl.cnt == 0 {
-				*sl = gramSlot{h: g.h, sum: g.n, cnt: 1}
+			if sl.sum == 0 {
+				*sl = gramSlot{h: g.h, sum: g.n}
 				break
 			}
 			if sl.h == g.h {
 				// Only repeated 2-grams count: a text of distinct words
 				// has share 0.
 				sl.sum += g.n
-				sl.cnt++
 				best = max(best, sl.sum)
 				break
 			}
@@ -355,19 +396,25 @@ func topBigramShare(s string, sc *scratch) float64 {
 	return min(1, float64(best)/float64(total))
 }
 
-func isSpaceAt(s string, i int) bool {
-	c := s[i]
-	if c < utf8.RuneSelf {
-		return asciiClass[c]&clsSpace != 0
+// wordHash hashes the word s[start:end] for equality tests inside one
+// record: a word of up to 7 bytes (most words of Latin-script text) is
+// its bytes and length mixed by a bijection, so two such words never
+// collide; a longer one goes through maphash.
+func wordHash(s string, start, end int) uint64 {
+	n := end - start
+	if n > 7 {
+		return maphash.String(lineSeed, s[start:end])
 	}
-	r, _ := utf8.DecodeRuneInString(s[i:])
-	return unicode.IsSpace(r)
-}
-
-func spaceLen(s string, i int) int {
-	if s[i] < utf8.RuneSelf {
-		return 1
+	var x uint64
+	if start+8 <= len(s) {
+		w := s[start : start+8]
+		x = uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		x &= 1<<(8*n) - 1
+	} else {
+		for j := end - 1; j >= start; j-- {
+			x = x<<8 | uint64(s[j])
+		}
 	}
-	_, size := utf8.DecodeRuneInString(s[i:])
-	return size
+	return mix64((x | uint64(n)<<56) ^ 0x5851F42D4C957F2D)
 }

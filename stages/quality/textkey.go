@@ -109,15 +109,28 @@ func appendFastKey(b []byte, s string) ([]byte, bool) {
 			i = j
 			continue
 		}
-		if c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 && (c != 0xE4 || s[i+1] >= 0xB8) {
-			// A Han ideograph of U+4E00–U+9FFF: its own bytes.
-			if space && len(b) > 0 {
-				b = append(b, ' ')
+		if c >= 0xE3 && c <= 0xE9 {
+			// A run of Han ideographs of U+4E00–U+9FFF and ideographic
+			// commas and full stops (U+3001, U+3002): their own bytes.
+			j := i
+			for j+2 < len(s) {
+				c0, c1, c2 := s[j], s[j+1], s[j+2]
+				if c1&0xC0 != 0x80 || c2&0xC0 != 0x80 ||
+					(c0 < 0xE4 || c0 > 0xE9 || (c0 == 0xE4 && c1 < 0xB8)) &&
+						(c0 != 0xE3 || c1 != 0x80 || (c2 != 0x81 && c2 != 0x82)) {
+					break
+				}
+				j += 3
 			}
-			space = false
-			b = append(b, s[i:i+3]...)
-			i += 3
-			continue
+			if j > i {
+				if space && len(b) > 0 {
+					b = append(b, ' ')
+				}
+				space = false
+				b = append(b, s[i:j]...)
+				i = j
+				continue
+			}
 		}
 		if c < utf8.RuneSelf {
 			i++

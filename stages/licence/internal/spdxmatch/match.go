@@ -206,7 +206,13 @@ func (ix *Index) Probe(text []byte, dense int) bool {
 		}
 	}
 	buf.seq = held[:0]
-	total := max(0, len(words)-2)
+	return ix.probeHeld(buf, held, max(0, len(words)-2), dense)
+}
+
+// probeHeld is Probe's decision on the shingles of a stretch the index
+// holds (held, in any order; sorted in place) and its number of
+// shingles.
+func (ix *Index) probeHeld(buf *matchBuf, held []uint32, total, dense int) bool {
 	if len(held) < min(dense, minShared) {
 		// Fewer shingles than either test needs even before duplicates
 		// are dropped (prose quoting one licence sentence): no sort.

@@ -1,0 +1,134 @@
+package licence
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// naiveAnchors is scanAnchors by its definition: every position, every
+// anchor, in text order.
+func naiveAnchors(text []byte) anchorHits {
+	var h anchorHits
+	var count, next [maxAnchors]int
+	for i := range text {
+		for k, a := range anchors {
+			if i < next[k] || count[k] >= maxAnchorHits || !bytes.HasPrefix(text[i:], []byte(a.s)) {
+				continue
+			}
+			next[k] = i + len(a.s)
+			count[k]++
+			h.found |= 1 << k
+			for g := 0; g < numGroups; g++ {
+				if a.g&(1<<g) != 0 {
+					h.pos[g] = append(h.pos[g], i)
+				}
+			}
+		}
+	}
+	return h
+}
+
+func checkAnchors(t *testing.T, text []byte) {
+	t.Helper()
+	got, want := scanAnchors(text), naiveAnchors(text)
+	if got.found != want.found {
+		t.Fatalf("found %b, want %b in %q", got.found, want.found, text)
+	}
+	for g := range got.pos {
+		if !slices.Equal(got.pos[g], want.pos[g]) {
+			t.Fatalf("group %d: hits %v, want %v in %q", g, got.pos[g], want.pos[g], text)
+		}
+	}
+	if got.has(anchorSPDXTag) != bytes.Contains(text, spdxTag) || got.has(anchorCCURL) != bytes.Contains(text, []byte("creativecommons")) ||
+		got.has(anchorCCZh) != bytes.Contains(text, []byte("共享")) {
+		t.Fatalf("has disagrees with bytes.Contains in %q", text)
+	}
+}
+
+// anchorTexts are texts with anchors at every offset of an eight-byte
+// run and at the ends.
+func anchorTexts() [][]byte {
+	var texts [][]byte
+	rng := rand.New(rand.NewPCG(5, 6))
+	filler := []string{"x", " ", "中", "ab", "\n", "©", "C"}
+	for n := 0; n < 300; n++ {
+		var b strings.Builder
+		for b.Len() < rng.IntN(200) {
+			if rng.IntN(3) == 0 {
+				b.WriteString(anchors[rng.IntN(len(anchors))].s)
+			} else {
+				b.WriteString(filler[rng.IntN(len(filler))])
+			}
+		}
+		texts = append(texts, []byte(b.String()))
+	}
+	return texts
+}
+
+// TestScanAnchors: scanAnchors finds what trying every anchor at every
+// position finds, on texts with anchors at every offset, on the test
+// data and on a text with more hits than the cap.
+func TestScanAnchors(t *testing.T) {
+	for _, text := range anchorTexts() {
+		checkAnchors(t, text)
+	}
+	checkAnchors(t, bytes.Repeat([]byte("licence CC "), 2*maxAnchorHits))
+	_ = filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if text, err := os.ReadFile(path); err == nil {
+				checkAnchors(t, text)
+			}
+		}
+		return nil
+	})
+}
+
+func FuzzScanAnchors(f *testing.F) {
+	for _, text := range anchorTexts()[:50] {
+		f.Add(text)
+	}
+	f.Fuzz(func(t *testing.T, text []byte) { checkAnchors(t, text) })
+}
+
+// TestBlockScans: hasPhraseKey and zhNoticeStartsIn, which read eight
+// positions per branch, agree with a test of every position, on texts
+// with key words and phrasings at every offset and at the ends.
+func TestBlockScans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var words []string
+	for _, k := range phraseKeys {
+		words = append(words, k.word, strings.ToUpper(k.word))
+	}
+	for _, row := range useNoticeTable {
+		words = append(words, row.zh...)
+	}
+	filler := []string{"x", " ", "中", "仅", "ab", "\n", "-"}
+	for n := 0; n < 2000; n++ {
+		var b strings.Builder
+		for b.Len() < rng.IntN(60) {
+			if rng.IntN(6) == 0 {
+				b.WriteString(words[rng.IntN(len(words))])
+			} else {
+				b.WriteString(filler[rng.IntN(len(filler))])
+			}
+		}
+		win := []byte(b.String())
+		key := false
+		var at []int
+		for i := range win {
+			key = key || i+1 < len(win) && phraseKeyAt(win, i)
+			at = zhNoticeAt(win, i, at)
+		}
+		if got := hasPhraseKey(win); got != key && !phraseKeyAlways {
+			t.Fatalf("hasPhraseKey(%q) = %v, want %v", win, got, key)
+		}
+		if got := zhNoticeStartsIn(win, nil); !slices.Equal(got, at) {
+			t.Fatalf("zhNoticeStartsIn(%q) = %v, want %v", win, got, at)
+		}
+	}
+}

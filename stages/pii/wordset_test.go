@@ -1,0 +1,78 @@
+package pii
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// findRef is wordSet.find without its filters (every byte that starts a
+// word tested), the reference for the filtered scan.
+func (ws *wordSet) findRef(s string) (string, bool) {
+	if ws == nil {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		c := lowerByte(s[i])
+		if !ws.first[c] {
+			continue
+		}
+		if isLetter(c) && i > 0 && isLetter(s[i-1]) {
+			continue
+		}
+	words:
+		for _, k := range ws.words[c] {
+			if len(s)-i < len(k) {
+				continue
+			}
+			for j := 1; j < len(k); j++ {
+				if lowerByte(s[i+j]) != k[j] {
+					continue words
+				}
+			}
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// TestWordSetFindMatchesReference: find returns what the byte-by-byte
+// scan returns, for the default markers, a set with one-byte words, a set
+// with a word that starts with a continuation byte and one with an
+// upper-case word (which never matches), on random mixed texts with
+// invalid bytes.
+func TestWordSetFindMatchesReference(t *testing.T) {
+	sets := [][]string{
+		{"病历", "诊断", "确诊", "病史", "处方", "住院", "艾滋病", "hiv", "抑郁症", "癌症", "diagnosis", "diagnosed", "medical record",
+			"prescription", "hospitalised", "hospitalized", "指纹", "人脸", "面部识别", "虹膜", "声纹", "fingerprint", "face scan",
+			"facial recognition", "iris scan", "voiceprint"},
+		{"x", "é", "你", "好人", "a"},
+		{"\x80\x81", "界", "iris"},
+		{"\xe4\xbd", "\xe4"},
+		{"Hiv", "hIV", "scan"},
+	}
+	parts := []string{"病", "历", "诊", "断", "确", "住院", "人", "脸", "你", "好", "界", "。", "，", "HIV", "Diagnosis", "iris scan",
+		"hotel", "x", "X", " ", "\n", "é", "a", "\xe4\xbd", "\xe4", "\x80", "\x81", "\xff", "\xe4\xbd\xa0", "\xe0\x80\x80", "\U0001F600"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for si, words := range sets {
+		ws := newWordSet(words)
+		found := 0
+		for range 30000 {
+			var b []byte
+			for range rng.IntN(30) {
+				b = append(b, parts[rng.IntN(len(parts))]...)
+			}
+			s := string(b)
+			w, ok := ws.find(s)
+			rw, rok := ws.findRef(s)
+			if w != rw || ok != rok {
+				t.Fatalf("set %d: find(%q) = %q %v, reference %q %v", si, s, w, ok, rw, rok)
+			}
+			if ok {
+				found++
+			}
+		}
+		if found < 1000 {
+			t.Errorf("set %d: only %d texts had a word", si, found)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package quality
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// nearDupClustersSorted is the earlier nearDupClusters (each band's
+// buckets found by sorting (key, index) pairs, compared pairs remembered
+// in a map, full similarity): the reference the table-driven version must
+// equal exactly.
+func nearDupClustersSorted(sigs []*signature, t float64) (root []int, paired []bool) {
+	bands, rows := lshParams(t)
+	floor := acceptFloor(t)
+	parent := make([]int, len(sigs))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(x int) int {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	paired = make([]bool, len(sigs))
+	checked := map[uint64]bool{}
+	type keyed struct {
+		k uint64
+		i int
+	}
+	ks := make([]keyed, 0, len(sigs))
+	var ids []int
+	for band := 0; band < bands; band++ {
+		ks = ks[:0]
+		for i, s := range sigs {
+			if s != nil {
+				ks = append(ks, keyed{bandKey(s, band, rows), i})
+			}
+		}
+		slices.SortFunc(ks, func(a, b keyed) int {
+			if c := cmp.Compare(a.k, b.k); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		for lo := 0; lo < len(ks); {
+			hi := lo + 1
+			for hi < len(ks) && ks[hi].k == ks[lo].k {
+				hi++
+			}
+			ids = ids[:0]
+			for _, e := range ks[lo:hi] {
+				ids = append(ids, e.i)
+			}
+			lo = hi
+			for y := 1; y < len(ids); y++ {
+				for x := 0; x < min(y, maxBucketCompare); x++ {
+					a, b := ids[x], ids[y]
+					if find(a) == find(b) {
+						continue
+					}
+					pair := uint64(a)<<32 | uint64(b)
+					if checked[pair] {
+						continue
+					}
+					checked[pair] = true
+					if similarity(sigs[a], sigs[b]) >= floor {
+						paired[a], paired[b] = true, true
+						ra, rb := find(a), find(b)
+						if ra != rb {
+							parent[max(ra, rb)] = min(ra, rb)
+						}
+					}
+				}
+			}
+		}
+	}
+	root = make([]int, len(sigs))
+	for i := range root {
+		root[i] = find(i)
+	}
+	return root, paired
+}
+
+// nearDupSignatures signs mixed documents built from a small pool of
+// sentences (many near and some exact duplicates, big boilerplate
+// buckets), a few random texts, edited copies at J 0.6–0.95 and nil
+// entries (records without a signature).
+func nearDupSignatures(tb testing.TB, n int, seed uint64) []*signature {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(seed, 5))
+	docs := mixedDocuments(n, seed)
+	var sigs []*signature
+	for i, d := range docs {
+		switch {
+		case i%50 == 7:
+			sigs = append(sigs, nil)
+			continue
+		case i%10 == 3:
+			d = randomText(rng, 150)
+		case i%10 == 5 && i > 0:
+			if cp, _ := editCopy(rng, docs[i-1], 0.6, 0.95); cp != "" {
+				d = cp
+			}
+		case i%25 == 9 && i > 0:
+			d = docs[i-1] // exact duplicate
+		}
+		var sig signature
+		if minhash(d, seed, &sig) {
+			sigs = append(sigs, &sig)
+		} else {
+			sigs = append(sigs, nil)
+		}
+	}
+	return sigs
+}
+
+func TestNearDupClustersMatchesSorted(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		seed uint64
+		t    float64
+	}{
+		{0, 1, 0.8}, {1, 1, 0.8}, {40, 2, 0.8}, {600, 3, 0.8}, {3000, 4, 0.8},
+		{600, 5, 0.5}, {600, 6, 0.9}, {1500, 7, 0.3}, {1500, 8, 0.95},
+	} {
+		sigs := nearDupSignatures(t, c.n, c.seed)
+		root, paired := nearDupClusters(sigs, c.t)
+		wantRoot, wantPaired := nearDupClustersSorted(sigs, c.t)
+		if !slices.Equal(root, wantRoot) || !slices.Equal(paired, wantPaired) {
+			t.Errorf("n=%d seed=%d t=%.2f: clusters differ from the sorted-bucket reference", c.n, c.seed, c.t)
+		}
+		clusters := 0
+		for i, r := range root {
+			if r == i && paired[i] {
+				clusters++
+			}
+		}
+		if c.n >= 600 && clusters == 0 {
+			t.Errorf("n=%d t=%.2f: no cluster at all: the test data has no near-duplicates", c.n, c.t)
+		}
+	}
+}
+
+// BenchmarkNearDupClusters clusters a full default sample (16384
+// signatures of ~2.5 KB mixed zh/en documents from a small sentence pool,
+// the long benchmark corpus's shape) at threshold 0.8.
+func BenchmarkNearDupClusters(b *testing.B) {
+	sigs := nearDupSignatures(b, 16384, 9)
+	b.ReportAllocs()
+	for b.Loop() {
+		nearDupClusters(sigs, 0.8)
+	}
+}
+
+func BenchmarkNearDupClustersSorted(b *testing.B) {
+	sigs := nearDupSignatures(b, 16384, 9)
+	b.ReportAllocs()
+	for b.Loop() {
+		nearDupClustersSorted(sigs, 0.8)
+	}
+}
