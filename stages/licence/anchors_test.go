@@ -121,7 +121,9 @@ func TestBlockScans(t *testing.T) {
 		key := false
 		var at []int
 		for i := range win {
-			key = key || i+1 < len(win) && phraseKeyAt(win, i)
+			for _, pk := range phraseKeys {
+				key = key || hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1]))
+			}
 			at = zhNoticeAt(win, i, at)
 		}
 		if got := hasPhraseKey(win); got != key && !phraseKeyAlways {
