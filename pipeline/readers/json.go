@@ -624,15 +624,16 @@ func (x *extractor) scanText(line []byte, i int) (int, bool, error) {
 		case c >= 0x80:
 			// A non-ASCII run: no special byte is >= 0x80, and a valid
 			// sequence never runs past an ASCII byte.
+			// Fast path: 3-byte sequences (most of CJK) whose lead byte
+			// admits any continuation byte, four then two at a time.
+			for i+14 <= len(line) && twoPlain3(binary.LittleEndian.Uint64(line[i:])) &&
+				twoPlain3(binary.LittleEndian.Uint64(line[i+6:])) {
+				i += 12
+			}
 			for i < len(line) && line[i] >= 0x80 {
-				// Fast path: two 3-byte sequences (most of CJK) whose
-				// lead byte admits any continuation byte.
-				if i+8 <= len(line) {
-					w := binary.LittleEndian.Uint64(line[i:])
-					if w&0xc0c0f0c0c0f0 == 0x8080e08080e0 && plain3(byte(w)) && plain3(byte(w>>24)) {
-						i += 6
-						continue
-					}
+				if i+8 <= len(line) && twoPlain3(binary.LittleEndian.Uint64(line[i:])) {
+					i += 6
+					continue
 				}
 				n := runeLen(line[i:])
 				if n == 0 {
@@ -672,8 +673,14 @@ func (x *extractor) scanText(line []byte, i int) (int, bool, error) {
 	}
 }
 
-// plain3 reports whether c (0xe0-0xef) leads a 3-byte sequence whose
-// second byte may be any continuation byte (not 0xe0 nor 0xed).
+// twoPlain3 reports whether the first 6 bytes of w (little-endian) are two
+// 3-byte UTF-8 sequences whose lead bytes admit any continuation byte
+// (0xe1-0xec, 0xee, 0xef: not 0xe0 nor 0xed, whose second byte is narrowed).
+func twoPlain3(w uint64) bool {
+	return w&0xc0c0f0c0c0f0 == 0x8080e08080e0 && plain3(byte(w)) && plain3(byte(w>>24))
+}
+
+// plain3 reports whether c (0xe0-0xef) is neither 0xe0 nor 0xed.
 func plain3(c byte) bool { return c != 0xe0 && c != 0xed }
 
 // runeLen returns the length of the valid UTF-8 sequence that b starts

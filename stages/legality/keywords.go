@@ -267,6 +267,9 @@ func (m *Matcher) Scan(text string) Hits {
 		}
 		return h
 	}
+	if len(text) >= scanSplit4Min && len(text) >= 16*m.maxLen {
+		return m.scan4(text)
+	}
 	mid := len(text) / 2
 	// Warm up the second walk on text[mid-maxLen:mid], reporting nothing.
 	sb := int32(0)
@@ -295,6 +298,65 @@ func (m *Matcher) Scan(text string) Hits {
 		if sb < 0 {
 			sb = ^sb
 			m.report(text, mid+j, sb/m.nclass, &h)
+		}
+	}
+	return h
+}
+
+// scanSplit4Min is the shortest text Scan walks as four quarters.
+const scanSplit4Min = 1024
+
+// scan4 is Scan's walk of a long text as four interleaved quarters (four
+// chains of table loads in flight), each after the first warmed up on the
+// maxLen bytes before it and reporting the matches ending inside it.
+func (m *Matcher) scan4(text string) Hits {
+	var h Hits
+	trans, cls := m.trans, &m.class
+	q := len(text) / 4
+	// Quarters start at 0, q, 2q, 3q; the last one is longer by the
+	// remainder.
+	var st [4]int32
+	for k := 1; k < 4; k++ {
+		s := int32(0)
+		for j := k*q - m.maxLen; j < k*q; j++ {
+			s = trans[s+int32(cls[text[j]])]
+			if s < 0 {
+				s = ^s
+			}
+		}
+		st[k] = s
+	}
+	s0, s1, s2, s3 := st[0], st[1], st[2], st[3]
+	t0, t1, t2, t3 := text[:q], text[q:2*q], text[2*q:3*q], text[3*q:]
+	for i := 0; i < len(t0); i++ {
+		s0 = trans[s0+int32(cls[t0[i]])]
+		s1 = trans[s1+int32(cls[t1[i]])]
+		s2 = trans[s2+int32(cls[t2[i]])]
+		s3 = trans[s3+int32(cls[t3[i]])]
+		if s0|s1|s2|s3 < 0 {
+			if s0 < 0 {
+				s0 = ^s0
+				m.report(text, i, s0/m.nclass, &h)
+			}
+			if s1 < 0 {
+				s1 = ^s1
+				m.report(text, q+i, s1/m.nclass, &h)
+			}
+			if s2 < 0 {
+				s2 = ^s2
+				m.report(text, 2*q+i, s2/m.nclass, &h)
+			}
+			if s3 < 0 {
+				s3 = ^s3
+				m.report(text, 3*q+i, s3/m.nclass, &h)
+			}
+		}
+	}
+	for j := q; j < len(t3); j++ {
+		s3 = trans[s3+int32(cls[t3[j]])]
+		if s3 < 0 {
+			s3 = ^s3
+			m.report(text, 3*q+j, s3/m.nclass, &h)
 		}
 	}
 	return h

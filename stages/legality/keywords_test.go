@@ -276,3 +276,37 @@ func BenchmarkKeywords(b *testing.B) {
 }
 
 func utf8RuneStart(c byte) bool { return c&0xC0 != 0x80 }
+
+// TestMatcherLongTextsAgreeWithNaive covers the split walks (two halves
+// from scanSplitMin, four quarters from scanSplit4Min bytes), with
+// matches straddling every boundary.
+func TestMatcherLongTextsAgreeWithNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "b", "c", "A", " ", "恶", "魔", "-"}
+	word := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	for trial := range 300 {
+		var kws []Keyword
+		for range 1 + rng.IntN(12) {
+			kws = append(kws, Keyword{word(1 + rng.IntN(6)), rng.IntN(3)})
+		}
+		m, err := NewMatcher(kws, []string{"x", "y", "z"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := []int{scanSplitMin - 1, scanSplitMin, 1000, scanSplit4Min - 1, scanSplit4Min, scanSplit4Min + 3, 5000}[trial%7]
+		var b strings.Builder
+		for b.Len() < n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		text := b.String()
+		if got, want := m.Scan(text), naiveScan(kws, text); got != want {
+			t.Fatalf("trial %d: Scan of %d bytes with %v = %+v, naive %+v", trial, len(text), kws, got, want)
+		}
+	}
+}

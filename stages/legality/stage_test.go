@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -242,5 +243,33 @@ func BenchmarkCheck(b *testing.B) {
 		out.Reset()
 		s.Check(recs[i%len(recs)], st, &out)
 		i++
+	}
+}
+
+// TestDomainCache: a host read from the cache gives the same finding as
+// one read afresh, whatever host shared its slot before.
+func TestDomainCache(t *testing.T) {
+	s := newTestStage(t, testPolicy())
+	urls := []string{"https://m.tabloid.example.net/a", "https://bbs.example.com.cn/a", "https://shop.other.com.cn/a",
+		"https://News.Example.org./x", "https://M.TABLOID.example.net/b", "http://[::1]/x", "https://a.b.c.d.example.com.cn/"}
+	for i := range 300 {
+		urls = append(urls, fmt.Sprintf("https://h%d.example.com.cn/", i), fmt.Sprintf("https://h%d.example.org/", i))
+	}
+	outcome := func(u string) string {
+		var out stages.Outcome
+		s.Check(rec("synth", "text", "x", "url", u), nil, &out)
+		return fmt.Sprintf("%v %+v", out.Verdict, out.Findings)
+	}
+	fresh := map[string]string{}
+	for _, u := range urls {
+		s.domains = [256]atomic.Pointer[hostDomain]{}
+		fresh[u] = outcome(u)
+	}
+	for range 2 {
+		for _, u := range urls {
+			if got := outcome(u); got != fresh[u] {
+				t.Fatalf("%s: cached %s, fresh %s", u, got, fresh[u])
+			}
+		}
 	}
 }

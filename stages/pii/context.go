@@ -38,16 +38,14 @@ var negativeWords = map[string][]string{
 type wordSet struct {
 	first [256]bool
 	words [][]string // by first byte; nil when none
-	// firstFold[c] is first[lowerByte(c)]: find's first-byte test.
-	firstFold [256]bool
-	// second has bit b of second[c] set when a word of at least two bytes
-	// starts with bytes c, b; short[c] when a one-byte word is c. find
-	// uses them to skip a position whose second byte no word has.
-	second [256][4]uint64
-	short  [256]bool
-	// noCont is true when no word starts with a UTF-8 continuation byte
-	// (a valid word never does): find then steps over a 3-byte rune.
-	noCont bool
+	// pairs has bit c<<8|b set when a word of at least two bytes starts
+	// with bytes c, b, or a one-byte word is c (for every b); short[c]
+	// when a one-byte word is c. find tests a position only when the
+	// lower-cased pair there is in pairs: one load and a branch that is
+	// rarely taken per byte, instead of a test on every byte that starts
+	// a word (a common letter).
+	pairs [1 << 16 / 64]uint64
+	short [256]bool
 }
 
 func newWordSet(words []string) *wordSet {
@@ -60,18 +58,19 @@ func newWordSet(words []string) *wordSet {
 		ws.words[w[0]] = append(ws.words[w[0]], w)
 		if len(w) == 1 {
 			ws.short[w[0]] = true
+			for b := range 256 {
+				ws.setPair(w[0], byte(b))
+			}
 		} else {
-			ws.second[w[0]][w[1]>>6] |= 1 << (w[1] & 63)
+			ws.setPair(w[0], w[1])
 		}
 	}
-	for c := range 256 {
-		ws.firstFold[c] = ws.first[lowerByte(byte(c))]
-	}
-	ws.noCont = true
-	for c := 0x80; c < 0xC0; c++ {
-		ws.noCont = ws.noCont && !ws.firstFold[c]
-	}
 	return ws
+}
+
+func (ws *wordSet) setPair(c, b byte) {
+	i := uint32(c)<<8 | uint32(b)
+	ws.pairs[i>>6] |= 1 << (i & 63)
 }
 
 // match reports whether a word of the set occurs in the lower-cased
@@ -102,54 +101,58 @@ func (ws *wordSet) match(w []byte) bool {
 // letters case-insensitively (words are lower-case) and requiring a word
 // boundary before an ASCII word; s is scanned once.
 func (ws *wordSet) find(s string) (string, bool) {
-	if ws == nil {
+	if ws == nil || len(s) == 0 {
 		return "", false
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0xE0 && c <= 0xEF && ws.noCont && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			// A 3-byte rune (most CJK text): no word starts at its
-			// continuation bytes, so when none starts at its first byte
-			// either (the tests below, on bytes lowerByte leaves alone)
-			// the scan goes on after it.
-			if b := s[i+1]; !ws.firstFold[c] || (!ws.short[c] && ws.second[c][b>>6]&(1<<(b&63)) == 0) {
-				i += 2
-				continue
-			}
-		}
-		if !ws.firstFold[s[i]] {
+	prev := uint32(lowerTable[s[0]])
+	for i := 0; i+1 < len(s); i++ {
+		next := uint32(lowerTable[s[i+1]])
+		p := prev<<8 | next
+		prev = next
+		if ws.pairs[p>>6]&(1<<(p&63)) == 0 {
 			continue
 		}
-		c := lowerByte(s[i])
-		// Every word of two or more bytes compares its second byte with
-		// lowerByte(s[i+1]) first; when none has that byte (or s ends
-		// here) only a one-byte word can match.
-		if !ws.short[c] {
-			if i+1 >= len(s) {
-				continue
-			}
-			b := lowerByte(s[i+1])
-			if ws.second[c][b>>6]&(1<<(b&63)) == 0 {
-				continue
-			}
+		if w, ok := ws.at(s, i); ok {
+			return w, true
 		}
-		if isLetter(c) && i > 0 && isLetter(s[i-1]) {
-			continue
-		}
-	words:
-		for _, k := range ws.words[c] {
-			if len(s)-i < len(k) {
-				continue
-			}
-			for j := 1; j < len(k); j++ {
-				if lowerByte(s[i+j]) != k[j] {
-					continue words
-				}
-			}
-			return k, true
-		}
+	}
+	// At the last byte only a one-byte word fits.
+	if i := len(s) - 1; ws.short[lowerByte(s[i])] {
+		return ws.at(s, i)
 	}
 	return "", false
 }
+
+// at returns the first word of the set that occurs at s[i] (ASCII
+// letters compared case-insensitively, an ASCII word not preceded by a
+// letter).
+func (ws *wordSet) at(s string, i int) (string, bool) {
+	c := lowerByte(s[i])
+	if isLetter(c) && i > 0 && isLetter(s[i-1]) {
+		return "", false
+	}
+words:
+	for _, k := range ws.words[c] {
+		if len(s)-i < len(k) {
+			continue
+		}
+		for j := 1; j < len(k); j++ {
+			if lowerByte(s[i+j]) != k[j] {
+				continue words
+			}
+		}
+		return k, true
+	}
+	return "", false
+}
+
+// lowerTable is lowerByte as a table.
+var lowerTable = func() (t [256]byte) {
+	for c := range 256 {
+		t[c] = lowerByte(byte(c))
+	}
+	return t
+}()
 
 // ctxSets holds the positive and negative word sets of each type.
 var ctxSets = func() map[string][2]*wordSet {

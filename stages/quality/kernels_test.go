@@ -131,13 +131,11 @@ func topBigramShareRef(s string, sc *scratch) float64 {
 	for size < 2*len(sc.grams) {
 		size *= 2
 	}
-	if cap(sc.gramTable) < size {
-		sc.gramTable = make([]gramSlot, size)
-	} else {
-		sc.gramTable = sc.gramTable[:size]
-		clear(sc.gramTable)
+	type gramSlot struct {
+		h        uint64
+		sum, cnt int
 	}
-	table, mask := sc.gramTable, uint64(size-1)
+	table, mask := make([]gramSlot, size), uint64(size-1)
 	best := 0
 	for _, g := range sc.grams {
 		for i := mix64(g.h) & mask; ; i = (i + 1) & mask {

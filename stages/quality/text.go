@@ -45,10 +45,11 @@ type scratch struct {
 }
 
 // gramSlot is one distinct 2-gram in topBigramShare's hash table: its
-// hash, the characters of its occurrences and how many there are.
+// hash and the characters of its occurrences (0 for an empty slot: a
+// 2-gram has at least two characters).
 type gramSlot struct {
-	h        uint64
-	sum, cnt int
+	h   uint64
+	sum int
 }
 
 const (
@@ -379,15 +380,14 @@ func topBigramShare(s string, sc *scratch) float64 {
 	for _, g := range sc.grams {
 		for i := mix64(g.h) & mask; ; i = (i + 1) & mask {
 			sl := &table[i]
-			if sl.cnt == 0 {
-				*sl = gramSlot{h: g.h, sum: g.n, cnt: 1}
+			if sl.sum == 0 {
+				*sl = gramSlot{h: g.h, sum: g.n}
 				break
 			}
 			if sl.h == g.h {
 				// Only repeated 2-grams count: a text of distinct words
 				// has share 0.
 				sl.sum += g.n
-				sl.cnt++
 				best = max(best, sl.sum)
 				break
 			}
