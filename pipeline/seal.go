@@ -11,6 +11,7 @@ import (
 
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/version"
 )
 
@@ -58,8 +59,10 @@ func (s *Sealed) result() DatasetResult {
 
 // seal merges the segments of every object of the dataset into a version.
 // Its passes run in order, each in its own file: mergeSegments (pass 0,
-// seal_merge.go), foldRecords (pass 1, final verdicts and digest,
-// seal_fold.go), restate (pass 1b, the stages over the final verdicts,
+// seal_merge.go), findDuplicates (seal_dups.go) and foldRecords (pass 1,
+// final verdicts and digest, seal_fold.go; both at once unless
+// quality.duplicates.action makes pass 1 depend on the duplicates:
+// dupsAndFold), restate (pass 1b, the stages over the final verdicts,
 // seal_restate.go), then publish (seal_publish.go: never over a version
 // the ledger sealed with other results) runs writeFindings (pass 2,
 // seal_findings.go), writeMetrics (seal_metrics.go) and writeManifest
@@ -91,7 +94,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 		return nil, err
 	}
 	defer ovlog.close()
-	dups, err := rc.findDuplicates(ctx, plans, ov, concl.NearDuplicates, tmpDir)
+	dups, folded, err := rc.dupsAndFold(ctx, plans, ov, ovlog, concl.NearDuplicates, tmpDir)
 	if err != nil {
 		return nil, err
 	}
@@ -101,17 +104,6 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 			dups.table.Discard()
 		}
 	}()
-	ov.dups = dups.act
-	switch dups.action {
-	case schemas.DupActionQuarantine:
-		ov.dupVerdict = schemas.Quarantine
-	case schemas.DupActionReject:
-		ov.dupVerdict = schemas.Reject
-	}
-	folded, err := rc.foldRecords(ctx, plans, ov, ovlog, tmpDir)
-	if err != nil {
-		return nil, err
-	}
 	final, err := rc.restate(ctx, plans, folded.changed)
 	if err != nil {
 		return nil, err
@@ -141,6 +133,64 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	}
 	rc.log.Debug("seal: metrics, manifest and ledger seal written", "took", time.Since(t0))
 	return s, nil
+}
+
+// dupsAndFold runs the duplicates pass and pass 1. Pass 1 depends on the
+// duplicates only when quality.duplicates.action acts on them; otherwise
+// the two passes (each reading every segment, each with a serial part:
+// the duplicates sort, the ledger ingestion) run at the same time, which
+// shortens the serial tail of a run on more than one core. Each pass is
+// deterministic on its own, so the results do not depend on it.
+func (rc *runCtx) dupsAndFold(ctx context.Context, plans []objectPlan, ov *overrides, ovlog *overrideLog,
+	near []stages.NearDupCluster, tmpDir string) (*dupResult, *foldedRecords, error) {
+	action := rc.opts.Policy.Quality.Duplicates.Action
+	if action != "" && action != schemas.DupActionNone {
+		dups, err := rc.findDuplicates(ctx, plans, ov, near, tmpDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		ov.dups = dups.act
+		switch action {
+		case schemas.DupActionQuarantine:
+			ov.dupVerdict = schemas.Quarantine
+		case schemas.DupActionReject:
+			ov.dupVerdict = schemas.Reject
+		}
+		folded, err := rc.foldRecords(ctx, plans, ov, ovlog, tmpDir)
+		if err != nil {
+			dups.table.Discard()
+			return nil, nil, err
+		}
+		return dups, folded, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var dups *dupResult
+	var dupErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer recovered(&dupErr, "sealing dataset "+rc.ds.Name+": finding duplicates")
+		if dups, dupErr = rc.findDuplicates(ctx, plans, ov, near, tmpDir); dupErr != nil {
+			cancel()
+		}
+	}()
+	folded, err := rc.foldRecords(ctx, plans, ov, ovlog, tmpDir)
+	if err != nil {
+		cancel()
+	}
+	<-done
+	if dupErr == nil && err != nil {
+		dups.table.Discard()
+	}
+	if dupErr != nil {
+		// the first cause, not the cancellation it caused in pass 1
+		return nil, nil, dupErr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return dups, folded, nil
 }
 
 // sealTempDir creates seal's scratch directory under the work directory.
