@@ -166,6 +166,10 @@ func TestCheckRules(t *testing.T) {
 		{"c4 no consent", rec("users", "text", "hi"), schemas.Quarantine, RuleUserInput, "no consent"},
 		{"c4 refused", rec("users", "text", "hi", "consent", "false"), schemas.Reject, RuleUserInput, "did not authorise"},
 		{"c4 withdrawn", rec("users", "text", "hi", "consent", `{"ref":"CR-2","withdrawn":true}`), schemas.Reject, RuleUserInput, "did not authorise"},
+		{"c4 revoked status", rec("users", "text", "hi", "consent", `{"ref":"CR-3","status":"Revoked"}`), schemas.Reject, RuleUserInput, "did not authorise"},
+		{"c4 refused as a word", rec("users", "text", "hi", "consent", `{"ref":"CR-4","agreed":"no"}`), schemas.Reject, RuleUserInput, "did not authorise"},
+		{"c4 training false", rec("users", "text", "hi", "consent", `{"training":false,"id":"CR-5"}`), schemas.Reject, RuleUserInput, "did not authorise"},
+		{"c4 opted out", rec("users", "text", "hi", "consent", `"opted-out"`), schemas.Reject, RuleUserInput, "did not authorise"},
 
 		{"a3 pass", rec("synth", "text", "x", "url", "https://ok.example.net/a"), schemas.Admit, "", ""},
 		{"a3 blocked source", rec("banned", "text", "x"), schemas.Reject, RuleBlocklist, "blocklist"},

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,18 +45,6 @@ func (c Consent) withdrawnBy(t time.Time) bool {
 	return !c.Withdrawn.IsZero() && !c.Withdrawn.After(t)
 }
 
-// consentField is the JSON form of a record's consent field:
-// {"training": true, "type": "separate", "id": "...", "withdrawn_at": "..."}
-// (also "scopes": [...] and "granted_at"), or a bare true / false.
-type consentField struct {
-	Training    *bool    `json:"training"`
-	Scopes      []string `json:"scopes"`
-	Type        string   `json:"type"`
-	ID          string   `json:"id"`
-	GrantedAt   string   `json:"granted_at"`
-	WithdrawnAt string   `json:"withdrawn_at"`
-}
-
 // ParseConsent parses a record's consent field value (raw JSON object or a
 // bare boolean) for the given scope. ok is false when the value is not
 // understood (treated as no consent).
@@ -69,203 +56,55 @@ func ParseConsent(raw, scope string) (c Consent, ok bool) {
 	case "false", `"false"`, "no", `"no"`, "0", "", "null":
 		return Consent{}, raw != ""
 	}
-	f, fast := consentFast(raw)
-	if !fast {
-		f = consentField{}
-		if err := json.Unmarshal([]byte(raw), &f); err != nil {
-			return Consent{}, false
-		}
+	o, err := schemas.ReadConsentObject(raw)
+	if err != nil || !o.Known() {
+		return Consent{}, false // not a JSON object, or one prov reads nothing from
 	}
-	return f.consent(scope)
+	return consentOf(o, scope)
 }
 
-// consentKeys are consentField's JSON names, in consentKey's order.
-var consentKeys = [...]string{"training", "scopes", "type", "id", "granted_at", "withdrawn_at"}
-
-const (
-	keyTraining = iota
-	keyScopes
-	keyType
-	keyID
-	keyGranted
-	keyWithdrawn
-	keyOther
-)
-
-// consentKey returns which consentField field a JSON key sets: ASCII
-// keys match case-insensitively, as encoding/json matches them.
-func consentKey(k string) int {
-	for i, n := range consentKeys {
-		if len(k) == len(n) && strings.EqualFold(k, n) {
-			return i
-		}
-	}
-	return keyOther
-}
-
-// consentFast decodes the usual shape of a consent object as
-// json.Unmarshal into a consentField does, without reflection: an object
-// whose keys and string values are printable ASCII without escapes, whose
-// values are such strings, true, false, null or (for scopes) arrays of
-// such strings. A later duplicate key overrides an earlier one, null sets
-// training and scopes to nil and leaves a string alone. ok is false for
-// anything else (numbers, nested values, escapes, other bytes, a value of
-// the wrong type, bad syntax), which the caller leaves to json.Unmarshal.
-func consentFast(raw string) (f consentField, ok bool) {
-	i := skipJSONSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return f, false
-	}
-	i = skipJSONSpace(raw, i+1)
-	if i < len(raw) && raw[i] == '}' {
-		return f, skipJSONSpace(raw, i+1) == len(raw)
-	}
-	for {
-		key, j, ok := plainJSONString(raw, i)
-		if !ok {
-			return f, false
-		}
-		i = skipJSONSpace(raw, j)
-		if i >= len(raw) || raw[i] != ':' {
-			return f, false
-		}
-		i = skipJSONSpace(raw, i+1)
-		if i >= len(raw) {
-			return f, false
-		}
-		field := consentKey(key)
-		switch c := raw[i]; {
-		case c == '"':
-			v, j, ok := plainJSONString(raw, i)
-			if !ok {
-				return f, false
-			}
-			switch field {
-			case keyTraining, keyScopes:
-				return f, false // a type error
-			case keyType:
-				f.Type = v
-			case keyID:
-				f.ID = v
-			case keyGranted:
-				f.GrantedAt = v
-			case keyWithdrawn:
-				f.WithdrawnAt = v
-			}
-			i = j
-		case strings.HasPrefix(raw[i:], "true"), strings.HasPrefix(raw[i:], "false"):
-			b := c == 't'
-			switch field {
-			case keyTraining:
-				f.Training = &b
-			case keyOther:
-			default:
-				return f, false // a type error
-			}
-			if b {
-				i += len("true")
-			} else {
-				i += len("false")
-			}
-		case strings.HasPrefix(raw[i:], "null"):
-			switch field {
-			case keyTraining:
-				f.Training = nil
-			case keyScopes:
-				f.Scopes = nil
-			}
-			i += len("null")
-		case c == '[' && field == keyScopes:
-			scopes := []string{}
-			i = skipJSONSpace(raw, i+1)
-			if i < len(raw) && raw[i] == ']' {
-				i++
-			} else {
-				for {
-					v, j, ok := plainJSONString(raw, i)
-					if !ok {
-						return f, false
-					}
-					scopes = append(scopes, v)
-					i = skipJSONSpace(raw, j)
-					if i < len(raw) && raw[i] == ',' {
-						i = skipJSONSpace(raw, i+1)
-						continue
-					}
-					if i < len(raw) && raw[i] == ']' {
-						i++
-						break
-					}
-					return f, false
-				}
-			}
-			f.Scopes = scopes
-		default:
-			return f, false
-		}
-		i = skipJSONSpace(raw, i)
-		if i >= len(raw) {
-			return f, false
-		}
-		switch raw[i] {
-		case ',':
-			i = skipJSONSpace(raw, i+1)
-		case '}':
-			return f, skipJSONSpace(raw, i+1) == len(raw)
-		default:
-			return f, false
-		}
-	}
-}
-
-// skipJSONSpace returns the index of the first byte of s from i on that
-// is not JSON white space.
-func skipJSONSpace(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// plainJSONString reads the JSON string at s[i] when it holds only
-// printable ASCII and no escape: its contents and the index after it.
-func plainJSONString(s string, i int) (v string, next int, ok bool) {
-	if i >= len(s) || s[i] != '"' {
-		return "", i, false
-	}
-	for j := i + 1; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '"':
-			return s[i+1 : j], j + 1, true
-		case c < 0x20 || c > 0x7E || c == '\\':
-			return "", i, false
-		}
-	}
-	return "", i, false
-}
-
-func (f consentField) consent(scope string) (Consent, bool) {
-	c := Consent{Type: strings.ToLower(f.Type), ID: f.ID}
-	switch {
-	case f.Training != nil:
+// consentOf decides what the consent object f grants for scope. Every
+// statement must agree: a training flag, the scope list (when given, scope
+// must be in it), the refusal flags and the status. An object that says
+// none of these is general use. A value prov cannot read (a wrong type, an
+// unknown status or consent type) makes the consent not understood: no
+// consent.
+func consentOf(f schemas.ConsentObject, scope string) (Consent, bool) {
+	c := Consent{Type: strings.ToLower(f.Type), ID: f.ID, Training: true}
+	if f.Training != nil {
 		c.Training = *f.Training
-	case f.Scopes != nil:
+	}
+	if f.Scopes != nil {
+		listed := false
 		for _, s := range f.Scopes {
-			if strings.EqualFold(s, scope) {
-				c.Training = true
+			if strings.EqualFold(strings.TrimSpace(s), scope) {
+				listed = true
 			}
 		}
-	default:
-		c.Training = true // a consent object without scopes: general use
+		c.Training = c.Training && listed
+	}
+	if f.FlagRefused() {
+		c.Training = false
+	}
+	ok := !f.Unreadable()
+	withdrawn := f.FlagWithdrawn()
+	switch schemas.ConsentStatus(f.Status) {
+	case schemas.StatusRefused:
+		c.Training = false
+	case schemas.StatusWithdrawn:
+		withdrawn = true
+	case schemas.StatusUnknown:
+		ok = false
 	}
 	if c.Type == "" {
 		c.Type = schemas.ConsentGeneral
 	}
-	ok := true
 	switch c.Type {
 	case schemas.ConsentGeneral, schemas.ConsentSeparate, schemas.ConsentGuardian:
 	default:
 		ok = false
+	}
+	if !ok {
 		c.Training = false
 	}
 	var err error
@@ -281,6 +120,8 @@ func (f consentField) consent(scope string) (Consent, bool) {
 			// failing safe for the data subject
 			c.Withdrawn = time.Unix(0, 0).UTC()
 		}
+	} else if withdrawn {
+		c.Withdrawn = time.Unix(0, 0).UTC() // withdrawn, no date given: long ago
 	}
 	return c, ok
 }
@@ -360,11 +201,11 @@ func LoadRegistryColumns(r io.Reader, name, scope string, cols schemas.Columns) 
 		if row.SubjectID == "" { // a Parquet row (JSONL lines are checked above)
 			return nil, fmt.Errorf("parsing consent registry %s row %d: %w: column %q (subject_id) is empty or missing", name, i+1, ErrRegistry, cols.Column("subject_id"))
 		}
-		f := consentField{Scopes: row.Scopes, Type: row.Type, ID: row.ID, GrantedAt: row.GrantedAt, WithdrawnAt: row.WithdrawnAt}
+		f := schemas.ConsentObject{Scopes: row.Scopes, Type: row.Type, ID: row.ID, GrantedAt: row.GrantedAt, WithdrawnAt: row.WithdrawnAt}
 		if row.Scopes == nil {
 			f.Scopes = []string{}
 		}
-		c, ok := f.consent(scope)
+		c, ok := consentOf(f, scope)
 		if !ok {
 			where := fmt.Sprintf("row %d", i+1)
 			if lines != nil {
@@ -381,7 +222,7 @@ func LoadRegistryColumns(r io.Reader, name, scope string, cols schemas.Columns) 
 }
 
 // badConsentColumns names the columns of a row that f.consent rejected.
-func badConsentColumns(f consentField, cols schemas.Columns) string {
+func badConsentColumns(f schemas.ConsentObject, cols schemas.Columns) string {
 	var bad []string
 	switch strings.ToLower(f.Type) {
 	case "", schemas.ConsentGeneral, schemas.ConsentSeparate, schemas.ConsentGuardian:

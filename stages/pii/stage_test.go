@@ -120,6 +120,10 @@ func TestStageRules(t *testing.T) {
 		{"basis: bare true consent", nil, rec{text: "邮箱 zs@example.cn", subject: "u1", consent: "true"}, schemas.Admit, "", ""},
 		{"basis: email without consent", nil, rec{text: "邮箱 zs@example.cn", subject: "u1"}, schemas.Redact, RuleBasis, TypeEmail},
 		{"basis: consent not covering training", nil, rec{text: "邮箱 zs@example.cn", subject: "u1", consent: `{"training":false}`}, schemas.Redact, RuleBasis, TypeEmail},
+		{"basis: granted false (another system's spelling)", nil, rec{text: "邮箱 zs@example.cn", subject: "u1", consent: `{"granted":false,"scope":"training","at":"2024-09-22T06:09:57Z"}`}, schemas.Redact, RuleBasis, TypeEmail},
+		{"basis: granted for another scope", nil, rec{text: "邮箱 zs@example.cn", subject: "u1", consent: `{"granted":true,"scope":"analytics"}`}, schemas.Redact, RuleBasis, TypeEmail},
+		{"basis: granted for training among others", nil, rec{text: "邮箱 zs@example.cn", subject: "u1", consent: `{"granted":true,"scope":"training,analytics"}`}, schemas.Admit, "", ""},
+		{"basis: an object prov reads nothing from", nil, rec{text: "邮箱 zs@example.cn", subject: "u1", consent: `{"ok":1}`}, schemas.Redact, RuleBasis, TypeEmail},
 		{"basis: source-level basis", nil, rec{text: "邮箱 zs@example.cn", source: "public-forum"}, schemas.Admit, "", ""},
 		{"basis: policy rejects", func(p *schemas.PIIPolicy) { p.Actions = map[string]string{"EMAIL": "reject"} }, rec{text: "邮箱 zs@example.cn"}, schemas.Reject, RuleBasis, ""},
 		{"sensitive: id with separate consent", nil, rec{text: "身份证" + adultID, subject: "u1", consent: `{"training":true,"type":"separate"}`}, schemas.Admit, "", ""},
@@ -136,6 +140,7 @@ func TestStageRules(t *testing.T) {
 		{"minor: adult at collection", nil, rec{text: "身份证" + kid, subject: "u1", consent: `{"training":true,"type":"separate"}`, fetched: "2030-09-01T00:00:00Z"}, schemas.Admit, "", ""},
 		{"withdrawn: registry withdrawal before run", nil, rec{text: "今天天气不错", subject: "u-gone", consent: "true"}, schemas.Reject, RuleWithdrawn, ""},
 		{"withdrawn: record withdrawal before run", nil, rec{text: "hello", subject: "u1", consent: `{"training":true,"withdrawn_at":"2024-12-01T00:00:00Z"}`}, schemas.Reject, RuleWithdrawn, ""},
+		{"withdrawn: revoked status without a date", nil, rec{text: "hello", subject: "u1", consent: `{"status":"revoked","purposes":["training"]}`}, schemas.Reject, RuleWithdrawn, ""},
 		{"withdrawn: scheduled after run", nil, rec{text: "hello zs@example.cn", subject: "u-later"}, schemas.Admit, "", ""},
 		{"uscc is not personal", nil, rec{text: "信用代码91350100M000100Y43"}, schemas.Admit, "", ""},
 		{"clean record", nil, rec{text: "今天天气不错，我们去公园吧。"}, schemas.Admit, "", ""},
@@ -386,6 +391,21 @@ func TestParseConsent(t *testing.T) {
 		{`{"training":true,"type":"blanket"}`, false, "blanket", false},
 		{`{"training":true,"withdrawn_at":"yesterday"}`, true, "general", false},
 		{`[1,2]`, false, "", false},
+		// other systems' spellings: refusal flags, scope strings, statuses
+		{`{"granted":false,"scope":"training","at":"2024-09-22T06:09:57Z"}`, false, "general", true},
+		{`{"granted":true,"scope":"training","at":"2024-09-22T06:09:57Z"}`, true, "general", true},
+		{`{"granted":true,"scope":"analytics"}`, false, "general", true},
+		{`{"granted":true,"scope":"training,analytics"}`, true, "general", true},
+		{`{"granted":true,"scope":"none"}`, false, "general", true},
+		{`{"training":true,"scopes":["ads"]}`, false, "general", true},
+		{`{"given":"no","type":"separate"}`, false, "separate", true},
+		{`{"Authorised":false}`, false, "general", true},
+		{`{"status":"Opted-Out"}`, false, "general", true},
+		{`{"status":"granted","purposes":["training"]}`, true, "general", true},
+		{`{"status":"maybe"}`, false, "general", false},
+		{`{"agreed":"perhaps"}`, false, "general", false},
+		{`{"foo":"bar"}`, false, "", false},
+		{`{}`, false, "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {
@@ -394,6 +414,22 @@ func TestParseConsent(t *testing.T) {
 				t.Errorf("ParseConsent(%s) = %+v, %v", tc.raw, c, ok)
 			}
 		})
+	}
+}
+
+// TestParseConsentWithdrawnFlag: withdrawn or revoked true, or a
+// withdrawal status, without a date is a withdrawal long ago.
+func TestParseConsentWithdrawnFlag(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, raw := range []string{`{"training":true,"withdrawn":true}`, `{"revoked":"yes"}`, `{"state":"Revoked"}`, `{"status":"withdrawn","purpose":"training"}`} {
+		c, ok := ParseConsent(raw, "training")
+		if !ok || !c.withdrawnBy(now) {
+			t.Errorf("ParseConsent(%s) = %+v, %v: want a withdrawal", raw, c, ok)
+		}
+	}
+	c, _ := ParseConsent(`{"training":true,"withdrawn":false}`, "training")
+	if c.withdrawnBy(now) || !c.Training {
+		t.Errorf("withdrawn false = %+v", c)
 	}
 }
 
