@@ -182,6 +182,10 @@ func (r *Record) CanonicalDigest() Digest {
 			continue
 		}
 		v := r.Values[f]
+		if len(b) > len(h.buf)-2*binary.MaxVarintLen64 {
+			_, _ = h.h.Write(b) // keep the header inside buf
+			b = b[:0]
+		}
 		b = binary.AppendUvarint(b, uint64(f))
 		b = binary.AppendUvarint(b, uint64(len(v)))
 		if len(b)+len(v) <= cap(b) {

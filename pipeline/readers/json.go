@@ -622,10 +622,10 @@ func (x *extractor) scanText(line []byte, i int) (int, bool, error) {
 		}
 		switch c := line[i]; {
 		case c >= 0x80:
-			// A non-ASCII run: no special byte is >= 0x80, and a valid
-			// sequence never runs past an ASCII byte.
-			// Fast path: 3-byte sequences (most of CJK) whose lead byte
-			// admits any continuation byte, four then two at a time.
+			// A non-ASCII run (no special byte is >= 0x80, and a valid
+			// sequence never runs past an ASCII byte). Fast path: 3-byte
+			// sequences (most of CJK) whose lead byte admits any
+			// continuation byte, four then two at a time.
 			for i+14 <= len(line) && twoPlain3(binary.LittleEndian.Uint64(line[i:])) &&
 				twoPlain3(binary.LittleEndian.Uint64(line[i+6:])) {
 				i += 12

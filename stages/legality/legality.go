@@ -588,21 +588,143 @@ func (s *Stage) checkConsent(c *checker, info *sourceInfo) {
 		refused = true
 	}
 	if strings.HasPrefix(v, "{") {
-		var obj map[string]any
-		if json.Unmarshal([]byte(v), &obj) == nil {
-			for _, k := range []string{"granted", "given", "consent", "authorised", "authorized"} {
-				if b, isBool := obj[k].(bool); isBool && !b {
-					refused = true
-				}
-			}
-			if w, isBool := obj["withdrawn"].(bool); isBool && w {
-				refused = true
-			}
+		if r, ok := consentRefusedFast(v); ok {
+			refused = refused || r
+		} else {
+			refused = refused || consentRefusedJSON(v)
 		}
 	}
 	if refused {
 		c.find(RuleUserInput, schemas.Reject, fmt.Sprintf("source %s: the user did not authorise (or withdrew) use of this input", c.src), "")
 	}
+}
+
+// consentRefusedJSON reports whether the consent object v says the user
+// refused or withdrew: one of granted, given, consent, authorised,
+// authorized is false, or withdrawn is true. A value that is not a JSON
+// object says nothing.
+func consentRefusedJSON(v string) bool {
+	var obj map[string]any
+	if json.Unmarshal([]byte(v), &obj) != nil {
+		return false
+	}
+	refused := false
+	for _, k := range []string{"granted", "given", "consent", "authorised", "authorized"} {
+		if b, isBool := obj[k].(bool); isBool && !b {
+			refused = true
+		}
+	}
+	if w, isBool := obj["withdrawn"].(bool); isBool && w {
+		refused = true
+	}
+	return refused
+}
+
+// consentRefusedFast is consentRefusedJSON without reflection for the
+// usual shape of a consent object: keys and string values without escapes
+// or control characters, values that are such strings, true, false or
+// null (a later duplicate key overrides an earlier one, as in a map). ok
+// is false for anything else, which consentRefusedJSON decides.
+func consentRefusedFast(v string) (refused, ok bool) {
+	// last[i] is the last value of consentFlagKeys[i]: 0 none or not a
+	// boolean, 1 true, 2 false.
+	var last [len(consentFlagKeys)]uint8
+	i := skipJSONSpace(v, 0)
+	if i >= len(v) || v[i] != '{' {
+		return false, false
+	}
+	i = skipJSONSpace(v, i+1)
+	if i < len(v) && v[i] == '}' {
+		return false, skipJSONSpace(v, i+1) == len(v)
+	}
+	for {
+		key, j, ok := plainJSONString(v, i)
+		if !ok {
+			return false, false
+		}
+		i = skipJSONSpace(v, j)
+		if i >= len(v) || v[i] != ':' {
+			return false, false
+		}
+		i = skipJSONSpace(v, i+1)
+		if i >= len(v) {
+			return false, false
+		}
+		val := uint8(0)
+		switch c := v[i]; {
+		case c == '"':
+			_, j, ok := plainJSONString(v, i)
+			if !ok {
+				return false, false
+			}
+			i = j
+		case strings.HasPrefix(v[i:], "true"):
+			val, i = 1, i+len("true")
+		case strings.HasPrefix(v[i:], "false"):
+			val, i = 2, i+len("false")
+		case strings.HasPrefix(v[i:], "null"):
+			i += len("null")
+		default:
+			return false, false
+		}
+		for k, name := range consentFlagKeys {
+			if key == name {
+				last[k] = val
+			}
+		}
+		i = skipJSONSpace(v, i)
+		if i >= len(v) {
+			return false, false
+		}
+		switch v[i] {
+		case ',':
+			i = skipJSONSpace(v, i+1)
+			continue
+		case '}':
+			if skipJSONSpace(v, i+1) != len(v) {
+				return false, false
+			}
+		default:
+			return false, false
+		}
+		break
+	}
+	for k := range consentFlagKeys {
+		if (k < len(consentFlagKeys)-1 && last[k] == 2) || (k == len(consentFlagKeys)-1 && last[k] == 1) {
+			refused = true
+		}
+	}
+	return refused, true
+}
+
+// consentFlagKeys are the consent flags checkConsent reads: false on one
+// of the first five, or true on withdrawn (the last), is a refusal.
+var consentFlagKeys = [...]string{"granted", "given", "consent", "authorised", "authorized", "withdrawn"}
+
+// skipJSONSpace returns the index of the first byte of s from i on that
+// is not JSON white space.
+func skipJSONSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainJSONString reads the JSON string at s[i] when it has no escape and
+// no control character: its contents and the index after it.
+func plainJSONString(s string, i int) (v string, next int, ok bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", i, false
+	}
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return s[i+1 : j], j + 1, true
+		case c < 0x20 || c == '\\':
+			return "", i, false
+		}
+	}
+	return "", i, false
 }
 
 // score runs the automated keyword pass and feeds the harmful sample and

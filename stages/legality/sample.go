@@ -51,13 +51,19 @@ func (a sampleItem) less(b sampleItem) bool {
 type bottomK struct {
 	k     int
 	items []sampleItem
-	has   map[schemas.Digest]bool
+	has   digestSet
 }
 
-func newBottomK(k int) *bottomK { return &bottomK{k: k, has: map[schemas.Digest]bool{}} }
+func newBottomK(k int) *bottomK { return &bottomK{k: k} }
 
 // heapLess is the max-heap order: item i sorts above item j.
-func (b *bottomK) heapLess(i, j int) bool { return b.items[j].less(b.items[i]) }
+func (b *bottomK) heapLess(i, j int) bool {
+	x, y := &b.items[j], &b.items[i]
+	if x.key != y.key {
+		return x.key < y.key
+	}
+	return string(x.digest[:]) < string(y.digest[:])
+}
 
 // up and down are container/heap's sift operations, typed to avoid the
 // interface calls and the boxing of heap.Push.
@@ -99,26 +105,104 @@ func (b *bottomK) add(it sampleItem) {
 		return
 	}
 	if len(b.items) < b.k {
-		if b.has[it.digest] {
+		if !b.has.insert(it.digest) {
 			return
 		}
 		b.items = append(b.items, it)
 		b.up(len(b.items) - 1)
-		b.has[it.digest] = true
 		return
 	}
 	// A full sample takes only a new item below its largest. Both tests
 	// refuse, so their order does not matter; the key comparison first
 	// spares the digest lookup for most items.
-	if !it.less(b.items[0]) || b.has[it.digest] {
+	if !it.less(b.items[0]) || !b.has.insert(it.digest) {
 		return
 	}
-	delete(b.has, b.items[0].digest)
+	b.has.remove(b.items[0].digest)
 	b.items[0] = it
-	b.has[it.digest] = true
 	if !b.down(0) {
 		b.up(0)
 	}
+}
+
+// digestSet is a set of digests: open addressing with linear probing on
+// the digest's first bytes (a digest is a SHA-256, uniform), deletion by
+// backward shift. It costs a fraction of a map with 32-byte keys, which
+// was most of the sample's cost per record.
+type digestSet struct {
+	slots []digestSlot
+	n     int
+}
+
+type digestSlot struct {
+	d    schemas.Digest
+	used bool
+}
+
+func (s *digestSet) home(d *schemas.Digest) int {
+	return int(binary.LittleEndian.Uint64(d[:8]) & uint64(len(s.slots)-1))
+}
+
+// insert adds d and reports whether it was absent.
+func (s *digestSet) insert(d schemas.Digest) bool {
+	if 2*(s.n+1) > len(s.slots) {
+		s.grow()
+	}
+	mask := len(s.slots) - 1
+	for i := s.home(&d); ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if !sl.used {
+			*sl = digestSlot{d: d, used: true}
+			s.n++
+			return true
+		}
+		if sl.d == d {
+			return false
+		}
+	}
+}
+
+func (s *digestSet) grow() {
+	old := s.slots
+	s.slots = make([]digestSlot, max(16, 2*len(old)))
+	s.n = 0
+	for i := range old {
+		if old[i].used {
+			s.insert(old[i].d)
+		}
+	}
+}
+
+// remove deletes d when present.
+func (s *digestSet) remove(d schemas.Digest) {
+	if s.n == 0 {
+		return
+	}
+	mask := len(s.slots) - 1
+	i := s.home(&d)
+	for ; ; i = (i + 1) & mask {
+		if !s.slots[i].used {
+			return
+		}
+		if s.slots[i].d == d {
+			break
+		}
+	}
+	// Backward shift: move up every later member of the probe run that
+	// may sit in the freed slot (its home is not cyclically in (i, j]).
+	for j := i; ; {
+		j = (j + 1) & mask
+		if !s.slots[j].used {
+			break
+		}
+		h := s.home(&s.slots[j].d)
+		if (i <= j && (h <= i || h > j)) || (i > j && h <= i && h > j) {
+			s.slots[i] = s.slots[j]
+			i = j
+		}
+	}
+	s.slots[i] = digestSlot{}
+	s.n--
 }
 
 // sorted returns the sample in key order.

@@ -79,7 +79,19 @@ const stateMagic = "PLS1"
 
 // MarshalBinary encodes s deterministically (sorted keys, sorted samples).
 func (s *state) MarshalBinary() ([]byte, error) {
-	b := []byte(stateMagic)
+	// One allocation: the samples of a run's objects come to megabytes.
+	const num = binary.MaxVarintLen64
+	n := len(stateMagic) + 4*num
+	for r := range s.rules {
+		n += 2*num + len(r)
+	}
+	for id, a := range s.sources {
+		n += 5*num + len(id) + len(a.sample.items)*(8+len(schemas.Digest{})+1+num)
+		for g := range a.groups {
+			n += 2*num + len(g)
+		}
+	}
+	b := append(make([]byte, 0, n), stateMagic...)
 	b = binary.AppendUvarint(b, uint64(s.k))
 	b = binary.AppendUvarint(b, uint64(s.records))
 	rules := sortedKeys(s.rules)

@@ -121,7 +121,9 @@ func TestBlockScans(t *testing.T) {
 		key := false
 		var at []int
 		for i := range win {
-			key = key || i+1 < len(win) && phraseKeyAt(win, i)
+			for _, pk := range phraseKeys {
+				key = key || hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1]))
+			}
 			at = zhNoticeAt(win, i, at)
 		}
 		if got := hasPhraseKey(win); got != key && !phraseKeyAlways {
@@ -129,6 +131,65 @@ func TestBlockScans(t *testing.T) {
 		}
 		if got := zhNoticeStartsIn(win, nil); !slices.Equal(got, at) {
 			t.Fatalf("zhNoticeStartsIn(%q) = %v, want %v", win, got, at)
+		}
+	}
+}
+
+// TestZhReAny: every match of a use notice's Chinese regular expression
+// holds one of its zhReAny literals (the search is skipped without one).
+func TestZhReAny(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	alphabet := []string{"仅", "僅", "供", "限", "用于", "用於", "学术", "學術", "科研", "研究", "教学", "學習", "学习", "参考", "，", "。", "a", " ", "只", "可"}
+	for _, row := range useNoticeTable {
+		if row.zhRe == nil {
+			continue
+		}
+		if len(row.zhReAny) == 0 {
+			t.Fatalf("%s: zhRe without zhReAny", row.id)
+		}
+		for n := 0; n < 20000; n++ {
+			var b strings.Builder
+			for k := rng.IntN(8); k >= 0; k-- {
+				b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			}
+			s := []byte(b.String())
+			if row.zhRe.Match(s) && !containsAnyBytes(s, row.zhReAny) {
+				t.Fatalf("%s: zhRe matches %q, which holds none of %q", row.id, s, row.zhReAny)
+			}
+		}
+	}
+}
+
+// TestHasASCIIUseWordPairs: the pair lookup finds what a search for each word
+// in every case finds.
+func TestHasASCIIUseWordPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	parts := append([]string{"x", " ", "中", "ACADEMIC", "ReSeArCh", "academi", "esearch", "\n"}, useWords...)
+	for n := 0; n < 5000; n++ {
+		var b strings.Builder
+		for b.Len() < rng.IntN(60) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		win := []byte(b.String())
+		want := false
+		for _, w := range useWords {
+			want = want || bytes.Contains(bytes.ToLower(win), []byte(w))
+		}
+		if got := hasASCIIUseWord(win); got != want {
+			t.Fatalf("hasASCIIUseWord(%q) = %v, want %v", win, got, want)
+		}
+	}
+}
+
+// TestAnchorTable: the table fits anchorHits.found and holds the anchors
+// Detect asks about by name.
+func TestAnchorTable(t *testing.T) {
+	if len(anchors) > maxAnchors {
+		t.Fatalf("%d anchors, more than %d", len(anchors), maxAnchors)
+	}
+	for _, k := range []int{anchorSPDXTag, anchorCCURL, anchorCCZh} {
+		if k < 0 {
+			t.Fatal("an anchor Detect asks about by name is not in the table")
 		}
 	}
 }

@@ -650,11 +650,13 @@ var gplWords = []string{"gpl", "general public license"}
 type phraseKey struct {
 	word      string
 	wordStart bool
+	off       int // of the pair it is looked up by (phraseKeyPairs)
 }
 
-// phraseKeys are the key words of licencePhrases; phraseKeyPairs maps the
-// first two bytes of a key word, in any case, to 1 + the index in
-// phraseKeyByPair of the key words starting with them; phraseKeyAlways
+// phraseKeys are the key words of licencePhrases; phraseKeyPairs maps a
+// pair of bytes, in any case, to 1 + the index in phraseKeyByPair of the
+// key words it is the key pair of (their least frequent pair, at offset
+// off: pairKeyCost); phraseKeyAlways
 // is set when a key word is too short for the table (every window is
 // then searched).
 var phraseKeys, phraseKeyPairs, phraseKeyByPair, phraseKeyAlways = func() ([]phraseKey, *[1 << 16]uint8, [][]int, bool) {
@@ -667,7 +669,7 @@ var phraseKeys, phraseKeyPairs, phraseKeyByPair, phraseKeyAlways = func() ([]phr
 			return
 		}
 		idx[word] = len(keys)
-		keys = append(keys, phraseKey{word, wordStart})
+		keys = append(keys, phraseKey{word: word, wordStart: wordStart})
 	}
 	for _, p := range licencePhrases {
 		if p.any == nil {
@@ -681,13 +683,20 @@ var phraseKeys, phraseKeyPairs, phraseKeyByPair, phraseKeyAlways = func() ([]phr
 	var t [1 << 16]uint8
 	var byPair [][]int
 	always := false
-	for i, k := range keys {
+	for i := range keys {
+		k := &keys[i]
 		if len(k.word) < 2 || len(byPair) >= 255 {
 			always = true
 			continue
 		}
-		for _, a := range caseVariants(k.word[0]) {
-			for _, b := range caseVariants(k.word[1]) {
+		// Looked up by its least frequent pair ("sc" of "isc").
+		for o := 1; o+1 < len(k.word); o++ {
+			if pairKeyCost(k.word[o], k.word[o+1]) < pairKeyCost(k.word[k.off], k.word[k.off+1]) {
+				k.off = o
+			}
+		}
+		for _, a := range caseVariants(k.word[k.off]) {
+			for _, b := range caseVariants(k.word[k.off+1]) {
 				p := uint16(a) | uint16(b)<<8
 				if t[p] == 0 {
 					byPair = append(byPair, nil)
@@ -743,16 +752,17 @@ func hasPhraseKey(win []byte) bool {
 	return false
 }
 
-// phraseKeyAt reports whether a phrase key word starts at position i of
-// win (i+1 < len(win)).
-func phraseKeyAt(win []byte, i int) bool {
-	g := phraseKeyPairs[uint16(win[i])|uint16(win[i+1])<<8]
+// phraseKeyAt reports whether a phrase key word whose key pair is at
+// position q of win (q+1 < len(win)) is there.
+func phraseKeyAt(win []byte, q int) bool {
+	g := phraseKeyPairs[uint16(win[q])|uint16(win[q+1])<<8]
 	if g == 0 {
 		return false
 	}
 	for _, k := range phraseKeyByPair[g-1] {
-		pk := phraseKeys[k]
-		if hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1])) {
+		pk := &phraseKeys[k]
+		i := q - pk.off
+		if i >= 0 && hasPrefixFold(win[i:], pk.word) && (!pk.wordStart || i == 0 || !isWordByte(win[i-1])) {
 			return true
 		}
 	}

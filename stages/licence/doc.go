@@ -14,8 +14,10 @@
 // keep "or any later version": GPLv2+; a dual-licensing statement gives
 // one OR expression), Creative Commons URLs and abbreviations, use notices (the
 // table in notices.go: academic-only, non-commercial) and reservation
-// notices. A one-pass anchor scan lets texts without licence words skip
-// every detector; paragraphs around licence words (a comment block's
+// notices. A one-pass anchor scan (each anchor looked up by its least
+// frequent byte pair, eight positions per branch) lets texts without
+// licence words skip every detector, and tells whether a text holds an
+// SPDX tag or a Creative Commons URL; paragraphs around licence words (a comment block's
 // paragraphs together) are matched, and their
 // results cached by the paragraph without its copyright lines, so a header
 // repeated across thousands of files is matched once. In a text over 1 KB
@@ -25,7 +27,10 @@
 // reaches its thresholds in it): prose that quotes a licence sentence
 // ("This library is distributed in the hope that it will be useful") is
 // not tokenised whole; a licence text with no licence or copyright word in
-// it or within 256 bytes of it is then not found in a longer text.
+// it or within 256 bytes of it is then not found in a longer text. The
+// probes of one text overlap: spdxmatch.Prober hashes each of their words
+// once and rules most probes out from per-word counts, with Probe's
+// answers.
 // Windows are searched for licence phrases only when they hold a phrase's
 // key word, and for Chinese use notices only where the first two
 // characters of one start.

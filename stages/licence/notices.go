@@ -1,6 +1,7 @@
 package licence
 
 import (
+	"bytes"
 	"encoding/binary"
 	"regexp"
 )
@@ -20,9 +21,12 @@ type useNotice struct {
 	zh    []string // literal Chinese phrasings
 	// zhRe, when set, matches the Chinese phrasings the literals do not
 	// list; it runs only on windows that hold the start of a literal.
-	zhRe  *regexp.Regexp
-	conf  float64
-	about string
+	zhRe *regexp.Regexp
+	// zhReAny are literals one of which every match of zhRe holds: a
+	// window without any of them is not searched.
+	zhReAny []string
+	conf    float64
+	about   string
 }
 
 // useNotices is the notice table. Rows are tried in order; every row that
@@ -41,7 +45,8 @@ var useNoticeTable = []useNotice{
 			"僅供學術研究", "僅限學術研究", "僅用於學術研究", "僅供研究", "僅供學習交流", "僅供個人學習"},
 		// "仅供" + a few characters + a research, teaching or study word:
 		// 仅供安全研究与教学之用, 仅供参考学习使用, 仅供科研与学习.
-		zhRe: regexp.MustCompile(`(?:仅|僅)(?:供|限|用于|用於)[^，。；！？,.;!?\n]{0,8}?(?:学术|學術|科研|研究|教学|教學|学习|學習)`),
+		zhRe:    regexp.MustCompile(`(?:仅|僅)(?:供|限|用于|用於)[^，。；！？,.;!?\n]{0,8}?(?:学术|學術|科研|研究|教学|教學|学习|學習)`),
+		zhReAny: []string{"仅", "僅"},
 	},
 	{
 		id: RefNonCommercialReprint, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
@@ -92,7 +97,8 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 		found := false
 		for i, w := range ws {
 			win := text[w[0]:w[1]]
-			found = len(zhAt[i]) > 0 && (hasPrefixAt(win, zhAt[i], row.zh) || row.zhRe != nil && row.zhRe.Match(win))
+			found = len(zhAt[i]) > 0 && (hasPrefixAt(win, zhAt[i], row.zh) ||
+				row.zhRe != nil && containsAnyBytes(win, row.zhReAny) && row.zhRe.Match(win))
 			if !found && row.en != nil && hasUse[i] && containsAny(cleans[i], row.enAny) {
 				found = matchesNotice(row.en, cleans[i])
 			}
@@ -105,6 +111,16 @@ func useNotices(text []byte, hits []int, ms []Match) []Match {
 		}
 	}
 	return ms
+}
+
+// containsAnyBytes reports whether b holds one of subs.
+func containsAnyBytes(b []byte, subs []string) bool {
+	for _, s := range subs {
+		if bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasPrefixAt reports whether one of subs starts at one of the positions
@@ -216,36 +232,73 @@ func matchesNotice(re *regexp.Regexp, clean string) bool {
 	return false
 }
 
+// useWords are the words hasASCIIUseWord looks for; useWordPairs maps a
+// pair of bytes, in any case, to 1 + the index in useWordByPair of the
+// words it is the key pair of (their least frequent pair, at useWordOff:
+// pairKeyCost).
+var useWords = []string{"academic", "research", "commercial", "personal", "scientific", "scholarly", "educational"}
+
+var useWordPairs, useWordByPair, useWordOff = func() (*[1 << 16]uint8, [][]int, []int) {
+	var t [1 << 16]uint8
+	var byPair [][]int
+	offs := make([]int, len(useWords))
+	for w, word := range useWords {
+		for o := 1; o+1 < len(word); o++ {
+			if pairKeyCost(word[o], word[o+1]) < pairKeyCost(word[offs[w]], word[offs[w]+1]) {
+				offs[w] = o
+			}
+		}
+		for _, a := range caseVariants(word[offs[w]]) {
+			for _, b := range caseVariants(word[offs[w]+1]) {
+				p := uint16(a) | uint16(b)<<8
+				if t[p] == 0 {
+					byPair = append(byPair, nil)
+					t[p] = uint8(len(byPair))
+				}
+				byPair[t[p]-1] = append(byPair[t[p]-1], w)
+			}
+		}
+	}
+	return &t, byPair, offs
+}()
+
 // hasASCIIUseWord reports whether win holds "academic", "research",
 // "commercial", "personal", "scientific", "scholarly" or "educational"
-// in any ASCII case (without a lower-case copy of the window).
+// in any ASCII case (without a lower-case copy of the window), looking up
+// eight positions per branch.
 func hasASCIIUseWord(win []byte) bool {
-	for i, c := range win {
-		switch c | 0x20 {
-		case 'a':
-			if hasPrefixFold(win[i:], "academic") {
+	t := useWordPairs
+	i := 0
+	for ; i+9 <= len(win); i += 8 {
+		w := binary.LittleEndian.Uint64(win[i:])
+		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
+			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(win[i+8])<<8] == 0 {
+			continue
+		}
+		for q := i; q < i+8; q++ {
+			if useWordAt(win, q) {
 				return true
 			}
-		case 'r':
-			if hasPrefixFold(win[i:], "research") {
-				return true
-			}
-		case 'c':
-			if hasPrefixFold(win[i:], "commercial") {
-				return true
-			}
-		case 'p':
-			if hasPrefixFold(win[i:], "personal") {
-				return true
-			}
-		case 's':
-			if hasPrefixFold(win[i:], "scientific") || hasPrefixFold(win[i:], "scholarly") {
-				return true
-			}
-		case 'e':
-			if hasPrefixFold(win[i:], "educational") {
-				return true
-			}
+		}
+	}
+	for ; i+1 < len(win); i++ {
+		if useWordAt(win, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// useWordAt reports whether a use word whose key pair is at position q
+// of win (q+1 < len(win)) is there.
+func useWordAt(win []byte, q int) bool {
+	g := useWordPairs[uint16(win[q])|uint16(win[q+1])<<8]
+	if g == 0 {
+		return false
+	}
+	for _, w := range useWordByPair[g-1] {
+		if i := q - useWordOff[w]; i >= 0 && hasPrefixFold(win[i:], useWords[w]) {
+			return true
 		}
 	}
 	return false

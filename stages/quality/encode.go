@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/prov-ai/prov/schemas"
 )
 
 // stateMagic starts every encoded State; the last byte is the format
@@ -81,10 +83,40 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// sizeHint bounds the encoded size of q from above, so that MarshalBinary
+// allocates its buffer once (a sample of long documents encodes to
+// megabytes; growing it copied them again).
+func (q *State) sizeHint() int {
+	const num = binary.MaxVarintLen64
+	n := 4096 + 8*len(q.langHeap.h)
+	for k := range q.modality {
+		n += num + len(k) + 4*num
+	}
+	for k, s := range q.sources {
+		n += num + len(k) + 4*num + 2*num + len(s.dups.m)*(8+2*num)
+		for _, x := range s.dups.m {
+			n += len(x.source)
+		}
+	}
+	for k := range q.langs {
+		n += 2*num + len(k)
+	}
+	for _, c := range []*capped{q.domains, q.labels} {
+		for k := range c.m {
+			n += 3*num + len(k)
+		}
+	}
+	n += len(q.sample.m) * (8 + 3*num + len(schemas.Digest{}) + 2 + 4 + 1 + 4*numPerm)
+	for _, x := range q.sample.m {
+		n += len(x.source) + len(x.lang)
+	}
+	return n
+}
+
 // MarshalBinary encodes the state for a shard segment. Equal states give
 // equal bytes.
 func (q *State) MarshalBinary() ([]byte, error) {
-	e := &encoder{b: make([]byte, 0, 1024+len(q.sample.m)*560)}
+	e := &encoder{b: make([]byte, 0, q.sizeHint())}
 	e.b = append(e.b, stateMagic...)
 	e.i(q.recordsIn)
 	e.sizes(q.total)

@@ -6,9 +6,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.state")
@@ -126,4 +128,37 @@ func FuzzScanText(f *testing.F) {
 		minhash(s, 1, &sig)
 		_ = topBigramShare(s, &sc)
 	})
+}
+
+// TestSizeHintBoundsEncoding: MarshalBinary's buffer, sized by sizeHint,
+// never has to grow (seed states and a state of long documents with
+// labels and long source names).
+func TestSizeHintBoundsEncoding(t *testing.T) {
+	s := newTestStage(t, schemas.QualityPolicy{SampleSize: 32, LanguageSampleSize: 8, DomainCap: 16})
+	for name, b := range seedStates(t) {
+		st := s.NewState().(*State)
+		if err := st.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		if h := st.sizeHint(); len(b) > h {
+			t.Errorf("%s: %d bytes encoded, hint %d", name, len(b), h)
+		}
+	}
+	big := newTestStage(t, schemas.QualityPolicy{})
+	st := big.NewState().(*State)
+	recs, _ := longRecords(3000)
+	var out stages.Outcome
+	for i, r := range recs {
+		r.Source = strings.Repeat("s", 1+i%300)
+		r.Set(schemas.FieldLabels, `{"label":"`+strings.Repeat("l", i%50)+`"}`)
+		out.Reset()
+		big.Check(r, st, &out)
+	}
+	b, err := st.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := st.sizeHint(); len(b) > h || len(b) < h/4 {
+		t.Errorf("%d bytes encoded, hint %d", len(b), h)
+	}
 }

@@ -61,7 +61,7 @@ func (b *bottomK) observe(h uint64, source string) *entry {
 	if e, ok := b.m[h]; ok {
 		e.count++
 		if source < e.source {
-			e.source = source
+			e.source = strings.Clone(source)
 		}
 		return nil
 	}
@@ -71,7 +71,9 @@ func (b *bottomK) observe(h uint64, source string) *entry {
 			return nil
 		}
 	}
-	e := &entry{h: h, count: 1, source: source}
+	// The entry outlives the record: it keeps a copy of the source id, not
+	// the record's (which would keep the reader's block of values alive).
+	e := &entry{h: h, count: 1, source: strings.Clone(source)}
 	b.insert(e)
 	return e
 }

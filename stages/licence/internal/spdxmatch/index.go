@@ -12,6 +12,10 @@
 // that adds a clause (BSD-3-Clause-HP) beats its family (BSD-3-Clause) only
 // when the clause is present. Licences whose normalised texts are
 // identical are indexed once, under the id Canonical picks.
+//
+// Probe tells whether a stretch of a few hundred bytes of a longer text
+// may lie in a licence text; a Prober answers it for the overlapping
+// stretches of one text, hashing each word once.
 package spdxmatch
 
 import (

@@ -11,17 +11,23 @@ type matchBuf struct {
 	toks    []token
 	seq     []uint32
 	indexed []uint32
-	count   []int32
+	count   []int32 // zero between uses (counts)
+	named   []int32
 	words   []uint64
+	u       []uint32
+	refs    []ref
+	flags   []bool
 }
 
-// counts returns a zeroed count per licence.
+// ref is the range of a shingle's postings.
+type ref struct{ lo, hi int }
+
+// counts returns a count per licence, zero: its users set back to zero
+// the counts they raise.
 func (b *matchBuf) counts(n int) []int32 {
-	if cap(b.count) < n {
+	if len(b.count) != n {
 		b.count = make([]int32, n)
 	}
-	b.count = b.count[:n]
-	clear(b.count)
 	return b.count
 }
 
@@ -85,12 +91,13 @@ func (ix *Index) Match(text []byte) []Hit {
 	if len(indexed) < minShared {
 		return nil
 	}
-	u := uniq(append([]uint32(nil), indexed...))
+	u := uniq(append(buf.u[:0], indexed...))
+	buf.u = u[:0]
 	if len(u) < minShared {
 		return nil
 	}
-	type ref struct{ lo, hi int }
-	refs := make([]ref, len(u))
+	refs := slices.Grow(buf.refs[:0], len(u))[:len(u)]
+	buf.refs = refs[:0]
 	for i, s := range u {
 		lo, hi := ix.postings(s)
 		refs[i] = ref{lo, hi}
@@ -111,9 +118,12 @@ func (ix *Index) Match(text []byte) []Hit {
 		}
 		distinct = len(uniq(append([]uint32(nil), seq...)))
 	}
-	counts := make([]int32, len(ix.Licences))
-	explained := make([]bool, len(u))
-	inBest := make([]bool, len(u))
+	counts := buf.counts(len(ix.Licences))
+	defer clear(counts) // zero between uses
+	flags := slices.Grow(buf.flags[:0], 2*len(u))[:2*len(u)]
+	clear(flags)
+	buf.flags = flags[:0]
+	explained, inBest := flags[:len(u)], flags[len(u):]
 	var hits []Hit
 	for round := 0; round < maxHits; round++ {
 		clear(counts)
@@ -228,17 +238,26 @@ func (ix *Index) probeHeld(buf *matchBuf, held []uint32, total, dense int) bool 
 	if 2*len(held) >= total {
 		return true // most of a stretch with few words (Japanese, Chinese)
 	}
+	// Counts per licence, of the licences the shingles name only (the
+	// counts are zero again on return).
 	counts := buf.counts(len(ix.Licences))
+	named := buf.named[:0]
 	for _, s := range held {
 		lo, hi := ix.postings(s)
 		for k := lo; k < hi; k++ {
-			counts[ix.post(k)]++
+			l := ix.post(k)
+			if counts[l] == 0 {
+				named = append(named, int32(l))
+			}
+			counts[l]++
 		}
 	}
-	for l, c := range counts {
-		if c >= minShared && float64(c) >= MinCoverage*float64(ix.Licences[l].Shingles) {
-			return true
-		}
+	found := false
+	for _, l := range named {
+		c := counts[l]
+		found = found || c >= minShared && float64(c) >= MinCoverage*float64(ix.Licences[l].Shingles)
+		counts[l] = 0
 	}
-	return false
+	buf.named = named[:0]
+	return found
 }

@@ -1,0 +1,111 @@
+package legality
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/prov-ai/prov/schemas"
+)
+
+// BenchmarkSampleAdd offers 5000 distinct records to a fresh harmful
+// sample of the default 4000 per op (one source of one 64 MB object of the
+// long corpus).
+func BenchmarkSampleAdd(b *testing.B) {
+	items := make([]sampleItem, 5000)
+	for i := range items {
+		var d schemas.Digest
+		binary.LittleEndian.PutUint64(d[:], uint64(i)*0x9E3779B97F4A7C15)
+		items[i] = sampleItem{key: sampleKey(domainHarmful, 1, d), digest: d}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s := newBottomK(4000)
+		for _, it := range items {
+			s.add(it)
+		}
+	}
+}
+
+// TestDigestSet checks the set against a map under random inserts and
+// removals of digests that share their probe home (same first 8 bytes),
+// so that probe runs wrap and backward shifts move members.
+func TestDigestSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var s digestSet
+	model := map[schemas.Digest]bool{}
+	pool := make([]schemas.Digest, 300)
+	for i := range pool {
+		binary.LittleEndian.PutUint64(pool[i][:], uint64(rng.IntN(40))*0x9E3779B97F4A7C15+uint64(rng.IntN(3))<<60)
+		pool[i][8] = byte(i)
+		pool[i][9] = byte(i >> 8)
+	}
+	for step := range 200000 {
+		d := pool[rng.IntN(len(pool))]
+		if rng.IntN(3) == 0 {
+			s.remove(d)
+			delete(model, d)
+		} else if got, want := s.insert(d), !model[d]; got != want {
+			t.Fatalf("step %d: insert = %v, want %v", step, got, want)
+		} else {
+			model[d] = true
+		}
+		if s.n != len(model) {
+			t.Fatalf("step %d: %d members, want %d", step, s.n, len(model))
+		}
+		if step%1000 == 0 {
+			for _, d := range pool {
+				if s.insert(d) == model[d] {
+					t.Fatalf("step %d: membership of %x differs", step, d[:10])
+				}
+				if !model[d] {
+					s.remove(d)
+				}
+			}
+		}
+	}
+}
+
+// TestBottomKMatchesMapSample: the sample equals one kept with a map of
+// digests (the earlier bottomK), with repeated digests and equal keys.
+func TestBottomKMatchesMapSample(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 200 {
+		k := 1 + rng.IntN(64)
+		b := newBottomK(k)
+		var ref []sampleItem
+		refHas := map[schemas.Digest]bool{}
+		for range rng.IntN(400) {
+			var d schemas.Digest
+			binary.LittleEndian.PutUint64(d[:], uint64(rng.IntN(150)))
+			it := sampleItem{key: uint64(rng.IntN(50)), digest: d, harmful: d[0]%2 == 0}
+			if rng.IntN(2) == 0 {
+				it.key = sampleKey(domainHarmful, 1, d)
+			}
+			b.add(it)
+			// The reference: keep the k least items of distinct digests,
+			// the first offer of a digest that is kept winning.
+			if !refHas[it.digest] {
+				ref = append(ref, it)
+				refHas[it.digest] = true
+				slices.SortStableFunc(ref, func(x, y sampleItem) int {
+					if x.less(y) {
+						return -1
+					}
+					if y.less(x) {
+						return 1
+					}
+					return 0
+				})
+				if len(ref) > k {
+					delete(refHas, ref[k].digest)
+					ref = ref[:k]
+				}
+			}
+		}
+		if got := b.sorted(); !slices.Equal(got, ref) {
+			t.Fatalf("trial %d (k=%d): sample %v, reference %v", trial, k, got, ref)
+		}
+	}
+}
