@@ -243,8 +243,9 @@ const scanSplitMin = 512
 
 // Scan counts the keyword matches in text.
 //
-// A long text is walked as two interleaved halves, so that the two
-// dependent chains of table loads overlap. The second half starts from
+// A long text is walked as two interleaved halves (four quarters from
+// scanSplit4Min bytes, scan4), so that the dependent chains of table loads
+// overlap. The second half starts from
 // the root maxLen bytes before its first position: the automaton's state
 // after a position is the longest suffix read so far that is a trie node,
 // at most maxLen bytes, so after maxLen bytes it equals the state of a walk

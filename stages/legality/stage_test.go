@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -271,5 +272,26 @@ func TestDomainCache(t *testing.T) {
 				t.Fatalf("%s: cached %s, fresh %s", u, got, fresh[u])
 			}
 		}
+	}
+	// Workers share the stage and its cache (go test -race).
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range urls {
+				u := urls[(i*7+w*13)%len(urls)]
+				if got := outcome(u); got != fresh[u] {
+					errs <- u
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for u := range errs {
+		t.Errorf("%s: concurrent reading differs from a fresh one", u)
 	}
 }

@@ -180,3 +180,16 @@ func TestHasASCIIUseWordPairs(t *testing.T) {
 		}
 	}
 }
+
+// TestAnchorTable: the table fits anchorHits.found and holds the anchors
+// Detect asks about by name.
+func TestAnchorTable(t *testing.T) {
+	if len(anchors) > maxAnchors {
+		t.Fatalf("%d anchors, more than %d", len(anchors), maxAnchors)
+	}
+	for _, k := range []int{anchorSPDXTag, anchorCCURL, anchorCCZh} {
+		if k < 0 {
+			t.Fatal("an anchor Detect asks about by name is not in the table")
+		}
+	}
+}

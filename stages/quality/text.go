@@ -334,10 +334,11 @@ func topBigramShare(s string, sc *scratch) float64 {
 					break
 				}
 				i++
-			} else if c >= 0xE3 && c <= 0xEC && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
+			} else if (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
 				(c != 0xE3 || s[i+1] != 0x80 || s[i+2] != 0x80) {
-				// A valid 3-byte rune of U+3001–U+CFFF (CJK): never white
-				// space (U+3000 is the only space from U+3000 on).
+				// A valid 3-byte rune of U+3001–U+CFFF (CJK) or
+				// U+E000–U+FFFF (fullwidth punctuation): never white space
+				// (U+3000 is the only space from U+3000 on).
 				i += 3
 			} else {
 				r, size := utf8.DecodeRuneInString(s[i:])
