@@ -15,8 +15,9 @@ import (
 //
 // It holds the decoded states of objects that finished ahead of an earlier
 // one, at most maxPending per worker (a few megabytes each for the sampling
-// stages); past that, or after any error, it gives up and seal loads the
-// states from the trailer files as before.
+// stages); past that it keeps only their segment paths and reads those
+// trailer files again when their turn comes. After any error it gives up
+// and seal loads every state from the trailer files as before.
 type stateMerger struct {
 	rc      *runCtx
 	n       int
@@ -24,13 +25,16 @@ type stateMerger struct {
 	done    chan struct{}
 	merged  []stages.State
 	next    int
-	pending map[int][]stages.State
+	pending map[int]mergeItem
+	decoded int // pending items holding decoded states
 	gaveUp  bool
 }
 
 type mergeItem struct {
 	idx    int
-	states []stages.State // nil: give up
+	path   string
+	states []stages.State // nil: give up (from add); read the trailer again (pending)
+	waited bool           // queued with its states behind an earlier object
 }
 
 // maxPending bounds the objects whose decoded states wait for an earlier
@@ -39,7 +43,7 @@ const maxPending = 2
 
 func newStateMerger(rc *runCtx, n int) *stateMerger {
 	sm := &stateMerger{rc: rc, n: n, in: make(chan mergeItem, n), done: make(chan struct{}),
-		merged: make([]stages.State, len(rc.stages)), pending: map[int][]stages.State{}}
+		merged: make([]stages.State, len(rc.stages)), pending: map[int]mergeItem{}}
 	for i, s := range rc.stages {
 		sm.merged[i] = s.NewState()
 	}
@@ -61,7 +65,7 @@ func (sm *stateMerger) add(idx int, path string, t *segTrailer) {
 			states = nil
 		}
 	}
-	sm.in <- mergeItem{idx, states}
+	sm.in <- mergeItem{idx: idx, path: path, states: states}
 }
 
 func (sm *stateMerger) run() {
@@ -80,26 +84,56 @@ func (sm *stateMerger) run() {
 			continue
 		}
 		if it.states == nil {
-			sm.gaveUp, sm.pending = true, nil
+			sm.giveUp()
 			continue
 		}
-		sm.pending[it.idx] = it.states
-		for {
-			st, ok := sm.pending[sm.next]
+		if it.idx != sm.next {
+			if sm.decoded < limit {
+				it.waited = true
+				sm.decoded++
+			} else {
+				it.states = nil // read again when its turn comes
+			}
+		}
+		sm.pending[it.idx] = it
+		for !sm.gaveUp {
+			p, ok := sm.pending[sm.next]
 			if !ok {
 				break
 			}
 			delete(sm.pending, sm.next)
 			sm.next++
-			if err := sm.rc.mergeStates(sm.merged, st); err != nil {
-				sm.gaveUp, sm.pending = true, nil
+			if p.waited {
+				sm.decoded--
+			}
+			if p.states == nil {
+				p.states = sm.reload(p.path)
+			}
+			if p.states == nil {
+				sm.giveUp()
 				break
 			}
-		}
-		if len(sm.pending) > limit {
-			sm.gaveUp, sm.pending = true, nil
+			if err := sm.rc.mergeStates(sm.merged, p.states); err != nil {
+				sm.giveUp()
+			}
 		}
 	}
+}
+
+func (sm *stateMerger) giveUp() { sm.gaveUp, sm.pending = true, nil }
+
+// reload reads an object's states from its (verified) trailer file; nil
+// when it cannot.
+func (sm *stateMerger) reload(path string) []stages.State {
+	_, t, err := readTrailer(path, sm.rc.segKey)
+	if err != nil {
+		return nil
+	}
+	states, err := sm.rc.loadStates(path, t)
+	if err != nil {
+		return nil
+	}
+	return states
 }
 
 // wait returns the merged states once every worker is done (add is not
