@@ -549,6 +549,24 @@ func specialOrHigh(x uint64) uint64 {
 	return (x | (x - lo8*0x20) | (q - lo8) | (b - lo8)) & hi8
 }
 
+// escapeEnd checks the escape sequence at line[i] (a backslash inside a
+// string) and returns the index after it.
+func (x *extractor) escapeEnd(line []byte, i int) (int, error) {
+	if i+1 >= len(line) {
+		return 0, x.fail(i, "", ErrSyntax)
+	}
+	switch line[i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 2, nil
+	case 'u':
+		if i+6 > len(line) || !isHex4(line[i+2:i+6]) {
+			return 0, x.fail(i, "", ErrSyntax)
+		}
+		return i + 6, nil
+	}
+	return 0, x.fail(i, "", ErrSyntax)
+}
+
 // scanString scans a JSON string body starting at line[i] (after the
 // opening quote) and returns the index of the closing quote and whether the
 // body holds escapes. It validates escapes and rejects raw control bytes.
@@ -577,19 +595,9 @@ func (x *extractor) scanString(line []byte, i int) (int, bool, error) {
 			return i, esc, nil
 		case '\\':
 			esc = true
-			if i+1 >= len(line) {
-				return 0, false, x.fail(i, "", ErrSyntax)
-			}
-			switch line[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(line) || !isHex4(line[i+2:i+6]) {
-					return 0, false, x.fail(i, "", ErrSyntax)
-				}
-				i += 6
-			default:
-				return 0, false, x.fail(i, "", ErrSyntax)
+			var err error
+			if i, err = x.escapeEnd(line, i); err != nil {
+				return 0, false, err
 			}
 		case 0:
 			return 0, false, x.fail(i, "", ErrNUL)
@@ -649,19 +657,9 @@ func (x *extractor) scanText(line []byte, i int) (int, bool, error) {
 			return i, esc, nil
 		case c == '\\':
 			esc = true
-			if i+1 >= len(line) {
-				return 0, false, x.fail(i, "", ErrSyntax)
-			}
-			switch line[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(line) || !isHex4(line[i+2:i+6]) {
-					return 0, false, x.fail(i, "", ErrSyntax)
-				}
-				i += 6
-			default:
-				return 0, false, x.fail(i, "", ErrSyntax)
+			var err error
+			if i, err = x.escapeEnd(line, i); err != nil {
+				return 0, false, err
 			}
 		case c == 0:
 			return 0, false, x.fail(i, "", ErrNUL)

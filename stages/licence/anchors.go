@@ -205,9 +205,7 @@ func scanAnchorsInto(text []byte, h *anchorHits) {
 	t := anchorPairs
 	i := 0
 	for ; i+9 <= len(text); i += 8 {
-		w := binary.LittleEndian.Uint64(text[i:])
-		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
-			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(text[i+8])<<8] == 0 {
+		if !pairIn8(t, binary.LittleEndian.Uint64(text[i:]), text[i+8]) {
 			continue
 		}
 		for k := i; k < i+8; k++ {
@@ -255,4 +253,37 @@ func (sc *anchorScan) at(h *anchorHits, text []byte, q int, g uint8) {
 			}
 		}
 	}
+}
+
+// pairIn8 reports whether table t marks any of the eight byte pairs
+// that start in the 8-byte word w (little-endian) whose next byte is
+// next: eight table reads, so that a scan tests eight positions per
+// branch (most runs of eight bytes of prose start nothing the scans look
+// for).
+func pairIn8(t *[1 << 16]uint8, w uint64, next byte) bool {
+	return t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
+		t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(next)<<8] != 0
+}
+
+// anyPairWord reports whether at(win, q) holds at a position q where
+// table t marks the byte pair win[q:q+2] (at is called only there, and
+// checks the pair again), eight positions per branch.
+func anyPairWord(win []byte, t *[1 << 16]uint8, at func([]byte, int) bool) bool {
+	i := 0
+	for ; i+9 <= len(win); i += 8 {
+		if !pairIn8(t, binary.LittleEndian.Uint64(win[i:]), win[i+8]) {
+			continue
+		}
+		for q := i; q < i+8; q++ {
+			if at(win, q) {
+				return true
+			}
+		}
+	}
+	for ; i+1 < len(win); i++ {
+		if at(win, i) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,7 +2,6 @@ package licence
 
 import (
 	"bytes"
-	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"regexp"
@@ -729,27 +728,7 @@ func hasPhraseKey(win []byte) bool {
 	if phraseKeyAlways {
 		return true
 	}
-	t := phraseKeyPairs
-	i := 0
-	// Eight positions per branch: most runs of eight start no key word.
-	for ; i+9 <= len(win); i += 8 {
-		w := binary.LittleEndian.Uint64(win[i:])
-		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
-			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(win[i+8])<<8] == 0 {
-			continue
-		}
-		for k := i; k < i+8; k++ {
-			if phraseKeyAt(win, k) {
-				return true
-			}
-		}
-	}
-	for ; i+1 < len(win); i++ {
-		if phraseKeyAt(win, i) {
-			return true
-		}
-	}
-	return false
+	return anyPairWord(win, phraseKeyPairs, phraseKeyAt)
 }
 
 // phraseKeyAt reports whether a phrase key word whose key pair is at

@@ -264,29 +264,9 @@ var useWordPairs, useWordByPair, useWordOff = func() (*[1 << 16]uint8, [][]int, 
 
 // hasASCIIUseWord reports whether win holds "academic", "research",
 // "commercial", "personal", "scientific", "scholarly" or "educational"
-// in any ASCII case (without a lower-case copy of the window), looking up
-// eight positions per branch.
+// in any ASCII case (without a lower-case copy of the window).
 func hasASCIIUseWord(win []byte) bool {
-	t := useWordPairs
-	i := 0
-	for ; i+9 <= len(win); i += 8 {
-		w := binary.LittleEndian.Uint64(win[i:])
-		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
-			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(win[i+8])<<8] == 0 {
-			continue
-		}
-		for q := i; q < i+8; q++ {
-			if useWordAt(win, q) {
-				return true
-			}
-		}
-	}
-	for ; i+1 < len(win); i++ {
-		if useWordAt(win, i) {
-			return true
-		}
-	}
-	return false
+	return anyPairWord(win, useWordPairs, useWordAt)
 }
 
 // useWordAt reports whether a use word whose key pair is at position q

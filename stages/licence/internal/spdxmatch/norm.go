@@ -113,7 +113,7 @@ func tokenise(text []byte, toks []token) []token {
 	lineStart := true
 	skipLine := false
 	flush := func(end int) {
-		if !skipLine && (n != 1 || first < 'a' || first > 'z') {
+		if !skipLine && keepWord(n, first) {
 			if u := unify(h); u != 0 {
 				toks = append(toks, token{h: u, start: start, end: end, lineStart: lineStart})
 			}
@@ -299,7 +299,7 @@ func wordHashes(text []byte, out []uint64) []uint64 {
 				}
 				n++
 			} else if n > 0 {
-				if n != 1 || first < 'a' || first > 'z' {
+				if keepWord(n, first) {
 					if u := unify(h); u != 0 {
 						out = append(out, u)
 					}
@@ -312,22 +312,12 @@ func wordHashes(text []byte, out []uint64) []uint64 {
 		r, size := utf8.DecodeRune(text[i:])
 		han := r >= 0x4E00 && r <= 0x9FFF || r >= 0x2E80 && unicode.Is(unicode.Han, r)
 		if !han && r != '©' && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			var b [4]byte
-			m := utf8.EncodeRune(b[:], unicode.ToLower(r))
-			if n == 0 {
-				first = b[0]
-			}
-			for k := 0; k < m; k++ {
-				if n < maxWordBytes {
-					h = (h ^ uint64(b[k])) * fnvPrime
-				}
-				n++
-			}
+			h, n, first = foldRune(h, n, first, r)
 			i += size
 			continue
 		}
 		if n > 0 {
-			if n != 1 || first < 'a' || first > 'z' {
+			if keepWord(n, first) {
 				if u := unify(h); u != 0 {
 					out = append(out, u)
 				}
@@ -339,10 +329,33 @@ func wordHashes(text []byte, out []uint64) []uint64 {
 		}
 		i += size
 	}
-	if n > 0 && (n != 1 || first < 'a' || first > 'z') {
+	if n > 0 && keepWord(n, first) {
 		if u := unify(h); u != 0 {
 			out = append(out, u)
 		}
 	}
 	return out
 }
+
+// foldRune adds the lower-case UTF-8 bytes of the letter or digit r to
+// the hash h of a word of n bytes so far (only its first maxWordBytes
+// bytes are hashed), and returns the new hash and length and the word's
+// first byte (the first byte of r when the word starts with r).
+func foldRune(h uint64, n int, first byte, r rune) (uint64, int, byte) {
+	var b [4]byte
+	m := utf8.EncodeRune(b[:], unicode.ToLower(r))
+	if n == 0 {
+		first = b[0]
+	}
+	for k := 0; k < m; k++ {
+		if n < maxWordBytes {
+			h = (h ^ uint64(b[k])) * fnvPrime
+		}
+		n++
+	}
+	return h, n, first
+}
+
+// keepWord reports whether a word of n bytes that starts with first is
+// counted: every word but a single ASCII letter.
+func keepWord(n int, first byte) bool { return n != 1 || first < 'a' || first > 'z' }

@@ -243,7 +243,7 @@ func (p *Prober) extend(b int) {
 		if l := wordByte[c]; l != nonASCII {
 			if l == 0 {
 				if n > 0 {
-					if n != 1 || first < 'a' || first > 'z' {
+					if keepWord(n, first) {
 						if u := unify(h); u != 0 {
 							words = append(words, probeWord{start: int32(start), end: int32(i), h: u})
 						}
@@ -276,7 +276,7 @@ func (p *Prober) extend(b int) {
 		if c >= 0xE4 && c <= 0xE9 && i+2 < len(text) && (c > 0xE4 || text[i+1] >= 0xB8) &&
 			text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 {
 			if n > 0 {
-				if n != 1 || first < 'a' || first > 'z' {
+				if keepWord(n, first) {
 					if u := unify(h); u != 0 {
 						words = append(words, probeWord{start: int32(start), end: int32(i), h: u})
 					}
@@ -301,22 +301,15 @@ func (p *Prober) extend(b int) {
 			class = classOf(r)
 		}
 		if class == classLetter {
-			var lb [4]byte
-			m := utf8.EncodeRune(lb[:], unicode.ToLower(r))
 			if n == 0 {
-				first, start = lb[0], i
+				start = i
 			}
-			for k := 0; k < m; k++ {
-				if n < maxWordBytes {
-					h = (h ^ uint64(lb[k])) * fnvPrime
-				}
-				n++
-			}
+			h, n, first = foldRune(h, n, first, r)
 			i += size
 			continue
 		}
 		if n > 0 {
-			if n != 1 || first < 'a' || first > 'z' {
+			if keepWord(n, first) {
 				if u := unify(h); u != 0 {
 					words = append(words, probeWord{start: int32(start), end: int32(i), h: u})
 				}
@@ -328,7 +321,7 @@ func (p *Prober) extend(b int) {
 		}
 		i += size
 	}
-	if n > 0 && (n != 1 || first < 'a' || first > 'z') {
+	if n > 0 && keepWord(n, first) {
 		if u := unify(h); u != 0 {
 			words = append(words, probeWord{start: int32(start), end: int32(len(text)), h: u})
 		}
