@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ConsentObject is a record's consent object as read: the keys prov knows
@@ -133,7 +134,25 @@ func consentKey(k string) int {
 	if n, ok := consentKeyNames[k]; ok {
 		return n
 	}
-	for name, n := range consentKeyNames {
+	var low [len("withdrawn_at")]byte
+	if len(k) <= len(low) {
+		ascii := true
+		for i := 0; i < len(k); i++ {
+			c := k[i]
+			if c >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			low[i] = c
+		}
+		if ascii {
+			return consentKeyNames[string(low[:len(k)])] // keyOther when absent
+		}
+	}
+	for name, n := range consentKeyNames { // keys whose letters fold to ASCII (ſ, K)
 		if strings.EqualFold(name, k) {
 			return n
 		}
