@@ -343,7 +343,7 @@ func similar(a, b *signature, minEqual int) bool {
 		for j := 0; j < 16; j += 2 {
 			// Two bins at once: the 32-bit halves of d that are not zero.
 			d := (uint64(x[j]) | uint64(x[j+1])<<32) ^ (uint64(y[j]) | uint64(y[j+1])<<32)
-			diff += bits.OnesCount64(((d&lowBits31)+lowBits31 | d) & highBits)
+			diff += bits.OnesCount64(((d & lowBits31) + lowBits31 | d) & highBits)
 		}
 		if diff > maxDiff {
 			return false
@@ -375,7 +375,7 @@ func similarFingerprint(a, b *fingerprint, minEqual int) bool {
 	diff := 0
 	for i := range a {
 		d := a[i] ^ b[i]
-		diff += bits.OnesCount64(((d&lowBits7)+lowBits7 | d) & highBits8)
+		diff += bits.OnesCount64(((d & lowBits7) + lowBits7 | d) & highBits8)
 	}
 	return diff <= numPerm-minEqual
 }
