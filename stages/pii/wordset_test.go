@@ -76,3 +76,28 @@ func TestWordSetFindMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWordSetFind compares find with the byte-by-byte reference for the
+// default marker words and for a set of one-byte and lead-byte words, on
+// arbitrary texts.
+func FuzzWordSetFind(f *testing.F) {
+	sets := []*wordSet{
+		newWordSet([]string{"病历", "诊断", "确诊", "病史", "处方", "住院", "艾滋病", "hiv", "抑郁症", "癌症", "diagnosis", "diagnosed",
+			"medical record", "prescription", "hospitalised", "hospitalized", "指纹", "人脸", "面部识别", "虹膜", "声纹", "fingerprint",
+			"face scan", "facial recognition", "iris scan", "voiceprint"}),
+		newWordSet([]string{"x", "é", "你", "好人", "a", "\xe4"}),
+	}
+	for _, s := range []string{"The patient was diagnosed with HIV last year.", "病人的病历和诊断书已经提交，住院三天。",
+		"hotel face scan", "aaaaaaaax", "1234567x", "\xe4\xbd\xa0好人你", "A careful audit trail makes it possible. 人脸识别"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i, ws := range sets {
+			w, ok := ws.find(s)
+			rw, rok := ws.findRef(s)
+			if w != rw || ok != rok {
+				t.Fatalf("set %d: find(%q) = %q %v, reference %q %v", i, s, w, ok, rw, rok)
+			}
+		}
+	})
+}
