@@ -2,7 +2,10 @@ package pii
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/prov-ai/prov/schemas"
 )
 
 // findRef is wordSet.find without its filters (every byte that starts a
@@ -100,4 +103,27 @@ func FuzzWordSetFind(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkMarkerFind scans ~2.5 KB mixed zh/en documents without a
+// marker word for the default marker words (the PII stage does for every
+// record with a subject id or an identifier and no separate consent).
+func BenchmarkMarkerFind(b *testing.B) {
+	var p schemas.Policy
+	p.ApplyDefaults()
+	var words []string
+	for _, ws := range p.PII.Markers {
+		words = append(words, ws...)
+	}
+	ws := newWordSet(words)
+	en := "A careful audit trail makes it possible to answer where each record came from. Users may withdraw their consent at any time from the settings page. The museum reopened after a two-year renovation with a new wing for modern art.\n\n"
+	zh := "人工智能技术的快速发展为各行各业带来了深刻变革。这款手机的电池续航表现出色，充电速度也比上一代更快。教育公平是社会公平的重要基础，需要长期持续投入。\n\n"
+	doc := strings.Repeat(en+en+zh, 4)
+	if _, ok := ws.find(doc); ok {
+		b.Fatal("the document holds a marker word")
+	}
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		ws.find(doc)
+	}
 }
