@@ -5,8 +5,6 @@ package pii
 // window of bytes before and after the candidate; ASCII words match
 // case-insensitively at a word start.
 
-import "math/bits"
-
 const (
 	ctxBefore = 48 // bytes before the candidate (16 CJK characters)
 	ctxAfter  = 24 // bytes after it
@@ -48,20 +46,14 @@ type wordSet struct {
 	// a word (a common letter).
 	pairs [1 << 16 / 64]uint64
 	short [256]bool
-	// starts: every word starts with an ASCII letter or a UTF-8 lead byte
-	// (0xC0 and up), so find need only test word starts and lead bytes.
-	starts bool
 }
 
 func newWordSet(words []string) *wordSet {
 	if len(words) == 0 {
 		return nil
 	}
-	ws := &wordSet{words: make([][]string, 256), starts: true}
+	ws := &wordSet{words: make([][]string, 256)}
 	for _, w := range words {
-		if !isLetter(w[0]) && w[0] < 0xC0 {
-			ws.starts = false
-		}
 		ws.first[w[0]] = true
 		ws.words[w[0]] = append(ws.words[w[0]], w)
 		if len(w) == 1 {
@@ -112,44 +104,8 @@ func (ws *wordSet) find(s string) (string, bool) {
 	if ws == nil || len(s) == 0 {
 		return "", false
 	}
-	i := 0
-	if ws.starts {
-		// Eight bytes at a time, only the positions where a word can
-		// start: an ASCII letter after a byte that is not one (at refuses
-		// the others), and a lead byte. Positions are taken in order, so
-		// the first word found is the same.
-		for ; i+8 <= len(s); i += 8 {
-			w := s[i : i+8]
-			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-			letters := asciiLetters8(x)
-			prev := letters << 8
-			if i > 0 && isLetter(s[i-1]) {
-				prev |= 0x80
-			}
-			cand := letters&^prev | x&(x<<1)&0x8080808080808080
-			for cand != 0 {
-				j := i + bits.TrailingZeros64(cand)>>3
-				cand &= cand - 1
-				if j+1 < len(s) {
-					p := uint32(lowerTable[s[j]])<<8 | uint32(lowerTable[s[j+1]])
-					if ws.pairs[p>>6]&(1<<(p&63)) == 0 {
-						continue
-					}
-				} else if !ws.short[lowerTable[s[j]]] {
-					continue
-				}
-				if w, ok := ws.at(s, j); ok {
-					return w, true
-				}
-			}
-		}
-		if i == len(s) {
-			return "", false
-		}
-	}
-	prev := uint32(lowerTable[s[i]])
-	for ; i+1 < len(s); i++ {
+	prev := uint32(lowerTable[s[0]])
+	for i := 0; i+1 < len(s); i++ {
 		next := uint32(lowerTable[s[i+1]])
 		p := prev<<8 | next
 		prev = next
@@ -165,14 +121,6 @@ func (ws *wordSet) find(s string) (string, bool) {
 		return ws.at(s, i)
 	}
 	return "", false
-}
-
-// asciiLetters8 has the top bit of each byte of x that is an ASCII letter
-// (b|0x20 in 'a'..'z', b < 0x80); no addition carries into the next byte.
-func asciiLetters8(x uint64) uint64 {
-	const hi, low7, one = 0x8080808080808080, 0x7F7F7F7F7F7F7F7F, 0x0101010101010101
-	u := (x | 0x20*one) & low7
-	return (u + 0x1F*one) &^ (u + 0x05*one) & hi &^ x
 }
 
 // at returns the first word of the set that occurs at s[i] (ASCII
