@@ -347,19 +347,6 @@ func topBigramShare(s string, sc *scratch) float64 {
 		// utf8.RuneCountInString).
 		start, n := i, 0
 		for i < len(s) {
-			if i+8 <= len(s) {
-				// Printable ASCII bytes, eight at a time: one character
-				// each, none white space.
-				k := 8
-				if sp := special8(load64(s, i)); sp != 0 {
-					k = bits.TrailingZeros64(sp) >> 3
-				}
-				i += k
-				n += k
-				if k == 8 {
-					continue
-				}
-			}
 			if c := s[i]; c < utf8.RuneSelf {
 				if asciiClass[c]&clsSpace != 0 {
 					break
