@@ -205,10 +205,9 @@ func (ix *Index) Probe(text []byte, dense int) bool {
 	buf.words = words[:0]
 	held := buf.seq[:0]
 	ix.prefixStart()
-	present := ix.present
 	for i := 0; i+2 < len(words); i++ {
 		s := shingle(words[i], words[i+1], words[i+2])
-		if v := s & (1<<presentBits - 1); present[v/64]&(1<<(v%64)) == 0 {
+		if !ix.mayHold(s) {
 			continue // most shingles of prose: ruled out with one load
 		}
 		if lo, hi := ix.postings(s); hi > lo {

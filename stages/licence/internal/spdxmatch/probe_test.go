@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // proberTexts are texts whose words cross stretch ends in every way:
@@ -127,4 +128,25 @@ func FuzzProber(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeRune: decodeRune is utf8.DecodeRune on every three-byte
+// sequence with a lead byte E0..EF and on cut and invalid ones.
+func TestDecodeRune(t *testing.T) {
+	check := func(b []byte) {
+		r, n := decodeRune(b, 0)
+		if wr, wn := utf8.DecodeRune(b); r != wr || n != wn {
+			t.Fatalf("decodeRune(% x) = %U, %d; utf8.DecodeRune gives %U, %d", b, r, n, wr, wn)
+		}
+	}
+	for c := 0xE0; c <= 0xEF; c++ {
+		for b1 := 0; b1 < 256; b1++ {
+			for _, b2 := range []int{0x00, 0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF} {
+				check([]byte{byte(c), byte(b1), byte(b2)})
+				check([]byte{byte(c), byte(b1), byte(b2), 'x'})
+			}
+			check([]byte{byte(c), byte(b1)})
+		}
+		check([]byte{byte(c)})
+	}
 }
