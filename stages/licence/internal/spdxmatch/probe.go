@@ -33,6 +33,11 @@ type Prober struct {
 	held   []int32
 	buf    []uint64
 	shs    []uint32
+	// seen remembers shingles of seenIx found held, by their low bits
+	// (a held shingle recurs: a quoted licence sentence, a site's
+	// footer), each with bit 32 set.
+	seen   [256]uint64
+	seenIx *Index
 }
 
 // probeWord is one word of a Prober's region: its hash and span.
@@ -47,6 +52,9 @@ var proberPool = sync.Pool{New: func() any { return new(Prober) }}
 func (ix *Index) NewProber(text []byte) *Prober {
 	p := proberPool.Get().(*Prober)
 	p.ix, p.text = ix, text
+	if p.seenIx != ix {
+		p.seen, p.seenIx = [256]uint64{}, ix
+	}
 	p.reset(0)
 	return p
 }
@@ -168,6 +176,20 @@ func (p *Prober) cutHeld(words []uint64, pre, m int) int {
 	return n
 }
 
+// isHeld reports whether the index holds shingle s, which passed the
+// presence filter: a shingle found held before is answered from seen.
+func (p *Prober) isHeld(s uint32) bool {
+	e := &p.seen[s%uint32(len(p.seen))]
+	if *e == uint64(s)|1<<32 {
+		return true
+	}
+	if p.ix.holds(s) {
+		*e = uint64(s) | 1<<32
+		return true
+	}
+	return false
+}
+
 // holds reports whether the index holds shingle s.
 func (ix *Index) holds(s uint32) bool {
 	if !ix.mayHold(s) {
@@ -261,7 +283,7 @@ func (p *Prober) extend(b int) {
 				k := len(words)
 				words = append(words, probeWord{h: h, start: int32(i), end: int32(i + 3)})
 				if k >= 2 {
-					if s := shingle(h2, h1, h); ix.mayHold(s) && ix.holds(s) {
+					if s := shingle(h2, h1, h); ix.mayHold(s) && p.isHeld(s) {
 						c++
 					}
 					held = append(held, c)
@@ -349,7 +371,7 @@ func (p *Prober) extend(b int) {
 		words = append(words, probeWord{h: h, start: int32(start), end: int32(i)})
 		if k >= 2 {
 			s := shingle(h2, h1, h)
-			if ix.mayHold(s) && ix.holds(s) {
+			if ix.mayHold(s) && p.isHeld(s) {
 				c++
 			}
 			held = append(held, c)
