@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -39,40 +40,111 @@ func appendStr(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// chunkEncoder appends one chunk; refs numbers its repeated strings.
+// chunkEncoder appends chunks; refs numbers the current chunk's repeated
+// strings. A segment writer keeps one for all its chunks (reset clears it
+// between chunks).
 type chunkEncoder struct {
 	b    []byte
 	refs map[string]uint64
+	// recent remembers, for each place a ref is written from (a refSite),
+	// the last few strings written there and their numbers: most refs
+	// repeat the string of the same field a record or finding before (the
+	// same source, rule, stage, object), and comparing a few strings (the
+	// same string data compares without reading it) costs less than
+	// hashing them. A miss goes to refs; the numbers are the same.
+	recent [numRefSites][refWays]refEntry
+	next   [numRefSites]uint8
 }
 
-func (e *chunkEncoder) ref(s string) {
-	if i, ok := e.refs[s]; ok {
-		e.b = binary.AppendUvarint(e.b, i+1)
-		return
-	}
-	e.refs[s] = uint64(len(e.refs))
-	e.b = append(e.b, 0)
-	e.b = appendStr(e.b, s)
+// refSite names the field a ref is written for.
+type refSite uint8
+
+const (
+	siteSource refSite = iota
+	siteAttrib
+	siteDataset
+	siteVersion
+	siteRule
+	siteStage
+	siteSeverity
+	siteVerdict
+	siteObject
+	siteFindingSource
+	numRefSites
+)
+
+// refWays is how many recent strings each site remembers.
+const refWays = 4
+
+type refEntry struct {
+	s   string
+	i   uint64
+	set bool
 }
 
-func isHexKey(s string) bool {
-	if len(s) != 64 {
-		return false
+// reset starts a chunk.
+func (e *chunkEncoder) reset() {
+	if e.refs == nil {
+		e.refs = map[string]uint64{}
+	} else {
+		clear(e.refs)
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
+	e.recent = [numRefSites][refWays]refEntry{}
+	e.next = [numRefSites]uint8{}
+}
+
+func (e *chunkEncoder) ref(site refSite, s string) {
+	rs := &e.recent[site]
+	for k := range rs {
+		if rs[k].set && len(rs[k].s) == len(s) && rs[k].s == s {
+			e.b = binary.AppendUvarint(e.b, rs[k].i+1)
+			return
 		}
 	}
-	return true
+	i, ok := e.refs[s]
+	if ok {
+		e.b = binary.AppendUvarint(e.b, i+1)
+	} else {
+		i = uint64(len(e.refs))
+		e.refs[s] = i
+		e.b = append(e.b, 0)
+		e.b = appendStr(e.b, s)
+	}
+	k := e.next[site]
+	rs[k] = refEntry{s: s, i: i, set: true}
+	e.next[site] = (k + 1) % refWays
 }
 
+// hexVal is the value of each lowercase hex digit, 0xff for other bytes.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+	}
+	return t
+}()
+
+// key writes s as 32 raw bytes when it is 64 lowercase hex digits, else
+// as a string.
 func (e *chunkEncoder) key(s string) {
-	if isHexKey(s) {
-		// isHexKey checked every digit: decoding cannot fail.
-		e.b, _ = hex.AppendDecode(append(e.b, 1), []byte(s))
-		return
+	if len(s) == 64 {
+		n := len(e.b)
+		e.b = append(e.b, 1)
+		var bad byte
+		for i := 0; i < 64; i += 2 {
+			hi, lo := hexVal[s[i]], hexVal[s[i+1]]
+			bad |= hi | lo
+			e.b = append(e.b, hi<<4|lo&0x0f)
+		}
+		if bad&0xf0 == 0 {
+			return
+		}
+		e.b = e.b[:n]
 	}
 	e.b = append(e.b, 0)
 	e.b = appendStr(e.b, s)
@@ -86,7 +158,8 @@ func locatorLine(loc, object string) (int64, bool) {
 	}
 	rest := loc[len(object)+2:]
 	n, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || strconv.FormatInt(n, 10) != rest {
+	var digits [20]byte
+	if err != nil || string(strconv.AppendInt(digits[:0], n, 10)) != rest {
 		return 0, false
 	}
 	return n, true
@@ -103,7 +176,14 @@ func (e *chunkEncoder) locator(loc, object string) {
 }
 
 func appendChunk(b []byte, c *segChunk) []byte {
-	e := chunkEncoder{b: b, refs: map[string]uint64{}}
+	var e chunkEncoder
+	return e.appendChunk(b, c)
+}
+
+// appendChunk appends c's encoding to b.
+func (e *chunkEncoder) appendChunk(b []byte, c *segChunk) []byte {
+	e.reset()
+	e.b = b
 	e.b = binary.AppendUvarint(e.b, uint64(len(c.Records)))
 	for i := range c.Records {
 		r := &c.Records[i]
@@ -111,8 +191,8 @@ func appendChunk(b []byte, c *segChunk) []byte {
 		e.b = binary.AppendUvarint(e.b, uint64(r.Line))
 		e.b = append(e.b, byte(r.Verdict))
 		e.b = binary.AppendUvarint(e.b, uint64(r.Bytes))
-		e.ref(r.Source)
-		e.ref(r.Attrib)
+		e.ref(siteSource, r.Source)
+		e.ref(siteAttrib, r.Attrib)
 		e.b = binary.AppendUvarint(e.b, uint64(len(r.Subjects)))
 		for _, s := range r.Subjects {
 			e.key(s)
@@ -127,18 +207,23 @@ func appendChunk(b []byte, c *segChunk) []byte {
 	e.b = binary.AppendUvarint(e.b, uint64(len(c.Findings)))
 	for i := range c.Findings {
 		f := &c.Findings[i]
-		for _, s := range [...]string{f.Dataset, f.Version, f.RuleID, f.Stage, f.Severity, f.Verdict} {
-			e.ref(s)
-		}
+		e.ref(siteDataset, f.Dataset)
+		e.ref(siteVersion, f.Version)
+		e.ref(siteRule, f.RuleID)
+		e.ref(siteStage, f.Stage)
+		e.ref(siteSeverity, f.Severity)
+		e.ref(siteVerdict, f.Verdict)
 		e.key(f.RecordDigest)
-		e.ref(f.Object)
+		e.ref(siteObject, f.Object)
 		e.locator(f.Locator, f.Object)
-		e.ref(f.Source)
+		e.ref(siteFindingSource, f.Source)
 		e.b = appendStr(e.b, f.Message)
 		e.b = appendStr(e.b, f.Evidence)
 		e.b = binary.BigEndian.AppendUint64(e.b, math.Float64bits(f.Figure))
 	}
-	return e.b
+	b = e.b
+	e.b = nil
+	return b
 }
 
 // chunkDecoder reads the chunk encoding; the first error sticks.
@@ -248,7 +333,9 @@ func (d *chunkDecoder) key() string {
 		return d.str()
 	case 1:
 		if b := d.bytes(32); b != nil {
-			return hex.EncodeToString(b)
+			s := make([]byte, 64)
+			hex.Encode(s, b)
+			return unsafe.String(&s[0], len(s)) // s is not written again
 		}
 	default:
 		d.err = errChunk
@@ -263,7 +350,10 @@ func (d *chunkDecoder) locator(object string) string {
 	case 1:
 		n := d.varint()
 		if d.err == nil {
-			return object + "#L" + strconv.FormatInt(n, 10)
+			// one allocation, as schemas.Locator spells it
+			b := make([]byte, 0, len(object)+2+20)
+			b = strconv.AppendInt(append(append(b, object...), "#L"...), n, 10)
+			return unsafe.String(&b[0], len(b)) // b is not written again
 		}
 	default:
 		d.err = errChunk

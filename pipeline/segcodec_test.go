@@ -2,6 +2,11 @@ package pipeline
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -92,4 +97,175 @@ func FuzzDecodeChunk(f *testing.F) {
 			t.Fatalf("re-encoding changed the chunk")
 		}
 	})
+}
+
+// refChunk is the encoding as written before the encoder remembered recent
+// refs (a map lookup per ref, hex keys checked then decoded): the bytes
+// must not change, or old segments would read differently.
+func refChunk(c *segChunk) []byte {
+	refs := map[string]uint64{}
+	var b []byte
+	ref := func(s string) {
+		if i, ok := refs[s]; ok {
+			b = binary.AppendUvarint(b, i+1)
+			return
+		}
+		refs[s] = uint64(len(refs))
+		b = appendStr(append(b, 0), s)
+	}
+	key := func(s string) {
+		if len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "" {
+			b, _ = hex.AppendDecode(append(b, 1), []byte(s))
+			return
+		}
+		b = appendStr(append(b, 0), s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.Records)))
+	for _, r := range c.Records {
+		b = append(b, r.Digest[:]...)
+		b = binary.AppendUvarint(b, uint64(r.Line))
+		b = append(b, byte(r.Verdict))
+		b = binary.AppendUvarint(b, uint64(r.Bytes))
+		ref(r.Source)
+		ref(r.Attrib)
+		b = binary.AppendUvarint(b, uint64(len(r.Subjects)))
+		for _, s := range r.Subjects {
+			key(s)
+		}
+		if r.TextKey == ([16]byte{}) {
+			b = append(b, 0)
+		} else {
+			b = append(append(b, 1), r.TextKey[:]...)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.Findings)))
+	for _, f := range c.Findings {
+		for _, s := range []string{f.Dataset, f.Version, f.RuleID, f.Stage, f.Severity, f.Verdict} {
+			ref(s)
+		}
+		key(f.RecordDigest)
+		ref(f.Object)
+		if n, ok := locatorLine(f.Locator, f.Object); ok {
+			b = binary.AppendVarint(append(b, 1), n)
+		} else {
+			b = appendStr(append(b, 0), f.Locator)
+		}
+		ref(f.Source)
+		b = appendStr(b, f.Message)
+		b = appendStr(b, f.Evidence)
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(f.Figure))
+	}
+	return b
+}
+
+// TestChunkBytesUnchanged: one encoder reused for many chunks (as a segment
+// writer does) writes each chunk as refChunk does, with refs that repeat
+// near and far, more distinct strings per field than it remembers, and
+// keys that are almost hex.
+func TestChunkBytesUnchanged(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(prefix string, n int) string { return fmt.Sprintf("%s%d", prefix, rng.IntN(n)) }
+	hexKey := func() string {
+		var d [32]byte
+		for i := range d {
+			d[i] = byte(rng.IntN(256))
+		}
+		s := hex.EncodeToString(d[:])
+		switch rng.IntN(8) {
+		case 0:
+			return strings.ToUpper(s)
+		case 1:
+			return s[:63] + "g"
+		case 2:
+			return "x" + s[1:]
+		}
+		return s
+	}
+	var enc chunkEncoder
+	for chunk := range 40 {
+		var c segChunk
+		for i := range rng.IntN(300) {
+			r := segRecord{Digest: schemas.Digest{byte(i)}, Line: int64(i), Verdict: schemas.Verdict(rng.IntN(4)), Bytes: int64(rng.IntN(5000)),
+				Source: pick("src", 1+chunk%7), Attrib: pick("attr", 1+rng.IntN(20))}
+			for range rng.IntN(3) {
+				r.Subjects = append(r.Subjects, hexKey())
+			}
+			if rng.IntN(2) == 0 {
+				r.TextKey[3] = byte(i)
+			}
+			c.Records = append(c.Records, r)
+		}
+		for i := range rng.IntN(400) {
+			obj := pick("s3://b/part-", 3)
+			f := schemas.Finding{Dataset: pick("d", 2), Version: pick("v", 2), RuleID: pick("RULE-", 1+chunk%9), Stage: pick("stage", 6),
+				Severity: pick("sev", 3), Verdict: pick("verdict", 4), RecordDigest: hexKey(), Object: obj,
+				Locator: schemas.Locator(obj, int64(i)), Source: pick("src", 5), Message: pick("m", 1000), Figure: float64(i)}
+			if rng.IntN(5) == 0 {
+				f.Locator = "elsewhere#L" + fmt.Sprint(i)
+			}
+			c.Findings = append(c.Findings, f)
+		}
+		want := refChunk(&c)
+		if got := enc.appendChunk(nil, &c); !bytes.Equal(got, want) {
+			t.Fatalf("chunk %d: encoding differs from the reference (%d and %d bytes)", chunk, len(got), len(want))
+		}
+		if got := appendChunk(nil, &c); !bytes.Equal(got, want) {
+			t.Fatalf("chunk %d: appendChunk differs from the reference", chunk)
+		}
+		var out segChunk
+		if err := decodeChunk(want, &out); err != nil {
+			t.Fatalf("chunk %d: %v", chunk, err)
+		}
+		if len(out.Findings) != len(c.Findings) || len(out.Records) != len(c.Records) {
+			t.Fatalf("chunk %d: decoded %d records, %d findings", chunk, len(out.Records), len(out.Findings))
+		}
+		for i := range c.Findings {
+			if out.Findings[i].RecordDigest != c.Findings[i].RecordDigest {
+				t.Fatalf("chunk %d finding %d: digest %q, want %q", chunk, i, out.Findings[i].RecordDigest, c.Findings[i].RecordDigest)
+			}
+		}
+	}
+}
+
+// benchChunk is a chunk like the bench corpora's: segBatch records of one
+// object with a subject key each, and a finding per record from a few
+// rules.
+func benchChunk() segChunk {
+	var c segChunk
+	obj := "file:///corpus/bench/part-003.jsonl"
+	rules := []string{"PIPL-28/29", "CN-LAW-7", "Q-LANG-1", "LIC-3"}
+	for i := range segBatch {
+		d := schemas.Digest{byte(i), byte(i >> 8), 7}
+		c.Records = append(c.Records, segRecord{Digest: d, Line: int64(i + 1), Verdict: schemas.Redact, Bytes: 1200,
+			Source: "app-user-chats", Attrib: "CC-BY-4.0", Subjects: []string{schemas.Digest{byte(i), 9}.String()}})
+		c.Findings = append(c.Findings, schemas.Finding{Dataset: "bench", RuleID: rules[i%len(rules)], Stage: "pii",
+			Severity: "warning", Verdict: "redact", RecordDigest: d.String(), Object: obj, Locator: schemas.Locator(obj, int64(i+1)),
+			Source: "app-user-chats", Message: "personal information redacted", Evidence: "type=EMAIL"})
+	}
+	return c
+}
+
+func BenchmarkChunkEncode(b *testing.B) {
+	c := benchChunk()
+	var enc chunkEncoder
+	buf := enc.appendChunk(nil, &c)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = enc.appendChunk(buf[:0], &c)
+	}
+}
+
+func BenchmarkChunkDecode(b *testing.B) {
+	c := benchChunk()
+	buf := appendChunk(nil, &c)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	var out segChunk
+	cs := newChunkStrings()
+	for b.Loop() {
+		if err := decodeChunkPart(buf, &out, true, cs); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -106,6 +106,7 @@ type segWriter struct {
 	bw   *bufio.Writer
 	cur  segChunk
 	buf  []byte
+	enc  chunkEncoder
 	nrec int64
 	nfd  int64
 }
@@ -156,7 +157,7 @@ func (w *segWriter) flush() error {
 	if len(w.cur.Records) == 0 && len(w.cur.Findings) == 0 {
 		return nil
 	}
-	w.buf = appendChunk(w.buf[:0], &w.cur)
+	w.buf = w.enc.appendChunk(w.buf[:0], &w.cur)
 	if err := w.frame(frameChunk, w.buf); err != nil {
 		return err
 	}
