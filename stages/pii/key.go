@@ -57,16 +57,15 @@ func detectKey(key string, min float64) []Entity {
 			ents[i].End = trimFileExt(s, ents[i].Start, ents[i].End)
 		}
 	}
-	// every key candidate holds at least 11 digits, a passport 7 (and
-	// needs the word)
-	nd := 0
-	for i := 0; i < len(s); i++ {
-		if isDigit(s[i]) {
-			nd++
-		}
-	}
+	// Every key candidate but a passport is a digit string of at least 11
+	// digits: a digit run, or all-digit words joined by single ' ', '-'
+	// or '.' separators (see keySegment). Digit runs joined that way,
+	// whatever surrounds them, bound both from above: a text whose
+	// longest such chain is shorter holds no candidate. A passport needs
+	// 7 digits and the word.
+	nd, chain := keyDigits(s)
 	passport := nd >= 7 && hasPassportWord(s)
-	if nd < 11 && !passport {
+	if chain < 11 && !passport {
 		return mapBack(resolveKey(ents), off)
 	}
 	for start := 0; start <= len(s); {
@@ -80,6 +79,36 @@ func detectKey(key string, min float64) []Entity {
 		start = end + 1
 	}
 	return mapBack(resolveKey(ents), off)
+}
+
+// keyDigits returns the digits of s and the most digits of one chain of
+// digit runs joined by single ' ', '-' or '.' bytes: an upper bound on the
+// length of every digit string keySegment validates (a digit run inside a
+// word, or the concatenated groups of all-digit words joined by one
+// separator).
+func keyDigits(s string) (digits, longest int) {
+	chain := 0
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		digits += j - i
+		chain += j - i
+		longest = max(longest, chain)
+		// The chain goes on only through one separator and a digit.
+		if j+1 < len(s) && (s[j] == ' ' || s[j] == '-' || s[j] == '.') && isDigit(s[j+1]) {
+			i = j + 1
+			continue
+		}
+		chain = 0
+		i = j
+	}
+	return digits, longest
 }
 
 // mapBack maps entity offsets in the folded text back to the original.
@@ -294,15 +323,26 @@ func passportShaped(w string) bool {
 	return p >= 1 && (d == 7 || d == 8) && allDigits(w[p:])
 }
 
+// hasPassportWord reports whether s holds "passport" or "huzhao" (ASCII
+// case-insensitively) or 护照, in one pass.
 func hasPassportWord(s string) bool {
-	for _, w := range []string{"passport", "huzhao"} {
-		for i := 0; i+len(w) <= len(s); i++ {
-			if lowerByte(s[i]) == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+	for i := 0; i < len(s); i++ {
+		switch lowerTable[s[i]] {
+		case 'p':
+			if len(s)-i >= 8 && strings.EqualFold(s[i:i+8], "passport") {
+				return true
+			}
+		case 'h':
+			if len(s)-i >= 6 && strings.EqualFold(s[i:i+6], "huzhao") {
+				return true
+			}
+		case 0xE6: // 护 is E6 8A A4
+			if strings.HasPrefix(s[i:], "护照") {
 				return true
 			}
 		}
 	}
-	return strings.Contains(s, "护照")
+	return false
 }
 
 // trimFileExt moves the end of an e-mail span found in a key back before

@@ -1,6 +1,8 @@
 package quality
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -374,7 +376,7 @@ func scanTextRef(s string, sc *scratch) textStats {
 // every UTF-8 length, runes the 3-byte fast paths must not take (U+3000,
 // U+2028, surrogate-range and overlong byte forms) and invalid bytes.
 var kernelAlphabet = []string{
-	"a", "Z", "q", " ", "  ", "\t", "\n", "\r", "\v", "\f", "\n\n", ".", ",", "'", "0", "9",
+	"a", "Z", "q", "Hello", "WORLD", "printable", "\x01", "\x1f", "\x7f", "@", "[", "`", "{", "~", " ", "  ", "\t", "\n", "\r", "\v", "\f", "\n\n", ".", ",", "'", "0", "9",
 	"你", "好", "世", "界", "一", "龥", "\u4e00", "\u9fff", "\u4dff", "\ua000", "\xe4\xb7\xbf", "\xe9\xbf", "丂", "，", "。", "、", "《", "》", "「", "」", "【", "】", "：", "？",
 	"Ａ", "ｚ", "５", "“", "”", "—", "–", "é", "\u0301", "ß", "Ω", "Ж", "ｶ", "한", "あ", "ア",
 	"\u00a0", "\u0085", "\u1680", "\u2000", "\u2009", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000",
@@ -471,5 +473,49 @@ func TestWordHash(t *testing.T) {
 			t.Fatalf("wordHash(%q) = wordHash(%q)", w, o)
 		}
 		seen[h] = string(w)
+	}
+}
+
+// TestByteMasks checks special8, letters8 and plainWord byte by byte: every
+// byte value at every position, among random neighbours.
+func TestByteMasks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		var w [8]byte
+		for i := range w {
+			w[i] = byte(rng.IntN(256))
+		}
+		for p := range 8 {
+			for c := range 256 {
+				w[p] = byte(c)
+				x := binary.LittleEndian.Uint64(w[:])
+				sp, lt := special8(x), letters8(x)
+				lower, plain := plainWord(x)
+				wantPlain := true
+				for i, b := range w {
+					top := uint64(0x80) << (8 * i)
+					if want := b <= 0x20 || b >= 0x80; (sp&top != 0) != want {
+						t.Fatalf("special8(%q) byte %d = %v", w, i, sp&top != 0)
+					}
+					l := b|0x20 >= 'a' && b|0x20 <= 'z'
+					if b < 0x80 && (lt&top != 0) != l {
+						t.Fatalf("letters8(%q) byte %d = %v", w, i, lt&top != 0)
+					}
+					if b < 0x20 || b >= 0x80 || (b == ' ' && (i == 7 || w[i+1] == ' ')) {
+						wantPlain = false
+					}
+				}
+				if plain != wantPlain {
+					t.Fatalf("plainWord(%q) = %v", w, plain)
+				}
+				if plain {
+					var got [8]byte
+					binary.LittleEndian.PutUint64(got[:], lower)
+					if want := bytes.ToLower(w[:]); !bytes.Equal(got[:], want) {
+						t.Fatalf("plainWord(%q) lower-cases to %q", w, got)
+					}
+				}
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package quality
 
 import (
 	"math"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -187,12 +188,23 @@ func acceptFloor(t float64) float64 {
 	return t - 2*math.Sqrt(t*(1-t)/numPerm)
 }
 
+// bandKey hashes the rows of one band (with the band's number): two bins
+// per multiply-xorshift step, each step a bijection of the running hash
+// for given bins, then one mix64. Only equality of keys matters (a bucket
+// is the signatures with equal keys); the earlier key, a mix64 per bin,
+// is kept in the tests as bandKeyRef.
 func bandKey(sig *signature, band, rows int) uint64 {
 	h := uint64(band+1) * 0x9E3779B97F4A7C15
-	for _, v := range sig[band*rows : (band+1)*rows] {
-		h = mix64(h ^ uint64(v))
+	v := sig[band*rows : (band+1)*rows]
+	i := 0
+	for ; i+2 <= len(v); i += 2 {
+		h = (h ^ (uint64(v[i]) | uint64(v[i+1])<<32)) * 0xFF51AFD7ED558CCD
+		h ^= h >> 32
 	}
-	return h
+	if i < len(v) {
+		h = (h ^ uint64(v[i])) * 0xFF51AFD7ED558CCD
+	}
+	return mix64(h)
 }
 
 // nearDupClusters groups signatures whose LSH bands collide and whose
@@ -240,12 +252,18 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 	}
 	// Every band key of a signature in one pass over it (a sample's
 	// signatures outgrow the caches: band-major reads miss on each).
+	// In the same pass, a fingerprint of 8 bits per bin (a quarter of the
+	// signature, contiguous): bins with different fingerprints differ, so
+	// a pair with too many of them is rejected without reading the
+	// signatures (most candidate pairs of similar-looking documents).
 	keys := make([]uint64, bands*len(sigs))
+	fps := make([]fingerprint, len(sigs))
 	for i, s := range sigs {
 		if s != nil {
 			for band := range bands {
 				keys[band*len(sigs)+i] = bandKey(s, band, rows)
 			}
+			fps[i] = fingerprintOf(s)
 		}
 	}
 	table := make([]bucketSlot, size)
@@ -283,7 +301,7 @@ func nearDupClusters(sigs []*signature, t float64) (root []int, paired []bool) {
 					// similar pairs that joined it.
 					continue
 				}
-				if similar(sigs[a], s, minEqual) {
+				if similarFingerprint(&fps[a], &fps[b], minEqual) && similar(sigs[a], s, minEqual) {
 					paired[a], paired[b] = true, true
 					parent[max(ra, rb)] = min(ra, rb)
 					rb = min(ra, rb)
@@ -322,10 +340,10 @@ func similar(a, b *signature, minEqual int) bool {
 	diff := 0
 	for i := 0; i < numPerm; i += 16 {
 		x, y := a[i:i+16:i+16], b[i:i+16:i+16]
-		for j := range x {
-			if x[j] != y[j] {
-				diff++
-			}
+		for j := 0; j < 16; j += 2 {
+			// Two bins at once: the 32-bit halves of d that are not zero.
+			d := (uint64(x[j]) | uint64(x[j+1])<<32) ^ (uint64(y[j]) | uint64(y[j+1])<<32)
+			diff += bits.OnesCount64(((d & lowBits31) + lowBits31 | d) & highBits)
 		}
 		if diff > maxDiff {
 			return false
@@ -333,3 +351,47 @@ func similar(a, b *signature, minEqual int) bool {
 	}
 	return true
 }
+
+// fingerprint holds 8 bits of each bin of a signature, 8 bins a word.
+type fingerprint [numPerm / 8]uint64
+
+// fingerprintOf folds each bin's low byte with its distance byte: equal
+// bins give equal bytes.
+func fingerprintOf(s *signature) (f fingerprint) {
+	for i := range f {
+		var w uint64
+		for j := 7; j >= 0; j-- {
+			v := s[8*i+j]
+			w = w<<8 | uint64(byte(v)^byte(v>>24))
+		}
+		f[i] = w
+	}
+	return f
+}
+
+// similarFingerprint reports whether at least minEqual bytes of a and b
+// are equal: a necessary condition for similar on their signatures.
+func similarFingerprint(a, b *fingerprint, minEqual int) bool {
+	diff := 0
+	for i := range a {
+		d := a[i] ^ b[i]
+		diff += bits.OnesCount64(((d & lowBits7) + lowBits7 | d) & highBits8)
+	}
+	return diff <= numPerm-minEqual
+}
+
+// lowBits7 and highBits8 are the byte-wise versions of lowBits31 and
+// highBits.
+const (
+	lowBits7  = 0x7F7F7F7F7F7F7F7F
+	highBits8 = 0x8080808080808080
+)
+
+// lowBits31 and highBits select the low 31 and the top bit of each 32-bit
+// half of a word: (d&lowBits31 + lowBits31 | d) & highBits has the top bit
+// of a half set exactly when the half is not zero (the add cannot carry
+// into the other half).
+const (
+	lowBits31 = 0x7FFFFFFF7FFFFFFF
+	highBits  = 0x8000000080000000
+)

@@ -7,6 +7,27 @@ import (
 	"testing"
 )
 
+// bandKeyRef is the earlier band key: a mix64 per bin.
+func bandKeyRef(sig *signature, band, rows int) uint64 {
+	h := uint64(band+1) * 0x9E3779B97F4A7C15
+	for _, v := range sig[band*rows : (band+1)*rows] {
+		h = mix64(h ^ uint64(v))
+	}
+	return h
+}
+
+// similarRef is the earlier similar: one comparison per bin.
+func similarRef(a, b *signature, minEqual int) bool {
+	maxDiff := numPerm - minEqual
+	diff := 0
+	for i := range a {
+		if a[i] != b[i] {
+			diff++
+		}
+	}
+	return diff <= maxDiff
+}
+
 // nearDupClustersSorted is the earlier nearDupClusters (each band's
 // buckets found by sorting (key, index) pairs, compared pairs remembered
 // in a map, full similarity): the reference the table-driven version must
@@ -37,7 +58,7 @@ func nearDupClustersSorted(sigs []*signature, t float64) (root []int, paired []b
 		ks = ks[:0]
 		for i, s := range sigs {
 			if s != nil {
-				ks = append(ks, keyed{bandKey(s, band, rows), i})
+				ks = append(ks, keyed{bandKeyRef(s, band, rows), i})
 			}
 		}
 		slices.SortFunc(ks, func(a, b keyed) int {
@@ -161,5 +182,77 @@ func BenchmarkNearDupClustersSorted(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		nearDupClustersSorted(sigs, 0.8)
+	}
+}
+
+// TestSimilarMatchesReference compares similar with the per-bin count on
+// pairs of random signatures that share 0–128 bins, with bins of any
+// 32-bit value (top bit set, zero halves).
+func TestSimilarMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	vals := []uint32{0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x01000000}
+	for n := 0; n < 20000; n++ {
+		var a, b signature
+		for i := range a {
+			if rng.IntN(4) == 0 {
+				a[i] = vals[rng.IntN(len(vals))]
+			} else {
+				a[i] = rng.Uint32()
+			}
+		}
+		b = a
+		for range rng.IntN(numPerm + 1) {
+			i := rng.IntN(numPerm)
+			if rng.IntN(3) == 0 {
+				b[i] = vals[rng.IntN(len(vals))]
+			} else {
+				b[i] ^= 1 << rng.IntN(32)
+			}
+		}
+		for _, m := range []int{0, 1, 64, 103, 127, 128} {
+			if got, want := similar(&a, &b, m), similarRef(&a, &b, m); got != want {
+				t.Fatalf("similar(minEqual %d) = %v, reference %v (similarity %v)", m, got, want, similarity(&a, &b))
+			}
+		}
+	}
+}
+
+// TestFingerprintBoundsSimilar checks that the fingerprint test never
+// rejects a pair similar accepts (it counts at most as many differing bins)
+// and that it counts exactly the bins whose fingerprint bytes differ.
+func TestFingerprintBoundsSimilar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for n := 0; n < 20000; n++ {
+		var a signature
+		for i := range a {
+			a[i] = rng.Uint32()
+		}
+		b := a
+		for range rng.IntN(numPerm + 1) {
+			i := rng.IntN(numPerm)
+			switch rng.IntN(3) {
+			case 0:
+				b[i] ^= 1 << rng.IntN(32)
+			case 1:
+				b[i] ^= 0x01000001 // same fingerprint byte, different bin
+			default:
+				b[i] = rng.Uint32()
+			}
+		}
+		fa, fb := fingerprintOf(&a), fingerprintOf(&b)
+		diff := 0
+		for i := range a {
+			if byte(a[i])^byte(a[i]>>24) != byte(b[i])^byte(b[i]>>24) {
+				diff++
+			}
+		}
+		for _, m := range []int{0, 1, 64, 103, 127, 128} {
+			if similar(&a, &b, m) && !similarFingerprint(&fa, &fb, m) {
+				t.Fatalf("minEqual %d: similar pair rejected by its fingerprints", m)
+			}
+			if got, want := similarFingerprint(&fa, &fb, m), diff <= numPerm-m; got != want {
+				t.Fatalf("minEqual %d: similarFingerprint = %v with %d differing bytes", m, got, diff)
+			}
+		}
 	}
 }

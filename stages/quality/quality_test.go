@@ -568,3 +568,32 @@ func TestDemoPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestGatesKeepConclusion checks that the stage's shared gates (sample and
+// language sub-sample) only skip work: states built with them conclude as
+// states built without any gate, object by object (a state each) and in
+// one state, with the language sub-sample saturated.
+func TestGatesKeepConclusion(t *testing.T) {
+	qp := schemas.QualityPolicy{SampleSize: 64, LanguageSampleSize: 16, DomainCap: 16}
+	recs := corpus(rand.New(rand.NewPCG(5, 6)), 3000)
+	var objects [][]*schemas.Record
+	for i := 0; i < len(recs); i += 500 {
+		objects = append(objects, recs[i:i+500])
+	}
+	for name, groups := range map[string][][]*schemas.Record{"one state": {recs}, "a state per object": objects} {
+		gated := newTestStage(t, qp)
+		plain := newTestStage(t, qp)
+		plain.cfg.gate, plain.cfg.langGate = nil, nil
+		want := conclude(t, plain, run(t, plain, groups, schemas.Admit))
+		got := conclude(t, gated, run(t, gated, groups, schemas.Admit))
+		if m := mustMetric(t, want, "language_detected_sample", overall); m.Value == 0 {
+			t.Fatalf("%s: no language identified: the test tests nothing", name)
+		}
+		if !slices.Equal(got.Metrics, want.Metrics) {
+			t.Errorf("%s: metrics with the gates differ from those without:\n%v\n%v", name, got.Metrics, want.Metrics)
+		}
+		if fmt.Sprint(got.Rules) != fmt.Sprint(want.Rules) {
+			t.Errorf("%s: rules differ:\n%v\n%v", name, got.Rules, want.Rules)
+		}
+	}
+}

@@ -78,13 +78,53 @@ func (b *bottomK) observe(h uint64, source string) *entry {
 	return e
 }
 
+// insert adds e (a hash not in b) and evicts the largest hash when b
+// holds more than k; a full b replaces its largest entry in one sift
+// instead of a push and a pop (container/heap through an interface).
 func (b *bottomK) insert(e *entry) {
+	if len(b.h) < b.k {
+		b.m[e.h] = e
+		b.h = append(b.h, e)
+		siftUpEntry(b.h, len(b.h)-1)
+		return
+	}
+	b.saturated = true
+	if len(b.h) == 0 || e.h > b.h[0].h {
+		return // e itself would be evicted
+	}
+	delete(b.m, b.h[0].h)
 	b.m[e.h] = e
-	heap.Push(&b.h, e)
-	for len(b.h) > b.k {
-		x := heap.Pop(&b.h).(*entry)
-		delete(b.m, x.h)
-		b.saturated = true
+	b.h[0] = e
+	siftDownEntry(b.h, 0)
+}
+
+// siftUpEntry and siftDownEntry restore the max-heap of entries by hash
+// after h[j] changed.
+func siftUpEntry(h maxHeap, j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if h[i].h >= h[j].h {
+			return
+		}
+		h[i], h[j] = h[j], h[i]
+		j = i
+	}
+}
+
+func siftDownEntry(h maxHeap, i int) {
+	for {
+		j := 2*i + 1
+		if j >= len(h) {
+			return
+		}
+		if r := j + 1; r < len(h) && h[r].h > h[j].h {
+			j = r
+		}
+		if h[i].h >= h[j].h {
+			return
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
 	}
 }
 

@@ -32,6 +32,11 @@ type config struct {
 	notCrawled map[string]bool
 	mapped     []schemas.Field // logical fields the dataset maps
 	gate       *sampleGate     // shared by this stage's states; nil in decoded states
+	// langGate is gate for the nested language sub-sample: a record whose
+	// hash is above the langSampleSize-th smallest any state has put in
+	// its sample cannot be in the final sub-sample, so its language need
+	// not be identified. Nil in decoded states.
+	langGate *sampleGate
 }
 
 // modalityOf returns the registered modality of a source ("text" when the
@@ -126,6 +131,7 @@ func New(ctx context.Context, env stages.Env) (*Stage, error) {
 	}
 	slices.Sort(cfg.mapped)
 	cfg.gate = newSampleGate(cfg.sampleSize)
+	cfg.langGate = newSampleGate(cfg.langSampleSize)
 	return &Stage{cfg: cfg}, nil
 }
 

@@ -172,7 +172,11 @@ func (q *State) add(r *schemas.Record) {
 		}
 		e.top2 = float32(topBigramShare(text, &q.sc))
 		e.undecided = lang == ""
-		if q.langHeap.admit(h) && e.undecided {
+		// The shared language gate's threshold is the k-th smallest of
+		// some of the hashes the states' sub-samples admitted, never below
+		// the final sub-sample's bound: every entry of the final
+		// sub-sample passes both and has its language.
+		if q.langHeap.admit(h) && cfg.langGate.admits(h) && e.undecided {
 			e.lang = cfg.detect(text, &ts)
 		}
 	}

@@ -2,6 +2,7 @@ package quality
 
 import (
 	"hash/maphash"
+	"math/bits"
 	"slices"
 	"unicode"
 	"unicode/utf8"
@@ -107,6 +108,23 @@ func scanText(s string, sc *scratch) textStats {
 				j := i + 1
 				l := int(cls&clsLetter) / clsLetter
 				for j < len(s) {
+					if j+8 <= len(s) {
+						// Eight bytes at a time up to the first that is
+						// not printable ASCII (white space, a control
+						// byte or a multi-byte rune), its letters counted
+						// from a mask.
+						x := load64(s, j)
+						sp := special8(x)
+						k := 8
+						if sp != 0 {
+							k = bits.TrailingZeros64(sp) >> 3
+						}
+						l += bits.OnesCount64(letters8(x) & (1<<(8*k) - 1))
+						j += k
+						if k == 8 {
+							continue
+						}
+					}
 					d := s[j]
 					if d >= utf8.RuneSelf {
 						break
@@ -329,6 +347,19 @@ func topBigramShare(s string, sc *scratch) float64 {
 		// utf8.RuneCountInString).
 		start, n := i, 0
 		for i < len(s) {
+			if i+8 <= len(s) {
+				// Printable ASCII bytes, eight at a time: one character
+				// each, none white space.
+				k := 8
+				if sp := special8(load64(s, i)); sp != 0 {
+					k = bits.TrailingZeros64(sp) >> 3
+				}
+				i += k
+				n += k
+				if k == 8 {
+					continue
+				}
+			}
 			if c := s[i]; c < utf8.RuneSelf {
 				if asciiClass[c]&clsSpace != 0 {
 					break
@@ -395,6 +426,33 @@ func topBigramShare(s string, sc *scratch) float64 {
 		}
 	}
 	return min(1, float64(best)/float64(total))
+}
+
+// load64 returns the 8 bytes of s from i, little-endian.
+func load64(s string, i int) uint64 {
+	w := s[i : i+8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+const (
+	bytesHigh = 0x8080808080808080
+	bytesLow7 = 0x7F7F7F7F7F7F7F7F
+	bytesOne  = 0x0101010101010101
+)
+
+// special8 has the top bit of each byte of x that is not printable ASCII
+// (0x21–0x7F): ≥ 0x80, or ≤ 0x20 (space, the ASCII white space and the
+// other control bytes). No addition carries into the next byte.
+func special8(x uint64) uint64 {
+	return (x | ^((x & bytesLow7) + 0x5F*bytesOne)) & bytesHigh
+}
+
+// letters8 has the top bit of each byte of x that is an ASCII letter
+// (b|0x20 in 'a'..'z'); bytes ≥ 0x80 give garbage (callers mask them).
+func letters8(x uint64) uint64 {
+	u := (x | 0x20*bytesOne) & bytesLow7
+	return (u + 0x1F*bytesOne) &^ (u + 0x05*bytesOne) & bytesHigh
 }
 
 // wordHash hashes the word s[start:end] for equality tests inside one

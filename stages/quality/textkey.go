@@ -2,6 +2,7 @@ package quality
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"unicode"
 	"unicode/utf8"
 
@@ -94,6 +95,19 @@ var keyPlain = func() (t [256]bool) {
 func appendFastKey(b []byte, s string) ([]byte, bool) {
 	space := true // drops leading white space
 	for i := 0; i < len(s); {
+		if !space && i+8 <= len(s) {
+			// Eight printable ASCII bytes without two spaces in a row and
+			// not ending in a space (most of a line of prose): their
+			// normal form is themselves, lower-cased, in one step.
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			if lower, ok := plainWord(x); ok {
+				b = binary.LittleEndian.AppendUint64(b, lower)
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		if keyPlain[c] {
 			// A run of ASCII bytes that stay as they are.
@@ -161,6 +175,32 @@ func appendFastKey(b []byte, s string) ([]byte, bool) {
 		b = utf8.AppendRune(b, f)
 	}
 	return b, true
+}
+
+// plainWord reports whether the 8 bytes of x (little-endian) are printable
+// ASCII (0x20–0x7F) with no space followed by a space and no space last,
+// and returns them with A–Z lower-cased. Given such bytes after a byte
+// that is not white space, appendFastKey's byte-by-byte rules append
+// exactly that: every space is alone and followed by a kept byte.
+func plainWord(x uint64) (uint64, bool) {
+	const (
+		hi  = 0x8080808080808080
+		all = 0x0101010101010101
+	)
+	// No byte ≥ 0x80, and every byte ≥ 0x20 (b + 0x60 carries into the
+	// top bit exactly then; no byte overflows into the next).
+	if x&hi != 0 || (x+0x60*all)&hi != hi {
+		return 0, false
+	}
+	// Top bit of each byte that is a space: y = x ^ spaces is zero there.
+	y := x ^ 0x20*all
+	space := ^((y&^hi + 0x7F*all) | y) & hi
+	if space&(space>>8) != 0 || space>>63 != 0 {
+		return 0, false
+	}
+	// Top bit of each byte in 'A'..'Z': ≥ 0x41 and not ≥ 0x5B.
+	upper := (x + 0x3F*all) &^ (x + 0x25*all) & hi
+	return x + upper>>2, true
 }
 
 // slowKey appends the normalised form of s through golang.org/x/text.
