@@ -1,6 +1,8 @@
 package spdxmatch
 
 import (
+	"bytes"
+	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -67,6 +69,50 @@ const (
 // shingles not yet explained, the one maximising 2·shared − size (the
 // most specific variant present), then removes its shingles.
 func (ix *Index) Match(text []byte) []Hit {
+	if !ix.mayMatch(text) {
+		return nil
+	}
+	return ix.match(text)
+}
+
+// mayMatch reports whether Match may find a licence in text: false when
+// its words' shingles cannot reach minShared held ones, which match
+// needs (TestMayMatch). The words are hashed and their shingles looked up
+// in one pass (a Prober's), without the spans, line flags and copyright
+// line pass of the tokeniser, so a text that is not a licence (a short
+// record with a licence word) is ruled out for less than match's own
+// early return.
+//
+// The bound: match's words are these words (wordHashes', TestWordHashes)
+// less those of the lines the tokeniser skips (from a first word
+// "copyright" followed by a year or (c), or from a © that starts a line,
+// to the line's end), each skipped line one run of words. Each shingle of
+// match is either a shingle of these words (the held ones counted here)
+// or spans the gap left by a skipped run, at most two per gap; each
+// skipped line starts at a word "copyright" or at a ©, so there are no
+// more gaps than such words and ©s.
+func (ix *Index) mayMatch(text []byte) bool {
+	if len(text) > math.MaxInt32 {
+		return true // the Prober's spans are int32
+	}
+	p := ix.NewProber(text)
+	p.extend(len(text))
+	held := int(p.held[len(p.held)-1])
+	gaps := 0
+	if held < minShared {
+		for _, w := range p.words {
+			if w.h == hashCopyright {
+				gaps++
+			}
+		}
+		gaps += bytes.Count(text, []byte("©"))
+	}
+	p.Release()
+	return held+2*gaps >= minShared
+}
+
+// match is Match without the bound.
+func (ix *Index) match(text []byte) []Hit {
 	buf := bufPool.Get().(*matchBuf)
 	defer bufPool.Put(buf)
 	toks := tokenise(text, buf.toks[:0])
@@ -205,10 +251,9 @@ func (ix *Index) Probe(text []byte, dense int) bool {
 	buf.words = words[:0]
 	held := buf.seq[:0]
 	ix.prefixStart()
-	present := ix.present
 	for i := 0; i+2 < len(words); i++ {
 		s := shingle(words[i], words[i+1], words[i+2])
-		if v := s & (1<<presentBits - 1); present[v/64]&(1<<(v%64)) == 0 {
+		if !ix.mayHold(s) {
 			continue // most shingles of prose: ruled out with one load
 		}
 		if lo, hi := ix.postings(s); hi > lo {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -109,19 +110,25 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// FuzzMatch: any input tokenises and matches without panicking, and every
-// hit is a listed licence with a span inside the input.
+// FuzzMatch: any input tokenises and matches without panicking, every
+// hit is a listed licence with a span inside the input, and Match (with
+// mayMatch's bound) gives match's hits.
 func FuzzMatch(f *testing.F) {
 	for _, l := range loadTexts(f).Licences[:40] {
 		f.Add([]byte(l.Text))
 	}
 	f.Add([]byte("Copyright(c) 2001\n© \xff\xfe 版权所有"))
+	f.Add([]byte("reproduction and use\n© 2021 X\nrights to all parties, PROVIDED that this comment is\n// Copyright 2018 A.\nmaintained in the c"))
 	ix, err := Default()
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, h := range ix.Match(b) {
+		hits := ix.Match(b)
+		if want := ix.match(b); !reflect.DeepEqual(hits, want) {
+			t.Fatalf("Match = %v, match gives %v", hits, want)
+		}
+		for _, h := range hits {
 			if _, ok := ix.Lookup(h.ID); !ok || h.Start < 0 || h.End > len(b) || h.Start > h.End || h.Coverage < MinCoverage || h.Coverage > 1 {
 				t.Fatalf("bad hit %+v for %d bytes", h, len(b))
 			}

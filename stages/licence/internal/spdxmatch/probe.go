@@ -33,15 +33,17 @@ type Prober struct {
 	held   []int32
 	buf    []uint64
 	shs    []uint32
+	// seen remembers shingles of seenIx found held, by their low bits
+	// (a held shingle recurs: a quoted licence sentence, a site's
+	// footer), each with bit 32 set.
+	seen   [256]uint64
+	seenIx *Index
 }
 
-// probeWord is one word of a Prober's region: its span, hash, and the
-// shingle starting at it when the index holds it (held).
+// probeWord is one word of a Prober's region: its hash and span.
 type probeWord struct {
 	h          uint64
 	start, end int32
-	s          uint32
-	held       bool
 }
 
 var proberPool = sync.Pool{New: func() any { return new(Prober) }}
@@ -50,6 +52,9 @@ var proberPool = sync.Pool{New: func() any { return new(Prober) }}
 func (ix *Index) NewProber(text []byte) *Prober {
 	p := proberPool.Get().(*Prober)
 	p.ix, p.text = ix, text
+	if p.seenIx != ix {
+		p.seen, p.seenIx = [256]uint64{}, ix
+	}
 	p.reset(0)
 	return p
 }
@@ -139,9 +144,10 @@ func (p *Prober) stretchHeld(words []uint64, pre, i, j int) ([]uint32, int) {
 			held = append(held, s)
 		}
 	}
-	for _, w := range p.words[i : j-2] {
-		if w.held {
-			held = append(held, w.s)
+	for k := i; k < j-2; k++ {
+		if p.held[k+1] != p.held[k] {
+			ws := p.words[k : k+3]
+			held = append(held, shingle(ws[0].h, ws[1].h, ws[2].h))
 		}
 	}
 	for k := pre + m - 2; k+2 < len(words); k++ {
@@ -170,9 +176,23 @@ func (p *Prober) cutHeld(words []uint64, pre, m int) int {
 	return n
 }
 
+// isHeld reports whether the index holds shingle s, which passed the
+// presence filter: a shingle found held before is answered from seen.
+func (p *Prober) isHeld(s uint32) bool {
+	e := &p.seen[s%uint32(len(p.seen))]
+	if *e == uint64(s)|1<<32 {
+		return true
+	}
+	if p.ix.holds(s) {
+		*e = uint64(s) | 1<<32
+		return true
+	}
+	return false
+}
+
 // holds reports whether the index holds shingle s.
 func (ix *Index) holds(s uint32) bool {
-	if v := s & (1<<presentBits - 1); ix.present[v/64]&(1<<(v%64)) == 0 {
+	if !ix.mayHold(s) {
 		return false
 	}
 	lo, hi := ix.postings(s)
@@ -226,123 +246,157 @@ func classOf(r rune) uint8 {
 }
 
 // extend hashes the words of the region up to b at least, and to the end
-// of the word in progress there: wordHashes' words, with their spans.
+// of the word in progress there: wordHashes' words, with their spans,
+// and counts the held shingles that end at them (held).
+//
+// One word is read at a time and emitted at one place, where the
+// shingle it ends is formed from the two words before it (kept in
+// registers) and looked up: one pass, no second loop over the words.
 func (p *Prober) extend(b int) {
 	text := p.text
 	ix := p.ix
 	ix.prefixStart()
-	words := p.words
-	before := len(words)
-	h := uint64(fnvOffset)
-	n := 0
-	var first byte
-	start := 0
+	words, held := p.words, p.held
+	c := held[len(held)-1]
+	// The hashes of the last two words, for the shingle the next word
+	// ends.
+	var h1, h2 uint64
+	if n := len(words); n >= 2 {
+		h2, h1 = words[n-2].h, words[n-1].h
+	} else if n == 1 {
+		h1 = words[0].h
+	}
 	i := p.hi
-	for i < len(text) && (i < b || n > 0) {
-		c := text[i]
-		if l := wordByte[c]; l != nonASCII {
-			if l == 0 {
-				if n > 0 {
-					if keepWord(n, first) {
-						if u := unify(h); u != 0 {
-							words = append(words, probeWord{start: int32(start), end: int32(i), h: u})
-						}
+	for i < b {
+		l := wordByte[text[i]]
+		if l == 0 {
+			i++
+			continue
+		}
+		if l == nonASCII && hanAt(text, i) {
+			// A run of Han characters of the CJK Unified Ideographs
+			// block: each a word, hashed from its three bytes.
+			for {
+				h := (uint64(fnvOffset) ^ uint64(text[i])) * fnvPrime
+				h = (h ^ uint64(text[i+1])) * fnvPrime
+				h = unify((h ^ uint64(text[i+2])) * fnvPrime)
+				k := len(words)
+				words = append(words, probeWord{h: h, start: int32(i), end: int32(i + 3)})
+				if k >= 2 {
+					if s := shingle(h2, h1, h); ix.mayHold(s) && p.isHeld(s) {
+						c++
 					}
-					n, h = 0, fnvOffset
+					held = append(held, c)
 				}
-				i++
+				h2, h1 = h1, h
+				if i += 3; i >= b || !hanAt(text, i) {
+					break
+				}
+			}
+			continue
+		}
+		// A word starts at i: read it whole.
+		start := i
+		h := uint64(fnvOffset)
+		n := 0
+		var first byte
+		han := false
+		for {
+			if l != nonASCII {
+				// An ASCII run of the word.
+				if n == 0 {
+					first = l
+				}
+				for {
+					if n < maxWordBytes {
+						h = (h ^ uint64(l)) * fnvPrime
+					}
+					n++
+					if i++; i == len(text) {
+						break
+					}
+					if l = wordByte[text[i]]; l == 0 || l == nonASCII {
+						break
+					}
+				}
+				if l != nonASCII || i == len(text) {
+					break // the word ends at a separator or the text's end
+				}
+			}
+			// A non-ASCII byte at i.
+			if hanAt(text, i) {
+				break // a Han character ends the word in progress (n > 0)
+			}
+			r, size := decodeRune(text, i)
+			var class uint8
+			switch {
+			case r >= 0x3000 && r <= 0x30FF:
+				class = cjkClass[0][r-0x3000]
+			case r >= 0xFF00 && r <= 0xFFFF:
+				class = cjkClass[1][r-0xFF00]
+			default:
+				class = classOf(r)
+			}
+			if class == classLetter {
+				h, n, first = foldRune(h, n, first, r)
+				if i += size; i == len(text) {
+					break
+				}
+				if l = wordByte[text[i]]; l == 0 {
+					break
+				}
 				continue
 			}
 			if n == 0 {
-				first, start = l, i
-			}
-			// The rest of an ASCII run of the word.
-			for {
-				if n < maxWordBytes {
-					h = (h ^ uint64(l)) * fnvPrime
+				if class == classHan {
+					h = fnv(text[i : i+size])
+					han = true
 				}
-				n++
-				if i++; i == len(text) {
-					break
-				}
-				if l = wordByte[text[i]]; l == 0 || l == nonASCII {
-					break
-				}
+				i += size
 			}
-			continue
+			break // a Han character or a break ends the word in progress
 		}
-		// A Han character of the CJK Unified Ideographs block
-		// (U+4E00..U+9FFF, lead bytes E4 B8..E9 BF): a word.
-		if c >= 0xE4 && c <= 0xE9 && i+2 < len(text) && (c > 0xE4 || text[i+1] >= 0xB8) &&
-			text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 {
-			if n > 0 {
-				if keepWord(n, first) {
-					if u := unify(h); u != 0 {
-						words = append(words, probeWord{start: int32(start), end: int32(i), h: u})
-					}
-				}
-				n, h = 0, fnvOffset
+		if !han {
+			if n == 0 || !keepWord(n, first) {
+				continue // a break, or a single letter
 			}
-			wh := (uint64(fnvOffset) ^ uint64(c)) * fnvPrime
-			wh = (wh ^ uint64(text[i+1])) * fnvPrime
-			wh = (wh ^ uint64(text[i+2])) * fnvPrime
-			words = append(words, probeWord{start: int32(i), end: int32(i + 3), h: unify(wh)})
-			i += 3
-			continue
-		}
-		r, size := utf8.DecodeRune(text[i:])
-		var class uint8
-		switch {
-		case r >= 0x3000 && r <= 0x30FF:
-			class = cjkClass[0][r-0x3000]
-		case r >= 0xFF00 && r <= 0xFFFF:
-			class = cjkClass[1][r-0xFF00]
-		default:
-			class = classOf(r)
-		}
-		if class == classLetter {
-			if n == 0 {
-				start = i
+			if h = unify(h); h == 0 {
+				continue // a dropped word
 			}
-			h, n, first = foldRune(h, n, first, r)
-			i += size
-			continue
+		} else {
+			h = unify(h)
 		}
-		if n > 0 {
-			if keepWord(n, first) {
-				if u := unify(h); u != 0 {
-					words = append(words, probeWord{start: int32(start), end: int32(i), h: u})
-				}
+		// Emit the word and the shingle it ends.
+		k := len(words)
+		words = append(words, probeWord{h: h, start: int32(start), end: int32(i)})
+		if k >= 2 {
+			s := shingle(h2, h1, h)
+			if ix.mayHold(s) && p.isHeld(s) {
+				c++
 			}
-			n, h = 0, fnvOffset
+			held = append(held, c)
 		}
-		if class == classHan {
-			words = append(words, probeWord{start: int32(i), end: int32(i + size), h: hashWord(text[i : i+size])})
-		}
-		i += size
+		h2, h1 = h1, h
 	}
-	if n > 0 && keepWord(n, first) {
-		if u := unify(h); u != 0 {
-			words = append(words, probeWord{start: int32(start), end: int32(len(text)), h: u})
-		}
-	}
-	p.words, p.hi = words, i
-	p.count(before)
+	p.words, p.held, p.hi = words, held, i
 }
 
-// count finds the shingles that end at the words from k on and whether
-// the index holds them.
-func (p *Prober) count(k int) {
-	ix, words, held := p.ix, p.words, p.held
-	c := held[len(held)-1]
-	for n := max(k, 2); n < len(words); n++ {
-		w := &words[n-2]
-		w.s = shingle(w.h, words[n-1].h, words[n].h)
-		if v := w.s & (1<<presentBits - 1); ix.present[v/64]&(1<<(v%64)) != 0 && ix.holds(w.s) {
-			w.held = true
-			c++
-		}
-		held = append(held, c)
+// hanAt reports whether a Han character of the CJK Unified Ideographs
+// block (U+4E00..U+9FFF: lead bytes E4 B8..E9 BF and two continuation
+// bytes) starts at text[i] (a non-ASCII byte).
+func hanAt(text []byte, i int) bool {
+	c := text[i]
+	return c-0xE4 <= 0xE9-0xE4 && i+2 < len(text) && (c > 0xE4 || text[i+1] >= 0xB8) &&
+		text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80
+}
+
+// decodeRune is utf8.DecodeRune(text[i:]), with the three-byte sequences
+// of U+1000..U+CFFF and U+E000..U+FFFF (CJK punctuation, fullwidth forms)
+// decoded inline.
+func decodeRune(text []byte, i int) (rune, int) {
+	if c := text[i]; c&0xF0 == 0xE0 && c != 0xE0 && c != 0xED && i+2 < len(text) &&
+		text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 {
+		return rune(c&0x0F)<<12 | rune(text[i+1]&0x3F)<<6 | rune(text[i+2]&0x3F), 3
 	}
-	p.held = held
+	return utf8.DecodeRune(text[i:])
 }

@@ -1,10 +1,19 @@
 package spdxmatch
 
 import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/prov-ai/prov/pipeline/readers/corpusgen"
 )
 
 // proberTexts are texts whose words cross stretch ends in every way:
@@ -127,4 +136,142 @@ func FuzzProber(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeRune: decodeRune is utf8.DecodeRune on every three-byte
+// sequence with a lead byte E0..EF and on cut and invalid ones.
+func TestDecodeRune(t *testing.T) {
+	check := func(b []byte) {
+		r, n := decodeRune(b, 0)
+		if wr, wn := utf8.DecodeRune(b); r != wr || n != wn {
+			t.Fatalf("decodeRune(% x) = %U, %d; utf8.DecodeRune gives %U, %d", b, r, n, wr, wn)
+		}
+	}
+	for c := 0xE0; c <= 0xEF; c++ {
+		for b1 := 0; b1 < 256; b1++ {
+			for _, b2 := range []int{0x00, 0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF} {
+				check([]byte{byte(c), byte(b1), byte(b2)})
+				check([]byte{byte(c), byte(b1), byte(b2), 'x'})
+			}
+			check([]byte{byte(c), byte(b1)})
+		}
+		check([]byte{byte(c)})
+	}
+}
+
+// mayMatchTexts are texts around Match's least count: every licence text
+// of the list, whole and cut into pieces of a few words to a few
+// paragraphs, with copyright lines, © lines and (c) lines put at line
+// starts and inside lines (the lines the tokeniser skips, whose gaps the
+// bound counts), in comment blocks, in mixed zh/en prose; the documents
+// of both benchmark corpus shapes; the committed dev set files; and the
+// real licence set when PROV_LICENCE_REALSET names it.
+func mayMatchTexts(t *testing.T) (texts, docs []string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(11, 12))
+	marks := []string{"Copyright (c) 2020 Example Corp\n", "© 2021 某某公司\n", "COPYRİGHT 1999 X\n", "copyright yyyy holder\n",
+		"  Copyright © 2019, 2020 A. Person <a@example.com>\n", "// Copyright 2018 The Authors. All rights reserved.\n",
+		" (c) 2022 Z ", "copyright ", "©", "\n"}
+	for _, l := range loadTexts(t).Licences {
+		texts = append(texts, l.Text)
+		for range 6 {
+			n := 20 + rng.IntN(min(len(l.Text), 1500))
+			k := rng.IntN(max(1, len(l.Text)-n))
+			piece := l.Text[k:min(len(l.Text), k+n)]
+			texts = append(texts, piece)
+			// Marks at line starts and at random bytes.
+			var b strings.Builder
+			for _, line := range strings.SplitAfter(piece, "\n") {
+				if rng.IntN(3) == 0 {
+					b.WriteString(marks[rng.IntN(len(marks))])
+				}
+				if rng.IntN(5) == 0 && len(line) > 2 {
+					c := rng.IntN(len(line))
+					line = line[:c] + marks[rng.IntN(len(marks))] + line[c:]
+				}
+				b.WriteString(line)
+			}
+			texts = append(texts, b.String(), "/*\n * "+strings.ReplaceAll(b.String(), "\n", "\n * ")+"\n */\n")
+		}
+	}
+	texts = append(texts, func() (s []string) {
+		for _, p := range proberTexts(t) {
+			s = append(s, string(p))
+		}
+		return s
+	}()...)
+	for _, shape := range []corpusgen.Shape{corpusgen.ShapeShort, corpusgen.ShapeLong} {
+		var buf bytes.Buffer
+		if _, err := corpusgen.WriteJSONLShape(&buf, shape, 2<<20, 1); err != nil {
+			t.Fatal(err)
+		}
+		for line := range bytes.Lines(buf.Bytes()) {
+			var r struct{ Text string }
+			if err := json.Unmarshal(line, &r); err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, r.Text)
+		}
+	}
+	dirs := []string{"../../testdata/devset", "../../testdata/realset"}
+	if d := os.Getenv("PROV_LICENCE_REALSET"); d != "" {
+		dirs = append(dirs, d)
+	}
+	for _, dir := range dirs {
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if b, err := os.ReadFile(path); err == nil && len(b) <= 1<<20 {
+					texts = append(texts, string(b))
+				}
+			}
+			return nil
+		})
+	}
+	return texts, docs
+}
+
+// TestMayMatch: Match, which returns early when mayMatch rules a text
+// out, gives match's hits on every text of mayMatchTexts; the bound
+// rules out most documents of the benchmark corpora and no text that
+// match finds a licence in.
+func TestMayMatch(t *testing.T) {
+	ix, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, docs := mayMatchTexts(t)
+	ruledOut, found, docsOut, gapsDecide := 0, 0, 0, 0
+	for k, s := range append(texts, docs...) {
+		want := ix.match([]byte(s))
+		if !ix.mayMatch([]byte(s)) {
+			ruledOut++
+			if k >= len(texts) {
+				docsOut++
+			}
+			if want != nil {
+				t.Fatalf("mayMatch rules out a text match finds %v in: %q", want, s)
+			}
+		}
+		if got := ix.Match([]byte(s)); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Match = %v, match gives %v on %q", got, want, s)
+		}
+		if want != nil {
+			found++
+			// A licence found with fewer held shingles among the
+			// words than match needs: the gaps of skipped lines
+			// made up the difference.
+			p := ix.NewProber([]byte(s))
+			p.extend(len(s))
+			if p.held[len(p.held)-1] < minShared {
+				gapsDecide++
+			}
+			p.Release()
+		}
+	}
+	t.Logf("%d texts and %d corpus documents: %d ruled out (%d documents), %d with a licence found (%d with fewer held shingles than match needs)",
+		len(texts), len(docs), ruledOut, docsOut, found, gapsDecide)
+	if found < 2000 || docsOut < len(docs)/2 || gapsDecide == 0 {
+		t.Errorf("found %d licences (%d by gaps), ruled out %d of %d documents: the texts of the test have changed",
+			found, gapsDecide, docsOut, len(docs))
+	}
 }
