@@ -397,7 +397,9 @@ func topBigramShare(s string, sc *scratch) float64 {
 	table, mask := sc.gramTable, uint64(size-1)
 	best := 0
 	for _, g := range sc.grams {
-		for i := mix64(g.h) & mask; ; i = (i + 1) & mask {
+		// g.h mixes two word hashes that are already uniform (mix64 or
+		// maphash): its low bits place it.
+		for i := g.h & mask; ; i = (i + 1) & mask {
 			sl := &table[i]
 			if sl.sum == 0 {
 				*sl = gramSlot{h: g.h, sum: g.n}
