@@ -273,7 +273,7 @@ func (ix *Index) probeHeld(buf *matchBuf, held []uint32, total, dense int) bool 
 		// are dropped (prose quoting one licence sentence): no sort.
 		return false
 	}
-	held = uniq(held)
+	held = distinct(held)
 	if len(held) >= dense {
 		return true
 	}
@@ -305,4 +305,27 @@ func (ix *Index) probeHeld(buf *matchBuf, held []uint32, total, dense int) bool 
 	}
 	buf.named = named[:0]
 	return found
+}
+
+// distinct removes the repeated values of s in place (in any order): a
+// stretch's few dozen held shingles go through a small hash set, more are
+// sorted (uniq).
+func distinct(s []uint32) []uint32 {
+	const slots = 128
+	if len(s) > slots/2 {
+		return uniq(s)
+	}
+	var set [slots]uint64 // value | 1<<32 when taken
+	out := s[:0]
+	for _, v := range s {
+		k := v * 0x9E3779B1 >> 25
+		for set[k] != 0 && uint32(set[k]) != v {
+			k = (k + 1) % slots
+		}
+		if set[k] == 0 {
+			set[k] = uint64(v) | 1<<32
+			out = append(out, v)
+		}
+	}
+	return out
 }
