@@ -96,20 +96,27 @@ func (ix *Index) mayMatch(text []byte) bool {
 		return true // the Prober's spans are int32
 	}
 	p := ix.NewProber(text)
-	p.extend(len(text))
-	held := int(p.held[len(p.held)-1])
-	gaps := 0
-	if held < minShared {
-		for _, w := range p.words {
-			if w.h == hashCopyright {
-				gaps++
-			}
+	defer p.Release()
+	// A licence text reaches the count in its first words: read on only
+	// while it is not reached.
+	for b := 0; b < len(text); {
+		b = min(len(text), b+mayMatchStep)
+		if p.extend(b); p.held[len(p.held)-1] >= minShared {
+			return true
 		}
-		gaps += bytes.Count(text, []byte("©"))
 	}
-	p.Release()
-	return held+2*gaps >= minShared
+	gaps := bytes.Count(text, []byte("©"))
+	for _, w := range p.words {
+		if w.h == hashCopyright {
+			gaps++
+		}
+	}
+	return int(p.held[len(p.held)-1])+2*gaps >= minShared
 }
+
+// mayMatchStep is the number of bytes mayMatch reads between looks at its
+// count.
+const mayMatchStep = 256
 
 // match is Match without the bound.
 func (ix *Index) match(text []byte) []Hit {
