@@ -269,11 +269,12 @@ func (p *Prober) extend(b int) {
 		}
 		if l == nonASCII && hanAt(text, i) {
 			// A run of Han characters of the CJK Unified Ideographs
-			// block: each a word, hashed from its three bytes.
+			// block: each a word, hashed from its three bytes (unify
+			// leaves every such hash as it is: TestHanNotSpecial).
 			for {
 				h := (uint64(fnvOffset) ^ uint64(text[i])) * fnvPrime
 				h = (h ^ uint64(text[i+1])) * fnvPrime
-				h = unify((h ^ uint64(text[i+2])) * fnvPrime)
+				h = (h ^ uint64(text[i+2])) * fnvPrime
 				k := len(words)
 				words = append(words, probeWord{h: h, start: int32(i), end: int32(i + 3)})
 				if k >= 2 {

@@ -303,3 +303,23 @@ func TestDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestHanNotSpecial: no character of the CJK Unified Ideographs block
+// (U+4E00..U+9FFF) hashes to a varietal spelling or a dropped word, so
+// the prober's Han runs skip unify.
+func TestHanNotSpecial(t *testing.T) {
+	for r := rune(0x4E00); r <= 0x9FFF; r++ {
+		b := []byte(string(r))
+		if h := fnv(b); unify(h) != h {
+			t.Fatalf("%U hashes to a special word", r)
+		}
+		if !hanAt(b, 0) {
+			t.Fatalf("hanAt misses %U", r)
+		}
+	}
+	for _, b := range []string{"\u4dff", "\ua000", "\u3000", "\ufffd", "\xe4\xb8", "\xe4\xb8x", "\xe9\xbf\xc0", "\xe4\xb7\xbf"} {
+		if hanAt([]byte(b), 0) {
+			t.Fatalf("hanAt(%q) holds", b)
+		}
+	}
+}
