@@ -210,10 +210,12 @@ type runCtx struct {
 	segDir     string
 	log        *slog.Logger
 	ops        *opsMetrics
-	// premerged are the stage states of every planned object merged in
-	// plan order by processAll (nil when it could not: seal then loads
-	// them from the segments' trailer files).
-	premerged []stages.State
+	// merger is processAll's state merger, still folding the last objects'
+	// states when processAll returns: seal verifies the segments
+	// meanwhile, then takes the states merged in plan order from it (nil
+	// when it could not merge them all: seal then loads them from the
+	// segments' trailer files).
+	merger *stateMerger
 }
 
 func runDataset(ctx context.Context, opts *Options, runID string, ds *schemas.DatasetConfig, ops *opsMetrics) (*DatasetResult, error) {
@@ -428,14 +430,15 @@ feed:
 	}
 	close(work)
 	wg.Wait()
-	premerged := sm.wait()
 	if firstErr != nil {
+		sm.wait()
 		return 0, firstErr
 	}
 	if err := ctx.Err(); err != nil {
+		sm.wait()
 		return 0, fmt.Errorf("running dataset %s: %w", rc.ds.Name, err)
 	}
-	rc.premerged = premerged
+	rc.merger = sm // seal waits for it (mergeSegments)
 	return int(resumed.Load()), nil
 }
 

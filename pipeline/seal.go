@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -98,6 +99,9 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The ledger ingestion of pass 1 may still run: publish waits for it
+	// before it reads the ledger; on the way out it must have ended.
+	defer func() { _ = folded.waitIngest() }()
 	published := false
 	defer func() {
 		if !published {
@@ -156,13 +160,14 @@ func (rc *runCtx) dupsAndFold(ctx context.Context, plans []objectPlan, ov *overr
 		case schemas.DupActionReject:
 			ov.dupVerdict = schemas.Reject
 		}
-		folded, err := rc.foldRecords(ctx, plans, ov, ovlog, tmpDir)
+		folded, err := rc.foldRecords(ctx, ctx, plans, ov, ovlog, tmpDir)
 		if err != nil {
 			dups.table.Discard()
 			return nil, nil, err
 		}
 		return dups, folded, nil
 	}
+	outer := ctx // the ledger ingestion may outlive this function
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var dups *dupResult
@@ -175,7 +180,7 @@ func (rc *runCtx) dupsAndFold(ctx context.Context, plans []objectPlan, ov *overr
 			cancel()
 		}
 	}()
-	folded, err := rc.foldRecords(ctx, plans, ov, ovlog, tmpDir)
+	folded, err := rc.foldRecords(ctx, outer, plans, ov, ovlog, tmpDir)
 	if err != nil {
 		cancel()
 	}
@@ -183,7 +188,15 @@ func (rc *runCtx) dupsAndFold(ctx context.Context, plans []objectPlan, ov *overr
 	if dupErr == nil && err != nil {
 		dups.table.Discard()
 	}
+	if dupErr != nil && err != nil && errors.Is(dupErr, context.Canceled) && !errors.Is(err, context.Canceled) {
+		// pass 1 failed first: the duplicates pass saw the cancellation
+		// that caused
+		return nil, nil, err
+	}
 	if dupErr != nil {
+		if err == nil {
+			_ = folded.waitIngest()
+		}
 		// the first cause, not the cancellation it caused in pass 1
 		return nil, nil, dupErr
 	}

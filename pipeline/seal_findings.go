@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prov-ai/prov/objstore"
@@ -16,20 +18,52 @@ import (
 // records in it whose verdict seal changed (from pass 1's override log),
 // then the stages' dataset-level findings.
 
-// writeFindings publishes the version's findings.parquet and returns its
-// file reference.
-func (rc *runCtx) writeFindings(ctx context.Context, out objstore.Store, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion, ver, tmpDir string) (schemas.FileRef, error) {
+// builtFindings is the findings.parquet of one version label, written to a
+// local file: seal builds it while the ledger ingestion of pass 1 finishes
+// (the file does not depend on the ledger), then writeFindings copies it to
+// each store it publishes to.
+type builtFindings struct {
+	ver  string
+	path string
+	rows int64
+}
+
+// writeFindings publishes the version's findings.parquet (bf, built for
+// ver; built again when the version was relabelled) and returns its file
+// reference.
+func (rc *runCtx) writeFindings(ctx context.Context, out objstore.Store, bf *builtFindings, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion, ver, tmpDir string) (schemas.FileRef, error) {
+	if bf == nil || bf.ver != ver {
+		var err error
+		if bf, err = rc.buildFindings(ctx, plans, ovlog, concl, ver, tmpDir); err != nil {
+			return schemas.FileRef{}, err
+		}
+	}
+	f, err := os.Open(bf.path)
+	if err != nil {
+		return schemas.FileRef{}, fmt.Errorf("sealing dataset %s: reopening findings table: %w", rc.ds.Name, err)
+	}
+	defer func() { _ = f.Close() }()
+	sum, size, err := objstore.PutFile(ctx, out, version.Key(rc.ds.Name, ver, version.Findings), f)
+	if err != nil {
+		return schemas.FileRef{}, err
+	}
+	return schemas.FileRef{Path: version.Findings, SHA256: sum, Size: size, Rows: bf.rows}, nil
+}
+
+// buildFindings writes the findings.parquet of version ver to a local file
+// under tmpDir.
+func (rc *runCtx) buildFindings(ctx context.Context, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion, ver, tmpDir string) (*builtFindings, error) {
 	t0 := time.Now()
 	if err := ovlog.rewind(); err != nil {
-		return schemas.FileRef{}, err
+		return nil, err
 	}
 	pending, err := ovlog.next()
 	if err != nil {
-		return schemas.FileRef{}, err
+		return nil, err
 	}
 	ff, err := version.NewTable[schemas.Finding](tmpDir)
 	if err != nil {
-		return schemas.FileRef{}, err
+		return nil, err
 	}
 	cur, ord, k := -1, int64(0), 0
 	err = rc.eachChunk(ctx, plans, func(op *objectPlan, c *segChunk) error {
@@ -73,7 +107,7 @@ func (rc *runCtx) writeFindings(ctx context.Context, out objstore.Store, plans [
 	}
 	if err != nil {
 		ff.Discard()
-		return schemas.FileRef{}, fmt.Errorf("sealing dataset %s: writing findings: %w", rc.ds.Name, err)
+		return nil, fmt.Errorf("sealing dataset %s: writing findings: %w", rc.ds.Name, err)
 	}
 	for i := range concl.Findings {
 		f := concl.Findings[i]
@@ -81,16 +115,21 @@ func (rc *runCtx) writeFindings(ctx context.Context, out objstore.Store, plans [
 		cite(&f)
 		if err := ff.Write(f); err != nil {
 			ff.Discard()
-			return schemas.FileRef{}, err
+			return nil, err
 		}
 	}
 	rows := ff.Rows()
-	sum, size, err := ff.Publish(ctx, out, version.Key(rc.ds.Name, ver, version.Findings))
+	dir := filepath.Join(tmpDir, "findings-"+ver)
+	st, err := objstore.Open(ctx, "file://"+dir, schemas.S3Config{})
 	if err != nil {
-		return schemas.FileRef{}, err
+		ff.Discard()
+		return nil, err
+	}
+	if _, _, err := ff.Publish(ctx, st, version.Findings); err != nil {
+		return nil, err
 	}
 	rc.log.Debug("seal: findings written", "rows", rows, "took", time.Since(t0))
-	return schemas.FileRef{Path: version.Findings, SHA256: sum, Size: size, Rows: rows}, nil
+	return &builtFindings{ver: ver, path: filepath.Join(dir, version.Findings), rows: rows}, nil
 }
 
 // cite gives a finding one rule ID and its rulebook row's IDs, and a

@@ -20,27 +20,37 @@ type foldedRecords struct {
 	held map[string]int64
 	// changed holds, per plan index, the ordinals of the admitted records
 	// seal rejected: restate reads those objects again.
-	changed  map[int]map[int64]bool
-	srcRecs  map[string]*schemas.SourceRef
-	attrib   map[string]int64
-	leaves   []uint64 // the objects' ledger entries
-	inputs   []schemas.InputObject
-	digest   schemas.Digest // Merkle root over the distinct admitted digests
-	distinct int64
+	changed map[int]map[int64]bool
+	srcRecs map[string]*schemas.SourceRef
+	attrib  map[string]int64
+	leaves  []uint64 // the objects' ledger entries, once waitIngest returned
+	// ingest records the objects in the ledger while seal goes on (nil
+	// without a ledger); ingestTook is the time it spent in the ledger and
+	// t0 the start of pass 1, for the log.
+	ingest     *ingester
+	ingestTook time.Duration
+	t0         time.Time
+	inputs     []schemas.InputObject
+	digest     schemas.Digest // Merkle root over the distinct admitted digests
+	distinct   int64
 }
 
 // foldRecords prepares the objects in parallel (final verdicts, canonical
 // record order and root are per object) and folds them in plan order, so
 // the ledger, counts and digest do not depend on the number of workers.
 // The overrides go to ovlog; the admitted digests are sorted in tmpDir.
-func (rc *runCtx) foldRecords(ctx context.Context, plans []objectPlan, ov *overrides, ovlog *overrideLog, tmpDir string) (*foldedRecords, error) {
+// The objects go to the ledger on another goroutine, under ingestCtx (see
+// ingester): the caller must call the result's waitIngest.
+func (rc *runCtx) foldRecords(ctx, ingestCtx context.Context, plans []objectPlan, ov *overrides, ovlog *overrideLog, tmpDir string) (*foldedRecords, error) {
 	sorter := newDigestSorter(tmpDir, 0)
 	pd := rc.policyDigest()
 	f := &foldedRecords{srcRecs: map[string]*schemas.SourceRef{}, attrib: map[string]int64{},
 		held: map[string]int64{}, changed: map[int]map[int64]bool{},
 		inputs: make([]schemas.InputObject, 0, len(plans))}
-	var ingestTook time.Duration
 	t0 := time.Now()
+	if rc.opts.Recorder != nil {
+		f.ingest = rc.startIngest(ingestCtx, pd)
+	}
 	err := rc.eachSealedObject(ctx, plans, ov, func(so *sealedObject) error {
 		obj := so.obj
 		f.withdrawn += so.withdrawn
@@ -73,19 +83,16 @@ func (rc *runCtx) foldRecords(ctx context.Context, plans []objectPlan, ov *overr
 			}
 		}
 		f.total.Merge(obj.Counts)
-		if rc.opts.Recorder != nil {
-			ti := time.Now()
-			leaf, err := rc.opts.Recorder.IngestObject(ctx, ObjectDetails{Dataset: rc.ds.Name, RunID: rc.runID, PolicyDigest: pd, Object: obj}, so.prep)
-			ingestTook += time.Since(ti)
-			if err != nil {
-				return fmt.Errorf("sealing dataset %s: recording %s in the ledger: %w", rc.ds.Name, obj.URI, err)
+		if f.ingest != nil {
+			if err := f.ingest.add(ctx, obj, so.prep); err != nil {
+				return err
 			}
-			f.leaves = append(f.leaves, leaf)
 		}
 		f.inputs = append(f.inputs, obj)
 		return nil
 	})
 	if err != nil {
+		_ = f.waitIngest()
 		return nil, err
 	}
 	if !f.total.Reconciles() {
@@ -93,14 +100,31 @@ func (rc *runCtx) foldRecords(ctx context.Context, plans []objectPlan, ov *overr
 	}
 	root := schemas.NewMerkleBuilder()
 	if err := sorter.each(func(d schemas.Digest) error { return root.Append(d[:]) }); err != nil {
+		_ = f.waitIngest()
 		return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 	}
 	if f.digest, err = root.Root(); err != nil {
+		_ = f.waitIngest()
 		return nil, err
 	}
 	f.distinct = int64(root.Size())
-	rc.log.Debug("seal: records folded and ingested", "records", f.total.In, "took", time.Since(t0), "ledger_ingest", ingestTook)
+	rc.log.Debug("seal: records folded", "records", f.total.In, "took", time.Since(t0))
+	f.t0 = t0
 	return f, nil
+}
+
+// waitIngest waits until every folded object is in the ledger (see
+// ingester) and sets f.leaves; without a ledger it returns at once. Seal
+// calls it before it reads the ledger again; every return path of seal
+// after pass 1 calls it, so no ingestion outlives seal.
+func (f *foldedRecords) waitIngest() error {
+	if f.ingest == nil {
+		return nil
+	}
+	leaves, took, err := f.ingest.wait()
+	f.leaves = leaves
+	f.ingestTook = took
+	return err
 }
 
 // sealedObject is one object's share of seal's first pass: its records'

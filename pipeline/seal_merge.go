@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/prov-ai/prov/stages"
 )
@@ -25,17 +26,43 @@ type objectPlan struct {
 // mergeSegments reads every object's segment trailer (on --workers
 // goroutines), fails with ErrMissingShard when one is missing, merges the
 // stage states in plan order and concludes the stages, one conclusion per
-// stage. When processAll merged the states already (rc.premerged), the
-// trailers are only verified; if seal has to read an object again (its
+// stage. When processAll merged the states (rc.merger), the trailers are
+// only verified, while the merger folds the last objects' states; if it
+// could not merge them all, or seal has to read an object again (its
 // segment failed verification), the states are loaded from every trailer
-// file as without premerged states.
+// file as without the merger.
 func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPlan, []stages.Conclusion, error) {
-	pre := rc.premerged
-	rc.premerged = nil
+	var pre []stages.State
+	var merged0 chan struct{}
+	if sm := rc.merger; sm != nil {
+		rc.merger = nil
+		merged0 = make(chan struct{})
+		go func() {
+			defer close(merged0)
+			pre = sm.wait()
+		}()
+		plans, checked, err := rc.verifySegments(ctx, objs, merged0, &pre)
+		if err != nil || plans != nil {
+			return plans, checked, err
+		}
+		// The merger gave up, or an object was read again: merge from the
+		// trailer files, which are all verified now.
+		return rc.mergeSegments(ctx, objs)
+	}
+	return rc.verifySegments(ctx, objs, nil, &pre)
+}
+
+// verifySegments is mergeSegments over the merged states *pre, which are
+// final once merged is closed (nil: no merger, pre stays nil and the
+// states are loaded from the trailer files). With a merger, it returns nil
+// plans and no error when the merger could not merge every object or an
+// object was read again.
+func (rc *runCtx) verifySegments(ctx context.Context, objs []planned, mergedCh chan struct{}, prep *[]stages.State) ([]objectPlan, []stages.Conclusion, error) {
+	withMerger := mergedCh != nil
 	plans := make([]objectPlan, 0, len(objs))
 	var missing []string
-	merged := pre
-	if merged == nil {
+	var merged []stages.State
+	if !withMerger {
 		merged = make([]stages.State, len(rc.stages))
 		for i, s := range rc.stages {
 			merged[i] = s.NewState()
@@ -49,7 +76,7 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 	}
 	reread := false
 	err := inOrder(ctx, len(objs), rc.opts.Workers, func(ctx context.Context, i int) (loaded, error) {
-		op, states, miss, again, err := rc.trailerOf(ctx, objs[i], pre == nil)
+		op, states, miss, again, err := rc.trailerOf(ctx, objs[i], !withMerger)
 		return loaded{op, states, miss, again}, err
 	}, func(l loaded) error {
 		if l.missing != "" {
@@ -57,7 +84,7 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 			return nil
 		}
 		reread = reread || l.reread
-		if len(missing) == 0 && pre == nil {
+		if len(missing) == 0 && !withMerger {
 			if err := rc.mergeStates(merged, l.states); err != nil {
 				return err
 			}
@@ -66,6 +93,12 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 		plans = append(plans, l.op)
 		return nil
 	})
+	if withMerger {
+		t := time.Now()
+		<-mergedCh // the merger's goroutine has ended whatever happened
+		merged = *prep
+		rc.log.Debug("seal: segments verified", "objects", len(objs), "merger_wait", time.Since(t))
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -73,10 +106,8 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 		return nil, nil, fmt.Errorf("sealing dataset %s: %w: %d object(s) not processed yet, first %s (run the missing shards)",
 			rc.ds.Name, ErrMissingShard, len(missing), missing[0])
 	}
-	if pre != nil && reread {
-		// An object was read again: merge from the trailer files, which
-		// are all verified now.
-		return rc.mergeSegments(ctx, objs)
+	if withMerger && (merged == nil || reread) {
+		return nil, nil, nil
 	}
 	per, err := rc.conclude(merged)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/prov-ai/prov/objstore"
 	"github.com/prov-ai/prov/schemas"
@@ -62,6 +63,19 @@ func (rc *runCtx) publish(ctx context.Context, plans []objectPlan, ovlog *overri
 		return nil, err
 	}
 	dupRef := schemas.FileRef{Path: version.Duplicates, SHA256: dupSum, Size: dupSize, Rows: rows}
+	// findings.parquet is built while the ledger ingestion of pass 1 may
+	// still run (on two or more cores the two overlap); the ledger is read
+	// below only once every object is in it.
+	bf, err := rc.buildFindings(ctx, plans, ovlog, concl, ver, tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := folded.waitIngest(); err != nil {
+		return nil, err
+	}
+	if folded.ingest != nil {
+		rc.log.Debug("seal: records ingested", "took", time.Since(folded.t0), "ledger_ingest", folded.ingestTook)
+	}
 	for attempt := 0; ; attempt++ {
 		sealed, err := rc.sealedManifest(ctx, ver)
 		if err != nil {
@@ -73,7 +87,7 @@ func (rc *runCtx) publish(ctx context.Context, plans []objectPlan, ovlog *overri
 				return nil, err
 			}
 		}
-		pv, err := rc.publishTo(ctx, out, plans, ovlog, concl, folded, dupDir, dupRef, ver, tmpDir)
+		pv, err := rc.publishTo(ctx, out, bf, plans, ovlog, concl, folded, dupDir, dupRef, ver, tmpDir)
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +100,7 @@ func (rc *runCtx) publish(ctx context.Context, plans []objectPlan, ovlog *overri
 			if _, raw, err := version.ReadManifest(ctx, rc.opts.Output, rc.ds.Name, ver); err == nil && sha256Hex(raw) == sealed {
 				return pv, nil
 			}
-			return rc.publishTo(ctx, rc.opts.Output, plans, ovlog, concl, folded, dupDir, dupRef, ver, tmpDir)
+			return rc.publishTo(ctx, rc.opts.Output, bf, plans, ovlog, concl, folded, dupDir, dupRef, ver, tmpDir)
 		case rc.ds.Version != "" || attempt > 0:
 			return nil, fmt.Errorf("sealing dataset %s: version %s: %w (manifest sha256 %s in the ledger, %s from this run: a different prov build or configuration); give datasets[].version a new label",
 				rc.ds.Name, ver, ErrVersionSealed, sealed, pv.msha)
@@ -99,7 +113,7 @@ func (rc *runCtx) publish(ctx context.Context, plans []objectPlan, ovlog *overri
 }
 
 // publishTo writes the version's four files to out.
-func (rc *runCtx) publishTo(ctx context.Context, out objstore.Store, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion,
+func (rc *runCtx) publishTo(ctx context.Context, out objstore.Store, bf *builtFindings, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion,
 	folded *foldedRecords, dupDir string, dupRef schemas.FileRef, ver, tmpDir string) (*publishedVersion, error) {
 	f, err := os.Open(filepath.Join(dupDir, version.Duplicates))
 	if err != nil {
@@ -110,7 +124,7 @@ func (rc *runCtx) publishTo(ctx context.Context, out objstore.Store, plans []obj
 	if err != nil {
 		return nil, err
 	}
-	findings, err := rc.writeFindings(ctx, out, plans, ovlog, concl, ver, tmpDir)
+	findings, err := rc.writeFindings(ctx, out, bf, plans, ovlog, concl, ver, tmpDir)
 	if err != nil {
 		return nil, err
 	}

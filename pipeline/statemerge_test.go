@@ -173,8 +173,8 @@ func TestPremergedStatesFallBackAfterReread(t *testing.T) {
 			if n, err := rc.processAll(ctx, objs); err != nil || n != len(objs) {
 				t.Fatalf("processAll: %d of %d reused, %v", n, len(objs), err)
 			}
-			if rc.premerged == nil {
-				t.Fatal("no premerged states after a run that reused every segment")
+			if rc.merger == nil {
+				t.Fatal("no state merger after a run that reused every segment")
 			}
 			var victim string
 			if tamper {
