@@ -315,9 +315,9 @@ func touchColdBuf() {
 
 // BenchmarkStageLongCold: BenchmarkStageLong with 2 MB written between
 // records, as the other stages of `prov run` evict the stage's tables
-// (its CPU per record there is ~1.4× the warm figure); MB/cpu-s and
-// cpu-ns/rec count the stage only (the writes alone are timed and
-// subtracted).
+// (harsher than a run: about 2× the warm CPU per record, where a run
+// shows about 1.2×); MB/cpu-s and cpu-ns/rec count the stage only (the
+// writes alone are timed and subtracted).
 func BenchmarkStageLongCold(b *testing.B) {
 	recs, n := corpusRecords(b, corpusgen.ShapeLong, 4<<20)
 	s := newStage(b, testEnv("commercial", nil))
