@@ -108,6 +108,13 @@ func (b *bottomK) add(it sampleItem) {
 		if !b.has.insert(it.digest) {
 			return
 		}
+		if len(b.items) == cap(b.items) {
+			// Grown four-fold from 256 up to k, not by append's
+			// steps: a state per object fills a sample per source.
+			items := make([]sampleItem, len(b.items), min(b.k, max(256, 4*cap(b.items))))
+			copy(items, b.items)
+			b.items = items
+		}
 		b.items = append(b.items, it)
 		b.up(len(b.items) - 1)
 		return
@@ -164,7 +171,9 @@ func (s *digestSet) insert(d schemas.Digest) bool {
 
 func (s *digestSet) grow() {
 	old := s.slots
-	s.slots = make([]digestSlot, max(16, 2*len(old)))
+	// Four-fold from 512 slots: fewer rehashes of a set that fills to a
+	// sample's k (load factor still at most 1/2).
+	s.slots = make([]digestSlot, max(512, 4*len(old)))
 	s.n = 0
 	for i := range old {
 		if old[i].used {

@@ -190,3 +190,22 @@ func BenchmarkMinhashLong(b *testing.B) {
 	}
 	reportCPU(b, start, total/len(docs))
 }
+
+// BenchmarkTopBigramShareLong is the 2-gram share of ~2.5 KB mixed zh/en
+// documents (paid only by sample entrants).
+func BenchmarkTopBigramShareLong(b *testing.B) {
+	docs := mixedDocuments(512, 3)
+	var total int
+	for _, d := range docs {
+		total += len(d)
+	}
+	b.SetBytes(int64(total / len(docs)))
+	var sc scratch
+	i := 0
+	start := cpuTime()
+	for b.Loop() {
+		topBigramShare(docs[i%len(docs)], &sc)
+		i++
+	}
+	reportCPU(b, start, total/len(docs))
+}

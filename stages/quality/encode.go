@@ -258,9 +258,15 @@ func (d *decoder) bottomK(want int, payload bool) *bottomK {
 	if n > want {
 		d.fail()
 	}
+	// One allocation for the entries and a map sized once (a sample
+	// holds up to 16384 of them).
+	entries := make([]entry, n)
+	b.m = make(map[uint64]*entry, n)
+	b.h = make(maxHeap, 0, n)
 	var last uint64
 	for j := 0; j < n && d.err == nil; j++ {
-		x := &entry{h: d.u64(), count: d.i(), source: d.s()}
+		x := &entries[j]
+		*x = entry{h: d.u64(), count: d.i(), source: d.s()}
 		if payload {
 			if len(d.b) < len(x.digest) {
 				d.fail()
@@ -292,7 +298,9 @@ func (d *decoder) bottomK(want int, payload bool) *bottomK {
 		b.m[x.h] = x
 		b.h = append(b.h, x)
 	}
-	heap.Init(&b.h)
+	// Entries come in increasing hash order: reversed, they are a
+	// max-heap already.
+	slices.Reverse(b.h)
 	return b
 }
 

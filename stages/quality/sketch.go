@@ -41,6 +41,13 @@ type bottomK struct {
 
 func newBottomK(k int) *bottomK { return &bottomK{k: k, m: map[uint64]*entry{}} }
 
+// newBottomKSized is newBottomK with room for k entries from the start:
+// a state's sample (one per object) fills to k or a good part of it, and
+// growing the map and heap step by step rehashed and copied it each time.
+func newBottomKSized(k int) *bottomK {
+	return &bottomK{k: k, m: make(map[uint64]*entry, k), h: make(maxHeap, 0, k)}
+}
+
 type maxHeap []*entry
 
 func (h maxHeap) Len() int           { return len(h) }

@@ -73,7 +73,7 @@ func newState(cfg *config) *State {
 		langs:    map[string]int64{},
 		domains:  newCapped(cfg.domainCap),
 		labels:   newCapped(cfg.domainCap),
-		sample:   newBottomK(cfg.sampleSize),
+		sample:   newBottomKSized(cfg.sampleSize),
 		langHeap: &hashHeap{k: cfg.langSampleSize},
 	}
 }

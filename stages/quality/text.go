@@ -347,19 +347,6 @@ func topBigramShare(s string, sc *scratch) float64 {
 		// utf8.RuneCountInString).
 		start, n := i, 0
 		for i < len(s) {
-			if i+8 <= len(s) {
-				// Printable ASCII bytes, eight at a time: one character
-				// each, none white space.
-				k := 8
-				if sp := special8(load64(s, i)); sp != 0 {
-					k = bits.TrailingZeros64(sp) >> 3
-				}
-				i += k
-				n += k
-				if k == 8 {
-					continue
-				}
-			}
 			if c := s[i]; c < utf8.RuneSelf {
 				if asciiClass[c]&clsSpace != 0 {
 					break
@@ -410,7 +397,9 @@ func topBigramShare(s string, sc *scratch) float64 {
 	table, mask := sc.gramTable, uint64(size-1)
 	best := 0
 	for _, g := range sc.grams {
-		for i := mix64(g.h) & mask; ; i = (i + 1) & mask {
+		// g.h mixes two word hashes that are already uniform (mix64 or
+		// maphash): its low bits place it.
+		for i := g.h & mask; ; i = (i + 1) & mask {
 			sl := &table[i]
 			if sl.sum == 0 {
 				*sl = gramSlot{h: g.h, sum: g.n}
