@@ -60,6 +60,9 @@ var (
 	anchorSPDXTag = anchorIndex(string(spdxTag))
 	anchorCCURL   = anchorIndex("creativecommons")
 	anchorCCZh    = anchorIndex("共享")
+	// The anchors of the Chinese reservation notices (rightsNotices).
+	anchorsReprint  = [...]int{anchorIndex("转载"), anchorIndex("轉載")}
+	anchorsRightsZh = [...]int{anchorIndex("版权"), anchorIndex("版權"), anchorIndex("著作权"), anchorIndex("著作權")}
 )
 
 // anchorIndex returns the index of anchor s, -1 when the table has none
@@ -105,6 +108,16 @@ func (h *anchorHits) any() bool {
 
 // has reports whether the text holds anchor k.
 func (h *anchorHits) has(k int) bool { return k >= 0 && h.found&(1<<k) != 0 }
+
+// hasAny reports whether the text holds one of the anchors ks.
+func (h *anchorHits) hasAny(ks []int) bool {
+	for _, k := range ks {
+		if h.has(k) {
+			return true
+		}
+	}
+	return false
+}
 
 // anchorPairs maps a pair of bytes to 1 + the index in anchorByPair of
 // the anchors it is the key pair of (0: none). An anchor's key pair is

@@ -187,9 +187,26 @@ func TestAnchorTable(t *testing.T) {
 	if len(anchors) > maxAnchors {
 		t.Fatalf("%d anchors, more than %d", len(anchors), maxAnchors)
 	}
-	for _, k := range []int{anchorSPDXTag, anchorCCURL, anchorCCZh} {
+	for _, k := range append([]int{anchorSPDXTag, anchorCCURL, anchorCCZh}, append(anchorsReprint[:], anchorsRightsZh[:]...)...) {
 		if k < 0 {
 			t.Fatal("an anchor Detect asks about by name is not in the table")
+		}
+	}
+}
+
+// TestRightsAnchors: every Chinese reservation notice holds one of the
+// anchors rightsNotices asks about before searching for it, and the
+// anchor scan finds it in the notice.
+func TestRightsAnchors(t *testing.T) {
+	for _, c := range []struct {
+		phrases []string
+		ks      []int
+	}{{noReproduction, anchorsReprint[:]}, {reprintCredit, anchorsReprint[:]}, {rightsCN, anchorsRightsZh[:]}} {
+		for _, s := range c.phrases {
+			h := scanAnchors([]byte("前文" + s + "后文"))
+			if !h.hasAny(c.ks) {
+				t.Errorf("%q: none of its anchors found", s)
+			}
 		}
 	}
 }

@@ -201,7 +201,7 @@ func Detect(text []byte) Result {
 	ms = dropOwnTerms(ms)
 	ms = dedup(ms)
 	if !hasRealLicence(ms) {
-		ms = rightsNotices(text, h.group(grpRights), ms)
+		ms = rightsNotices(text, h, ms)
 		ms = dedup(ms)
 	}
 	res := Result{Licences: ms, Class: ClassNone}
@@ -1061,18 +1061,24 @@ var (
 
 // rightsNotices reports notices that grant nothing; called only when no
 // licence was found.
-func rightsNotices(text []byte, hits []int, ms []Match) []Match {
+// The Chinese notices are searched only in a text holding their anchor
+// (every phrasing of noReproduction and reprintCredit holds 转载 or 轉載,
+// every one of rightsCN 版权, 版權, 著作权 or 著作權: TestRightsAnchors).
+func rightsNotices(text []byte, h *anchorHits, ms []Match) []Match {
+	hits := h.group(grpRights)
 	if len(hits) == 0 {
 		return ms
 	}
+	reprint := h.hasAny(anchorsReprint[:])
 	for _, s := range noReproduction {
-		if bytes.Contains(text, []byte(s)) {
+		if reprint && bytes.Contains(text, []byte(s)) {
 			ms = append(ms, Match{SPDX: RefNoReproduction, Confidence: 0.85, Evidence: EvidenceNotice, explicit: true})
 			break
 		}
 	}
+	rightsZh := h.hasAny(anchorsRightsZh[:])
 	for _, s := range rightsCN {
-		if bytes.Contains(text, []byte(s)) {
+		if rightsZh && bytes.Contains(text, []byte(s)) {
 			ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.8, Evidence: EvidenceNotice, explicit: true})
 			break
 		}
@@ -1083,7 +1089,7 @@ func rightsNotices(text []byte, hits []int, ms []Match) []Match {
 		ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.5, Evidence: EvidenceNotice})
 	}
 	for _, s := range reprintCredit {
-		if bytes.Contains(text, []byte(s)) {
+		if reprint && bytes.Contains(text, []byte(s)) {
 			ms = append(ms, Match{SPDX: RefReprintWithCredit, Confidence: 0.6, Evidence: EvidenceNotice})
 			break
 		}

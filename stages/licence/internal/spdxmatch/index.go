@@ -15,7 +15,11 @@
 //
 // Probe tells whether a stretch of a few hundred bytes of a longer text
 // may lie in a licence text; a Prober answers it for the overlapping
-// stretches of one text, hashing each word once.
+// stretches of one text, hashing each word once. Match itself first
+// counts, in the same one pass, the shingles of the index a text holds
+// and returns at once when they cannot reach its least count (mayMatch:
+// an exact bound, not a guess). Every lookup goes first through a 256 KB
+// presence filter built from the keys at first use.
 package spdxmatch
 
 import (

@@ -96,20 +96,27 @@ func (ix *Index) mayMatch(text []byte) bool {
 		return true // the Prober's spans are int32
 	}
 	p := ix.NewProber(text)
-	p.extend(len(text))
-	held := int(p.held[len(p.held)-1])
-	gaps := 0
-	if held < minShared {
-		for _, w := range p.words {
-			if w.h == hashCopyright {
-				gaps++
-			}
+	defer p.Release()
+	// A licence text reaches the count in its first words: read on only
+	// while it is not reached.
+	for b := 0; b < len(text); {
+		b = min(len(text), b+mayMatchStep)
+		if p.extend(b); p.held[len(p.held)-1] >= minShared {
+			return true
 		}
-		gaps += bytes.Count(text, []byte("©"))
 	}
-	p.Release()
-	return held+2*gaps >= minShared
+	gaps := bytes.Count(text, []byte("©"))
+	for _, w := range p.words {
+		if w.h == hashCopyright {
+			gaps++
+		}
+	}
+	return int(p.held[len(p.held)-1])+2*gaps >= minShared
 }
+
+// mayMatchStep is the number of bytes mayMatch reads between looks at its
+// count.
+const mayMatchStep = 256
 
 // match is Match without the bound.
 func (ix *Index) match(text []byte) []Hit {
@@ -273,7 +280,7 @@ func (ix *Index) probeHeld(buf *matchBuf, held []uint32, total, dense int) bool 
 		// are dropped (prose quoting one licence sentence): no sort.
 		return false
 	}
-	held = uniq(held)
+	held = distinct(held)
 	if len(held) >= dense {
 		return true
 	}
@@ -305,4 +312,27 @@ func (ix *Index) probeHeld(buf *matchBuf, held []uint32, total, dense int) bool 
 	}
 	buf.named = named[:0]
 	return found
+}
+
+// distinct removes the repeated values of s in place (in any order): a
+// stretch's few dozen held shingles go through a small hash set, more are
+// sorted (uniq).
+func distinct(s []uint32) []uint32 {
+	const slots = 128
+	if len(s) > slots/2 {
+		return uniq(s)
+	}
+	var set [slots]uint64 // value | 1<<32 when taken
+	out := s[:0]
+	for _, v := range s {
+		k := v * 0x9E3779B1 >> 25
+		for set[k] != 0 && uint32(set[k]) != v {
+			k = (k + 1) % slots
+		}
+		if set[k] == 0 {
+			set[k] = uint64(v) | 1<<32
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -90,11 +90,11 @@ func (p *Prober) Probe(a, b, dense int) bool {
 	if inner+2 < need {
 		return false
 	}
-	words, pre := p.stretchWords(a, b, i, j)
-	if inner+p.cutHeld(words, pre, j-i) < need {
-		return false // Probe's first test, before the shingles are listed
+	pre, post := p.stretchCuts(a, b, i, j)
+	held, total := p.stretchHeld(pre, post, i, j)
+	if len(held) < need {
+		return false // Probe's first test, before the shingles are sorted
 	}
-	held, total := p.stretchHeld(words, pre, i, j)
 	buf := bufPool.Get().(*matchBuf)
 	defer bufPool.Put(buf)
 	return p.ix.probeHeld(buf, held, total, dense)
@@ -116,64 +116,58 @@ func (p *Prober) cover(a, b int) (i, j int) {
 	return i, j
 }
 
-// stretchWords returns wordHashes(text[a:b]) from the words i..j-1 of
-// cover(a, b) (i < j) and the bytes before and after them, and the number
-// of words before word i.
-func (p *Prober) stretchWords(a, b, i, j int) ([]uint64, int) {
+// stretchCuts returns the words of the bytes of text[a:b] before word i
+// and after word j-1 of cover(a, b) (i < j): wordHashes(text[a:b]) is
+// pre, the words i..j-1 and post. Each is at most the cut part of one
+// word.
+func (p *Prober) stretchCuts(a, b, i, j int) (pre, post []uint64) {
 	ws := p.words
-	words := wordHashes(p.text[a:ws[i].start], p.buf[:0])
-	pre := len(words)
-	for _, w := range ws[i:j] {
-		words = append(words, w.h)
-	}
-	words = wordHashes(p.text[ws[j-1].end:b], words)
-	p.buf = words[:0]
-	return words, pre
+	buf := wordHashes(p.text[a:ws[i].start], p.buf[:0])
+	n := len(buf)
+	buf = wordHashes(p.text[ws[j-1].end:b], buf)
+	p.buf = buf[:0]
+	return buf[:n:n], buf[n:]
 }
 
-// stretchHeld returns the shingles the index holds of a stretch whose
-// words are words (from stretchWords: pre of them before word i of
-// cover's i, j; i+3 ≤ j), in order, and the number of its shingles.
-func (p *Prober) stretchHeld(words []uint64, pre, i, j int) ([]uint32, int) {
+// stretchHeld returns the shingles the index holds of the stretch whose
+// words are pre, the words i..j-1 of cover's i, j (i+3 ≤ j) and post
+// (from stretchCuts), and the number of its shingles: those starting at
+// pre's words, the words' own (counted in held) and those ending at
+// post's.
+func (p *Prober) stretchHeld(pre, post []uint64, i, j int) ([]uint32, int) {
 	held := p.shs[:0]
-	m := j - i
-	// The shingles starting at the cut word before word i, the words'
-	// own, and those ending at the cut word after them.
-	for k := 0; k < pre; k++ {
-		if s := shingle(words[k], words[k+1], words[k+2]); p.ix.holds(s) {
+	ws := p.words
+	for k := range pre {
+		// The shingle starting at pre[k]: the words after it.
+		var t [3]uint64
+		n := copy(t[:], pre[k:])
+		copy(t[n:], []uint64{ws[i].h, ws[i+1].h})
+		if s := shingle(t[0], t[1], t[2]); p.ix.holds(s) {
 			held = append(held, s)
 		}
 	}
 	for k := i; k < j-2; k++ {
 		if p.held[k+1] != p.held[k] {
-			ws := p.words[k : k+3]
-			held = append(held, shingle(ws[0].h, ws[1].h, ws[2].h))
+			held = append(held, shingle(ws[k].h, ws[k+1].h, ws[k+2].h))
 		}
 	}
-	for k := pre + m - 2; k+2 < len(words); k++ {
-		if s := shingle(words[k], words[k+1], words[k+2]); p.ix.holds(s) {
+	for k := range post {
+		// The shingle ending at post[k]: the two words before it.
+		var a, b uint64
+		switch {
+		case k >= 2:
+			a, b = post[k-2], post[k-1]
+		case k == 1:
+			a, b = ws[j-1].h, post[0]
+		default:
+			a, b = ws[j-2].h, ws[j-1].h
+		}
+		if s := shingle(a, b, post[k]); p.ix.holds(s) {
 			held = append(held, s)
 		}
 	}
 	p.shs = held[:0]
-	return held, len(words) - 2
-}
-
-// cutHeld counts the held shingles of a stretch with a cut word (the
-// shingles stretchHeld lists besides its words' own).
-func (p *Prober) cutHeld(words []uint64, pre, m int) int {
-	n := 0
-	for k := 0; k < pre; k++ {
-		if p.ix.holds(shingle(words[k], words[k+1], words[k+2])) {
-			n++
-		}
-	}
-	for k := pre + m - 2; k+2 < len(words); k++ {
-		if p.ix.holds(shingle(words[k], words[k+1], words[k+2])) {
-			n++
-		}
-	}
-	return n
+	return held, len(pre) + (j - i) + len(post) - 2
 }
 
 // isHeld reports whether the index holds shingle s, which passed the
@@ -275,11 +269,12 @@ func (p *Prober) extend(b int) {
 		}
 		if l == nonASCII && hanAt(text, i) {
 			// A run of Han characters of the CJK Unified Ideographs
-			// block: each a word, hashed from its three bytes.
+			// block: each a word, hashed from its three bytes (unify
+			// leaves every such hash as it is: TestHanNotSpecial).
 			for {
 				h := (uint64(fnvOffset) ^ uint64(text[i])) * fnvPrime
 				h = (h ^ uint64(text[i+1])) * fnvPrime
-				h = unify((h ^ uint64(text[i+2])) * fnvPrime)
+				h = (h ^ uint64(text[i+2])) * fnvPrime
 				k := len(words)
 				words = append(words, probeWord{h: h, start: int32(i), end: int32(i + 3)})
 				if k >= 2 {

@@ -81,7 +81,12 @@ func TestProberIsProbe(t *testing.T) {
 				continue
 			}
 			want := wordHashes(text[a:b], nil)
-			words, pre := p.stretchWords(a, b, i, j)
+			pre, post := p.stretchCuts(a, b, i, j)
+			words := slices.Clone(pre)
+			for _, w := range p.words[i:j] {
+				words = append(words, w.h)
+			}
+			words = append(words, post...)
 			if !slices.Equal(words, want) {
 				t.Fatalf("words of [%d:%d] = %v, wordHashes gives %v (%q)", a, b, words, want, text[a:b])
 			}
@@ -94,10 +99,7 @@ func TestProberIsProbe(t *testing.T) {
 			if bound := int(p.held[j-2]-p.held[i]) + 2; bound < len(held) {
 				t.Fatalf("bound %d < %d held shingles in [%d:%d]", bound, len(held), a, b)
 			}
-			if n := int(p.held[j-2]-p.held[i]) + p.cutHeld(words, pre, j-i); n != len(held) {
-				t.Fatalf("counted %d held shingles in [%d:%d], want %d", n, a, b, len(held))
-			}
-			got, total := p.stretchHeld(words, pre, i, j)
+			got, total := p.stretchHeld(pre, post, i, j)
 			slices.Sort(got)
 			slices.Sort(held)
 			if !slices.Equal(got, held) || total != len(want)-2 {
@@ -130,7 +132,12 @@ func FuzzProber(f *testing.F) {
 				t.Fatalf("Probe(%d, %d) = %v, ix.Probe gives %v", a, b, got, want)
 			}
 			if i, j := p.cover(a, b); j-i >= 3 {
-				if got, _ := p.stretchWords(a, b, i, j); !slices.Equal(got, wordHashes(text[a:b], nil)) {
+				pre, post := p.stretchCuts(a, b, i, j)
+				got := slices.Clone(pre)
+				for _, w := range p.words[i:j] {
+					got = append(got, w.h)
+				}
+				if got = append(got, post...); !slices.Equal(got, wordHashes(text[a:b], nil)) {
 					t.Fatalf("words of [%d:%d] differ from wordHashes", a, b)
 				}
 			}
@@ -273,5 +280,46 @@ func TestMayMatch(t *testing.T) {
 	if found < 2000 || docsOut < len(docs)/2 || gapsDecide == 0 {
 		t.Errorf("found %d licences (%d by gaps), ruled out %d of %d documents: the texts of the test have changed",
 			found, gapsDecide, docsOut, len(docs))
+	}
+}
+
+// TestDistinct: distinct keeps one of each value, as uniq does, on small
+// and large sets with many repeats.
+func TestDistinct(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 2000 {
+		s := make([]uint32, rng.IntN(150))
+		for i := range s {
+			s[i] = uint32(rng.IntN(1 + len(s)/2))
+			if rng.IntN(4) == 0 {
+				s[i] = rng.Uint32()
+			}
+		}
+		want := uniq(slices.Clone(s))
+		got := distinct(s)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("distinct = %v, want %v", got, want)
+		}
+	}
+}
+
+// TestHanNotSpecial: no character of the CJK Unified Ideographs block
+// (U+4E00..U+9FFF) hashes to a varietal spelling or a dropped word, so
+// the prober's Han runs skip unify.
+func TestHanNotSpecial(t *testing.T) {
+	for r := rune(0x4E00); r <= 0x9FFF; r++ {
+		b := []byte(string(r))
+		if h := fnv(b); unify(h) != h {
+			t.Fatalf("%U hashes to a special word", r)
+		}
+		if !hanAt(b, 0) {
+			t.Fatalf("hanAt misses %U", r)
+		}
+	}
+	for _, b := range []string{"\u4dff", "\ua000", "\u3000", "\ufffd", "\xe4\xb8", "\xe4\xb8x", "\xe9\xbf\xc0", "\xe4\xb7\xbf"} {
+		if hanAt([]byte(b), 0) {
+			t.Fatalf("hanAt(%q) holds", b)
+		}
 	}
 }
