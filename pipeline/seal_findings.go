@@ -3,8 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/prov-ai/prov/objstore"
@@ -18,40 +16,46 @@ import (
 // records in it whose verdict seal changed (from pass 1's override log),
 // then the stages' dataset-level findings.
 
-// builtFindings is the findings.parquet of one version label, written to a
-// local file: seal builds it while the ledger ingestion of pass 1 finishes
-// (the file does not depend on the ledger), then writeFindings copies it to
-// each store it publishes to.
+// builtFindings is the findings table of one version label, its rows
+// written: seal builds it while the ledger ingestion of pass 1 finishes
+// (the table does not depend on the ledger), then writeFindings publishes
+// it; a second publication (seal's scratch store, then the output) or
+// another label builds it again.
 type builtFindings struct {
-	ver  string
-	path string
-	rows int64
+	ver   string
+	table *version.Table[schemas.Finding] // nil once published
 }
 
-// writeFindings publishes the version's findings.parquet (bf, built for
-// ver; built again when the version was relabelled) and returns its file
-// reference.
+// discard drops the table if it was not published.
+func (bf *builtFindings) discard() {
+	if bf != nil && bf.table != nil {
+		bf.table.Discard()
+		bf.table = nil
+	}
+}
+
+// writeFindings publishes the version's findings.parquet (bf's table when
+// it was built for ver and not published yet, else one built now) and
+// returns its file reference.
 func (rc *runCtx) writeFindings(ctx context.Context, out objstore.Store, bf *builtFindings, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion, ver, tmpDir string) (schemas.FileRef, error) {
-	if bf == nil || bf.ver != ver {
+	if bf == nil || bf.ver != ver || bf.table == nil {
 		var err error
 		if bf, err = rc.buildFindings(ctx, plans, ovlog, concl, ver, tmpDir); err != nil {
 			return schemas.FileRef{}, err
 		}
 	}
-	f, err := os.Open(bf.path)
-	if err != nil {
-		return schemas.FileRef{}, fmt.Errorf("sealing dataset %s: reopening findings table: %w", rc.ds.Name, err)
-	}
-	defer func() { _ = f.Close() }()
-	sum, size, err := objstore.PutFile(ctx, out, version.Key(rc.ds.Name, ver, version.Findings), f)
+	ff := bf.table
+	bf.table = nil
+	rows := ff.Rows()
+	sum, size, err := ff.Publish(ctx, out, version.Key(rc.ds.Name, ver, version.Findings))
 	if err != nil {
 		return schemas.FileRef{}, err
 	}
-	return schemas.FileRef{Path: version.Findings, SHA256: sum, Size: size, Rows: bf.rows}, nil
+	return schemas.FileRef{Path: version.Findings, SHA256: sum, Size: size, Rows: rows}, nil
 }
 
-// buildFindings writes the findings.parquet of version ver to a local file
-// under tmpDir.
+// buildFindings writes the rows of version ver's findings.parquet to a
+// table in tmpDir.
 func (rc *runCtx) buildFindings(ctx context.Context, plans []objectPlan, ovlog *overrideLog, concl *stages.Conclusion, ver, tmpDir string) (*builtFindings, error) {
 	t0 := time.Now()
 	if err := ovlog.rewind(); err != nil {
@@ -118,18 +122,8 @@ func (rc *runCtx) buildFindings(ctx context.Context, plans []objectPlan, ovlog *
 			return nil, err
 		}
 	}
-	rows := ff.Rows()
-	dir := filepath.Join(tmpDir, "findings-"+ver)
-	st, err := objstore.Open(ctx, "file://"+dir, schemas.S3Config{})
-	if err != nil {
-		ff.Discard()
-		return nil, err
-	}
-	if _, _, err := ff.Publish(ctx, st, version.Findings); err != nil {
-		return nil, err
-	}
-	rc.log.Debug("seal: findings written", "rows", rows, "took", time.Since(t0))
-	return &builtFindings{ver: ver, path: filepath.Join(dir, version.Findings), rows: rows}, nil
+	rc.log.Debug("seal: findings written", "rows", ff.Rows(), "took", time.Since(t0))
+	return &builtFindings{ver: ver, table: ff}, nil
 }
 
 // cite gives a finding one rule ID and its rulebook row's IDs, and a

@@ -70,6 +70,7 @@ func (rc *runCtx) publish(ctx context.Context, plans []objectPlan, ovlog *overri
 	if err != nil {
 		return nil, err
 	}
+	defer bf.discard()
 	if err := folded.waitIngest(); err != nil {
 		return nil, err
 	}
