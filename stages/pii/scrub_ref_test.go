@@ -172,3 +172,31 @@ func FuzzDetectKeyMatchesReference(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkScrubDetect runs the scrub detector (detectKey at
+// ScrubMinScore) and its reference over the finding messages and evidence
+// of the bench runs (testdata/scrub_messages.txt), in the same run.
+func BenchmarkScrubDetect(b *testing.B) {
+	raw, err := os.ReadFile("testdata/scrub_messages.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	texts := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	n := 0
+	for _, s := range texts {
+		n += len(s)
+	}
+	for _, v := range []struct {
+		name string
+		f    func(string, float64) []Entity
+	}{{"detectKey", detectKey}, {"reference", detectKeyRef}} {
+		b.Run(v.name, func(b *testing.B) {
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				for _, s := range texts {
+					v.f(s, ScrubMinScore)
+				}
+			}
+		})
+	}
+}

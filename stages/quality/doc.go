@@ -63,7 +63,11 @@
 // a character-trigram model (langid.go) on at most 256 letters of that
 // script, only for the records in a nested bottom-k sub-sample
 // (quality.language_sample_size), and their language split is extrapolated
-// to all such records with a binomial error. The model scores the text's
+// to all such records with a binomial error. Like the sample, the
+// sub-sample has a gate shared by the process's states: a record above the
+// k-th smallest hash the states' sub-samples have admitted cannot be in the
+// final sub-sample and is not identified (the same caveat on segments
+// reused from another run applies). The model scores the text's
 // trigrams against whatlanggo's 300-trigram profiles of each language
 // (langprofiles.go, generated from github.com/abadojack/whatlanggo v1.0.1,
 // MIT), restricted to the configured and a dozen common languages, as
