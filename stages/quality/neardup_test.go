@@ -2,6 +2,7 @@ package quality
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -255,4 +256,39 @@ func TestFingerprintBoundsSimilar(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzSimilarMatchesReference builds two signatures from the fuzzer's
+// bytes (b is a with the bins the mask selects overwritten) and compares
+// similar and the fingerprint test with the per-bin count at every floor.
+func FuzzSimilarMatchesReference(f *testing.F) {
+	f.Add([]byte("signature"), []byte{0xFF, 0, 0x80, 1}, uint64(7))
+	f.Add(make([]byte, 512), make([]byte, 16), uint64(0))
+	f.Fuzz(func(t *testing.T, raw, mask []byte, seed uint64) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		var a, b signature
+		for i := range a {
+			if i*4+4 <= len(raw) {
+				a[i] = binary.LittleEndian.Uint32(raw[i*4:])
+			} else {
+				a[i] = rng.Uint32() & 0x7FFFFFFF
+			}
+		}
+		b = a
+		for i := range b {
+			if len(mask) > 0 && mask[(i/8)%len(mask)]&(1<<(i%8)) != 0 {
+				b[i] = rng.Uint32()
+			}
+		}
+		fa, fb := fingerprintOf(&a), fingerprintOf(&b)
+		for m := 0; m <= numPerm; m++ {
+			want := similarRef(&a, &b, m)
+			if got := similar(&a, &b, m); got != want {
+				t.Fatalf("similar(minEqual %d) = %v, reference %v", m, got, want)
+			}
+			if want && !similarFingerprint(&fa, &fb, m) {
+				t.Fatalf("minEqual %d: a similar pair rejected by its fingerprints", m)
+			}
+		}
+	})
 }
