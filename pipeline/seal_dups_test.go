@@ -27,6 +27,10 @@ func duckQuery(t *testing.T, sql string) []map[string]any {
 	if dir == "" {
 		dir = filepath.Join("..", "tools", "duckdb")
 	}
+	// absolute: the command runs in dir and is given query.mjs's path
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api")); err != nil {
 		t.Skipf("DuckDB reader not installed in %s (run make tools)", dir)
 	}
