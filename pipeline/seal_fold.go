@@ -96,6 +96,7 @@ func (rc *runCtx) foldRecords(ctx, ingestCtx context.Context, plans []objectPlan
 		return nil, err
 	}
 	if !f.total.Reconciles() {
+		_ = f.waitIngest()
 		return nil, fmt.Errorf("sealing dataset %s: %w: %+v", rc.ds.Name, ErrReconcile, f.total)
 	}
 	root := schemas.NewMerkleBuilder()
