@@ -98,7 +98,7 @@ func scrubCorpus(t testing.TB) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		add(sc.Text())

@@ -225,14 +225,25 @@ func mayMatchTexts(t *testing.T) (texts, docs []string) {
 		dirs = append(dirs, d)
 	}
 	for _, dir := range dirs {
-		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && d.Type().IsRegular() {
-				if b, err := os.ReadFile(path); err == nil && len(b) <= 1<<20 {
-					texts = append(texts, string(b))
-				}
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if len(b) <= 1<<20 {
+				texts = append(texts, string(b))
 			}
 			return nil
 		})
+		if err != nil {
+			t.Fatalf("reading the texts of %s: %v", dir, err)
+		}
 	}
 	return texts, docs
 }
