@@ -175,36 +175,30 @@ func reportCPU(b *testing.B, start time.Duration, bytesPerOp int) {
 // BenchmarkMinhashLong is BenchmarkMinhash on ~2.5 KB mixed zh/en
 // documents (the long benchmark corpus's shape).
 func BenchmarkMinhashLong(b *testing.B) {
-	docs := mixedDocuments(512, 3)
-	var total int
-	for _, d := range docs {
-		total += len(d)
-	}
-	b.SetBytes(int64(total / len(docs)))
 	var sig signature
-	i := 0
-	start := cpuTime()
-	for b.Loop() {
-		minhash(docs[i%len(docs)], 1, &sig)
-		i++
-	}
-	reportCPU(b, start, total/len(docs))
+	benchLongDocs(b, func(doc string) { minhash(doc, 1, &sig) })
 }
 
 // BenchmarkTopBigramShareLong is the 2-gram share of ~2.5 KB mixed zh/en
 // documents (paid only by sample entrants).
 func BenchmarkTopBigramShareLong(b *testing.B) {
+	var sc scratch
+	benchLongDocs(b, func(doc string) { topBigramShare(doc, &sc) })
+}
+
+// benchLongDocs runs kernel over 512 ~2.5 KB mixed zh/en documents in
+// turn and reports its CPU time per document and CPU-MB/s.
+func benchLongDocs(b *testing.B, kernel func(doc string)) {
 	docs := mixedDocuments(512, 3)
 	var total int
 	for _, d := range docs {
 		total += len(d)
 	}
 	b.SetBytes(int64(total / len(docs)))
-	var sc scratch
 	i := 0
 	start := cpuTime()
 	for b.Loop() {
-		topBigramShare(docs[i%len(docs)], &sc)
+		kernel(docs[i%len(docs)])
 		i++
 	}
 	reportCPU(b, start, total/len(docs))
