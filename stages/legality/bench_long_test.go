@@ -1,58 +1,37 @@
 package legality
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/prov-ai/prov/pipeline/readers/corpusgen"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 )
 
-// longSentences is the sentence pool of the long benchmark corpus's shape
-// (cmd/provbench gen -shape long): documents of a few paragraphs, each of
-// Chinese or English sentences.
-var longSentences = [2][]string{{
-	"人工智能技术的快速发展为各行各业带来了深刻变革。", "这款手机的电池续航表现出色，充电速度也比上一代更快。",
-	"模型在长文本理解任务上的表现仍有较大提升空间。", "今天天气很好，我们一起去公园散步，顺便看看新开的书店。",
-	"教育公平是社会公平的重要基础，需要长期持续投入。", "我们对收集到的语料进行了去重、过滤和质量评估。",
-	"训练数据的来源应当合法，不得侵害他人依法享有的知识产权。", "该项目采用开源许可证发布，欢迎社区开发者提交改进建议。",
-	"研究人员发现，适量运动有助于改善睡眠质量和心理健康。", "请问附近有没有价格实惠、口味地道的川菜馆？",
-	"数据安全和个人信息保护是生成式人工智能服务提供者必须履行的义务。", "小明昨天参加了学校组织的科技创新比赛并获得了二等奖。",
-}, {
-	"A careful audit trail makes it possible to answer where each record came from. ",
-	"Users may withdraw their consent at any time from the settings page. ",
-	"Local farmers reported a strong harvest despite the dry summer. ",
-	"Annotators flagged ambiguous examples for a second review. ",
-	"The function returns an error when the input is not valid UTF-8. ",
-	"Large language models are trained on diverse corpora collected from many sources. ",
-	"The weather in the mountains changed quickly, so we turned back before noon. ",
-	"This library is distributed in the hope that it will be useful. ",
-	"Our evaluation shows a consistent improvement on reading comprehension tasks. ",
-	"The museum reopened after a two-year renovation with a new wing for modern art. ",
-	"The committee reviewed the proposal and asked for more evidence on data provenance. ",
-	"Please make sure the dataset card lists every source and its licence. ",
-}}
-
-// longDocument is one ~1.6–2.6 KB document of paragraphs of 2–5 sentences,
-// each paragraph Chinese or English.
-func longDocument(rng *rand.Rand) string {
-	var b strings.Builder
-	target := 1600 + rng.IntN(1000)
-	for b.Len() < target {
-		if b.Len() > 0 {
-			b.WriteString("\n\n")
-		}
-		pool := longSentences[rng.IntN(2)]
-		for range 2 + rng.IntN(4) {
-			b.WriteString(pool[rng.IntN(len(pool))])
-		}
+// longTexts returns the texts of about size bytes of the long benchmark
+// corpus (provbench gen -shape long): ~2.5 KB documents of Chinese or
+// English paragraphs.
+func longTexts(b *testing.B, size int64) []string {
+	b.Helper()
+	var buf bytes.Buffer
+	if _, err := corpusgen.WriteJSONLShape(&buf, corpusgen.ShapeLong, size, 21); err != nil {
+		b.Fatal(err)
 	}
-	return b.String()
+	var texts []string
+	for line := range bytes.Lines(buf.Bytes()) {
+		var r struct{ Text string }
+		if err := json.Unmarshal(line, &r); err != nil {
+			b.Fatal(err)
+		}
+		texts = append(texts, r.Text)
+	}
+	return texts
 }
 
 // BenchmarkCheckLong measures the stage per byte of text on long mixed
@@ -63,11 +42,9 @@ func BenchmarkCheckLong(b *testing.B) {
 	p := testPolicy()
 	p.Legality.Harmful.SampleSize = 4000
 	s := newTestStage(b, p)
-	rng := rand.New(rand.NewPCG(21, 1))
 	var recs []*schemas.Record
 	var total int
-	for i := range 1024 {
-		text := longDocument(rng)
+	for i, text := range longTexts(b, 2600<<10)[:1024] {
 		total += len(text)
 		var r *schemas.Record
 		switch i % 3 {

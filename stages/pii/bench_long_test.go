@@ -1,80 +1,53 @@
 package pii
 
 import (
-	"fmt"
-	"math/rand/v2"
-	"strings"
+	"bytes"
+	"encoding/json"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/prov-ai/prov/pipeline/readers/corpusgen"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 )
 
-// longSentences is the sentence pool of the long benchmark corpus's shape
-// (cmd/provbench gen -shape long): documents of a few paragraphs, each of
-// Chinese or English sentences.
-var longSentences = [2][]string{{
-	"人工智能技术的快速发展为各行各业带来了深刻变革。", "这款手机的电池续航表现出色，充电速度也比上一代更快。",
-	"模型在长文本理解任务上的表现仍有较大提升空间。", "今天天气很好，我们一起去公园散步，顺便看看新开的书店。",
-	"教育公平是社会公平的重要基础，需要长期持续投入。", "我们对收集到的语料进行了去重、过滤和质量评估。",
-	"训练数据的来源应当合法，不得侵害他人依法享有的知识产权。", "该项目采用开源许可证发布，欢迎社区开发者提交改进建议。",
-	"研究人员发现，适量运动有助于改善睡眠质量和心理健康。", "请问附近有没有价格实惠、口味地道的川菜馆？",
-	"数据安全和个人信息保护是生成式人工智能服务提供者必须履行的义务。", "小明昨天参加了学校组织的科技创新比赛并获得了二等奖。",
-}, {
-	"A careful audit trail makes it possible to answer where each record came from. ",
-	"Users may withdraw their consent at any time from the settings page. ",
-	"Local farmers reported a strong harvest despite the dry summer. ",
-	"Annotators flagged ambiguous examples for a second review. ",
-	"The function returns an error when the input is not valid UTF-8. ",
-	"Large language models are trained on diverse corpora collected from many sources. ",
-	"The weather in the mountains changed quickly, so we turned back before noon. ",
-	"This library is distributed in the hope that it will be useful. ",
-	"Our evaluation shows a consistent improvement on reading comprehension tasks. ",
-	"The museum reopened after a two-year renovation with a new wing for modern art. ",
-	"The committee reviewed the proposal and asked for more evidence on data provenance. ",
-	"Please make sure the dataset card lists every source and its licence. ",
-}}
-
-// longPI are the PI sentences sprinkled into 3 % of the documents.
-var longPI = []string{
-	"我的手机号是13912345678，有事请联系。", "Contact me at li.hua@example.com for the files. ",
-	"身份证号110101199003071234已登记。", "Call +1 415 555 0134 after six. ",
-	"最近确诊了抑郁症，正在住院治疗。",
-}
-
-// longRecords builds n records of the long corpus's shape: ~1.6–2.6 KB
-// documents of Chinese or English paragraphs, 3 % with PI, 60 % with a
-// subject id and a consent object, a fetch time.
-func longRecords(n int) ([]*schemas.Record, int) {
-	rng := rand.New(rand.NewPCG(21, 2))
+// longRecords returns n records of the long benchmark corpus
+// (provbench gen -shape long): ~2.5 KB documents of Chinese or English
+// paragraphs, 3 % with PI, most with a subject id and a consent object,
+// and their text's total size.
+func longRecords(b *testing.B, n int) ([]*schemas.Record, int) {
+	b.Helper()
+	var buf bytes.Buffer
+	if _, err := corpusgen.WriteJSONLShape(&buf, corpusgen.ShapeLong, int64(n)*2600, 21); err != nil {
+		b.Fatal(err)
+	}
 	var recs []*schemas.Record
 	total := 0
-	for i := range n {
-		var b strings.Builder
-		target := 1600 + rng.IntN(1000)
-		for b.Len() < target {
-			if b.Len() > 0 {
-				b.WriteString("\n\n")
-			}
-			pool := longSentences[rng.IntN(2)]
-			for range 2 + rng.IntN(4) {
-				b.WriteString(pool[rng.IntN(len(pool))])
-			}
-			if rng.IntN(100) < 1 {
-				b.WriteString(longPI[rng.IntN(len(longPI))])
-			}
+	for line := range bytes.Lines(buf.Bytes()) {
+		var g struct {
+			Text      string          `json:"text"`
+			Subject   string          `json:"user_id"`
+			Consent   json.RawMessage `json:"consent"`
+			FetchedAt string          `json:"fetched_at"`
+		}
+		if err := json.Unmarshal(line, &g); err != nil {
+			b.Fatal(err)
 		}
 		r := &schemas.Record{Source: "chats"}
-		r.Set(schemas.FieldText, b.String())
-		r.Set(schemas.FieldFetchedAt, "2024-07-27T00:23:11Z")
-		if i%5 < 3 {
-			r.Set(schemas.FieldSubject, fmt.Sprintf("u%06d", rng.IntN(1000000)))
-			r.Set(schemas.FieldConsent, fmt.Sprintf(`{"granted":%t,"scope":"none","at":"2024-09-%02dT06:09:57Z"}`, i%2 == 0, 1+rng.IntN(28)))
+		r.Set(schemas.FieldText, g.Text)
+		r.Set(schemas.FieldFetchedAt, g.FetchedAt)
+		if g.Subject != "" {
+			r.Set(schemas.FieldSubject, g.Subject)
+			r.Set(schemas.FieldConsent, string(g.Consent))
 		}
-		total += len(r.Text())
-		recs = append(recs, r)
+		total += len(g.Text)
+		if recs = append(recs, r); len(recs) == n {
+			break
+		}
+	}
+	if len(recs) < n {
+		b.Fatalf("the generator wrote %d records, want %d", len(recs), n)
 	}
 	return recs, total
 }
@@ -83,7 +56,7 @@ func longRecords(n int) ([]*schemas.Record, int) {
 // zh/en documents (the long benchmark corpus's shape).
 func BenchmarkCheckLong(b *testing.B) {
 	s := newBenchStage(b)
-	recs, total := longRecords(1024)
+	recs, total := longRecords(b, 1024)
 	st := s.NewState()
 	b.SetBytes(int64(total / len(recs)))
 	b.ReportAllocs()
