@@ -57,18 +57,9 @@ func BenchmarkCheckLong(b *testing.B) {
 // BenchmarkConcludeLong measures Conclude on the full default sample of a
 // 50000-record run of long documents, per byte of the run's text.
 func BenchmarkConcludeLong(b *testing.B) {
-	recs, total := longRecords(1024)
-	s := newTestStage(b, schemas.QualityPolicy{})
-	st := s.NewState()
-	var out stages.Outcome
 	const n = 50000
-	for i := range n {
-		r := recs[i%len(recs)]
-		binary.LittleEndian.PutUint64(r.Digest[:8], uint64(i))
-		out.Reset()
-		s.Check(r, st, &out)
-	}
-	b.SetBytes(int64(total / len(recs) * n))
+	s, st, size := filledLongState(b, n)
+	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
 		var c stages.Conclusion
@@ -81,22 +72,30 @@ func BenchmarkConcludeLong(b *testing.B) {
 // BenchmarkStateEncodeLong measures MarshalBinary of one object's state
 // (25000 long records), per byte of the object's text.
 func BenchmarkStateEncodeLong(b *testing.B) {
-	recs, total := longRecords(1024)
-	s := newTestStage(b, schemas.QualityPolicy{})
-	st := s.NewState()
-	var out stages.Outcome
 	const n = 25000
-	for i := range n {
-		r := recs[i%len(recs)]
-		binary.LittleEndian.PutUint64(r.Digest[:8], uint64(i))
-		out.Reset()
-		s.Check(r, st, &out)
-	}
-	b.SetBytes(int64(total / len(recs) * n))
+	_, st, size := filledLongState(b, n)
+	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := st.(*State).MarshalBinary(); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// filledLongState returns a stage with default policy and a state that
+// has checked n distinct long records, and the records' text size.
+func filledLongState(b *testing.B, n int) (*Stage, stages.State, int64) {
+	b.Helper()
+	recs, total := longRecords(1024)
+	s := newTestStage(b, schemas.QualityPolicy{})
+	st := s.NewState()
+	var out stages.Outcome
+	for i := range n {
+		r := recs[i%len(recs)]
+		binary.LittleEndian.PutUint64(r.Digest[:8], uint64(i))
+		out.Reset()
+		s.Check(r, st, &out)
+	}
+	return s, st, int64(total / len(recs) * n)
 }
