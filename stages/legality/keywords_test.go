@@ -117,16 +117,23 @@ func naiveScan(kws []Keyword, text string) Hits {
 	return h
 }
 
-func TestMatcherAgreesWithNaive(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
+// randomWords returns a generator of n-symbol strings over a small
+// alphabet of ASCII letters of both cases, a space, a hyphen and two Han
+// characters, drawn from rng.
+func randomWords(rng *rand.Rand) func(n int) string {
 	alphabet := []string{"a", "b", "c", "A", " ", "恶", "魔", "-"}
-	word := func(n int) string {
+	return func(n int) string {
 		var b strings.Builder
 		for range n {
 			b.WriteString(alphabet[rng.IntN(len(alphabet))])
 		}
 		return b.String()
 	}
+}
+
+func TestMatcherAgreesWithNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := randomWords(rng)
 	for trial := range 200 {
 		var kws []Keyword
 		for range 1 + rng.IntN(12) {
@@ -282,14 +289,7 @@ func utf8RuneStart(c byte) bool { return c&0xC0 != 0x80 }
 // matches straddling every boundary.
 func TestMatcherLongTextsAgreeWithNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	alphabet := []string{"a", "b", "c", "A", " ", "恶", "魔", "-"}
-	word := func(n int) string {
-		var b strings.Builder
-		for range n {
-			b.WriteString(alphabet[rng.IntN(len(alphabet))])
-		}
-		return b.String()
-	}
+	word := randomWords(rng)
 	for trial := range 300 {
 		var kws []Keyword
 		for range 1 + rng.IntN(12) {
@@ -302,7 +302,7 @@ func TestMatcherLongTextsAgreeWithNaive(t *testing.T) {
 		n := []int{scanSplitMin - 1, scanSplitMin, 1000, scanSplit4Min - 1, scanSplit4Min, scanSplit4Min + 3, 5000}[trial%7]
 		var b strings.Builder
 		for b.Len() < n {
-			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			b.WriteString(word(1))
 		}
 		text := b.String()
 		if got, want := m.Scan(text), naiveScan(kws, text); got != want {
