@@ -50,7 +50,13 @@ func (rc *runCtx) scrubFinding(f *schemas.Finding, subject string) {
 type scrubCache struct {
 	key func(kind, value string) string
 	m   map[string]string
+	// recent are the last strings masked and their outputs, compared
+	// before the map: a stage's constant strings compare by pointer.
+	recent [8]scrubEntry
+	next   int
 }
+
+type scrubEntry struct{ in, out string }
 
 const (
 	// scrubCacheEntries bounds the strings remembered: the cache is
@@ -74,20 +80,29 @@ func (c *scrubCache) mask(s, subject string) string {
 		out, _, _ := piMask(s, subject, c.key)
 		return out
 	}
-	if out, ok := c.m[s]; ok {
-		return out
+	for i := range c.recent {
+		if e := &c.recent[i]; len(e.in) == len(s) && e.in == s {
+			return e.out
+		}
 	}
-	out, _, changed := piMask(s, "", c.key)
-	if len(c.m) >= scrubCacheEntries {
-		clear(c.m)
+	out, ok := c.m[s]
+	if !ok {
+		var changed bool
+		out, _, changed = piMask(s, "", c.key)
+		if len(c.m) >= scrubCacheEntries {
+			clear(c.m)
+		}
+		// s may be a view of a record's values: keep a copy, not the
+		// block it is part of.
+		k := strings.Clone(s)
+		if !changed {
+			out = k
+		}
+		c.m[k] = out
+		s = k
 	}
-	// s may be a view of a record's values: keep a copy, not the block
-	// it is part of.
-	k := strings.Clone(s)
-	if !changed {
-		out = k
-	}
-	c.m[k] = out
+	c.recent[c.next] = scrubEntry{in: s, out: out}
+	c.next = (c.next + 1) % len(c.recent)
 	return out
 }
 
