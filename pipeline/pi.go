@@ -4,7 +4,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unsafe"
 
+	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/stages/pii"
@@ -49,13 +51,15 @@ func (rc *runCtx) scrubFinding(f *schemas.Finding, subject string) {
 // so the remembered output is exactly what piMask returns.
 type scrubCache struct {
 	key func(kind, value string) string
-	m   map[string]string
+	m   map[string]scrubEntry
 	// recent are the last strings masked and their outputs, compared
 	// before the map: a stage's constant strings compare by pointer.
 	recent [8]scrubEntry
 	next   int
 }
 
+// scrubEntry is a string masked (a copy of its own: what it was a view
+// of may change) and its output.
 type scrubEntry struct{ in, out string }
 
 const (
@@ -68,7 +72,7 @@ const (
 )
 
 func newScrubCache(key func(kind, value string) string) *scrubCache {
-	return &scrubCache{key: key, m: make(map[string]string)}
+	return &scrubCache{key: key, m: make(map[string]scrubEntry)}
 }
 
 // mask returns piMask(s, subject, c.key)'s text.
@@ -85,25 +89,41 @@ func (c *scrubCache) mask(s, subject string) string {
 			return e.out
 		}
 	}
-	out, ok := c.m[s]
+	e, ok := c.m[s]
 	if !ok {
-		var changed bool
-		out, _, changed = piMask(s, "", c.key)
+		out, _, changed := piMask(s, "", c.key)
 		if len(c.m) >= scrubCacheEntries {
 			clear(c.m)
 		}
-		// s may be a view of a record's values: keep a copy, not the
-		// block it is part of.
-		k := strings.Clone(s)
+		// s may be a view of a record's values or text: keep a copy,
+		// not the memory it is part of.
+		e.in = strings.Clone(s)
+		e.out = out
 		if !changed {
-			out = k
+			e.out = e.in
 		}
-		c.m[k] = out
-		s = k
+		c.m[e.in] = e
 	}
-	c.recent[c.next] = scrubEntry{in: s, out: out}
+	c.recent[c.next] = e
 	c.next = (c.next + 1) % len(c.recent)
-	return out
+	return e.out
+}
+
+// textMode is how readObject asks the readers for a record's text: viewed,
+// not copied (readers.TextViewed). Tests poison it.
+var textMode = readers.TextViewed
+
+// detach returns s, or a copy of s when its bytes are part of the text
+// view (readers.TextViewed), which is overwritten after its record.
+func detach(s, view string) string {
+	if len(s) == 0 || len(view) == 0 {
+		return s
+	}
+	p, v := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(view)))
+	if p >= v && p < v+uintptr(len(view)) {
+		return strings.Clone(s)
+	}
+	return s
 }
 
 // maskedKey is an object key as shown outside the pipeline, and the
