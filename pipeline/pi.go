@@ -43,44 +43,34 @@ func (rc *runCtx) scrubFinding(f *schemas.Finding, subject string) {
 }
 
 // scrubCache is piMask for the findings of one object's records, with the
-// output remembered for the strings they repeat (a stage's messages and
-// evidence come from its vocabulary: the same few strings for most
-// records). A string that holds the record's subject id (of at least 3
+// outputs of the last strings masked remembered: a stage's messages and
+// evidence come mostly from its vocabulary, the same few strings (often
+// the same string data, which compares without reading it) for most
+// records. A string that holds the record's subject id (of at least 3
 // bytes, what pii.ScrubMask replaces) is masked afresh; any other string's
 // output depends on it alone (the subject-key function is a keyed hash),
-// so the remembered output is exactly what piMask returns.
+// so a remembered output is exactly what piMask returns. Strings seen
+// once (a message quoting a record's figures) cost what piMask costs.
 type scrubCache struct {
-	key func(kind, value string) string
-	m   map[string]scrubEntry
-	// recent are the last strings masked and their outputs, compared
-	// before the map: a stage's constant strings compare by pointer.
-	recent [8]scrubEntry
+	key    func(kind, value string) string
+	recent [16]scrubEntry
 	next   int
 }
 
-// scrubEntry is a string masked (a copy of its own: what it was a view
-// of may change) and its output.
+// scrubEntry is a string masked and its output.
 type scrubEntry struct{ in, out string }
 
-const (
-	// scrubCacheEntries bounds the strings remembered: the cache is
-	// emptied when it is full.
-	scrubCacheEntries = 4096
-	// scrubCacheMaxLen is the longest string remembered (longer ones are
-	// seldom repeated).
-	scrubCacheMaxLen = 512
-)
-
 func newScrubCache(key func(kind, value string) string) *scrubCache {
-	return &scrubCache{key: key, m: make(map[string]scrubEntry)}
+	return &scrubCache{key: key}
 }
 
-// mask returns piMask(s, subject, c.key)'s text.
-func (c *scrubCache) mask(s, subject string) string {
+// mask returns piMask(s, subject, c.key)'s text. text is the record's
+// text: a string remembered is never a view of it (see detach).
+func (c *scrubCache) mask(s, subject, text string) string {
 	if s == "" {
 		return s
 	}
-	if len(s) > scrubCacheMaxLen || (len(subject) >= 3 && strings.Contains(s, subject)) {
+	if len(subject) >= 3 && strings.Contains(s, subject) {
 		out, _, _ := piMask(s, subject, c.key)
 		return out
 	}
@@ -89,20 +79,10 @@ func (c *scrubCache) mask(s, subject string) string {
 			return e.out
 		}
 	}
-	e, ok := c.m[s]
-	if !ok {
-		out, _, changed := piMask(s, "", c.key)
-		if len(c.m) >= scrubCacheEntries {
-			clear(c.m)
-		}
-		// s may be a view of a record's values or text: keep a copy,
-		// not the memory it is part of.
-		e.in = strings.Clone(s)
-		e.out = out
-		if !changed {
-			e.out = e.in
-		}
-		c.m[e.in] = e
+	out, _, changed := piMask(s, "", c.key)
+	e := scrubEntry{in: detach(s, text), out: out}
+	if !changed {
+		e.out = e.in
 	}
 	c.recent[c.next] = e
 	c.next = (c.next + 1) % len(c.recent)

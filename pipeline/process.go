@@ -331,8 +331,8 @@ func (rc *runCtx) stampFindings(fs []schemas.Finding, r *schemas.Record, dig sch
 			f.RuleIDs[k] = detach(id, text)
 		}
 		f.Version, f.Source = detach(f.Version, text), detach(f.Source, text)
-		f.Message = detach(scrub.mask(f.Message, subject), text)
-		f.Evidence = detach(scrub.mask(f.Evidence, subject), text)
+		f.Message = detach(scrub.mask(f.Message, subject, text), text)
+		f.Evidence = detach(scrub.mask(f.Evidence, subject, text), text)
 		f.Dataset = rc.ds.Name
 		f.RecordDigest = digHex
 		// Rows name the object by its key in the input store (the
