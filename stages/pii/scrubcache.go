@@ -17,6 +17,10 @@ import (
 // masking itself (keyed hashes, the subject id) still runs on every call.
 // The cache holds at most scrubSlots texts of at most scrubCacheMax bytes
 // each, in memory only; a text is compared whole, never by its hash alone.
+// A text enters the cache the second time its slot sees its hash: the
+// attribution of every record (it names the record's URL or id) and most
+// legality messages (they name a fetch time) occur once, and then cost a
+// hash and a store, not a copy.
 const (
 	scrubSlots    = 1024
 	scrubCacheMax = 512
@@ -30,6 +34,7 @@ type scrubEntry struct {
 var (
 	scrubSeed  = maphash.MakeSeed()
 	scrubCache [scrubSlots]atomic.Pointer[scrubEntry]
+	scrubSeen  [scrubSlots]atomic.Uint64 // the hash of the last text missed in each slot
 )
 
 // scrubDetect is detectKey(s, ScrubMinScore), remembered for short texts.
@@ -38,11 +43,16 @@ func scrubDetect(s string) []Entity {
 	if len(s) > scrubCacheMax {
 		return detectKey(s, ScrubMinScore)
 	}
-	slot := &scrubCache[maphash.String(scrubSeed, s)&(scrubSlots-1)]
+	h := maphash.String(scrubSeed, s)
+	slot := &scrubCache[h&(scrubSlots-1)]
 	if e := slot.Load(); e != nil && e.text == s {
 		return slices.Clone(e.ents)
 	}
 	ents := detectKey(s, ScrubMinScore)
+	if seen := &scrubSeen[h&(scrubSlots-1)]; seen.Load() != h {
+		seen.Store(h)
+		return ents
+	}
 	e := &scrubEntry{text: strings.Clone(s)}
 	if len(ents) > 0 {
 		e.ents = slices.Clone(ents)

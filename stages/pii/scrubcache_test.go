@@ -57,6 +57,18 @@ func TestScrubCacheIsDetectKey(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+	held, withEnts := 0, 0
+	for i := range scrubCache {
+		if e := scrubCache[i].Load(); e != nil {
+			held++
+			if len(e.ents) > 0 {
+				withEnts++
+			}
+		}
+	}
+	if held < scrubSlots/2 || withEnts == 0 {
+		t.Errorf("the cache holds %d texts (%d with identifiers): the test did not use it", held, withEnts)
+	}
 	long := string(make([]byte, scrubCacheMax+1)) + " 13912345678"
 	if got, want := scrubDetect(long), detectKey(long, ScrubMinScore); !reflect.DeepEqual(got, want) {
 		t.Errorf("long text: %v, want %v", got, want)
