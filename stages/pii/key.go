@@ -136,7 +136,7 @@ func MaskKey(key string, kf func(kind, value string) string) (string, []Entity) 
 // hold them (item: u13912345678). A false positive there only masks a
 // harmless number. subject is as for Mask.
 func ScrubMask(s, subject string, kf func(kind, value string) string) (string, []Entity) {
-	ents := scrubDetect(s)
+	ents := detectKey(s, ScrubMinScore)
 	return maskSpans(s, ents, subject, kf), ents
 }
 
