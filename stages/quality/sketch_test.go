@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -63,6 +64,37 @@ func TestBottomKMatchesSorted(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestSortedByHash: sorted returns the entries in increasing hash order,
+// for samples of hashes that are random, share their low or high bytes, or
+// are few.
+func TestSortedByHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 40 {
+		b := newBottomK(1 + rng.IntN(3000))
+		for range rng.IntN(4000) {
+			h := rng.Uint64()
+			switch trial % 4 {
+			case 1:
+				h &= 0xFFFF // high bytes all zero
+			case 2:
+				h |= 0xFFFFFFFFFFFF0000 // only the low bytes differ
+			case 3:
+				h = uint64(rng.IntN(50)) << 56
+			}
+			b.observe(h, "s")
+		}
+		got := b.sorted()
+		want := make([]*entry, 0, len(b.m))
+		for _, e := range b.m {
+			want = append(want, e)
+		}
+		slices.SortFunc(want, func(x, y *entry) int { return cmp.Compare(x.h, y.h) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: %d entries not in hash order", trial, len(got))
 		}
 	}
 }
