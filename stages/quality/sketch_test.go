@@ -2,6 +2,7 @@ package quality
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -95,6 +96,34 @@ func TestSortedByHash(t *testing.T) {
 		slices.SortFunc(want, func(x, y *entry) int { return cmp.Compare(x.h, y.h) })
 		if !slices.Equal(got, want) {
 			t.Fatalf("trial %d: %d entries not in hash order", trial, len(got))
+		}
+	}
+}
+
+// TestSignatureEncoding: putSignature writes each bin little-endian and
+// getSignature reads it back, on this machine's path and on the portable
+// one.
+func TestSignatureEncoding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var sig signature
+	for i := range sig {
+		sig[i] = rng.Uint32()
+	}
+	for _, native := range []bool{nativeLittle, false} {
+		old := nativeLittle
+		nativeLittle = native
+		out := make([]byte, 4*numPerm+3)
+		putSignature(out, &sig)
+		for i, v := range sig {
+			if got := binary.LittleEndian.Uint32(out[4*i:]); got != v {
+				t.Fatalf("native %v: bin %d encoded as %#x, want %#x", native, i, got, v)
+			}
+		}
+		var back signature
+		getSignature(&back, out)
+		nativeLittle = old
+		if back != sig {
+			t.Fatalf("native %v: signature read back differs", native)
 		}
 	}
 }
