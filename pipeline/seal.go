@@ -176,9 +176,12 @@ func (rc *runCtx) dupsAndFold(ctx context.Context, plans []objectPlan, ov *overr
 	go func() {
 		defer close(done)
 		defer recovered(&dupErr, "sealing dataset "+rc.ds.Name+": finding duplicates")
+		t0 := time.Now()
 		if dups, dupErr = rc.findDuplicates(ctx, plans, ov, near, tmpDir); dupErr != nil {
 			cancel()
+			return
 		}
+		rc.log.Debug("seal: duplicates found", "took", time.Since(t0))
 	}()
 	folded, err := rc.foldRecords(ctx, outer, plans, ov, ovlog, tmpDir)
 	if err != nil {
