@@ -40,6 +40,72 @@ func (rc *runCtx) scrubFinding(f *schemas.Finding, subject string) {
 	f.Evidence, _, _ = piMask(f.Evidence, subject, rc.subjectKey)
 }
 
+// scrubCache is piMask for the findings of one object's records, with the
+// output remembered for the strings they repeat (a stage's messages and
+// evidence come from its vocabulary: the same few strings for most
+// records). A string that holds the record's subject id (of at least 3
+// bytes, what pii.ScrubMask replaces) is masked afresh; any other string's
+// output depends on it alone (the subject-key function is a keyed hash),
+// so the remembered output is exactly what piMask returns.
+type scrubCache struct {
+	key func(kind, value string) string
+	m   map[string]string
+	// recent are the last strings masked and their outputs, compared
+	// before the map: a stage's constant strings compare by pointer.
+	recent [8]scrubEntry
+	next   int
+}
+
+type scrubEntry struct{ in, out string }
+
+const (
+	// scrubCacheEntries bounds the strings remembered: the cache is
+	// emptied when it is full.
+	scrubCacheEntries = 4096
+	// scrubCacheMaxLen is the longest string remembered (longer ones are
+	// seldom repeated).
+	scrubCacheMaxLen = 512
+)
+
+func newScrubCache(key func(kind, value string) string) *scrubCache {
+	return &scrubCache{key: key, m: make(map[string]string)}
+}
+
+// mask returns piMask(s, subject, c.key)'s text.
+func (c *scrubCache) mask(s, subject string) string {
+	if s == "" {
+		return s
+	}
+	if len(s) > scrubCacheMaxLen || (len(subject) >= 3 && strings.Contains(s, subject)) {
+		out, _, _ := piMask(s, subject, c.key)
+		return out
+	}
+	for i := range c.recent {
+		if e := &c.recent[i]; len(e.in) == len(s) && e.in == s {
+			return e.out
+		}
+	}
+	out, ok := c.m[s]
+	if !ok {
+		var changed bool
+		out, _, changed = piMask(s, "", c.key)
+		if len(c.m) >= scrubCacheEntries {
+			clear(c.m)
+		}
+		// s may be a view of a record's values: keep a copy, not the
+		// block it is part of.
+		k := strings.Clone(s)
+		if !changed {
+			out = k
+		}
+		c.m[k] = out
+		s = k
+	}
+	c.recent[c.next] = scrubEntry{in: s, out: out}
+	c.next = (c.next + 1) % len(c.recent)
+	return out
+}
+
 // maskedKey is an object key as shown outside the pipeline, and the
 // identifiers it held.
 type maskedKey struct {

@@ -31,6 +31,10 @@ const RuleRead = "PROV-READ"
 // maxAttempts caps whole-object retries after a transport error.
 const maxAttempts = 4
 
+// progressStep is how many record bytes readObject gathers before it calls
+// Options.Progress (the rest of an object is reported when it ends).
+const progressStep = 1 << 20
+
 func segmentDir(work, dataset string) string {
 	return filepath.Join(work, "segments", dataset)
 }
@@ -191,8 +195,9 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) (*segT
 	for i, s := range rc.stages {
 		stageHist[i] = rc.ops.stage.WithLabelValues(s.Name())
 	}
-	var lastBytes int64
+	var lastBytes, pending int64
 	keyReported := false
+	scrub := newScrubCache(rc.subjectKey)
 	each := func(r *schemas.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -231,20 +236,7 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) (*segT
 		if r.Err == nil {
 			subject, _ = r.Get(schemas.FieldSubject)
 		}
-		for i := range out.Findings {
-			f := &out.Findings[i]
-			rc.scrubFinding(f, subject)
-			f.Dataset = rc.ds.Name
-			f.RecordDigest = dig.String()
-			// Rows name the object by its key in the input store (the
-			// manifest states the store once), so outputs moved to
-			// another machine still resolve; a key holding PI is masked.
-			f.Object = mk.key
-			f.Locator = schemas.Locator(mk.key, r.Line)
-			if f.Source == "" {
-				f.Source = r.Source
-			}
-		}
+		rc.stampFindings(out.Findings, r, dig, mk.key, subject, scrub)
 		attrib, _, _ := piMask(out.Attribution, subject, rc.subjectKey)
 		rec := segRecord{Digest: dig, Line: r.Line, Verdict: out.Verdict, Source: r.Source,
 			Bytes: int64(r.Size), Attrib: attrib, TextKey: out.TextKey}
@@ -252,8 +244,12 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) (*segT
 			rec.Subjects = append([]string(nil), out.Subjects...)
 		}
 		if rc.opts.Progress != nil && r.Size > 0 {
-			rc.opts.Progress(int64(r.Size))
-			lastBytes += int64(r.Size)
+			// reported by the MiB, not per record
+			if pending += int64(r.Size); pending >= progressStep {
+				rc.opts.Progress(pending)
+				lastBytes += pending
+				pending = 0
+			}
 		}
 		return w.add(rec, out.Findings)
 	}
@@ -308,6 +304,32 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) (*segT
 		"redact", counts.Redact, "quarantine", counts.Quarantine, "reject", counts.Reject,
 		"bytes", p.obj.Size, "seconds", time.Since(start).Seconds())
 	return &t, nil
+}
+
+// stampFindings masks the identifiers in the findings of record r (digest
+// dig, subject id subject) and fills in where they were found: dataset,
+// record, object (by its display key) and line.
+func (rc *runCtx) stampFindings(fs []schemas.Finding, r *schemas.Record, dig schemas.Digest, key, subject string, scrub *scrubCache) {
+	if len(fs) == 0 {
+		return
+	}
+	// One string each for all the record's findings.
+	digHex, loc := dig.String(), schemas.Locator(key, r.Line)
+	for i := range fs {
+		f := &fs[i]
+		f.Message = scrub.mask(f.Message, subject)
+		f.Evidence = scrub.mask(f.Evidence, subject)
+		f.Dataset = rc.ds.Name
+		f.RecordDigest = digHex
+		// Rows name the object by its key in the input store (the
+		// manifest states the store once), so outputs moved to another
+		// machine still resolve; a key holding PI is masked.
+		f.Object = key
+		f.Locator = loc
+		if f.Source == "" {
+			f.Source = r.Source
+		}
+	}
 }
 
 // objectMeta returns the AIGC entries of the object's user metadata (S3

@@ -96,7 +96,10 @@ func (e *chunkEncoder) reset() {
 func (e *chunkEncoder) ref(site refSite, s string) {
 	rs := &e.recent[site]
 	for k := range rs {
-		if rs[k].set && len(rs[k].s) == len(s) && rs[k].s == s {
+		// Strings of one site often share a long prefix and differ at
+		// the end (attributions end with the record's URL): their last
+		// bytes tell most of them apart before a full comparison.
+		if rs[k].set && len(rs[k].s) == len(s) && (s == "" || rs[k].s[len(s)-1] == s[len(s)-1]) && rs[k].s == s {
 			e.b = binary.AppendUvarint(e.b, rs[k].i+1)
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strconv"
 	"sync"
 	"unsafe"
 )
@@ -147,7 +148,8 @@ func (r *Record) Locator() string { return Locator(r.Object, r.Line) }
 
 // Locator formats an object URI and 1-based line/row as a locator.
 func Locator(object string, line int64) string {
-	return fmt.Sprintf("%s#L%d", object, line)
+	var num [20]byte
+	return object + "#L" + string(strconv.AppendInt(num[:0], line, 10))
 }
 
 // LedgerDigest is the digest a record is known by in findings, segments

@@ -345,7 +345,7 @@ func (s *Stage) Check(r *schemas.Record, st stages.State, out *stages.Outcome) {
 	}
 	var u *url.URL
 	if raw, ok := r.Get(schemas.FieldURL); ok && raw != "" {
-		if pu, err := url.Parse(raw); err == nil && pu.Host != "" {
+		if pu, err := parseURL(raw); err == nil && pu.Host != "" {
 			u = pu
 			s.checkDomain(c, pu)
 		}

@@ -1,10 +1,10 @@
 package legality
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"iter"
-	"slices"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -214,19 +214,60 @@ func (s *digestSet) remove(d schemas.Digest) {
 	s.n--
 }
 
-// sorted returns the sample in key order.
+// sorted returns the sample in key order. It sorts (key, index) pairs by
+// key with a radix sort, orders equal keys by digest, and then places the
+// items: sorting the 56-byte items themselves through less cost more than
+// the rest of encoding a state.
 func (b *bottomK) sorted() []sampleItem {
-	out := slices.Clone(b.items)
-	slices.SortFunc(out, func(x, y sampleItem) int {
-		if x.less(y) {
-			return -1
+	idx := make([]keyIndex, len(b.items))
+	for i := range b.items {
+		idx[i] = keyIndex{b.items[i].key, int32(i)}
+	}
+	idx = radixSortKeys(idx, make([]keyIndex, len(idx)))
+	// Equal keys (rare: keys are hashes) by digest.
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && idx[j].key == idx[j-1].key &&
+			bytes.Compare(b.items[idx[j].i].digest[:], b.items[idx[j-1].i].digest[:]) < 0; j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
 		}
-		if y.less(x) {
-			return 1
-		}
-		return 0
-	})
+	}
+	out := make([]sampleItem, len(idx))
+	for j, x := range idx {
+		out[j] = b.items[x.i]
+	}
 	return out
+}
+
+// radixSortKeys sorts a by key, stably (least significant byte first,
+// eight passes between a and tmp, a pass skipped when every key has the
+// same byte there), and returns the sorted slice (a or tmp).
+func radixSortKeys(a, tmp []keyIndex) []keyIndex {
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for _, x := range a {
+			count[byte(x.key>>shift)]++
+		}
+		if len(a) == 0 || count[byte(a[0].key>>shift)] == len(a) {
+			continue
+		}
+		pos := 0
+		for c := range count {
+			pos, count[c] = pos+count[c], pos
+		}
+		for _, x := range a {
+			d := byte(x.key >> shift)
+			tmp[count[d]] = x
+			count[d]++
+		}
+		a, tmp = tmp, a
+	}
+	return a
+}
+
+// keyIndex is a sample item's key and its index in bottomK.items.
+type keyIndex struct {
+	key uint64
+	i   int32
 }
 
 // SelectAssessmentSample draws the whole-corpus manual assessment sample

@@ -109,3 +109,62 @@ func TestBottomKMatchesMapSample(t *testing.T) {
 		}
 	}
 }
+
+// sortedRef is bottomK.sorted as it was: the items sorted through less.
+func sortedRef(b *bottomK) []sampleItem {
+	out := slices.Clone(b.items)
+	slices.SortFunc(out, func(x, y sampleItem) int {
+		if x.less(y) {
+			return -1
+		}
+		if y.less(x) {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// TestSortedMatchesReference: a full sample of 4,000 and samples with
+// many equal keys sort as the reference does.
+func TestSortedMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := range 50 {
+		k := 4000
+		keys := uint64(1 << 62)
+		if trial%2 == 1 {
+			k, keys = 1+rng.IntN(300), uint64(1+rng.IntN(20))
+		}
+		b := newBottomK(k)
+		for range 2 * k {
+			var d schemas.Digest
+			binary.LittleEndian.PutUint64(d[:], rng.Uint64())
+			d[31] = byte(rng.IntN(256))
+			b.add(sampleItem{key: rng.Uint64N(keys), digest: d, harmful: d[0]%2 == 0, cats: uint64(d[1])})
+		}
+		if got, want := b.sorted(), sortedRef(b); !slices.Equal(got, want) {
+			t.Fatalf("trial %d (k=%d): sorted differs from the reference", trial, k)
+		}
+	}
+}
+
+// BenchmarkSorted sorts a full harmful sample of 4,000 (what encoding a
+// state does per source), and the reference.
+func BenchmarkSorted(b *testing.B) {
+	s := newBottomK(4000)
+	for i := range 5000 {
+		var d schemas.Digest
+		binary.LittleEndian.PutUint64(d[:], uint64(i)*0x9E3779B97F4A7C15)
+		s.add(sampleItem{key: sampleKey(domainHarmful, 1, d), digest: d})
+	}
+	b.Run("new", func(b *testing.B) {
+		for b.Loop() {
+			s.sorted()
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		for b.Loop() {
+			sortedRef(s)
+		}
+	})
+}

@@ -46,14 +46,27 @@ type wordSet struct {
 	// a word (a common letter).
 	pairs [1 << 16 / 64]uint64
 	short [256]bool
+	// When every word has at least three bytes (the default markers:
+	// "hiv" and two-character Chinese words), find reads the pair at
+	// every second position only: every occurrence has its bytes 0-1 at
+	// an even position or its bytes 1-2 there. pairs1 has bit c<<8|b set
+	// when a word's bytes 1-2 are c, b; both is pairs | pairs1.
+	stride2      bool
+	pairs1, both [1 << 16 / 64]uint64
 }
 
 func newWordSet(words []string) *wordSet {
 	if len(words) == 0 {
 		return nil
 	}
-	ws := &wordSet{words: make([][]string, 256)}
+	ws := &wordSet{words: make([][]string, 256), stride2: true}
 	for _, w := range words {
+		if len(w) < 3 {
+			ws.stride2 = false
+		} else {
+			i := uint32(w[1])<<8 | uint32(w[2])
+			ws.pairs1[i>>6] |= 1 << (i & 63)
+		}
 		ws.first[w[0]] = true
 		ws.words[w[0]] = append(ws.words[w[0]], w)
 		if len(w) == 1 {
@@ -64,6 +77,9 @@ func newWordSet(words []string) *wordSet {
 		} else {
 			ws.setPair(w[0], w[1])
 		}
+	}
+	for i := range ws.both {
+		ws.both[i] = ws.pairs[i] | ws.pairs1[i]
 	}
 	return ws
 }
@@ -104,6 +120,9 @@ func (ws *wordSet) find(s string) (string, bool) {
 	if ws == nil || len(s) == 0 {
 		return "", false
 	}
+	if ws.stride2 {
+		return ws.find2(s)
+	}
 	prev := uint32(lowerTable[s[0]])
 	for i := 0; i+1 < len(s); i++ {
 		next := uint32(lowerTable[s[i+1]])
@@ -119,6 +138,33 @@ func (ws *wordSet) find(s string) (string, bool) {
 	// At the last byte only a one-byte word fits.
 	if i := len(s) - 1; ws.short[lowerByte(s[i])] {
 		return ws.at(s, i)
+	}
+	return "", false
+}
+
+// find2 is find for a set whose words all have at least three bytes: the
+// lower-cased pair at each even position p is tested against both; when it
+// is a word's bytes 1-2 a word may start at p-1, when it is a word's bytes
+// 0-1 one may start at p. Candidates come in increasing order (p-1, p,
+// p+1, p+2 ...), and an occurrence at p-1 or p has its pair there, so the
+// first candidate that holds a word is find's answer.
+func (ws *wordSet) find2(s string) (string, bool) {
+	for p := 0; p+1 < len(s); p += 2 {
+		g := uint32(lowerTable[s[p]])<<8 | uint32(lowerTable[s[p+1]])
+		bit := uint64(1) << (g & 63)
+		if ws.both[g>>6]&bit == 0 {
+			continue
+		}
+		if p > 0 && ws.pairs1[g>>6]&bit != 0 {
+			if w, ok := ws.at(s, p-1); ok {
+				return w, true
+			}
+		}
+		if ws.pairs[g>>6]&bit != 0 {
+			if w, ok := ws.at(s, p); ok {
+				return w, true
+			}
+		}
 	}
 	return "", false
 }

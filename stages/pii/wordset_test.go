@@ -52,12 +52,17 @@ func TestWordSetFindMatchesReference(t *testing.T) {
 		{"\x80\x81", "界", "iris"},
 		{"\xe4\xbd", "\xe4"},
 		{"Hiv", "hIV", "scan"},
+		{"\xe4\xbd\xa0", "界x", "iris", "好人", "\x80\x81\xe4", "xé"},
+		{"hiv", "a你a", "你好人", "\xe4\xbd\xa0\xe5"},
 	}
 	parts := []string{"病", "历", "诊", "断", "确", "住院", "人", "脸", "你", "好", "界", "。", "，", "HIV", "Diagnosis", "iris scan",
 		"hotel", "x", "X", " ", "\n", "é", "a", "\xe4\xbd", "\xe4", "\x80", "\x81", "\xff", "\xe4\xbd\xa0", "\xe0\x80\x80", "\U0001F600"}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for si, words := range sets {
 		ws := newWordSet(words)
+		if want := si == 0 || si >= 4; ws.stride2 != want {
+			t.Fatalf("set %d: stride2 %v, want %v", si, ws.stride2, want)
+		}
 		found := 0
 		for range 30000 {
 			var b []byte
@@ -89,6 +94,7 @@ func FuzzWordSetFind(f *testing.F) {
 			"medical record", "prescription", "hospitalised", "hospitalized", "指纹", "人脸", "面部识别", "虹膜", "声纹", "fingerprint",
 			"face scan", "facial recognition", "iris scan", "voiceprint"}),
 		newWordSet([]string{"x", "é", "你", "好人", "a", "\xe4"}),
+		newWordSet([]string{"\xe4\xbd\xa0", "界x", "iris", "好人", "\x80\x81\xe4", "xé", "hiv"}),
 	}
 	for _, s := range []string{"The patient was diagnosed with HIV last year.", "病人的病历和诊断书已经提交，住院三天。",
 		"hotel face scan", "aaaaaaaax", "1234567x", "\xe4\xbd\xa0好人你", "A careful audit trail makes it possible. 人脸识别"} {
