@@ -77,7 +77,16 @@ type Index struct {
 	// load from it (about 1 in 250 is not, against 1 in 31 for a bit per
 	// value of a shingle's low 22 bits, in half the bytes).
 	filter []uint64
+	// shortKeys are the keys (sorted) with a posting to a short licence,
+	// one of at most shortShingles shingles (built with the presence
+	// filter): probeHeld counts only these when no other licence can
+	// reach its thresholds.
+	shortKeys []uint32
 }
+
+// shortShingles bounds the licences whose keys are in shortKeys (42
+// licences of the list, 1,145 keys).
+const shortShingles = 40
 
 // filterWords is the size of the presence filter in 64-bit words
 // (256 KB).
@@ -259,6 +268,13 @@ func (ix *Index) prefixStart() []uint32 {
 		for i := 0; i < ix.nKeys(); i++ {
 			w, m := filterSlot(ix.key(i))
 			ix.filter[w] |= m
+			lo, hi := binary.LittleEndian.Uint32(ix.offs[4*i:]), binary.LittleEndian.Uint32(ix.offs[4*i+4:])
+			for k := int(lo); k < int(hi); k++ {
+				if ix.Licences[ix.post(k)].Shingles <= shortShingles {
+					ix.shortKeys = append(ix.shortKeys, ix.key(i))
+					break
+				}
+			}
 		}
 	})
 	return ix.prefix

@@ -291,10 +291,24 @@ func (ix *Index) probeHeld(buf *matchBuf, held []uint32, total, dense int) bool 
 		return true // most of a stretch with few words (Japanese, Chinese)
 	}
 	// Counts per licence, of the licences the shingles name only (the
-	// counts are zero again on return).
+	// counts are zero again on return). A licence l passes with a count
+	// c ≤ len(held) (a key names a licence once) of at least MinCoverage
+	// of its Shingles, so only licences of at most
+	// len(held)/MinCoverage shingles can: when that is at most
+	// shortShingles (always, for the probes of Detect: len(held) < 20
+	// here), the keys outside shortKeys are not counted. Every key of a
+	// licence that can pass is in shortKeys, so its count is exact; a
+	// licence that cannot keeps a count at most its full one, and still
+	// cannot (TestProbeHeldShort).
+	short := float64(len(held)) <= MinCoverage*shortShingles
 	counts := buf.counts(len(ix.Licences))
 	named := buf.named[:0]
 	for _, s := range held {
+		if short {
+			if _, ok := slices.BinarySearch(ix.shortKeys, s); !ok {
+				continue
+			}
+		}
 		lo, hi := ix.postings(s)
 		for k := lo; k < hi; k++ {
 			l := ix.post(k)

@@ -234,3 +234,130 @@ func TestWordHashes(t *testing.T) {
 		}
 	}
 }
+
+// probeHeldFull is probeHeld's decision counting every held shingle (no
+// shortKeys).
+func probeHeldFull(ix *Index, held []uint32, total, dense int) bool {
+	held = uniq(slices.Clone(held))
+	switch {
+	case len(held) >= dense:
+		return true
+	case len(held) < minShared:
+		return false
+	case 2*len(held) >= total:
+		return true
+	}
+	counts := map[int]int{}
+	for _, s := range held {
+		lo, hi := ix.postings(s)
+		for k := lo; k < hi; k++ {
+			counts[ix.post(k)]++
+		}
+	}
+	for l, c := range counts {
+		if c >= minShared && float64(c) >= MinCoverage*float64(ix.Licences[l].Shingles) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestProbeHeldShort: probeHeld, which counts only the keys of short
+// licences when no other licence can pass, decides as counting every
+// key does: on the held shingles of every stretch of the prober texts
+// and of every SPDX text, and on sets drawn from the keys of the short
+// licences (which pass) mixed with keys of long ones.
+func TestProbeHeldShort(t *testing.T) {
+	ix, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.prefixStart()
+	if len(ix.shortKeys) == 0 || !slices.IsSorted(ix.shortKeys) {
+		t.Fatalf("shortKeys: %d keys, sorted %v", len(ix.shortKeys), slices.IsSorted(ix.shortKeys))
+	}
+	buf := new(matchBuf)
+	// counted[answer]: the sets decided by the counts per licence.
+	var counted [2]int
+	check := func(held []uint32, total, dense int) bool {
+		want := probeHeldFull(ix, held, total, dense)
+		if got := ix.probeHeld(buf, slices.Clone(held), total, dense); got != want {
+			t.Fatalf("probeHeld(%d held of %d, dense %d) = %v, counting every key gives %v", len(held), total, dense, got, want)
+		}
+		if h := len(uniq(slices.Clone(held))); h >= minShared && h < dense && 2*h < total {
+			counted[b2i(want)]++
+		}
+		return want
+	}
+	var texts [][]byte
+	texts = append(texts, proberTexts(t)...)
+	for _, l := range loadTexts(t).Licences {
+		texts = append(texts, []byte(l.Text))
+	}
+	stretches, passed := 0, 0
+	for _, text := range texts {
+		words := wordHashes(text, nil)
+		for a := 0; a < len(words); a += 19 {
+			for _, n := range []int{40, 100} {
+				b := min(len(words), a+n)
+				var held []uint32
+				for i := a; i+2 < b; i++ {
+					if s := shingle(words[i], words[i+1], words[i+2]); ix.holds(s) {
+						held = append(held, s)
+					}
+				}
+				for _, dense := range []int{5, 20, 40} {
+					stretches++
+					if check(held, max(0, b-a-2), dense) {
+						passed++
+					}
+				}
+			}
+		}
+	}
+	// Keys of one short licence, with keys of other licences and a
+	// total that keeps the share test from deciding.
+	rng := rand.New(rand.NewPCG(7, 8))
+	var all []uint32
+	for i := 0; i < ix.nKeys(); i += 97 {
+		all = append(all, ix.key(i))
+	}
+	drawn, drawnPass := 0, 0
+	for l, lic := range ix.Licences {
+		if lic.Shingles == 0 || lic.Shingles > shortShingles {
+			continue
+		}
+		var own []uint32
+		for i := 0; i < ix.nKeys(); i++ {
+			lo, hi := ix.postings(ix.key(i))
+			for k := lo; k < hi; k++ {
+				if ix.post(k) == l {
+					own = append(own, ix.key(i))
+				}
+			}
+		}
+		for r := 0; r < 40; r++ {
+			rng.Shuffle(len(own), func(i, j int) { own[i], own[j] = own[j], own[i] })
+			held := slices.Clone(own[:rng.IntN(len(own)+1)])
+			for k := rng.IntN(8); k > 0; k-- {
+				held = append(held, all[rng.IntN(len(all))])
+			}
+			drawn++
+			if check(held, 4*len(held)+10, 20) {
+				drawnPass++
+			}
+		}
+	}
+	t.Logf("%d stretches (%d pass), %d drawn sets (%d pass); decided by the counts: %d pass, %d do not",
+		stretches, passed, drawn, drawnPass, counted[1], counted[0])
+	if counted[0] < 100 || counted[1] < 100 {
+		t.Errorf("the sets do not exercise both answers of the counts: %d pass, %d do not", counted[1], counted[0])
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -91,10 +91,15 @@ func (p *Prober) Probe(a, b, dense int) bool {
 		return false
 	}
 	pre, post := p.stretchCuts(a, b, i, j)
-	held, total := p.stretchHeld(pre, post, i, j)
-	if len(held) < need {
-		return false // Probe's first test, before the shingles are sorted
+	// The held shingles of the cut words first: with the inner count
+	// they are all of the stretch's (Probe's first test, before the
+	// inner ones are listed and sorted).
+	held := p.cutHeld(pre, post, i, j)
+	if inner+len(held) < need {
+		return false
 	}
+	held = p.innerHeld(held, i, j)
+	total := len(pre) + (j - i) + len(post) - 2
 	buf := bufPool.Get().(*matchBuf)
 	defer bufPool.Put(buf)
 	return p.ix.probeHeld(buf, held, total, dense)
@@ -135,6 +140,12 @@ func (p *Prober) stretchCuts(a, b, i, j int) (pre, post []uint64) {
 // pre's words, the words' own (counted in held) and those ending at
 // post's.
 func (p *Prober) stretchHeld(pre, post []uint64, i, j int) ([]uint32, int) {
+	return p.innerHeld(p.cutHeld(pre, post, i, j), i, j), len(pre) + (j - i) + len(post) - 2
+}
+
+// cutHeld returns the held shingles of the stretch of stretchHeld that
+// have a cut word (pre's or post's), in p.shs.
+func (p *Prober) cutHeld(pre, post []uint64, i, j int) []uint32 {
 	held := p.shs[:0]
 	ws := p.words
 	for k := range pre {
@@ -144,11 +155,6 @@ func (p *Prober) stretchHeld(pre, post []uint64, i, j int) ([]uint32, int) {
 		copy(t[n:], []uint64{ws[i].h, ws[i+1].h})
 		if s := shingle(t[0], t[1], t[2]); p.ix.holds(s) {
 			held = append(held, s)
-		}
-	}
-	for k := i; k < j-2; k++ {
-		if p.held[k+1] != p.held[k] {
-			held = append(held, shingle(ws[k].h, ws[k+1].h, ws[k+2].h))
 		}
 	}
 	for k := range post {
@@ -167,7 +173,20 @@ func (p *Prober) stretchHeld(pre, post []uint64, i, j int) ([]uint32, int) {
 		}
 	}
 	p.shs = held[:0]
-	return held, len(pre) + (j - i) + len(post) - 2
+	return held
+}
+
+// innerHeld appends to held the held shingles of the words i..j-1 (the
+// ones held counts) and keeps the result in p.shs.
+func (p *Prober) innerHeld(held []uint32, i, j int) []uint32 {
+	ws := p.words
+	for k := i; k < j-2; k++ {
+		if p.held[k+1] != p.held[k] {
+			held = append(held, shingle(ws[k].h, ws[k+1].h, ws[k+2].h))
+		}
+	}
+	p.shs = held[:0]
+	return held
 }
 
 // isHeld reports whether the index holds shingle s, which passed the
