@@ -88,8 +88,8 @@ func processCPU() time.Duration {
 
 // BenchmarkMarkerFindLong scans the long corpus's documents that have a
 // subject id (those the stage scans for marker words) for the default
-// marker words, reading every second byte pair (what the stage does) and
-// every pair (the scan before).
+// marker words, testing three bytes at every second position (what the
+// stage does) and the byte pair at each position (the scan before).
 func BenchmarkMarkerFindLong(b *testing.B) {
 	var p schemas.Policy
 	p.ApplyDefaults()
@@ -98,11 +98,11 @@ func BenchmarkMarkerFindLong(b *testing.B) {
 		words = append(words, ws...)
 	}
 	ws := newWordSet(words)
-	if !ws.stride2 {
-		b.Fatal("the default marker words are not read at every second pair")
+	if !ws.tri3 {
+		b.Fatal("the default marker words are not found by their first three bytes")
 	}
 	every := *ws
-	every.stride2 = false
+	every.tri3 = false
 	recs, _ := longRecords(b, 2048)
 	var texts []string
 	total := 0
@@ -115,7 +115,7 @@ func BenchmarkMarkerFindLong(b *testing.B) {
 	for _, v := range []struct {
 		name string
 		ws   *wordSet
-	}{{"stride2", ws}, {"every", &every}} {
+	}{{"tri", ws}, {"pair", &every}} {
 		b.Run(v.name, func(b *testing.B) {
 			b.SetBytes(int64(total))
 			for b.Loop() {
