@@ -140,16 +140,17 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 }
 
 // dupsAndFold runs the duplicates pass and pass 1. Pass 1 depends on the
-// duplicates only when quality.duplicates.action acts on them; otherwise
-// the two passes (each reading every segment, each with a serial part:
-// the duplicates sort, the ledger ingestion) run at the same time, which
-// shortens the serial tail of a run on more than one core. Each pass is
-// deterministic on its own, so the results do not depend on it.
+// duplicates only when quality.duplicates.action acts on them (then the
+// duplicates pass reads every segment first); otherwise the two passes
+// (each with a serial part: the duplicates sort, the ledger ingestion) run
+// at the same time, which shortens the serial tail of a run on more than
+// one core, and pass 1's read of the segments serves both (dupFeed). Each
+// pass is deterministic on its own, so the results do not depend on it.
 func (rc *runCtx) dupsAndFold(ctx context.Context, plans []objectPlan, ov *overrides, ovlog *overrideLog,
 	near []stages.NearDupCluster, tmpDir string) (*dupResult, *foldedRecords, error) {
 	action := rc.opts.Policy.Quality.Duplicates.Action
 	if action != "" && action != schemas.DupActionNone {
-		dups, err := rc.findDuplicates(ctx, plans, ov, near, tmpDir)
+		dups, err := rc.findDuplicates(ctx, plans, ov, near, nearIndex(near), tmpDir, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -160,7 +161,7 @@ func (rc *runCtx) dupsAndFold(ctx context.Context, plans []objectPlan, ov *overr
 		case schemas.DupActionReject:
 			ov.dupVerdict = schemas.Reject
 		}
-		folded, err := rc.foldRecords(ctx, ctx, plans, ov, ovlog, tmpDir)
+		folded, err := rc.foldRecords(ctx, ctx, plans, ov, ovlog, tmpDir, nil)
 		if err != nil {
 			dups.table.Discard()
 			return nil, nil, err
@@ -172,15 +173,24 @@ func (rc *runCtx) dupsAndFold(ctx context.Context, plans []objectPlan, ov *overr
 	defer cancel()
 	var dups *dupResult
 	var dupErr error
+	// Pass 1 reads each segment's records once for both passes: it gathers
+	// the duplicate candidates and hands them over in plan order.
+	feed := &dupFeed{nearAt: nearIndex(near), out: make(chan objHits, 2)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer func() {
+			if dupErr != nil {
+				cancel() // pass 1 may wait to hand candidates over
+			}
+		}()
 		defer recovered(&dupErr, "sealing dataset "+rc.ds.Name+": finding duplicates")
-		if dups, dupErr = rc.findDuplicates(ctx, plans, ov, near, tmpDir); dupErr != nil {
-			cancel()
+		t0 := time.Now()
+		if dups, dupErr = rc.findDuplicates(ctx, plans, ov, near, feed.nearAt, tmpDir, feed.out); dupErr == nil {
+			rc.log.Debug("seal: duplicates found", "took", time.Since(t0))
 		}
 	}()
-	folded, err := rc.foldRecords(ctx, outer, plans, ov, ovlog, tmpDir)
+	folded, err := rc.foldRecords(ctx, outer, plans, ov, ovlog, tmpDir, feed)
 	if err != nil {
 		cancel()
 	}

@@ -60,35 +60,47 @@ type nearLoc struct {
 	key   [16]byte
 }
 
-// findDuplicates runs the duplicates pass; the table is published by
-// publish once the version is named.
-func (rc *runCtx) findDuplicates(ctx context.Context, plans []objectPlan, ov *overrides, near []stages.NearDupCluster, tmpDir string) (*dupResult, error) {
-	res := &dupResult{act: map[int]map[int64]bool{}, action: rc.opts.Policy.Quality.Duplicates.Action}
-	if res.action == "" {
-		res.action = schemas.DupActionNone
-	}
+// objHits are one object's duplicate candidates (dupHits), at plan
+// index plan.
+type objHits struct {
+	plan int
+	hits []dupHit
+}
+
+// nearIndex maps the digest of every near-duplicate cluster member to its
+// first place in the clusters.
+func nearIndex(near []stages.NearDupCluster) map[schemas.Digest]nearRef {
 	nearAt := map[schemas.Digest]nearRef{}
-	locs := make([][]nearLoc, len(near))
 	for c, cl := range near {
-		locs[c] = make([]nearLoc, len(cl.Members))
 		for m, mem := range cl.Members {
 			if _, ok := nearAt[mem.Digest]; !ok {
 				nearAt[mem.Digest] = nearRef{c, m}
 			}
 		}
 	}
+	return nearAt
+}
+
+// findDuplicates runs the duplicates pass; the table is published by
+// publish once the version is named. nearAt is nearIndex(near). With fed
+// nil it reads every segment for the candidates (dupHits); else pass 1
+// gathers them in its own read of the segments (prepareObject) and sends
+// them on fed in plan order, closing it when it ends.
+func (rc *runCtx) findDuplicates(ctx context.Context, plans []objectPlan, ov *overrides, near []stages.NearDupCluster,
+	nearAt map[schemas.Digest]nearRef, tmpDir string, fed <-chan objHits) (*dupResult, error) {
+	res := &dupResult{act: map[int]map[int64]bool{}, action: rc.opts.Policy.Quality.Duplicates.Action}
+	if res.action == "" {
+		res.action = schemas.DupActionNone
+	}
+	locs := make([][]nearLoc, len(near))
+	for c, cl := range near {
+		locs[c] = make([]nearLoc, len(cl.Members))
+	}
 	sorter := newRecSorter(tmpDir, dupRecSize, 0)
 	var srcNames []string
 	srcIdx := map[string]uint32{}
 	rec := make([]byte, dupRecSize)
-	type objHits struct {
-		plan int
-		hits []dupHit
-	}
-	err := inOrder(ctx, len(plans), rc.opts.Workers, func(ctx context.Context, i int) (objHits, error) {
-		h, err := rc.dupHits(ctx, &plans[i], ov, nearAt)
-		return objHits{i, h}, err
-	}, func(oh objHits) error {
+	add := func(oh objHits) error {
 		for i := range oh.hits {
 			h := &oh.hits[i]
 			if h.near {
@@ -117,7 +129,16 @@ func (rc *runCtx) findDuplicates(ctx context.Context, plans []objectPlan, ov *ov
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if fed == nil {
+		err = inOrder(ctx, len(plans), rc.opts.Workers, func(ctx context.Context, i int) (objHits, error) {
+			h, err := rc.dupHits(ctx, &plans[i], ov, nearAt)
+			return objHits{i, h}, err
+		}, add)
+	} else {
+		err = consumeHits(ctx, len(plans), fed, add)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sealing dataset %s: finding duplicates: %w", rc.ds.Name, err)
 	}
@@ -242,6 +263,45 @@ func (rc *runCtx) nearClusters(plans []objectPlan, near []stages.NearDupCluster,
 	return nil
 }
 
+// consumeHits calls add with the n objects' candidates sent on fed, which
+// must come in plan order; it fails if ctx ends or fed closes early (pass
+// 1 failed: the error wraps context.Canceled, so the run reports pass 1's).
+func consumeHits(ctx context.Context, n int, fed <-chan objHits, add func(objHits) error) error {
+	for i := 0; i < n; i++ {
+		select {
+		case oh, ok := <-fed:
+			if !ok {
+				// pass 1 failed: its error is the one to report
+				return fmt.Errorf("pass 1 ended after %d of %d objects: %w", i, n, context.Canceled)
+			}
+			if oh.plan != i {
+				return fmt.Errorf("candidates of object %d where %d was due", oh.plan, i)
+			}
+			if err := add(oh); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// dupHit is the duplicates pass's candidate of record ord of an object
+// with final verdict v and seal finding f (overrides.apply), if it is one:
+// admitted after the other seal-time decisions, with a text key or a
+// near-duplicate member.
+func dupHitOf(rec *segRecord, ord int64, v schemas.Verdict, f *schemas.Finding, nearAt map[schemas.Digest]nearRef) (dupHit, bool) {
+	_, isNear := nearAt[rec.Digest]
+	if rec.TextKey == ([16]byte{}) && !isNear {
+		return dupHit{}, false
+	}
+	if f != nil || !v.Admitted() {
+		return dupHit{}, false
+	}
+	return dupHit{key: rec.TextKey, ord: ord, line: rec.Line, digest: rec.Digest, source: rec.Source, near: isNear}, true
+}
+
 // dupHits reads one object's segment records: those admitted after the
 // other seal-time decisions with a text key, and the near-duplicate
 // members.
@@ -262,14 +322,13 @@ func (rc *runCtx) dupHits(ctx context.Context, op *objectPlan, ov *overrides, ne
 			rec := &c.Records[i]
 			o := ord
 			ord++
-			_, isNear := nearAt[rec.Digest]
-			if rec.TextKey == ([16]byte{}) && !isNear {
-				continue
+			if _, isNear := nearAt[rec.Digest]; rec.TextKey == ([16]byte{}) && !isNear {
+				continue // apply only for candidates
 			}
-			if v, f := ov.apply(uri, rec); f != nil || !v.Admitted() {
-				continue
+			v, f := ov.apply(uri, rec)
+			if h, ok := dupHitOf(rec, o, v, f, nearAt); ok {
+				hits = append(hits, h)
 			}
-			hits = append(hits, dupHit{key: rec.TextKey, ord: o, line: rec.Line, digest: rec.Digest, source: rec.Source, near: isNear})
 		}
 		return nil
 	})

@@ -41,7 +41,15 @@ type foldedRecords struct {
 // The overrides go to ovlog; the admitted digests are sorted in tmpDir.
 // The objects go to the ledger on another goroutine, under ingestCtx (see
 // ingester): the caller must call the result's waitIngest.
-func (rc *runCtx) foldRecords(ctx, ingestCtx context.Context, plans []objectPlan, ov *overrides, ovlog *overrideLog, tmpDir string) (*foldedRecords, error) {
+//
+// With feed set, prepareObject also gathers each object's duplicate
+// candidates (what the duplicates pass would read the segment again for)
+// and they are sent on feed.out in plan order; feed.out is closed when
+// foldRecords returns.
+func (rc *runCtx) foldRecords(ctx, ingestCtx context.Context, plans []objectPlan, ov *overrides, ovlog *overrideLog, tmpDir string, feed *dupFeed) (*foldedRecords, error) {
+	if feed != nil {
+		defer close(feed.out)
+	}
 	sorter := newDigestSorter(tmpDir, 0)
 	pd := rc.policyDigest()
 	f := &foldedRecords{srcRecs: map[string]*schemas.SourceRef{}, attrib: map[string]int64{},
@@ -51,8 +59,16 @@ func (rc *runCtx) foldRecords(ctx, ingestCtx context.Context, plans []objectPlan
 	if rc.opts.Recorder != nil {
 		f.ingest = rc.startIngest(ingestCtx, pd)
 	}
-	err := rc.eachSealedObject(ctx, plans, ov, func(so *sealedObject) error {
+	err := rc.eachSealedObject(ctx, plans, ov, feed, func(so *sealedObject) error {
 		obj := so.obj
+		if feed != nil {
+			select {
+			case feed.out <- objHits{len(f.inputs), so.dupHits}:
+				so.dupHits = nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		f.withdrawn += so.withdrawn
 		if err := ovlog.add(len(f.inputs), so.overrides); err != nil {
 			return err
@@ -146,6 +162,16 @@ type sealedObject struct {
 	// lists in object order gives the same map as counting record by
 	// record (a text turned away once is turned away for good).
 	attrib []attribCount
+	// dupHits are the object's duplicate candidates (with a dupFeed).
+	dupHits []dupHit
+}
+
+// dupFeed hands pass 1's duplicate candidates to the duplicates pass
+// (findDuplicates) running beside it: nearAt is nearIndex of the
+// near-duplicate clusters.
+type dupFeed struct {
+	nearAt map[schemas.Digest]nearRef
+	out    chan objHits
 }
 
 type attribCount struct {
@@ -156,7 +182,7 @@ type attribCount struct {
 // prepareObject reads an object's segment records, decides their final
 // verdicts (the one place overrides.apply is called) and prepares its
 // record list for the ledger.
-func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrides) (*sealedObject, error) {
+func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrides, feed *dupFeed) (*sealedObject, error) {
 	obj := op.trail.Object
 	so := &sealedObject{srcs: map[string]*schemas.SourceRef{}}
 	var counts schemas.Counts
@@ -173,6 +199,11 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 		for i := range c.Records {
 			rec := &c.Records[i]
 			v, f := ov.apply(obj.URI, rec)
+			if feed != nil {
+				if h, ok := dupHitOf(rec, int64(len(refs)), v, f, feed.nearAt); ok {
+					so.dupHits = append(so.dupHits, h)
+				}
+			}
 			if f == nil {
 				v, f = ov.applyDup(op.idx, int64(len(refs)), v, rec)
 			}
@@ -233,7 +264,9 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 
 // eachSealedObject prepares the objects on up to --workers goroutines and
 // calls fn with them one at a time in plan order.
-func (rc *runCtx) eachSealedObject(ctx context.Context, plans []objectPlan, ov *overrides, fn func(*sealedObject) error) error {
+func (rc *runCtx) eachSealedObject(ctx context.Context, plans []objectPlan, ov *overrides, feed *dupFeed, fn func(*sealedObject) error) error {
 	return inOrder(ctx, len(plans), rc.opts.Workers,
-		func(ctx context.Context, i int) (*sealedObject, error) { return rc.prepareObject(ctx, &plans[i], ov) }, fn)
+		func(ctx context.Context, i int) (*sealedObject, error) {
+			return rc.prepareObject(ctx, &plans[i], ov, feed)
+		}, fn)
 }

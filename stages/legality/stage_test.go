@@ -299,3 +299,36 @@ func TestDomainCache(t *testing.T) {
 		t.Errorf("%s: concurrent reading differs from a fresh one", u)
 	}
 }
+
+// TestDomainCacheSharedSlot: two hosts whose first slots are the same both
+// stay cached (the second in its other slot), so alternating records of
+// the two read the public-suffix list once each.
+func TestDomainCacheSharedSlot(t *testing.T) {
+	s := newTestStage(t, testPolicy())
+	var a, b string
+	first := map[uint8]string{}
+	for n := 0; b == ""; n++ {
+		h := fmt.Sprintf("h%d.example.org", n)
+		i, j := hostSlots(h)
+		if o, ok := first[i]; ok {
+			if _, oj := hostSlots(o); oj != j && j != i {
+				a, b = o, h
+			}
+		}
+		first[i] = h
+	}
+	for range 3 {
+		for _, h := range []string{a, b} {
+			var out stages.Outcome
+			s.Check(rec("synth", "text", "x", "url", "https://"+h+"/x"), nil, &out)
+		}
+	}
+	ia, _ := hostSlots(a)
+	_, jb := hostSlots(b)
+	if d := s.domains[ia].Load(); d == nil || d.host != a {
+		t.Errorf("%s is not in its first slot %d: %+v", a, ia, d)
+	}
+	if d := s.domains[jb].Load(); d == nil || d.host != b {
+		t.Errorf("%s (first slot %d taken by %s) is not in its second slot %d: %+v", b, ia, a, jb, d)
+	}
+}

@@ -50,11 +50,16 @@ func (c Consent) withdrawnBy(t time.Time) bool {
 // understood (treated as no consent).
 func ParseConsent(raw, scope string) (c Consent, ok bool) {
 	raw = strings.TrimSpace(raw)
-	switch strings.ToLower(raw) {
-	case "true", `"true"`, "yes", `"yes"`, "1":
-		return Consent{Training: true, Type: schemas.ConsentGeneral}, true
-	case "false", `"false"`, "no", `"no"`, "0", "", "null":
-		return Consent{}, raw != ""
+	// Only a value of at most 7 bytes can lower-case to one of these (the
+	// only runes from U+0080 up that lower-case to ASCII give 'i' and 'k'):
+	// a consent object is not lower-cased whole on every record.
+	if len(raw) <= len(`"false"`) {
+		switch strings.ToLower(raw) {
+		case "true", `"true"`, "yes", `"yes"`, "1":
+			return Consent{Training: true, Type: schemas.ConsentGeneral}, true
+		case "false", `"false"`, "no", `"no"`, "0", "", "null":
+			return Consent{}, raw != ""
+		}
 	}
 	o, err := schemas.ReadConsentObject(raw)
 	if err != nil || !o.Known() {

@@ -487,12 +487,48 @@ func FuzzParseConsent(f *testing.F) {
 	for _, s := range []string{"true", `{"training":true,"type":"separate"}`, `{"withdrawn_at":"2024-01-01"}`, "[]"} {
 		f.Add(s)
 	}
+	for _, s := range consentRefValues {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		c, _ := ParseConsent(raw, "training")
+		c, ok := ParseConsent(raw, "training")
 		if c.Training && rank(c) == 0 {
 			t.Fatalf("training consent with rank 0: %+v", c)
 		}
+		if rc, rok := parseConsentRef(raw, "training"); c != rc || ok != rok {
+			t.Fatalf("ParseConsent(%q) = %+v %v, reference %+v %v", raw, c, ok, rc, rok)
+		}
 	})
+}
+
+// parseConsentRef is ParseConsent as it was: every value lower-cased
+// whole before the comparison with the literal forms.
+func parseConsentRef(raw, scope string) (c Consent, ok bool) {
+	raw = strings.TrimSpace(raw)
+	switch strings.ToLower(raw) {
+	case "true", `"true"`, "yes", `"yes"`, "1":
+		return Consent{Training: true, Type: schemas.ConsentGeneral}, true
+	case "false", `"false"`, "no", `"no"`, "0", "", "null":
+		return Consent{}, raw != ""
+	}
+	o, err := schemas.ReadConsentObject(raw)
+	if err != nil || !o.Known() {
+		return Consent{}, false
+	}
+	return consentOf(o, scope)
+}
+
+var consentRefValues = []string{"TRUE", ` "Yes" `, "\"FALSE\"", "No", "NULL", "0", "1", "", " ", "truE\u0130", "\u212Aes",
+	"nul\u212A", "\u0130", "yes\xff", "\"no\" ", `{"granted":true,"scope":"training","at":"2024-07-30T05:46:39Z"}`,
+	`{"Granted":TRUE}`, `{"training":false,"type":"SEPARATE"}`, "\ttrue\n", "true1", "falsey"}
+
+func TestParseConsentMatchesReference(t *testing.T) {
+	for _, raw := range consentRefValues {
+		c, ok := ParseConsent(raw, "training")
+		if rc, rok := parseConsentRef(raw, "training"); c != rc || ok != rok {
+			t.Errorf("ParseConsent(%q) = %+v %v, reference %+v %v", raw, c, ok, rc, rok)
+		}
+	}
 }
 
 func FuzzLoadRegistry(f *testing.F) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -55,10 +56,7 @@ func (e *encoder) bottomK(b *bottomK, payload bool) {
 			// One growth for the whole signature, then stores in place.
 			n := len(e.b)
 			e.b = slices.Grow(e.b, 4*numPerm)[:n+4*numPerm]
-			out := e.b[n:]
-			for i, v := range x.sig {
-				binary.LittleEndian.PutUint32(out[4*i:], v)
-			}
+			putSignature(e.b[n:], x.sig)
 		}
 	}
 }
@@ -283,9 +281,7 @@ func (d *decoder) bottomK(want int, payload bool) *bottomK {
 					break
 				}
 				var sig signature
-				for i := range sig {
-					sig[i] = binary.LittleEndian.Uint32(d.b[4*i:])
-				}
+				getSignature(&sig, d.b)
 				d.b = d.b[4*numPerm:]
 				x.sig = &sig
 			}
@@ -383,4 +379,34 @@ func (q *State) UnmarshalBinary(data []byte) error {
 	}
 	*q = *n
 	return nil
+}
+
+// nativeLittle reports whether this machine stores a uint32 little-endian
+// (amd64, arm64): a signature's memory is then its encoding.
+var nativeLittle = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// putSignature writes sig into out (4*numPerm bytes), little-endian: one
+// copy of its memory where that is the encoding.
+func putSignature(out []byte, sig *signature) {
+	out = out[:4*numPerm]
+	if nativeLittle {
+		copy(out, unsafe.Slice((*byte)(unsafe.Pointer(sig)), 4*numPerm))
+		return
+	}
+	for i, v := range sig {
+		binary.LittleEndian.PutUint32(out[4*i:], v)
+	}
+}
+
+// getSignature reads sig from in (at least 4*numPerm bytes), as
+// putSignature wrote it.
+func getSignature(sig *signature, in []byte) {
+	in = in[:4*numPerm]
+	if nativeLittle {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(sig)), 4*numPerm), in)
+		return
+	}
+	for i := range sig {
+		sig[i] = binary.LittleEndian.Uint32(in[4*i:])
+	}
 }

@@ -159,22 +159,52 @@ func (b *bottomK) merge(o *bottomK) {
 	}
 }
 
-// sorted returns the entries by increasing hash.
+// sorted returns the entries by increasing hash (distinct: the map's
+// keys), by a radix sort of (hash, entry) pairs: comparing through the
+// entry pointers missed the cache on most comparisons of a 16,384 sample.
 func (b *bottomK) sorted() []*entry {
-	out := make([]*entry, 0, len(b.m))
+	ps := make([]hashEntry, 0, len(b.m))
 	for _, e := range b.m {
-		out = append(out, e)
+		ps = append(ps, hashEntry{e.h, e})
 	}
-	slices.SortFunc(out, func(x, y *entry) int {
-		switch {
-		case x.h < y.h:
-			return -1
-		case x.h > y.h:
-			return 1
-		}
-		return 0
-	})
+	ps = radixSortHashes(ps, make([]hashEntry, len(ps)))
+	out := make([]*entry, len(ps))
+	for i, p := range ps {
+		out[i] = p.e
+	}
 	return out
+}
+
+// hashEntry is an entry and its hash, for sorted.
+type hashEntry struct {
+	h uint64
+	e *entry
+}
+
+// radixSortHashes sorts a by hash, stably (least significant byte first,
+// eight passes between a and tmp, a pass skipped when every hash has the
+// same byte there), and returns the sorted slice (a or tmp).
+func radixSortHashes(a, tmp []hashEntry) []hashEntry {
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for _, x := range a {
+			count[byte(x.h>>shift)]++
+		}
+		if len(a) == 0 || count[byte(a[0].h>>shift)] == len(a) {
+			continue
+		}
+		pos := 0
+		for c := range count {
+			pos, count[c] = pos+count[c], pos
+		}
+		for _, x := range a {
+			d := byte(x.h >> shift)
+			tmp[count[d]] = x
+			count[d]++
+		}
+		a, tmp = tmp, a
+	}
+	return a
 }
 
 // hashHeap is a bounded max-heap of hashes: the bottom-k of a set of

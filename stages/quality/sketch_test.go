@@ -1,6 +1,8 @@
 package quality
 
 import (
+	"cmp"
+	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -63,6 +65,65 @@ func TestBottomKMatchesSorted(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestSortedByHash: sorted returns the entries in increasing hash order,
+// for samples of hashes that are random, share their low or high bytes, or
+// are few.
+func TestSortedByHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 40 {
+		b := newBottomK(1 + rng.IntN(3000))
+		for range rng.IntN(4000) {
+			h := rng.Uint64()
+			switch trial % 4 {
+			case 1:
+				h &= 0xFFFF // high bytes all zero
+			case 2:
+				h |= 0xFFFFFFFFFFFF0000 // only the low bytes differ
+			case 3:
+				h = uint64(rng.IntN(50)) << 56
+			}
+			b.observe(h, "s")
+		}
+		got := b.sorted()
+		want := make([]*entry, 0, len(b.m))
+		for _, e := range b.m {
+			want = append(want, e)
+		}
+		slices.SortFunc(want, func(x, y *entry) int { return cmp.Compare(x.h, y.h) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: %d entries not in hash order", trial, len(got))
+		}
+	}
+}
+
+// TestSignatureEncoding: putSignature writes each bin little-endian and
+// getSignature reads it back, on this machine's path and on the portable
+// one.
+func TestSignatureEncoding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var sig signature
+	for i := range sig {
+		sig[i] = rng.Uint32()
+	}
+	for _, native := range []bool{nativeLittle, false} {
+		old := nativeLittle
+		nativeLittle = native
+		out := make([]byte, 4*numPerm+3)
+		putSignature(out, &sig)
+		for i, v := range sig {
+			if got := binary.LittleEndian.Uint32(out[4*i:]); got != v {
+				t.Fatalf("native %v: bin %d encoded as %#x, want %#x", native, i, got, v)
+			}
+		}
+		var back signature
+		getSignature(&back, out)
+		nativeLittle = old
+		if back != sig {
+			t.Fatalf("native %v: signature read back differs", native)
 		}
 	}
 }
