@@ -51,7 +51,7 @@ func benchCorpus(b *testing.B, dir string, size int64, parts int) int64 {
 	return total
 }
 
-func benchOptions(b *testing.B, root string, set string) Options {
+func benchOptions(b testing.TB, root string, set string) Options {
 	b.Helper()
 	ctx := context.Background()
 	in, _ := objstore.Open(ctx, "file://"+filepath.Join(root, "in"), schemas.S3Config{})

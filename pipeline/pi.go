@@ -4,7 +4,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unsafe"
 
+	"github.com/prov-ai/prov/pipeline/readers"
 	"github.com/prov-ai/prov/schemas"
 	"github.com/prov-ai/prov/stages"
 	"github.com/prov-ai/prov/stages/pii"
@@ -41,42 +43,34 @@ func (rc *runCtx) scrubFinding(f *schemas.Finding, subject string) {
 }
 
 // scrubCache is piMask for the findings of one object's records, with the
-// output remembered for the strings they repeat (a stage's messages and
-// evidence come from its vocabulary: the same few strings for most
-// records). A string that holds the record's subject id (of at least 3
+// outputs of the last strings masked remembered: a stage's messages and
+// evidence come mostly from its vocabulary, the same few strings (often
+// the same string data, which compares without reading it) for most
+// records. A string that holds the record's subject id (of at least 3
 // bytes, what pii.ScrubMask replaces) is masked afresh; any other string's
 // output depends on it alone (the subject-key function is a keyed hash),
-// so the remembered output is exactly what piMask returns.
+// so a remembered output is exactly what piMask returns. Strings seen
+// once (a message quoting a record's figures) cost what piMask costs.
 type scrubCache struct {
-	key func(kind, value string) string
-	m   map[string]string
-	// recent are the last strings masked and their outputs, compared
-	// before the map: a stage's constant strings compare by pointer.
-	recent [8]scrubEntry
+	key    func(kind, value string) string
+	recent [16]scrubEntry
 	next   int
 }
 
+// scrubEntry is a string masked and its output.
 type scrubEntry struct{ in, out string }
 
-const (
-	// scrubCacheEntries bounds the strings remembered: the cache is
-	// emptied when it is full.
-	scrubCacheEntries = 4096
-	// scrubCacheMaxLen is the longest string remembered (longer ones are
-	// seldom repeated).
-	scrubCacheMaxLen = 512
-)
-
 func newScrubCache(key func(kind, value string) string) *scrubCache {
-	return &scrubCache{key: key, m: make(map[string]string)}
+	return &scrubCache{key: key}
 }
 
-// mask returns piMask(s, subject, c.key)'s text.
-func (c *scrubCache) mask(s, subject string) string {
+// mask returns piMask(s, subject, c.key)'s text. text is the record's
+// text: a string remembered is never a view of it (see detach).
+func (c *scrubCache) mask(s, subject, text string) string {
 	if s == "" {
 		return s
 	}
-	if len(s) > scrubCacheMaxLen || (len(subject) >= 3 && strings.Contains(s, subject)) {
+	if len(subject) >= 3 && strings.Contains(s, subject) {
 		out, _, _ := piMask(s, subject, c.key)
 		return out
 	}
@@ -85,25 +79,31 @@ func (c *scrubCache) mask(s, subject string) string {
 			return e.out
 		}
 	}
-	out, ok := c.m[s]
-	if !ok {
-		var changed bool
-		out, _, changed = piMask(s, "", c.key)
-		if len(c.m) >= scrubCacheEntries {
-			clear(c.m)
-		}
-		// s may be a view of a record's values: keep a copy, not the
-		// block it is part of.
-		k := strings.Clone(s)
-		if !changed {
-			out = k
-		}
-		c.m[k] = out
-		s = k
+	out, _, changed := piMask(s, "", c.key)
+	e := scrubEntry{in: detach(s, text), out: out}
+	if !changed {
+		e.out = e.in
 	}
-	c.recent[c.next] = scrubEntry{in: s, out: out}
+	c.recent[c.next] = e
 	c.next = (c.next + 1) % len(c.recent)
-	return out
+	return e.out
+}
+
+// textMode is how readObject asks the readers for a record's text: viewed,
+// not copied (readers.TextViewed). Tests poison it.
+var textMode = readers.TextViewed
+
+// detach returns s, or a copy of s when its bytes are part of the text
+// view (readers.TextViewed), which is overwritten after its record.
+func detach(s, view string) string {
+	if len(s) == 0 || len(view) == 0 {
+		return s
+	}
+	p, v := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(view)))
+	if p >= v && p < v+uintptr(len(view)) {
+		return strings.Clone(s)
+	}
+	return s
 }
 
 // maskedKey is an object key as shown outside the pipeline, and the

@@ -187,7 +187,9 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) (*segT
 	}
 	ho := &hashingOpen{h: sha256.New(), store: st, obj: p.obj}
 	in := readers.Input{URI: uri, Key: p.obj.Key, Format: p.format, Size: p.obj.Size, Open: ho.open}
-	opts := readers.Options{Map: &p.fields, MaxLine: p.input.MaxLine}
+	// The text is viewed: what outlives a record is detached from it
+	// (stampFindings, detach) and the stages copy what they keep.
+	opts := readers.Options{Map: &p.fields, MaxLine: p.input.MaxLine, Text: textMode}
 	var out stages.Outcome
 	var counts schemas.Counts
 	var n int
@@ -238,10 +240,14 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) (*segT
 		}
 		rc.stampFindings(out.Findings, r, dig, mk.key, subject, scrub)
 		attrib, _, _ := piMask(out.Attribution, subject, rc.subjectKey)
-		rec := segRecord{Digest: dig, Line: r.Line, Verdict: out.Verdict, Source: r.Source,
-			Bytes: int64(r.Size), Attrib: attrib, TextKey: out.TextKey}
+		text := r.Values[schemas.FieldText]
+		rec := segRecord{Digest: dig, Line: r.Line, Verdict: out.Verdict, Source: detach(r.Source, text),
+			Bytes: int64(r.Size), Attrib: detach(attrib, text), TextKey: out.TextKey}
 		if len(out.Subjects) > 0 {
-			rec.Subjects = append([]string(nil), out.Subjects...)
+			rec.Subjects = make([]string, len(out.Subjects))
+			for i, s := range out.Subjects {
+				rec.Subjects[i] = detach(s, text)
+			}
 		}
 		if rc.opts.Progress != nil && r.Size > 0 {
 			// reported by the MiB, not per record
@@ -315,10 +321,18 @@ func (rc *runCtx) stampFindings(fs []schemas.Finding, r *schemas.Record, dig sch
 	}
 	// One string each for all the record's findings.
 	digHex, loc := dig.String(), schemas.Locator(key, r.Line)
+	text := r.Values[schemas.FieldText]
 	for i := range fs {
 		f := &fs[i]
-		f.Message = scrub.mask(f.Message, subject)
-		f.Evidence = scrub.mask(f.Evidence, subject)
+		// What a stage wrote is kept past the record: nothing of it may
+		// be a view of the record's text (readers.TextViewed).
+		f.RuleID, f.Stage, f.Severity, f.Verdict = detach(f.RuleID, text), detach(f.Stage, text), detach(f.Severity, text), detach(f.Verdict, text)
+		for k, id := range f.RuleIDs {
+			f.RuleIDs[k] = detach(id, text)
+		}
+		f.Version, f.Source = detach(f.Version, text), detach(f.Source, text)
+		f.Message = detach(scrub.mask(f.Message, subject, text), text)
+		f.Evidence = detach(scrub.mask(f.Evidence, subject, text), text)
 		f.Dataset = rc.ds.Name
 		f.RecordDigest = digHex
 		// Rows name the object by its key in the input store (the

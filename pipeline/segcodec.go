@@ -136,18 +136,18 @@ var hexVal = func() (t [256]byte) {
 // as a string.
 func (e *chunkEncoder) key(s string) {
 	if len(s) == 64 {
-		n := len(e.b)
-		e.b = append(e.b, 1)
+		var raw [33]byte
+		raw[0] = 1
 		var bad byte
-		for i := 0; i < 64; i += 2 {
-			hi, lo := hexVal[s[i]], hexVal[s[i+1]]
+		for i := 0; i < 32; i++ {
+			hi, lo := hexVal[s[2*i]], hexVal[s[2*i+1]]
 			bad |= hi | lo
-			e.b = append(e.b, hi<<4|lo&0x0f)
+			raw[1+i] = hi<<4 | lo&0x0f
 		}
 		if bad&0xf0 == 0 {
+			e.b = append(e.b, raw[:]...)
 			return
 		}
-		e.b = e.b[:n]
 	}
 	e.b = append(e.b, 0)
 	e.b = appendStr(e.b, s)

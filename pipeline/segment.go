@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/prov-ai/prov/atomicfile"
 	"github.com/prov-ai/prov/schemas"
@@ -103,12 +104,40 @@ type segWriter struct {
 	sum  hash.Hash // SHA-256 of every byte written to f
 	path string
 	f    *atomicfile.File
-	bw   *bufio.Writer
-	cur  segChunk
-	buf  []byte
-	enc  chunkEncoder
+	*segBuffers
 	nrec int64
 	nfd  int64
+}
+
+// segBuffers are a segment writer's buffers: a worker writes a segment per
+// object, and the next one reuses them (memory already touched) instead of
+// growing new ones.
+type segBuffers struct {
+	bw  *bufio.Writer
+	cur segChunk
+	buf []byte
+	enc chunkEncoder
+}
+
+var segBufferPool = sync.Pool{New: func() any {
+	return &segBuffers{bw: bufio.NewWriterSize(nil, 1<<20),
+		cur: segChunk{Records: make([]segRecord, 0, segBatch), Findings: make([]schemas.Finding, 0, segBatch)}}
+}}
+
+// release returns w's buffers to the pool, emptied of what they referenced
+// (nothing is pinned). w is not used after it.
+func (w *segWriter) release() {
+	b := w.segBuffers
+	if b == nil {
+		return
+	}
+	w.segBuffers = nil
+	clear(b.cur.Records[:cap(b.cur.Records)])
+	clear(b.cur.Findings[:cap(b.cur.Findings)])
+	b.cur = segChunk{Records: b.cur.Records[:0], Findings: b.cur.Findings[:0]}
+	b.enc.reset()
+	b.bw.Reset(nil)
+	segBufferPool.Put(b)
 }
 
 func createSegment(path string, key []byte, h segHeader) (*segWriter, error) {
@@ -120,9 +149,10 @@ func createSegment(path string, key []byte, h segHeader) (*segWriter, error) {
 		return nil, fmt.Errorf("creating segment for %s: %w", h.Object.URI, err)
 	}
 	sum := sha256.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(f, sum), 1<<20)
-	w := &segWriter{hdr: h, key: key, sum: sum, path: path, f: f, bw: bw}
-	if err := gob.NewEncoder(bw).Encode(&h); err != nil {
+	b := segBufferPool.Get().(*segBuffers)
+	b.bw.Reset(io.MultiWriter(f, sum))
+	w := &segWriter{hdr: h, key: key, sum: sum, path: path, f: f, segBuffers: b}
+	if err := gob.NewEncoder(w.bw).Encode(&h); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("writing segment header for %s: %w", h.Object.URI, err)
 	}
@@ -199,13 +229,17 @@ func (w *segWriter) finish(t segTrailer) error {
 		w.abort()
 		return err
 	}
+	w.release()
 	if err := w.f.Commit(); err != nil {
 		return fmt.Errorf("publishing segment: %w", err)
 	}
 	return nil
 }
 
-func (w *segWriter) abort() { w.f.Abort() }
+func (w *segWriter) abort() {
+	w.release()
+	w.f.Abort()
+}
 
 // segReader reads a segment back.
 type segReader struct {

@@ -113,6 +113,7 @@ func FuzzJSONL(f *testing.F) {
 	f.Add([]byte(`{"text":"a\u0000b","consent":{"x":[1,{"y":null}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		recs := fuzzRead(t, "f.jsonl", data)
+		checkTextViewed(t, data, recs)
 		if bytes.HasPrefix(data, magicGzip) || bytes.HasPrefix(data, magicZstd) {
 			return // decompressed: lines are not those of data
 		}
@@ -147,6 +148,30 @@ func FuzzJSONL(f *testing.F) {
 			checkAgainstEncodingJSON(t, r, line)
 		}
 	})
+}
+
+// checkTextViewed reads data again with the text viewed (and poisoned
+// after each record) and compares the records, as seen inside the
+// callback, with recs, read with every value copied.
+func checkTextViewed(t *testing.T, data []byte, recs []schemas.Record) {
+	m := &memObject{data: data}
+	opts := demoFields()
+	opts.Text = TextViewedPoisoned
+	i := 0
+	err := Read(context.Background(), m.input("mem://f/f.jsonl", "f.jsonl"), opts, func(r *schemas.Record) error {
+		if i >= len(recs) {
+			t.Fatalf("viewed text: more than %d records", len(recs))
+		}
+		w := &recs[i]
+		if r.Values != w.Values || r.Has != w.Has || r.Digest != w.Digest || r.Line != w.Line || (r.Err == nil) != (w.Err == nil) {
+			t.Fatalf("viewed text: record %d is %+v, copied %+v", i, r, w)
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != len(recs) {
+		t.Fatalf("viewed text: %d records of %d, %v", i, len(recs), err)
+	}
 }
 
 // checkAgainstEncodingJSON compares a record with what encoding/json makes

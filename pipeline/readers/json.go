@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -46,6 +47,10 @@ type extractor struct {
 	badUTF8 int
 
 	vals arena // the values handed out in records
+	// textMode says whether fill may view the text (see TextMode);
+	// viewed is the last text viewed, for poison.
+	textMode TextMode
+	viewed   []byte
 
 	plan *fieldPlan
 	caps []capture // path mode: the values reached
@@ -251,18 +256,35 @@ func (x *extractor) setSpan(mask uint32, sp span) {
 }
 
 // fill sets rec's Values and Has from the last successful parse of line,
-// the values copied back to back into the arena.
+// the values copied back to back into the arena; with x.textMode
+// TextViewed the text is a view of line or scratch instead.
 func (x *extractor) fill(rec *schemas.Record, line []byte) {
+	has := x.has
+	x.viewed = nil
+	if x.textMode != TextCopied && has&(1<<schemas.FieldText) != 0 {
+		// Neither line nor scratch is written to before the next line
+		// is read, after the callback returned.
+		sp := x.spans[schemas.FieldText]
+		var b []byte
+		if sp.inLine {
+			b = line[sp.start:sp.end]
+		} else {
+			b = x.scratch[sp.start:sp.end]
+		}
+		rec.Values[schemas.FieldText] = unsafe.String(unsafe.SliceData(b), len(b))
+		x.viewed = b
+		has &^= 1 << schemas.FieldText
+	}
 	total := 0
 	for f := range x.spans {
-		if x.has&(1<<f) != 0 {
+		if has&(1<<f) != 0 {
 			total += x.spans[f].end - x.spans[f].start
 		}
 	}
 	sb, start := x.vals.reserve(total)
 	var at [schemas.NumFields]int
 	for f, sp := range x.spans {
-		if x.has&(1<<f) == 0 {
+		if has&(1<<f) == 0 {
 			continue
 		}
 		at[f] = sb.Len() - start
@@ -274,12 +296,23 @@ func (x *extractor) fill(rec *schemas.Record, line []byte) {
 	}
 	all := sb.String()[start:]
 	for f, sp := range x.spans {
-		if x.has&(1<<f) != 0 {
+		if has&(1<<f) != 0 {
 			rec.Values[f] = all[at[f] : at[f]+sp.end-sp.start]
 		}
 	}
 	rec.Has = x.has
 	x.fillMeta(rec, line)
+}
+
+// poison overwrites the text fill viewed last when x.textMode is
+// TextViewedPoisoned (the record's callback has returned).
+func (x *extractor) poison() {
+	if x.textMode == TextViewedPoisoned {
+		for i := range x.viewed {
+			x.viewed[i] = '#'
+		}
+	}
+	x.viewed = nil
 }
 
 // arenaChunk is the size of the blocks record values are copied into.

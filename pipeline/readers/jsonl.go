@@ -29,6 +29,7 @@ func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
 	}
 	br := bufio.NewReaderSize(r, size)
 	x := newExtractor(plan)
+	x.textMode = opts.Text
 	var (
 		lineNo int64
 		off    int64 // stream offset of the current line
@@ -90,8 +91,10 @@ func readJSONL(e *emitter, r io.Reader, t *transport, opts Options) error {
 				rec := e.start(lineNo, size)
 				x.fillLine(rec, content)
 				rec.Digest = rec.CanonicalDigest()
-				if e := e.emit(); e != nil {
-					return e
+				err := e.emit()
+				x.poison()
+				if err != nil {
+					return err
 				}
 			}
 		}

@@ -342,3 +342,53 @@ func zstdBytes(b []byte) []byte {
 	defer func() { _ = zw.Close() }()
 	return zw.EncodeAll(b, nil)
 }
+
+// TestJSONLTextViewed checks the viewed text: inside the callback every
+// record is what the copying reader gives (escaped and plain texts, lines
+// longer than the read buffer, bad lines between), and in the poisoned mode
+// the viewed bytes are overwritten once the callback returns while the
+// other values stay.
+func TestJSONLTextViewed(t *testing.T) {
+	big := strings.Repeat("长", 500_000) // longer than the read buffer
+	data := []byte(mustRead(t, "good.jsonl"))
+	data = append(data, []byte("\n"+`{"text":"plain text","id":"p1","url":"https://example.com/a"}`+"\n"+
+		`{"text":"esc\\n\\u957f \\"q\\"","id":"e1"}`+"\n"+`not json`+"\n"+
+		`{"text":"`+big+`","id":"big"}`+"\n"+`{"id":"notext"}`+"\n"+`{"text":"","id":"empty"}`+"\n")...)
+	data = append(data, mustRead(t, "many.jsonl")...)
+	opts := demoFields()
+	opts.MaxLine = 2 << 20
+	want := readBytes(t, "v.jsonl", data, opts)
+	for _, mode := range []TextMode{TextViewed, TextViewedPoisoned} {
+		opts.Text = mode
+		var got []schemas.Record
+		var texts []string // the viewed texts, as seen after their callbacks
+		m := &memObject{data: data}
+		err := Read(context.Background(), m.input("mem://b/v.jsonl", "v.jsonl"), opts, func(r *schemas.Record) error {
+			c := *r
+			c.Values[schemas.FieldText] = strings.Clone(r.Text())
+			got = append(got, c)
+			texts = append(texts, r.Text())
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("mode %d: %d records, want %d", mode, len(got), len(want))
+		}
+		poisoned := 0
+		for i := range want {
+			w, g := &want[i], &got[i]
+			if g.Values != w.Values || g.Has != w.Has || g.Digest != w.Digest || g.Line != w.Line ||
+				(g.Err == nil) != (w.Err == nil) {
+				t.Fatalf("mode %d, record %d: %+v, want %+v", mode, i, g, w)
+			}
+			if mode == TextViewedPoisoned && texts[i] != "" && texts[i] == strings.Repeat("#", len(texts[i])) {
+				poisoned++
+			}
+		}
+		if mode == TextViewedPoisoned && poisoned < len(want)/2 {
+			t.Errorf("only %d of %d texts overwritten after their callbacks", poisoned, len(want))
+		}
+	}
+}

@@ -81,7 +81,31 @@ type Options struct {
 	Fields [schemas.NumFields]string
 	// MaxLine caps one JSONL line or one text file in bytes (0: 16 MiB).
 	MaxLine int
+	// Text says whether a record's text may be handed out as a view of
+	// the reader's buffers instead of a copy (TextCopied, the default).
+	Text TextMode
 }
+
+// TextMode says how a reader hands out a record's text (the longest value
+// by far): as a copy that lives as long as it is referenced, or as a view
+// of the reader's own buffers, which saves copying every text into fresh
+// memory.
+type TextMode uint8
+
+const (
+	// TextCopied: every value of a record is a copy.
+	TextCopied TextMode = iota
+	// TextViewed: the text value (schemas.FieldText) may be a view that
+	// is valid only until the callback returns; the callback must copy
+	// (strings.Clone) any part of it that it keeps. The JSONL reader with
+	// top-level fields views it; other readers copy it as with
+	// TextCopied. Other values are copies either way.
+	TextViewed
+	// TextViewedPoisoned is TextViewed, and the reader overwrites the
+	// bytes of a viewed text with '#' once the callback returns, so a test
+	// sees any part of a text kept past its record.
+	TextViewedPoisoned
+)
 
 func (o Options) maxLine() int {
 	if o.MaxLine <= 0 {

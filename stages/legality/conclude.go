@@ -65,7 +65,7 @@ func (s *Stage) concludeHarmful(acc *state, c *stages.Conclusion, metric func(st
 			})
 			continue
 		}
-		items := a.sample.items
+		items := a.sample.sorted()
 		n := len(items)
 		harmful := 0
 		catCount := make([]int, len(s.matcher.Categories()))

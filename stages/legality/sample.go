@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"iter"
+	"slices"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -46,12 +47,22 @@ func (a sampleItem) less(b sampleItem) bool {
 	return string(a.digest[:]) < string(b.digest[:])
 }
 
-// bottomK keeps the k smallest items (a max-heap on key). Items with the
-// same digest are kept once, so a record read twice counts once.
+// bottomK keeps the k smallest items. Items with the same digest are kept
+// once, so a record read twice counts once. An item's key is a function of
+// its digest (sampleKey), so two items with one digest are equal.
+//
+// Until 2k items were offered, items are appended as they come (a state
+// per object offers most of a source's records: the sample of a source
+// with fewer than 2k records in an object is all of them), and sorted
+// sorts them and drops repeats. At 2k the items are sorted, repeats
+// dropped and, when k distinct remain, the sample becomes a max-heap of
+// the k smallest with a set of their digests, which then takes an item
+// only below its largest.
 type bottomK struct {
 	k     int
 	items []sampleItem
-	has   digestSet
+	heap  bool      // items is a max-heap of k distinct items, has their digests
+	has   digestSet // heap only
 }
 
 func newBottomK(k int) *bottomK { return &bottomK{k: k} }
@@ -104,19 +115,18 @@ func (b *bottomK) add(it sampleItem) {
 	if b.k <= 0 {
 		return
 	}
-	if len(b.items) < b.k {
-		if !b.has.insert(it.digest) {
-			return
-		}
+	if !b.heap {
 		if len(b.items) == cap(b.items) {
-			// Grown four-fold from 256 up to k, not by append's
+			// Grown four-fold from 256 up to 2k, not by append's
 			// steps: a state per object fills a sample per source.
-			items := make([]sampleItem, len(b.items), min(b.k, max(256, 4*cap(b.items))))
+			items := make([]sampleItem, len(b.items), min(2*b.k, max(256, 4*cap(b.items))))
 			copy(items, b.items)
 			b.items = items
 		}
 		b.items = append(b.items, it)
-		b.up(len(b.items) - 1)
+		if len(b.items) >= 2*b.k {
+			b.consolidate()
+		}
 		return
 	}
 	// A full sample takes only a new item below its largest. Both tests
@@ -130,6 +140,38 @@ func (b *bottomK) add(it sampleItem) {
 	if !b.down(0) {
 		b.up(0)
 	}
+}
+
+// consolidate sorts the appended items and drops repeats; with k distinct
+// items or more it keeps the k smallest as a max-heap (descending order)
+// with their digest set.
+func (b *bottomK) consolidate() {
+	b.items = b.distinct()
+	if len(b.items) < b.k {
+		return
+	}
+	b.items = b.items[:b.k]
+	slices.Reverse(b.items)
+	for i := range b.items {
+		b.has.insert(b.items[i].digest)
+	}
+	b.heap = true
+}
+
+// distinct returns the appended items in key order without repeats, in a
+// new slice. Repeats of a digest have equal keys, so they are adjacent
+// once sorted by (key, digest).
+func (b *bottomK) distinct() []sampleItem {
+	out := sortItems(b.items)
+	n := 0
+	for i := range out {
+		if n > 0 && out[i].digest == out[n-1].digest {
+			continue
+		}
+		out[n] = out[i]
+		n++
+	}
+	return out[:n]
 }
 
 // digestSet is a set of digests: open addressing with linear probing on
@@ -214,26 +256,35 @@ func (s *digestSet) remove(d schemas.Digest) {
 	s.n--
 }
 
-// sorted returns the sample in key order. It sorts (key, index) pairs by
-// key with a radix sort, orders equal keys by digest, and then places the
-// items: sorting the 56-byte items themselves through less cost more than
-// the rest of encoding a state.
+// sorted returns the sample in key order: at most k distinct items.
 func (b *bottomK) sorted() []sampleItem {
-	idx := make([]keyIndex, len(b.items))
-	for i := range b.items {
-		idx[i] = keyIndex{b.items[i].key, int32(i)}
+	if b.heap {
+		return sortItems(b.items)
+	}
+	out := b.distinct()
+	return out[:min(len(out), b.k)]
+}
+
+// sortItems returns items in (key, digest) order, in a new slice. It
+// sorts (key, index) pairs by key with a radix sort, orders equal keys
+// by digest, and then places the items: sorting the 56-byte items
+// themselves through less cost more than the rest of encoding a state.
+func sortItems(items []sampleItem) []sampleItem {
+	idx := make([]keyIndex, len(items))
+	for i := range items {
+		idx[i] = keyIndex{items[i].key, int32(i)}
 	}
 	idx = radixSortKeys(idx, make([]keyIndex, len(idx)))
 	// Equal keys (rare: keys are hashes) by digest.
 	for i := 1; i < len(idx); i++ {
 		for j := i; j > 0 && idx[j].key == idx[j-1].key &&
-			bytes.Compare(b.items[idx[j].i].digest[:], b.items[idx[j-1].i].digest[:]) < 0; j-- {
+			bytes.Compare(items[idx[j].i].digest[:], items[idx[j-1].i].digest[:]) < 0; j-- {
 			idx[j], idx[j-1] = idx[j-1], idx[j]
 		}
 	}
 	out := make([]sampleItem, len(idx))
 	for j, x := range idx {
-		out[j] = b.items[x.i]
+		out[j] = items[x.i]
 	}
 	return out
 }

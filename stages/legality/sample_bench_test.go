@@ -71,6 +71,7 @@ func TestDigestSet(t *testing.T) {
 // digests (the earlier bottomK), with repeated digests and equal keys.
 func TestBottomKMatchesMapSample(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
+	modes := map[bool]int{}
 	for trial := range 200 {
 		k := 1 + rng.IntN(64)
 		b := newBottomK(k)
@@ -79,8 +80,10 @@ func TestBottomKMatchesMapSample(t *testing.T) {
 		for range rng.IntN(400) {
 			var d schemas.Digest
 			binary.LittleEndian.PutUint64(d[:], uint64(rng.IntN(150)))
-			it := sampleItem{key: uint64(rng.IntN(50)), digest: d, harmful: d[0]%2 == 0}
-			if rng.IntN(2) == 0 {
+			// A key is a function of the digest (sampleKey); half the
+			// trials use one with many equal keys.
+			it := sampleItem{key: uint64(d[0]) % 50, digest: d, harmful: d[0]%2 == 0}
+			if trial%2 == 0 {
 				it.key = sampleKey(domainHarmful, 1, d)
 			}
 			b.add(it)
@@ -105,8 +108,14 @@ func TestBottomKMatchesMapSample(t *testing.T) {
 			}
 		}
 		if got := b.sorted(); !slices.Equal(got, ref) {
-			t.Fatalf("trial %d (k=%d): sample %v, reference %v", trial, k, got, ref)
+			t.Fatalf("trial %d (k=%d, heap %v): sample %v, reference %v", trial, k, b.heap, got, ref)
 		}
+		modes[b.heap]++
+	}
+	// Both ways a sample ends: items appended (fewer than 2k offers, or
+	// fewer than k distinct at 2k), and the heap of the k smallest.
+	if modes[false] == 0 || modes[true] == 0 {
+		t.Fatalf("trials ending appended / as a heap: %d / %d", modes[false], modes[true])
 	}
 }
 

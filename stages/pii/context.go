@@ -47,25 +47,41 @@ type wordSet struct {
 	pairs [1 << 16 / 64]uint64
 	short [256]bool
 	// When every word has at least three bytes (the default markers:
-	// "hiv" and two-character Chinese words), find reads the pair at
-	// every second position only: every occurrence has its bytes 0-1 at
-	// an even position or its bytes 1-2 there. pairs1 has bit c<<8|b set
-	// when a word's bytes 1-2 are c, b; both is pairs | pairs1.
-	stride2      bool
-	pairs1, both [1 << 16 / 64]uint64
+	// "hiv" and two-character Chinese words), find reads every second
+	// position p only, and its three bytes: a word starts at p when they
+	// are its bytes 0-2 (bit triSlot of tri0), at p-1 when they are its
+	// bytes 1-3 (tri1) or, for a word of three bytes, when the two bytes
+	// at p are its bytes 1-2 (pair3); every occurrence starts at such a
+	// p or p-1. A byte pair passes far more often than three bytes (the
+	// lead and first continuation byte of 人 start 64 characters, "pr" and
+	// "me" start many English words), and each pass tries the words.
+	tri3       bool
+	tri0, tri1 [1 << 16 / 64]uint64
+	pair3      [1 << 16 / 64]uint64
 }
+
+// triSlot hashes three lower-cased bytes to a bit of wordSet.tri.
+func triSlot(g uint32) uint32 { return (g * 0x9E3779B1) >> 16 }
 
 func newWordSet(words []string) *wordSet {
 	if len(words) == 0 {
 		return nil
 	}
-	ws := &wordSet{words: make([][]string, 256), stride2: true}
+	ws := &wordSet{words: make([][]string, 256), tri3: true}
 	for _, w := range words {
-		if len(w) < 3 {
-			ws.stride2 = false
-		} else {
+		switch {
+		case len(w) < 3:
+			ws.tri3 = false
+		case len(w) == 3:
 			i := uint32(w[1])<<8 | uint32(w[2])
-			ws.pairs1[i>>6] |= 1 << (i & 63)
+			ws.pair3[i>>6] |= 1 << (i & 63)
+		default:
+			i := triSlot(uint32(w[1])<<16 | uint32(w[2])<<8 | uint32(w[3]))
+			ws.tri1[i>>6] |= 1 << (i & 63)
+		}
+		if len(w) >= 3 {
+			i := triSlot(uint32(w[0])<<16 | uint32(w[1])<<8 | uint32(w[2]))
+			ws.tri0[i>>6] |= 1 << (i & 63)
 		}
 		ws.first[w[0]] = true
 		ws.words[w[0]] = append(ws.words[w[0]], w)
@@ -77,9 +93,6 @@ func newWordSet(words []string) *wordSet {
 		} else {
 			ws.setPair(w[0], w[1])
 		}
-	}
-	for i := range ws.both {
-		ws.both[i] = ws.pairs[i] | ws.pairs1[i]
 	}
 	return ws
 }
@@ -120,8 +133,8 @@ func (ws *wordSet) find(s string) (string, bool) {
 	if ws == nil || len(s) == 0 {
 		return "", false
 	}
-	if ws.stride2 {
-		return ws.find2(s)
+	if ws.tri3 {
+		return ws.find3(s)
 	}
 	prev := uint32(lowerTable[s[0]])
 	for i := 0; i+1 < len(s); i++ {
@@ -142,25 +155,27 @@ func (ws *wordSet) find(s string) (string, bool) {
 	return "", false
 }
 
-// find2 is find for a set whose words all have at least three bytes: the
-// lower-cased pair at each even position p is tested against both; when it
-// is a word's bytes 1-2 a word may start at p-1, when it is a word's bytes
-// 0-1 one may start at p. Candidates come in increasing order (p-1, p,
-// p+1, p+2 ...), and an occurrence at p-1 or p has its pair there, so the
-// first candidate that holds a word is find's answer.
-func (ws *wordSet) find2(s string) (string, bool) {
+// find3 is find for a set whose words all have at least three bytes (see
+// wordSet.tri3). Candidates come in increasing order (p-1, p, p+1, p+2
+// ...), so the first that holds a word is find's answer.
+func (ws *wordSet) find3(s string) (string, bool) {
 	for p := 0; p+1 < len(s); p += 2 {
-		g := uint32(lowerTable[s[p]])<<8 | uint32(lowerTable[s[p+1]])
-		bit := uint64(1) << (g & 63)
-		if ws.both[g>>6]&bit == 0 {
-			continue
+		a, b := uint32(lowerTable[s[p]]), uint32(lowerTable[s[p+1]])
+		before, at := false, false
+		if p+2 < len(s) {
+			t := triSlot(a<<16 | b<<8 | uint32(lowerTable[s[p+2]]))
+			bit := uint64(1) << (t & 63)
+			before, at = ws.tri1[t>>6]&bit != 0, ws.tri0[t>>6]&bit != 0
 		}
-		if p > 0 && ws.pairs1[g>>6]&bit != 0 {
+		if g := a<<8 | b; ws.pair3[g>>6]&(1<<(g&63)) != 0 {
+			before = true
+		}
+		if before && p > 0 {
 			if w, ok := ws.at(s, p-1); ok {
 				return w, true
 			}
 		}
-		if ws.pairs[g>>6]&bit != 0 {
+		if at {
 			if w, ok := ws.at(s, p); ok {
 				return w, true
 			}

@@ -60,8 +60,8 @@ func TestWordSetFindMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for si, words := range sets {
 		ws := newWordSet(words)
-		if want := si == 0 || si >= 4; ws.stride2 != want {
-			t.Fatalf("set %d: stride2 %v, want %v", si, ws.stride2, want)
+		if want := si == 0 || si >= 4; ws.tri3 != want {
+			t.Fatalf("set %d: tri3 %v, want %v", si, ws.tri3, want)
 		}
 		found := 0
 		for range 30000 {
