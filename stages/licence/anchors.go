@@ -85,6 +85,9 @@ const maxAnchors = 64
 type anchorHits struct {
 	pos   [numGroups][]int
 	found uint64
+	// ws is the windows buffer of the detectors Detect runs after the
+	// scan (one at a time), kept with the hits between texts.
+	ws [][2]int
 }
 
 func (h *anchorHits) group(g uint8) []int {

@@ -210,3 +210,26 @@ func TestRightsAnchors(t *testing.T) {
 		}
 	}
 }
+
+// TestLastNewline: lastNewline is bytes.LastIndexByte(b, '\n') on random
+// texts of every length up to 80 with newlines, bytes next to them in
+// value and high bytes at random places.
+func TestLastNewline(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	alphabet := []byte("ab \n\t\v\x0b\x8a\xff\x00\x09")
+	for n := 0; n <= 80; n++ {
+		for r := 0; r < 300; r++ {
+			b := make([]byte, n)
+			for i := range b {
+				if rng.IntN(4) == 0 {
+					b[i] = alphabet[rng.IntN(len(alphabet))]
+				} else {
+					b[i] = byte('a' + rng.IntN(26))
+				}
+			}
+			if got, want := lastNewline(b), bytes.LastIndexByte(b, '\n'); got != want {
+				t.Fatalf("lastNewline(%q) = %d, want %d", b, got, want)
+			}
+		}
+	}
+}

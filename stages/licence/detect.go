@@ -2,6 +2,7 @@ package licence
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"regexp"
@@ -174,8 +175,8 @@ func Detect(text []byte) Result {
 	if h.has(anchorCCURL) {
 		ms = ccURLs(text, ms)
 	}
-	ms = ccNotices(text, h.group(grpCC), h.has(anchorCCZh), ms)
-	ms = useNotices(text, h.group(grpUse), ms)
+	ms = ccNotices(&h.ws, text, h.group(grpCC), h.has(anchorCCZh), ms)
+	ms = useNotices(&h.ws, text, h.group(grpUse), ms)
 	// The SPDX matcher runs only when some licence text may be there
 	// (decided once, on the first need).
 	probed, worth := false, false
@@ -185,7 +186,7 @@ func Detect(text []byte) Result {
 		}
 		return worth
 	}
-	ms = scanTexts(text, h.group(grpLic), ms, mayHoldText)
+	ms = scanTexts(&h.ws, text, h.group(grpLic), ms, mayHoldText)
 	// (A text already probed in vain skips the prose check.)
 	if !namesLicence(ms) && len(text) <= maxWindows && len(h.group(grpLic))+len(h.group(grpRights)) > 0 &&
 		(!probed || worth) && prose(text) && mayHoldText() {
@@ -522,11 +523,12 @@ var (
 
 // ccNotices reads Creative Commons licences named in words (zh: the text
 // holds 共享).
-func ccNotices(text []byte, hits []int, zh bool, ms []Match) []Match {
+func ccNotices(buf *[][2]int, text []byte, hits []int, zh bool, ms []Match) []Match {
 	if len(hits) == 0 {
 		return ms
 	}
-	for _, w := range around(text, hits, 2, 24) {
+	*buf = around((*buf)[:0], text, hits, 2, 24)
+	for _, w := range *buf {
 		win := text[w[0]:w[1]]
 		for _, m := range ccAbbrev.FindAllSubmatch(win, 16) {
 			if id := ccID(strings.FieldsFunc(string(m[1]), isSep), string(m[2]), ""); id != "" {
@@ -1028,8 +1030,7 @@ func gnuNotices(clean string, ms []Match) []Match {
 
 // around returns the merged byte ranges [hit-before, hit+after) around
 // hits (sorted).
-func around(text []byte, hits []int, before, after int) [][2]int {
-	var ws [][2]int
+func around(ws [][2]int, text []byte, hits []int, before, after int) [][2]int {
 	for _, h := range hits {
 		a, b := max(0, h-before), min(len(text), h+after)
 		if n := len(ws); n > 0 && a <= ws[n-1][1] {
@@ -1042,8 +1043,9 @@ func around(text []byte, hits []int, before, after int) [][2]int {
 }
 
 // matchAround reports whether re matches near one of hits.
-func matchAround(text []byte, re *regexp.Regexp, hits []int, before, after int) bool {
-	for _, w := range around(text, hits, before, after) {
+func matchAround(buf *[][2]int, text []byte, re *regexp.Regexp, hits []int, before, after int) bool {
+	*buf = around((*buf)[:0], text, hits, before, after)
+	for _, w := range *buf {
 		if re.Match(text[w[0]:w[1]]) {
 			return true
 		}
@@ -1083,9 +1085,9 @@ func rightsNotices(text []byte, h *anchorHits, ms []Match) []Match {
 			break
 		}
 	}
-	if matchAround(text, allRightsReserved, hits, 8, 20) {
+	if matchAround(&h.ws, text, allRightsReserved, hits, 8, 20) {
 		ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.8, Evidence: EvidenceNotice, explicit: true})
-	} else if matchAround(text, copyrightLine, hits, 12, 24) {
+	} else if matchAround(&h.ws, text, copyrightLine, hits, 12, 24) {
 		ms = append(ms, Match{SPDX: RefAllRightsReserved, Confidence: 0.5, Evidence: EvidenceNotice})
 	}
 	for _, s := range reprintCredit {
@@ -1106,9 +1108,9 @@ func rightsNotices(text []byte, h *anchorHits, ms []Match) []Match {
 // licence, which may match a shorter licence better than the whole.
 // Bounding windows by paragraphs keeps code out of them, so the same
 // header in many files gives the same window.
-func textWindows(text []byte, hits []int) (ws [][2]int, whole bool) {
+func textWindows(ws [][2]int, text []byte, hits []int) ([][2]int, bool) {
 	if len(hits) == 0 {
-		return nil, false
+		return ws, false
 	}
 	for _, h := range hits {
 		if n := len(ws); n > 0 && h < ws[n-1][1] {
@@ -1131,7 +1133,7 @@ func textWindows(text []byte, hits []int) (ws [][2]int, whole bool) {
 	// (outsideIsProse is left to the caller, which needs it only when
 	// the text may hold a licence text. A text of at most maxWindows
 	// bytes is never cut below, so the caller reads the same windows.)
-	whole = (total*4 >= len(text) || dense) && len(text) <= maxWindows
+	whole := (total*4 >= len(text) || dense) && len(text) <= maxWindows
 	total = 0
 	for i, w := range ws {
 		if total+w[1]-w[0] > maxWindows {
@@ -1176,15 +1178,38 @@ func paraBreak(line []byte) bool {
 // paraStart returns the start of the paragraph holding position h, at
 // most limit bytes before it.
 func paraStart(text []byte, h, limit int) int {
-	i := bytes.LastIndexByte(text[:h], '\n') + 1
+	i := lastNewline(text[:h]) + 1
 	for i > 0 {
-		ps := bytes.LastIndexByte(text[:i-1], '\n') + 1
+		ps := lastNewline(text[:i-1]) + 1
 		if h-ps > limit || paraBreak(text[ps:i-1]) {
 			break
 		}
 		i = ps
 	}
 	return i
+}
+
+// lastNewline is bytes.LastIndexByte(b, '\n'), eight bytes per step (the
+// library's is a loop over single bytes; a paragraph's first line is
+// read back from the licence word, a few hundred bytes).
+func lastNewline(b []byte) int {
+	const ones, highs, nl = 0x0101010101010101, 0x8080808080808080, '\n' * 0x0101010101010101
+	i := len(b)
+	for ; i >= 8; i -= 8 {
+		w := binary.LittleEndian.Uint64(b[i-8:]) ^ nl
+		// A zero byte of w (a newline) sets its high bit here; a byte
+		// above a zero one may be set too, so the run is read byte by
+		// byte.
+		if (w-ones)&^w&highs != 0 {
+			break
+		}
+	}
+	for i--; i >= 0; i-- {
+		if b[i] == '\n' {
+			return i
+		}
+	}
+	return -1
 }
 
 // paraEnd returns the end of the paragraph holding position h, at most
@@ -1300,8 +1325,9 @@ func hasPrefixFold(b []byte, prefix string) bool {
 // scanTexts reads the licence phrases in the paragraphs around licence
 // words and matches those paragraphs (or the whole text, when it is mostly
 // licence prose) against the SPDX License List.
-func scanTexts(text []byte, hits []int, ms []Match, mayHoldText func() bool) []Match {
-	ws, whole := textWindows(text, hits)
+func scanTexts(buf *[][2]int, text []byte, hits []int, ms []Match, mayHoldText func() bool) []Match {
+	ws, whole := textWindows((*buf)[:0], text, hits)
+	*buf = ws
 	for _, w := range ws {
 		if win := text[w[0]:w[1]]; hasPhraseKey(win) {
 			ms = append(ms, phraseCache.get(win, phraseMatches)...)

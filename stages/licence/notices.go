@@ -70,18 +70,23 @@ var useNoticeTable = []useNotice{
 const researchUse = `(?:academic research|scientific research|non-?commercial research|academic|research|scientific|scholarly|educational|teaching)`
 
 // useNotices reports the use notices near a use anchor.
-func useNotices(text []byte, hits []int, ms []Match) []Match {
+func useNotices(buf *[][2]int, text []byte, hits []int, ms []Match) []Match {
 	if len(hits) == 0 {
 		return ms
 	}
-	ws := around(text, hits, 160, 200)
+	*buf = around((*buf)[:0], text, hits, 160, 200)
+	ws := *buf
 	// The cleaned windows, made once for every row (nil: no ASCII use
-	// word).
-	cleans := make([]string, len(ws))
-	hasUse := make([]bool, len(ws))
+	// word), in arrays on the stack for the usual few windows.
+	var cleansA [4]string
+	var hasUseA [4]bool
+	var zhAtA [4][]int
+	cleans, hasUse, zhAt := cleansA[:], hasUseA[:], zhAtA[:]
+	if len(ws) > len(cleansA) {
+		cleans, hasUse, zhAt = make([]string, len(ws)), make([]bool, len(ws)), make([][]int, len(ws))
+	}
 	// zhAt: where a Chinese phrasing may start in each window (the only
 	// places its literals can match).
-	zhAt := make([][]int, len(ws))
 	any := false
 	for i, w := range ws {
 		if hasASCIIUseWord(text[w[0]:w[1]]) {
