@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/transparency-dev/merkle/compact"
@@ -87,9 +88,46 @@ func canonicalRefs(recs []RecordRef) ([]ref, error) {
 		}
 	}
 	if !slices.IsSortedFunc(out, func(a, b ref) int { return compareRefs(&a, &b) }) {
-		slices.SortFunc(out, func(a, b ref) int { return compareRefs(&a, &b) })
+		out = sortRefs(out)
 	}
 	return out, nil
+}
+
+// sortRefs returns refs sorted by (digest, line). Record digests are
+// SHA-256 outputs, spread evenly over their leading bits: a counting sort
+// on the leading bits (about one ref per bucket) leaves only the few refs
+// that share a bucket to compare. Whatever the digests (many copies of one
+// record, digests chosen to collide), each bucket is still sorted by
+// compareRefs, so the order is always that of a comparison sort.
+func sortRefs(refs []ref) []ref {
+	cmpRefs := func(a, b ref) int { return compareRefs(&a, &b) }
+	if len(refs) < 256 {
+		slices.SortFunc(refs, cmpRefs)
+		return refs
+	}
+	nbits := min(bits.Len(uint(len(refs))), 16)
+	shift := 64 - nbits
+	bucket := func(r *ref) int { return int(binary.BigEndian.Uint64(r.digest[:8]) >> shift) }
+	start := make([]int, 1<<nbits+1)
+	for i := range refs {
+		start[bucket(&refs[i])+1]++
+	}
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	out := make([]ref, len(refs))
+	next := slices.Clone(start[:len(start)-1])
+	for i := range refs {
+		b := bucket(&refs[i])
+		out[next[b]] = refs[i]
+		next[b]++
+	}
+	for b := 0; b+1 < len(start); b++ {
+		if start[b+1]-start[b] > 1 {
+			slices.SortFunc(out[start[b]:start[b+1]], cmpRefs)
+		}
+	}
+	return out
 }
 
 // RecordRefsRoot returns the RFC 6962 root (hex) over recs sorted by digest

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"container/heap"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/prov-ai/prov/schemas"
 )
@@ -31,7 +33,17 @@ func newDigestSorter(dir string, limit int) *digestSorter {
 	return &digestSorter{dir: dir, limit: limit}
 }
 
-func cmpDigest(a, b schemas.Digest) int { return bytes.Compare(a[:], b[:]) }
+// cmpDigest orders digests as bytes.Compare does, deciding on the first
+// eight bytes when they differ (nearly always).
+func cmpDigest(a, b schemas.Digest) int {
+	if x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8]); x != y {
+		if x < y {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(a[8:], b[8:])
+}
 
 func (s *digestSorter) add(d schemas.Digest) error {
 	if s.buf == nil {
@@ -81,6 +93,47 @@ func (h *runHeap) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// sortedDistinct returns the distinct digests in ascending order when they
+// all fit in memory (nothing spilled; false otherwise: use each), sorted
+// in workers shares at once and merged.
+func (s *digestSorter) sortedDistinct(workers int) ([]schemas.Digest, bool) {
+	if len(s.runs) > 0 {
+		return nil, false
+	}
+	buf := s.buf
+	const minShare = 1 << 14
+	if workers < 2 || len(buf) < 2*minShare {
+		slices.SortFunc(buf, cmpDigest)
+		return slices.Compact(buf), true
+	}
+	// two shares: sorted at once, then merged into a new slice
+	mid := len(buf) / 2
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		slices.SortFunc(buf[:mid], cmpDigest)
+	}()
+	slices.SortFunc(buf[mid:], cmpDigest)
+	wg.Wait()
+	out := make([]schemas.Digest, 0, len(buf))
+	a, b := buf[:mid], buf[mid:]
+	for len(a) > 0 || len(b) > 0 {
+		var d schemas.Digest
+		switch {
+		case len(b) == 0 || (len(a) > 0 && cmpDigest(a[0], b[0]) <= 0):
+			d, a = a[0], a[1:]
+		default:
+			d, b = b[0], b[1:]
+		}
+		if len(out) == 0 || out[len(out)-1] != d {
+			out = append(out, d)
+		}
+	}
+	s.buf = nil
+	return out, true
 }
 
 // each calls fn once per distinct digest in ascending order and removes the

@@ -115,19 +115,30 @@ func (rc *runCtx) foldRecords(ctx, ingestCtx context.Context, plans []objectPlan
 		_ = f.waitIngest()
 		return nil, fmt.Errorf("sealing dataset %s: %w: %+v", rc.ds.Name, ErrReconcile, f.total)
 	}
-	root := schemas.NewMerkleBuilder()
-	if err := sorter.each(func(d schemas.Digest) error { return root.Append(d[:]) }); err != nil {
+	if f.digest, f.distinct, err = datasetRoot(sorter, rc.opts.Workers); err != nil {
 		_ = f.waitIngest()
 		return nil, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 	}
-	if f.digest, err = root.Root(); err != nil {
-		_ = f.waitIngest()
-		return nil, err
-	}
-	f.distinct = int64(root.Size())
 	rc.log.Debug("seal: records folded", "records", f.total.In, "took", time.Since(t0))
 	f.t0 = t0
 	return f, nil
+}
+
+// datasetRoot is the Merkle root over the sorted distinct digests and
+// their number. It is the serial step between pass 1 and everything that
+// needs the version label: when the digests fit in memory they are sorted
+// and hashed on up to workers goroutines (the same root: the same tree).
+func datasetRoot(sorter *digestSorter, workers int) (schemas.Digest, int64, error) {
+	if ds, ok := sorter.sortedDistinct(workers); ok {
+		d, err := schemas.MerkleRootOf(ds, workers)
+		return d, int64(len(ds)), err
+	}
+	root := schemas.NewMerkleBuilder()
+	if err := sorter.each(func(d schemas.Digest) error { return root.Append(d[:]) }); err != nil {
+		return schemas.Digest{}, 0, err
+	}
+	d, err := root.Root()
+	return d, int64(root.Size()), err
 }
 
 // waitIngest waits until every folded object is in the ledger (see

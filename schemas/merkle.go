@@ -2,7 +2,9 @@ package schemas
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -76,4 +78,50 @@ func (m *MerkleBuilder) Root() (Digest, error) {
 	}
 	copy(d[:], root)
 	return d, nil
+}
+
+// MerkleRootOf is the root a MerkleBuilder gives for leaves appended in
+// order, computed on up to workers goroutines: each hashes a contiguous
+// share of the leaves into a compact range, and the ranges are joined in
+// order (the same tree, hence the same root).
+func MerkleRootOf(leaves []Digest, workers int) (Digest, error) {
+	const minShare = 1 << 13
+	parts := min(workers, len(leaves)/minShare)
+	if parts <= 1 {
+		b := NewMerkleBuilder()
+		for i := range leaves {
+			if err := b.r.Append(MerkleLeafHash((*[32]byte)(&leaves[i])), nil); err != nil {
+				return Digest{}, fmt.Errorf("appending merkle leaf: %w", err)
+			}
+		}
+		return b.Root()
+	}
+	ranges := make([]*compact.Range, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := len(leaves)*p/parts, len(leaves)*(p+1)/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rangeFactory.NewEmptyRange(uint64(lo))
+			for i := lo; i < hi; i++ {
+				if err := r.Append(MerkleLeafHash((*[32]byte)(&leaves[i])), nil); err != nil {
+					errs[p] = err
+					return
+				}
+			}
+			ranges[p] = r
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Digest{}, fmt.Errorf("appending merkle leaf: %w", err)
+	}
+	for _, r := range ranges[1:] {
+		if err := ranges[0].AppendRange(r, nil); err != nil {
+			return Digest{}, fmt.Errorf("joining merkle ranges: %w", err)
+		}
+	}
+	return (&MerkleBuilder{r: ranges[0]}).Root()
 }

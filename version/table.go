@@ -70,7 +70,9 @@ func newTable[T any](dir string, par int) (*Table[T], error) {
 		codec.close()
 		return nil, fmt.Errorf("creating parquet temp file: %w", err)
 	}
-	w := parquet.NewGenericWriter[T](f, parquet.Compression(codec))
+	// 1 MiB writes to the file (parquet-go's default is 32 KiB): the
+	// copied row groups arrive a megabyte-page at a time
+	w := parquet.NewGenericWriter[T](f, parquet.Compression(codec), parquet.WriteBufferSize(1<<20))
 	return &Table[T]{f: f, codec: codec, w: w, par: par}, nil
 }
 

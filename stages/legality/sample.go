@@ -58,11 +58,15 @@ func (a sampleItem) less(b sampleItem) bool {
 // dropped and, when k distinct remain, the sample becomes a max-heap of
 // the k smallest with a set of their digests, which then takes an item
 // only below its largest.
+//
+// A decoded or merged sample is kept sorted without repeats (ordered), so
+// that merging two such samples is one pass over both.
 type bottomK struct {
-	k     int
-	items []sampleItem
-	heap  bool      // items is a max-heap of k distinct items, has their digests
-	has   digestSet // heap only
+	k       int
+	items   []sampleItem
+	heap    bool      // items is a max-heap of k distinct items, has their digests
+	has     digestSet // heap only
+	ordered bool      // not heap: items are in (key, digest) order, distinct, at most k
 }
 
 func newBottomK(k int) *bottomK { return &bottomK{k: k} }
@@ -116,6 +120,7 @@ func (b *bottomK) add(it sampleItem) {
 		return
 	}
 	if !b.heap {
+		b.ordered = false
 		if len(b.items) == cap(b.items) {
 			// Grown four-fold from 256 up to 2k, not by append's
 			// steps: a state per object fills a sample per source.
@@ -256,13 +261,65 @@ func (s *digestSet) remove(d schemas.Digest) {
 	s.n--
 }
 
-// sorted returns the sample in key order: at most k distinct items.
+// sorted returns the sample in key order: at most k distinct items, in a
+// slice of the caller's.
 func (b *bottomK) sorted() []sampleItem {
-	if b.heap {
+	switch {
+	case b.heap:
 		return sortItems(b.items)
+	case b.ordered:
+		return slices.Clone(b.items)
 	}
 	out := b.distinct()
 	return out[:min(len(out), b.k)]
+}
+
+// setOrdered makes items (in (key, digest) order, distinct) the sample:
+// its k smallest, kept in order.
+func (b *bottomK) setOrdered(items []sampleItem) {
+	b.items = items[:min(len(items), b.k)]
+	b.heap, b.has, b.ordered = false, digestSet{}, true
+}
+
+// merge folds the sample o (same k) into b. Two samples that are not heaps
+// are merged in one pass over their ordered items; a heap takes o's items
+// in order until one is not below its largest.
+func (b *bottomK) merge(o *bottomK) {
+	if b.k <= 0 {
+		return
+	}
+	oi := o.items
+	if !o.ordered {
+		oi = o.sorted()
+	}
+	if b.heap {
+		for _, it := range oi {
+			if !it.less(b.items[0]) {
+				break // the rest are larger still
+			}
+			b.add(it)
+		}
+		return
+	}
+	bi := b.items
+	if !b.ordered {
+		bi = b.sorted()
+	}
+	out := make([]sampleItem, 0, min(b.k, len(bi)+len(oi)))
+	i, j := 0, 0
+	for len(out) < b.k && (i < len(bi) || j < len(oi)) {
+		var it sampleItem
+		switch {
+		case j == len(oi) || i < len(bi) && bi[i].less(oi[j]):
+			it, i = bi[i], i+1
+		case i == len(bi) || oi[j].less(bi[i]):
+			it, j = oi[j], j+1
+		default: // the same item in both
+			it, i, j = bi[i], i+1, j+1
+		}
+		out = append(out, it)
+	}
+	b.setOrdered(out)
 }
 
 // sortItems returns items in (key, digest) order, in a new slice. It

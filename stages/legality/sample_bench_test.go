@@ -177,3 +177,59 @@ func BenchmarkSorted(b *testing.B) {
 		}
 	})
 }
+
+// TestBottomKMergeMatchesUnion: samples of parts of a stream (appended,
+// heaps, decoded in order), merged in any order, give the sample of the
+// whole stream.
+func TestBottomKMergeMatchesUnion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := range 300 {
+		k := 1 + rng.IntN(40)
+		var all []sampleItem
+		for range rng.IntN(300) {
+			var d schemas.Digest
+			binary.LittleEndian.PutUint64(d[:], uint64(rng.IntN(120)))
+			key := uint64(d[0]) % 30
+			if trial%2 == 0 {
+				key = sampleKey(domainHarmful, 1, d)
+			}
+			all = append(all, sampleItem{key: key, digest: d, harmful: d[0]%3 == 0, cats: uint64(d[0] % 5)})
+		}
+		whole := newBottomK(k)
+		for _, it := range all {
+			whole.add(it)
+		}
+		// Split into parts, each a sample; some go through setOrdered as a
+		// decoded state's would.
+		var parts []*bottomK
+		for i := 0; i < len(all); {
+			n := 1 + rng.IntN(2*k+5)
+			p := newBottomK(k)
+			for _, it := range all[i:min(i+n, len(all))] {
+				p.add(it)
+			}
+			if rng.IntN(3) == 0 {
+				q := newBottomK(k)
+				q.setOrdered(p.sorted())
+				p = q
+			}
+			parts = append(parts, p)
+			i += n
+		}
+		rng.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+		merged := newBottomK(k)
+		for i, p := range parts {
+			if i > 0 && rng.IntN(4) == 0 {
+				// a target that also took records itself
+				for _, it := range p.sorted() {
+					merged.add(it)
+				}
+				continue
+			}
+			merged.merge(p)
+		}
+		if got, want := merged.sorted(), whole.sorted(); !slices.Equal(got, want) {
+			t.Fatalf("trial %d (k=%d, %d parts): merged %v, whole %v", trial, k, len(parts), got, want)
+		}
+	}
+}

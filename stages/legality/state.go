@@ -68,9 +68,7 @@ func (s *state) Merge(other stages.State) error {
 		for g, n := range oa.groups {
 			a.groups[g] += n
 		}
-		for _, it := range oa.sample.items {
-			a.sample.add(it)
-		}
+		a.sample.merge(oa.sample)
 	}
 	return nil
 }
@@ -155,13 +153,27 @@ func (s *state) UnmarshalBinary(data []byte) error {
 			g := d.string()
 			a.groups[g] = int64(d.uint())
 		}
+		// MarshalBinary writes a sample in (key, digest) order without
+		// repeats; anything else is added item by item.
+		var items []sampleItem
+		ordered := true
 		for m := d.count(); m > 0 && d.err == nil; m-- {
 			var it sampleItem
 			it.key = binary.BigEndian.Uint64(d.bytes(8))
 			copy(it.digest[:], d.bytes(32))
 			it.harmful = d.bytes(1)[0] == 1
 			it.cats = d.uint()
-			a.sample.add(it)
+			if d.err == nil {
+				ordered = ordered && (len(items) == 0 || items[len(items)-1].less(it))
+				items = append(items, it)
+			}
+		}
+		if ordered && len(a.sample.items) == 0 {
+			a.sample.setOrdered(items)
+		} else {
+			for _, it := range items {
+				a.sample.add(it)
+			}
 		}
 	}
 	if d.err == nil && len(d.b) != 0 {
