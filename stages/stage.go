@@ -28,7 +28,12 @@ type Stage interface {
 	// Check examines one record that parsed (r.Err == nil) and records its
 	// findings, verdict, redactions and subject keys in out. st is the
 	// calling worker's own State (nil if NewState returns nil). Check never
-	// retains r or out after it returns.
+	// retains r or out after it returns, nor any part of r's text: the
+	// pipeline reads the text as a view of the reader's buffers, which the
+	// next record overwrites (readers.TextViewed), so what a stage keeps of
+	// it in its State must be a copy (strings.Clone); the pipeline copies
+	// what out quotes of it. The pipeline's tests overwrite each text once
+	// its record is done.
 	Check(r *schemas.Record, st State, out *Outcome)
 	// Conclude turns the merged State of a whole dataset into dataset-level
 	// findings, certificate rule lines, metrics and source blocks. It is

@@ -148,8 +148,9 @@ func FormatOf(key, declared string) string {
 // to a *ParseError, no values and a zero Digest.
 //
 // The *Record passed to fn is reused for the next record after fn returns:
-// copy the struct (rec2 := *rec) to keep it. Its strings are never reused, so
-// a copy of the struct is a full copy. The values of several records share
+// copy the struct (rec2 := *rec) to keep it. Its strings are never reused
+// (but with opts.Text TextViewed, the text: see TextMode), so a copy of the
+// struct is a full copy. The values of several records share
 // one block of memory (up to 64 KiB): a value kept long after its record
 // (a map key, a running state) should be cloned (strings.Clone) so it does
 // not keep its block alive. An error from fn stops the read and is
