@@ -406,7 +406,7 @@ func (rc *runCtx) processAll(ctx context.Context, objs []planned) (int, error) {
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				reused, _, err := rc.processObjectSafe(ctx, j.p)
+				reused, t, err := rc.processObjectSafe(ctx, j.p)
 				if err != nil {
 					rc.ops.objects.WithLabelValues(rc.ds.Name, "failed").Inc()
 					errOnce.Do(func() { firstErr = err; cancel() })
@@ -416,9 +416,7 @@ func (rc *runCtx) processAll(ctx context.Context, objs []planned) (int, error) {
 					rc.ops.objects.WithLabelValues(rc.ds.Name, "reused").Inc()
 					resumed.Add(1)
 				}
-				// the states merged are those of the trailer file,
-				// verified as seal would verify it
-				sm.verify(j.idx, rc.segmentPath(j.p))
+				sm.add(j.idx, rc.segmentPath(j.p), t)
 			}
 		}()
 	}

@@ -41,7 +41,7 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 			defer close(merged0)
 			pre = sm.wait()
 		}()
-		plans, checked, err := rc.verifySegments(ctx, objs, sm.verified, merged0, &pre)
+		plans, checked, err := rc.verifySegments(ctx, objs, merged0, &pre)
 		if err != nil || plans != nil {
 			return plans, checked, err
 		}
@@ -49,18 +49,15 @@ func (rc *runCtx) mergeSegments(ctx context.Context, objs []planned) ([]objectPl
 		// trailer files, which are all verified now.
 		return rc.mergeSegments(ctx, objs)
 	}
-	return rc.verifySegments(ctx, objs, nil, nil, &pre)
+	return rc.verifySegments(ctx, objs, nil, &pre)
 }
 
 // verifySegments is mergeSegments over the merged states *pre, which are
 // final once merged is closed (nil: no merger, pre stays nil and the
 // states are loaded from the trailer files). With a merger, it returns nil
 // plans and no error when the merger could not merge every object or an
-// object was read again. verified[i], when set for objs[i]'s segment, is
-// that segment as a worker verified it after checking the object
-// (stateMerger.verify): unless its files changed since, it is not verified
-// again.
-func (rc *runCtx) verifySegments(ctx context.Context, objs []planned, verified []*verifiedSeg, mergedCh chan struct{}, prep *[]stages.State) ([]objectPlan, []stages.Conclusion, error) {
+// object was read again.
+func (rc *runCtx) verifySegments(ctx context.Context, objs []planned, mergedCh chan struct{}, prep *[]stages.State) ([]objectPlan, []stages.Conclusion, error) {
 	withMerger := mergedCh != nil
 	plans := make([]objectPlan, 0, len(objs))
 	var missing []string
@@ -79,11 +76,6 @@ func (rc *runCtx) verifySegments(ctx context.Context, objs []planned, verified [
 	}
 	reread := false
 	err := inOrder(ctx, len(objs), rc.opts.Workers, func(ctx context.Context, i int) (loaded, error) {
-		if withMerger && i < len(verified) && verified[i] != nil {
-			if v := verified[i]; v.path == rc.segmentPath(objs[i]) && v.unchanged() {
-				return loaded{op: objectPlan{p: objs[i], path: v.path, hdr: v.hdr, trail: v.trail}}, nil
-			}
-		}
 		op, states, miss, again, err := rc.trailerOf(ctx, objs[i], !withMerger)
 		return loaded{op, states, miss, again}, err
 	}, func(l loaded) error {
@@ -105,13 +97,7 @@ func (rc *runCtx) verifySegments(ctx context.Context, objs []planned, verified [
 		t := time.Now()
 		<-mergedCh // the merger's goroutine has ended whatever happened
 		merged = *prep
-		early := 0
-		for _, v := range verified {
-			if v != nil {
-				early++
-			}
-		}
-		rc.log.Debug("seal: segments verified", "objects", len(objs), "verified_by_workers", early, "merger_wait", time.Since(t))
+		rc.log.Debug("seal: segments verified", "objects", len(objs), "merger_wait", time.Since(t))
 	}
 	if err != nil {
 		return nil, nil, err

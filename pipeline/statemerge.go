@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"os"
-
 	"github.com/prov-ai/prov/stages"
 )
 
@@ -21,20 +19,15 @@ import (
 // trailer files again when their turn comes. After any error it gives up
 // and seal loads every state from the trailer files as before.
 type stateMerger struct {
-	rc *runCtx
-	n  int
-	// verified holds, per plan index, the segment a worker verified right
-	// after checking (or reusing) its object (verify): seal's pass 0 then
-	// does not read it again. Written by the workers before they add the
-	// object, read by seal after processAll's workers have ended.
-	verified []*verifiedSeg
-	in       chan mergeItem
-	done     chan struct{}
-	merged   []stages.State
-	next     int
-	pending  map[int]mergeItem
-	decoded  int // pending items holding decoded states
-	gaveUp   bool
+	rc      *runCtx
+	n       int
+	in      chan mergeItem
+	done    chan struct{}
+	merged  []stages.State
+	next    int
+	pending map[int]mergeItem
+	decoded int // pending items holding decoded states
+	gaveUp  bool
 }
 
 type mergeItem struct {
@@ -50,65 +43,12 @@ const maxPending = 2
 
 func newStateMerger(rc *runCtx, n int) *stateMerger {
 	sm := &stateMerger{rc: rc, n: n, in: make(chan mergeItem, n), done: make(chan struct{}),
-		merged: make([]stages.State, len(rc.stages)), pending: map[int]mergeItem{},
-		verified: make([]*verifiedSeg, n)}
+		merged: make([]stages.State, len(rc.stages)), pending: map[int]mergeItem{}}
 	for i, s := range rc.stages {
 		sm.merged[i] = s.NewState()
 	}
 	go sm.run()
 	return sm
-}
-
-// verifiedSeg is a segment verified as seal's pass 0 verifies it
-// (readTrailer: the trailer's MAC and the segment's SHA-256), with its
-// header and trailer (states dropped once decoded) and what its two files
-// were when it was verified.
-type verifiedSeg struct {
-	path      string
-	hdr       segHeader
-	trail     *segTrailer
-	seg, tail os.FileInfo
-}
-
-// unchanged reports whether the segment's files are still those verified
-// (same files, sizes and modification times). Seal verifies a changed one
-// again (and reads its object again if it fails); a change this misses
-// (a write within the file system's timestamp granularity) still fails
-// the run, as every chunk seal reads is authenticated (segReader).
-func (v *verifiedSeg) unchanged() bool {
-	for _, f := range []struct {
-		path string
-		was  os.FileInfo
-	}{{v.path, v.seg}, {v.path + ".trailer", v.tail}} {
-		fi, err := os.Stat(f.path)
-		if err != nil || !os.SameFile(fi, f.was) || fi.Size() != f.was.Size() || !fi.ModTime().Equal(f.was.ModTime()) {
-			return false
-		}
-	}
-	return true
-}
-
-// verify verifies the segment a worker has just written or reused, on the
-// worker, and adds the states of the verified trailer file. Seal's pass 0
-// verifies every segment before it uses any, a serial step after the last
-// object; done here, the segments of the objects checked first are
-// verified while the workers go on, and pass 0 verifies again only those
-// changed since (verifiedSeg.unchanged). A segment that fails here is left
-// to seal, which handles it as before (it discards it and reads the object
-// again). A nil merger (shard runs: seal runs elsewhere) does nothing.
-func (sm *stateMerger) verify(idx int, path string) {
-	if sm == nil {
-		return
-	}
-	seg, err1 := os.Stat(path)
-	tail, err2 := os.Stat(path + ".trailer")
-	hdr, t, err := readTrailer(path, sm.rc.segKey)
-	if err1 != nil || err2 != nil || err != nil {
-		sm.add(idx, path, nil) // seal verifies and merges from the files
-		return
-	}
-	sm.verified[idx] = &verifiedSeg{path: path, hdr: hdr, trail: t, seg: seg, tail: tail}
-	sm.add(idx, path, t)
 }
 
 // add decodes an object's states on the calling worker and queues them; it
