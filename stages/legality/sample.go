@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages/internal/radix"
 )
 
 // Sampling domains: the same seed draws independent samples for different
@@ -327,55 +328,23 @@ func (b *bottomK) merge(o *bottomK) {
 // by digest, and then places the items: sorting the 56-byte items
 // themselves through less cost more than the rest of encoding a state.
 func sortItems(items []sampleItem) []sampleItem {
-	idx := make([]keyIndex, len(items))
+	idx := make([]radix.Pair, len(items))
 	for i := range items {
-		idx[i] = keyIndex{items[i].key, int32(i)}
+		idx[i] = radix.Pair{Key: items[i].key, I: int32(i)}
 	}
-	idx = radixSortKeys(idx, make([]keyIndex, len(idx)))
+	idx = radix.Sort(idx, make([]radix.Pair, len(idx)))
 	// Equal keys (rare: keys are hashes) by digest.
 	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && idx[j].key == idx[j-1].key &&
-			bytes.Compare(items[idx[j].i].digest[:], items[idx[j-1].i].digest[:]) < 0; j-- {
+		for j := i; j > 0 && idx[j].Key == idx[j-1].Key &&
+			bytes.Compare(items[idx[j].I].digest[:], items[idx[j-1].I].digest[:]) < 0; j-- {
 			idx[j], idx[j-1] = idx[j-1], idx[j]
 		}
 	}
 	out := make([]sampleItem, len(idx))
 	for j, x := range idx {
-		out[j] = items[x.i]
+		out[j] = items[x.I]
 	}
 	return out
-}
-
-// radixSortKeys sorts a by key, stably (least significant byte first,
-// eight passes between a and tmp, a pass skipped when every key has the
-// same byte there), and returns the sorted slice (a or tmp).
-func radixSortKeys(a, tmp []keyIndex) []keyIndex {
-	for shift := uint(0); shift < 64; shift += 8 {
-		var count [256]int
-		for _, x := range a {
-			count[byte(x.key>>shift)]++
-		}
-		if len(a) == 0 || count[byte(a[0].key>>shift)] == len(a) {
-			continue
-		}
-		pos := 0
-		for c := range count {
-			pos, count[c] = pos+count[c], pos
-		}
-		for _, x := range a {
-			d := byte(x.key >> shift)
-			tmp[count[d]] = x
-			count[d]++
-		}
-		a, tmp = tmp, a
-	}
-	return a
-}
-
-// keyIndex is a sample item's key and its index in bottomK.items.
-type keyIndex struct {
-	key uint64
-	i   int32
 }
 
 // SelectAssessmentSample draws the whole-corpus manual assessment sample

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/prov-ai/prov/schemas"
+	"github.com/prov-ai/prov/stages/internal/radix"
 )
 
 // entry is one distinct record (by digest) in a bottom-k sample.
@@ -160,51 +161,21 @@ func (b *bottomK) merge(o *bottomK) {
 }
 
 // sorted returns the entries by increasing hash (distinct: the map's
-// keys), by a radix sort of (hash, entry) pairs: comparing through the
+// keys), by a radix sort of (hash, index) pairs: comparing through the
 // entry pointers missed the cache on most comparisons of a 16,384 sample.
 func (b *bottomK) sorted() []*entry {
-	ps := make([]hashEntry, 0, len(b.m))
+	es := make([]*entry, 0, len(b.m))
+	ps := make([]radix.Pair, 0, len(b.m))
 	for _, e := range b.m {
-		ps = append(ps, hashEntry{e.h, e})
+		ps = append(ps, radix.Pair{Key: e.h, I: int32(len(es))})
+		es = append(es, e)
 	}
-	ps = radixSortHashes(ps, make([]hashEntry, len(ps)))
+	ps = radix.Sort(ps, make([]radix.Pair, len(ps)))
 	out := make([]*entry, len(ps))
 	for i, p := range ps {
-		out[i] = p.e
+		out[i] = es[p.I]
 	}
 	return out
-}
-
-// hashEntry is an entry and its hash, for sorted.
-type hashEntry struct {
-	h uint64
-	e *entry
-}
-
-// radixSortHashes sorts a by hash, stably (least significant byte first,
-// eight passes between a and tmp, a pass skipped when every hash has the
-// same byte there), and returns the sorted slice (a or tmp).
-func radixSortHashes(a, tmp []hashEntry) []hashEntry {
-	for shift := uint(0); shift < 64; shift += 8 {
-		var count [256]int
-		for _, x := range a {
-			count[byte(x.h>>shift)]++
-		}
-		if len(a) == 0 || count[byte(a[0].h>>shift)] == len(a) {
-			continue
-		}
-		pos := 0
-		for c := range count {
-			pos, count[c] = pos+count[c], pos
-		}
-		for _, x := range a {
-			d := byte(x.h >> shift)
-			tmp[count[d]] = x
-			count[d]++
-		}
-		a, tmp = tmp, a
-	}
-	return a
 }
 
 // hashHeap is a bounded max-heap of hashes: the bottom-k of a set of
