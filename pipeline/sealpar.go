@@ -109,7 +109,7 @@ func (rc *runCtx) eachChunk(ctx context.Context, plans []objectPlan, fn func(op 
 				items <- item{err: err}
 				return
 			}
-			_, err = r.each(func(c *segChunk) error {
+			_, err = r.eachFindings(func(c *segChunk) error {
 				var out *segChunk
 				select {
 				case out = <-free:
@@ -120,6 +120,7 @@ func (rc *runCtx) eachChunk(ctx context.Context, plans []objectPlan, fn func(op 
 				// into the ones fn is done with.
 				out.Records, c.Records = c.Records, out.Records[:0]
 				out.Findings, c.Findings = c.Findings, out.Findings[:0]
+				out.skipped = c.skipped
 				select {
 				case items <- item{op: op, c: out}:
 					return nil
