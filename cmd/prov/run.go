@@ -45,6 +45,7 @@ policy gate failed.`,
 			if err != nil {
 				return usageError{err}
 			}
+			prepareHugeHeap()
 			env, err := openEnv(cmd.Context(), true)
 			if err != nil {
 				return err

@@ -346,24 +346,40 @@ func attribution(r *schemas.Record, sl *sourceLicence, ids []string) string {
 	if sl != nil {
 		n += len(sl.src.Name) + len(sl.src.ID) + len(sl.src.LicenceEvidence)
 	}
-	u, _ := r.Get(schemas.FieldURL)
-	b.Grow(n + len(u))
-	b.WriteString(strings.Join(ids, " AND "))
+	u, hasURL := r.Get(schemas.FieldURL)
+	id, hasID := "", false
+	if !hasURL || u == "" {
+		id, hasID = r.Get(schemas.FieldID)
+	}
+	b.Grow(n + len(u) + len(id))
+	// Each piece written as it is (no concatenated temporaries).
+	for i, x := range ids {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(x)
+	}
 	if sl != nil {
 		b.WriteString("; source: ")
 		if sl.src.Name != "" {
-			b.WriteString(sl.src.Name + " (" + sl.src.ID + ")")
+			b.WriteString(sl.src.Name)
+			b.WriteString(" (")
+			b.WriteString(sl.src.ID)
+			b.WriteString(")")
 		} else {
 			b.WriteString(sl.src.ID)
 		}
 		if sl.src.LicenceEvidence != "" {
-			b.WriteString("; licence: " + sl.src.LicenceEvidence)
+			b.WriteString("; licence: ")
+			b.WriteString(sl.src.LicenceEvidence)
 		}
 	}
-	if u, ok := r.Get(schemas.FieldURL); ok && u != "" {
-		b.WriteString("; from: " + u)
-	} else if id, ok := r.Get(schemas.FieldID); ok && id != "" {
-		b.WriteString("; item: " + id)
+	if hasURL && u != "" {
+		b.WriteString("; from: ")
+		b.WriteString(u)
+	} else if hasID && id != "" {
+		b.WriteString("; item: ")
+		b.WriteString(id)
 	}
 	return b.String()
 }

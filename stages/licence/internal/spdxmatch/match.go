@@ -101,7 +101,7 @@ func (ix *Index) mayMatch(text []byte) bool {
 	// while it is not reached.
 	for b := 0; b < len(text); {
 		b = min(len(text), b+mayMatchStep)
-		if p.extend(b); p.held[len(p.held)-1] >= minShared {
+		if p.extend(b); p.heldCount() >= minShared {
 			return true
 		}
 	}
@@ -111,7 +111,7 @@ func (ix *Index) mayMatch(text []byte) bool {
 			gaps++
 		}
 	}
-	return int(p.held[len(p.held)-1])+2*gaps >= minShared
+	return p.heldCount()+2*gaps >= minShared
 }
 
 // mayMatchStep is the number of bytes mayMatch reads between looks at its

@@ -25,12 +25,12 @@ type Prober struct {
 	ix   *Index
 	text []byte
 	// The region text[lo:hi] is hashed: words are its words (single
-	// letters and dropped words left out), held[k] the number of the
-	// shingles starting at words 0..k-1 that the index holds. No word
+	// letters and dropped words left out), each with the number of the
+	// shingles ending at it or before that the index holds (c): the
+	// shingles starting at words 0..k-1 held are words[k+1].c. No word
 	// is in progress at hi (or hi is len(text)).
 	lo, hi int
 	words  []probeWord
-	held   []int32
 	buf    []uint64
 	shs    []uint32
 	// seen remembers shingles of seenIx found held, by their low bits
@@ -40,10 +40,13 @@ type Prober struct {
 	seenIx *Index
 }
 
-// probeWord is one word of a Prober's region: its hash and span.
+// probeWord is one word of a Prober's region: its hash and span, and
+// the number of held shingles ending at it or before in the region
+// (kept with the word: one store per word).
 type probeWord struct {
 	h          uint64
 	start, end int32
+	c          int32
 }
 
 var proberPool = sync.Pool{New: func() any { return new(Prober) }}
@@ -69,7 +72,6 @@ func (p *Prober) Release() {
 func (p *Prober) reset(a int) {
 	p.lo, p.hi = a, a
 	p.words = p.words[:0]
-	p.held = append(p.held[:0], 0)
 }
 
 // Probe reports ix.Probe(text[a:b], dense) (0 ≤ a ≤ b ≤ len(text)).
@@ -86,7 +88,7 @@ func (p *Prober) Probe(a, b, dense int) bool {
 	// The shingles of words i..j-1, plus at most one for a cut word at
 	// each end.
 	need := min(dense, minShared)
-	inner := int(p.held[j-2] - p.held[i])
+	inner := p.inner(i, j)
 	if inner+2 < need {
 		return false
 	}
@@ -103,6 +105,18 @@ func (p *Prober) Probe(a, b, dense int) bool {
 	buf := bufPool.Get().(*matchBuf)
 	defer bufPool.Put(buf)
 	return p.ix.probeHeld(buf, held, total, dense)
+}
+
+// inner returns the number of held shingles of the words i..j-1 of the
+// region (i+3 ≤ j): those starting at words i..j-3.
+func (p *Prober) inner(i, j int) int { return int(p.words[j-1].c - p.words[i+1].c) }
+
+// heldCount returns the number of held shingles of the region.
+func (p *Prober) heldCount() int {
+	if n := len(p.words); n > 0 {
+		return int(p.words[n-1].c)
+	}
+	return 0
 }
 
 // cover hashes the region up to b and returns the words inside
@@ -181,7 +195,7 @@ func (p *Prober) cutHeld(pre, post []uint64, i, j int) []uint32 {
 func (p *Prober) innerHeld(held []uint32, i, j int) []uint32 {
 	ws := p.words
 	for k := i; k < j-2; k++ {
-		if p.held[k+1] != p.held[k] {
+		if ws[k+2].c != ws[k+1].c {
 			held = append(held, shingle(ws[k].h, ws[k+1].h, ws[k+2].h))
 		}
 	}
@@ -260,7 +274,7 @@ func classOf(r rune) uint8 {
 
 // extend hashes the words of the region up to b at least, and to the end
 // of the word in progress there: wordHashes' words, with their spans,
-// and counts the held shingles that end at them (held).
+// and counts the held shingles that end at them (probeWord.c).
 //
 // One word is read at a time and emitted at one place, where the
 // shingle it ends is formed from the two words before it (kept in
@@ -269,8 +283,11 @@ func (p *Prober) extend(b int) {
 	text := p.text
 	ix := p.ix
 	ix.prefixStart()
-	words, held := p.words, p.held
-	c := held[len(held)-1]
+	words := p.words
+	var c int32
+	if n := len(words); n > 0 {
+		c = words[n-1].c
+	}
 	// The hashes of the last two words, for the shingle the next word
 	// ends.
 	var h1, h2 uint64
@@ -294,14 +311,12 @@ func (p *Prober) extend(b int) {
 				h := (uint64(fnvOffset) ^ uint64(text[i])) * fnvPrime
 				h = (h ^ uint64(text[i+1])) * fnvPrime
 				h = (h ^ uint64(text[i+2])) * fnvPrime
-				k := len(words)
-				words = append(words, probeWord{h: h, start: int32(i), end: int32(i + 3)})
-				if k >= 2 {
+				if len(words) >= 2 {
 					if s := shingle(h2, h1, h); ix.mayHold(s) && p.isHeld(s) {
 						c++
 					}
-					held = append(held, c)
 				}
+				words = append(words, probeWord{h: h, start: int32(i), end: int32(i + 3), c: c})
 				h2, h1 = h1, h
 				if i += 3; i >= b || !hanAt(text, i) {
 					break
@@ -381,18 +396,16 @@ func (p *Prober) extend(b int) {
 			h = unify(h)
 		}
 		// Emit the word and the shingle it ends.
-		k := len(words)
-		words = append(words, probeWord{h: h, start: int32(start), end: int32(i)})
-		if k >= 2 {
+		if len(words) >= 2 {
 			s := shingle(h2, h1, h)
 			if ix.mayHold(s) && p.isHeld(s) {
 				c++
 			}
-			held = append(held, c)
 		}
+		words = append(words, probeWord{h: h, start: int32(start), end: int32(i), c: c})
 		h2, h1 = h1, h
 	}
-	p.words, p.held, p.hi = words, held, i
+	p.words, p.hi = words, i
 }
 
 // hanAt reports whether a Han character of the CJK Unified Ideographs

@@ -96,7 +96,7 @@ func TestProberIsProbe(t *testing.T) {
 					held = append(held, sh)
 				}
 			}
-			if bound := int(p.held[j-2]-p.held[i]) + 2; bound < len(held) {
+			if bound := p.inner(i, j) + 2; bound < len(held) {
 				t.Fatalf("bound %d < %d held shingles in [%d:%d]", bound, len(held), a, b)
 			}
 			got, total := p.stretchHeld(pre, post, i, j)
@@ -280,7 +280,7 @@ func TestMayMatch(t *testing.T) {
 			// made up the difference.
 			p := ix.NewProber([]byte(s))
 			p.extend(len(s))
-			if p.held[len(p.held)-1] < minShared {
+			if p.heldCount() < minShared {
 				gapsDecide++
 			}
 			p.Release()
