@@ -285,6 +285,13 @@ func (r *segReader) eachRecords(fn func(c *segChunk) error) (*segTrailer, error)
 	return r.scan(partRecords, fn)
 }
 
+// eachRecordsViewed is eachRecords with each record's Attrib a view of the
+// read buffer, valid until fn returns (partRecordsViewed): fn copies what
+// it keeps.
+func (r *segReader) eachRecordsViewed(fn func(c *segChunk) error) (*segTrailer, error) {
+	return r.scan(partRecordsViewed, fn)
+}
+
 // eachFindings is each with the records counted, not decoded.
 func (r *segReader) eachFindings(fn func(c *segChunk) error) (*segTrailer, error) {
 	return r.scan(partFindings, fn)
