@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"testing"
 
 	"github.com/prov-ai/prov/schemas"
@@ -71,4 +72,37 @@ func TestSortedDistinctIsEach(t *testing.T) {
 		t.Fatal("sortedDistinct after a spill")
 	}
 	s.cleanup()
+}
+
+// TestRecSorterIsComparisonSort: the sorted records (in memory and merged
+// from spilled runs) are those sort.Sort orders byte by byte, with equal
+// records, records that differ only after their first eight bytes and
+// records shorter than eight bytes.
+func TestRecSorterIsComparisonSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct{ size, n, limit int }{{72, 5000, 0}, {72, 5000, 700}, {4, 3000, 0}, {12, 1, 0}, {12, 0, 0}, {9, 4000, 0}} {
+		s := newRecSorter(t.TempDir(), tc.size, tc.limit)
+		var all []byte
+		for range tc.n {
+			rec := make([]byte, tc.size)
+			for i := range rec {
+				rec[i] = byte(rng.IntN(3)) // many ties in every byte
+			}
+			if rng.IntN(4) == 0 && len(all) > 0 {
+				copy(rec, all[len(all)-tc.size:]) // equal records
+			}
+			all = append(all, rec...)
+			if err := s.add(rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sort.Sort(&flatRecs{b: all, size: tc.size, tmp: make([]byte, tc.size)})
+		var got []byte
+		if err := s.each(func(r []byte) error { got = append(got, r...); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, all) {
+			t.Fatalf("size %d, %d records, limit %d: not the comparison sort's order", tc.size, tc.n, tc.limit)
+		}
+	}
 }

@@ -69,7 +69,7 @@ func (s *Sealed) result() DatasetResult {
 // seal_findings.go), writeMetrics (seal_metrics.go) and writeManifest
 // (seal_manifest.go), and recordSeal.
 func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), processCPU()
 	plans, checked, err := rc.mergeSegments(ctx, objs)
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func (rc *runCtx) seal(ctx context.Context, objs []planned) (*Sealed, error) {
 	if s.LedgerLeaf, err = rc.recordSeal(ctx, m, msha, folded.leaves); err != nil {
 		return nil, err
 	}
-	rc.log.Debug("seal: metrics, manifest and ledger seal written", "took", time.Since(t0))
+	rc.log.Debug("seal: metrics, manifest and ledger seal written", "took", time.Since(t0), "seal_cpu", processCPU()-cpu0)
 	return s, nil
 }
 

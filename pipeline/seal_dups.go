@@ -97,6 +97,12 @@ func (rc *runCtx) findDuplicates(ctx context.Context, plans []objectPlan, ov *ov
 		locs[c] = make([]nearLoc, len(cl.Members))
 	}
 	sorter := newRecSorter(tmpDir, dupRecSize, 0)
+	var admitted int64 // the candidates are admitted records: room for them up front
+	for i := range plans {
+		c := plans[i].trail.Object.Counts
+		admitted += c.Admit + c.Redact
+	}
+	sorter.reserve(admitted)
 	var srcNames []string
 	srcIdx := map[string]uint32{}
 	rec := make([]byte, dupRecSize)

@@ -89,7 +89,7 @@ func (rc *runCtx) buildFindings(ctx context.Context, plans []objectPlan, ovlog *
 		if err := ff.Write(c.Findings...); err != nil {
 			return err
 		}
-		for range c.Records {
+		for range c.records() {
 			if pending != nil && pending.Plan == cur && k < len(pending.Items) && pending.Items[k].Ord == ord {
 				f := pending.Items[k].F
 				f.Version = ver

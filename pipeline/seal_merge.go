@@ -75,6 +75,25 @@ func (rc *runCtx) verifySegments(ctx context.Context, objs []planned, mergedCh c
 		reread  bool
 	}
 	reread := false
+	// With a merger, the stages conclude over the merged states while the
+	// segments are verified (the conclusion is a function of the merged
+	// states alone); it is dropped when the states are merged again.
+	var early struct {
+		per  []stages.Conclusion
+		err  error
+		done chan struct{}
+	}
+	if withMerger {
+		early.done = make(chan struct{})
+		go func() {
+			defer close(early.done)
+			defer recovered(&early.err, "sealing dataset "+rc.ds.Name+": concluding the stages")
+			<-mergedCh
+			if m := *prep; m != nil {
+				early.per, early.err = rc.conclude(m)
+			}
+		}()
+	}
 	err := inOrder(ctx, len(objs), rc.opts.Workers, func(ctx context.Context, i int) (loaded, error) {
 		op, states, miss, again, err := rc.trailerOf(ctx, objs[i], !withMerger)
 		return loaded{op, states, miss, again}, err
@@ -98,6 +117,7 @@ func (rc *runCtx) verifySegments(ctx context.Context, objs []planned, mergedCh c
 		<-mergedCh // the merger's goroutine has ended whatever happened
 		merged = *prep
 		rc.log.Debug("seal: segments verified", "objects", len(objs), "merger_wait", time.Since(t))
+		<-early.done
 	}
 	if err != nil {
 		return nil, nil, err
@@ -108,6 +128,12 @@ func (rc *runCtx) verifySegments(ctx context.Context, objs []planned, mergedCh c
 	}
 	if withMerger && (merged == nil || reread) {
 		return nil, nil, nil
+	}
+	if withMerger {
+		if early.err != nil {
+			return nil, nil, early.err
+		}
+		return plans, early.per, nil
 	}
 	per, err := rc.conclude(merged)
 	if err != nil {
@@ -162,12 +188,16 @@ func (rc *runCtx) mergeStates(merged, states []stages.State) error {
 // segment failed verification and the object was read again.
 func (rc *runCtx) trailerOf(ctx context.Context, p planned, decode bool) (op objectPlan, states []stages.State, missing string, reread bool, err error) {
 	path := rc.segmentPath(p)
-	hdr, t, err := readTrailer(path, rc.segKey)
+	read := readTrailer
+	if !decode {
+		read = verifySegment
+	}
+	hdr, t, err := read(path, rc.segKey)
 	if err != nil && !errors.Is(err, ErrBadSegment) {
 		if ok, ferr := rc.fetchSegment(ctx, path); ferr != nil {
 			return op, nil, "", false, ferr
 		} else if ok {
-			hdr, t, err = readTrailer(path, rc.segKey)
+			hdr, t, err = read(path, rc.segKey)
 		}
 	}
 	if errors.Is(err, ErrBadSegment) {
@@ -183,7 +213,7 @@ func (rc *runCtx) trailerOf(ctx context.Context, p planned, decode bool) (op obj
 		if _, _, perr := rc.processObject(ctx, p); perr != nil {
 			return op, nil, "", false, fmt.Errorf("sealing dataset %s: reading %s again after discarding its segment: %w", rc.ds.Name, rc.uriOf(p), perr)
 		}
-		if hdr, t, err = readTrailer(path, rc.segKey); err != nil {
+		if hdr, t, err = read(path, rc.segKey); err != nil {
 			return op, nil, "", false, fmt.Errorf("sealing dataset %s: %w", rc.ds.Name, err)
 		}
 		reread = true

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
 )
@@ -78,77 +79,107 @@ func inOrder[T any](ctx context.Context, n, workers int, prepare func(ctx contex
 }
 
 // eachChunk calls fn with every chunk of the objects' segments in plan
-// order; the segments are read and decoded on another goroutine, ahead of
-// fn. The chunk is reused after fn returns.
+// order; the segments are read and decoded ahead of fn, on up to
+// chunkLanes goroutines (lane l decodes objects l, l+lanes, ...; each
+// object's chunks go through its own channel, drained in plan order). The
+// chunk is reused after fn returns.
 func (rc *runCtx) eachChunk(ctx context.Context, plans []objectPlan, fn func(op *objectPlan, c *segChunk) error) error {
 	type item struct {
-		op  *objectPlan
-		c   *segChunk
-		err error
+		c    *segChunk
+		free chan *segChunk // the lane's chunks, the item's to return to
+		err  error
 	}
 	const ahead = 4
+	lanes := max(1, min(rc.opts.Workers, runtime.GOMAXPROCS(0), chunkLanes, len(plans)))
 	ctx, cancel := context.WithCancel(ctx)
-	items := make(chan item, ahead)
-	free := make(chan *segChunk, ahead+2)
-	for range ahead + 2 {
-		free <- &segChunk{}
+	feeds := make([]chan item, len(plans))
+	for i := range feeds {
+		feeds[i] = make(chan item, ahead)
 	}
-	go func() {
-		defer close(items)
-		var perr error
-		defer func() {
-			if perr != nil && ctx.Err() == nil {
-				items <- item{err: perr}
+	var wg sync.WaitGroup
+	for l := range lanes {
+		free := make(chan *segChunk, ahead+2)
+		for range ahead + 2 {
+			free <- &segChunk{}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := l; i < len(plans); i += lanes {
+				err := decodeFindingsInto(ctx, &plans[i], free, func(c *segChunk) error {
+					select {
+					case feeds[i] <- item{c: c, free: free}:
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				})
+				if err != nil {
+					if ctx.Err() == nil {
+						select {
+						case feeds[i] <- item{err: err}:
+						case <-ctx.Done():
+						}
+					}
+					return
+				}
+				close(feeds[i])
 			}
 		}()
-		defer recovered(&perr, "reading segments")
-		for i := range plans {
-			op := &plans[i]
-			r, err := openSegment(op.path)
-			if err != nil {
-				items <- item{err: err}
-				return
-			}
-			_, err = r.each(func(c *segChunk) error {
-				var out *segChunk
-				select {
-				case out = <-free:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				// Hand the decoded slices over and decode the next chunk
-				// into the ones fn is done with.
-				out.Records, c.Records = c.Records, out.Records[:0]
-				out.Findings, c.Findings = c.Findings, out.Findings[:0]
-				select {
-				case items <- item{op: op, c: out}:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			})
-			_ = r.close()
-			if err != nil {
-				if ctx.Err() == nil {
-					items <- item{err: err}
-				}
-				return
-			}
-		}
-	}()
+	}
 	defer func() {
 		cancel()
-		for range items { // let the reader see the cancel and finish
-		}
+		wg.Wait()
 	}()
-	for it := range items {
-		if it.err != nil {
-			return it.err
+	for i := range plans {
+		for {
+			var it item
+			var ok bool
+			select {
+			case it, ok = <-feeds[i]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if !ok {
+				break
+			}
+			if it.err != nil {
+				return it.err
+			}
+			if err := fn(&plans[i], it.c); err != nil {
+				return err
+			}
+			it.free <- it.c
 		}
-		if err := fn(it.op, it.c); err != nil {
-			return err
-		}
-		free <- it.c
 	}
 	return ctx.Err()
+}
+
+// chunkLanes bounds the goroutines eachChunk decodes segments on.
+const chunkLanes = 2
+
+// decodeFindingsInto reads op's segment (the findings, records counted)
+// and sends each chunk, decoded into one taken from free, to send.
+func decodeFindingsInto(ctx context.Context, op *objectPlan, free chan *segChunk, send func(c *segChunk) error) (err error) {
+	defer recovered(&err, "reading segment "+op.path)
+	r, err := openSegment(op.path)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = r.close() }()
+	_, err = r.eachFindings(func(c *segChunk) error {
+		var out *segChunk
+		select {
+		case out = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		// Hand the decoded slices over and decode the next chunk into
+		// the ones fn is done with.
+		out.Records, c.Records = c.Records, out.Records[:0]
+		out.Findings, c.Findings = c.Findings, out.Findings[:0]
+		out.skipped = c.skipped
+		return send(out)
+	})
+	return err
 }

@@ -234,16 +234,35 @@ type chunkDecoder struct {
 	b   []byte
 	err error
 	*chunkStrings
+	// the last key and locator decoded: a record's findings follow one
+	// another and share its digest and line
+	lastRaw [32]byte
+	lastKey string
+	lastObj string
+	lastN   int64
+	lastLoc string
 }
 
 // chunkStrings is what the decoder keeps across the chunks of a segment.
 type chunkStrings struct {
 	// refs are the current chunk's refs in order of first appearance.
 	refs []string
+	// lazy marks the refs that are views of the chunk's bytes (records
+	// skipped by partFindings), copied when a finding refers to them.
+	lazy []bool
 	// strs interns ref strings (sources, rule ids, object URIs repeat in
 	// every chunk).
 	strs map[string]string
 }
+
+// chunkPart is what decodeChunkPart decodes.
+type chunkPart uint8
+
+const (
+	partRecords  chunkPart = iota // the records (seal's pass 1)
+	partAll                       // records and findings
+	partFindings                  // the findings; the records are only counted (segChunk.skipped)
+)
 
 func newChunkStrings() *chunkStrings { return &chunkStrings{strs: map[string]string{}} }
 
@@ -313,21 +332,65 @@ func (d *chunkDecoder) ref() string {
 			d.err = errChunk
 			return ""
 		}
+		if d.lazy[i-1] {
+			d.refs[i-1], d.lazy[i-1] = d.intern(d.refs[i-1]), false
+		}
 		return d.refs[i-1]
 	}
 	b := d.bytes(d.uvarint())
 	if d.err != nil {
 		return ""
 	}
-	s, ok := d.strs[string(b)]
+	s := d.intern(unsafe.String(unsafe.SliceData(b), len(b)))
+	d.refs = append(d.refs, s)
+	d.lazy = append(d.lazy, false)
+	return s
+}
+
+// intern returns a copy of v that outlives the chunk's bytes, the same
+// string for repeated values.
+func (d *chunkDecoder) intern(v string) string {
+	s, ok := d.strs[v]
 	if !ok {
-		s = string(b)
+		s = strings.Clone(v)
 		if len(d.strs) < 4096 {
 			d.strs[s] = s
 		}
 	}
-	d.refs = append(d.refs, s)
 	return s
+}
+
+// skipRef reads a ref of a skipped record: a new one is kept as a view of
+// the chunk's bytes until a finding refers to it.
+func (d *chunkDecoder) skipRef() {
+	i := d.uvarint()
+	if d.err != nil {
+		return
+	}
+	if i > 0 {
+		if i > uint64(len(d.refs)) {
+			d.err = errChunk
+		}
+		return
+	}
+	b := d.bytes(d.uvarint())
+	if d.err != nil {
+		return
+	}
+	d.refs = append(d.refs, unsafe.String(unsafe.SliceData(b), len(b)))
+	d.lazy = append(d.lazy, true)
+}
+
+// skipKey reads a key of a skipped record.
+func (d *chunkDecoder) skipKey() {
+	switch d.byte1() {
+	case 0:
+		d.bytes(d.uvarint())
+	case 1:
+		d.bytes(32)
+	default:
+		d.err = errChunk
+	}
 }
 
 func (d *chunkDecoder) key() string {
@@ -336,9 +399,13 @@ func (d *chunkDecoder) key() string {
 		return d.str()
 	case 1:
 		if b := d.bytes(32); b != nil {
+			if d.lastKey != "" && [32]byte(b) == d.lastRaw {
+				return d.lastKey
+			}
 			s := make([]byte, 64)
 			hex.Encode(s, b)
-			return unsafe.String(&s[0], len(s)) // s is not written again
+			d.lastRaw, d.lastKey = [32]byte(b), unsafe.String(&s[0], len(s)) // s is not written again
+			return d.lastKey
 		}
 	default:
 		d.err = errChunk
@@ -353,10 +420,14 @@ func (d *chunkDecoder) locator(object string) string {
 	case 1:
 		n := d.varint()
 		if d.err == nil {
+			if d.lastLoc != "" && n == d.lastN && object == d.lastObj {
+				return d.lastLoc
+			}
 			// one allocation, as schemas.Locator spells it
 			b := make([]byte, 0, len(object)+2+20)
 			b = strconv.AppendInt(append(append(b, object...), "#L"...), n, 10)
-			return unsafe.String(&b[0], len(b)) // b is not written again
+			d.lastObj, d.lastN, d.lastLoc = object, n, unsafe.String(&b[0], len(b)) // b is not written again
+			return d.lastLoc
 		}
 	default:
 		d.err = errChunk
@@ -376,18 +447,41 @@ func (d *chunkDecoder) count(min int) int {
 }
 
 func decodeChunk(b []byte, c *segChunk) error {
-	return decodeChunkPart(b, c, true, newChunkStrings())
+	return decodeChunkPart(b, c, partAll, newChunkStrings())
 }
 
-// decodeChunkPart decodes the records and, when findings is set, the
-// findings (seal's first pass needs only the records), interning repeated
-// strings in cs.
-func decodeChunkPart(b []byte, c *segChunk, findings bool, cs *chunkStrings) error {
-	cs.refs = cs.refs[:0]
+// decodeChunkPart decodes the part of a chunk seal's pass needs (pass 1
+// only the records, the findings pass only the findings and the number of
+// records), interning repeated strings in cs.
+func decodeChunkPart(b []byte, c *segChunk, part chunkPart, cs *chunkStrings) error {
+	cs.refs, cs.lazy = cs.refs[:0], cs.lazy[:0]
 	d := chunkDecoder{b: b, chunkStrings: cs}
 	n := d.count(39)
 	c.Records = c.Records[:0]
-	for i := 0; i < n && d.err == nil; i++ {
+	c.skipped = 0
+	if part == partFindings {
+		for i := 0; i < n && d.err == nil; i++ {
+			d.bytes(32)
+			d.uvarint()
+			d.byte1()
+			d.uvarint()
+			d.skipRef()
+			d.skipRef()
+			ns := d.count(1)
+			for j := 0; j < ns && d.err == nil; j++ {
+				d.skipKey()
+			}
+			switch d.byte1() {
+			case 0:
+			case 1:
+				d.bytes(16)
+			default:
+				d.err = errChunk
+			}
+		}
+		c.skipped = n
+	}
+	for i := 0; i < n && d.err == nil && part != partFindings; i++ {
 		var r segRecord
 		copy(r.Digest[:], d.bytes(32))
 		r.Line = int64(d.uvarint())
@@ -411,7 +505,7 @@ func decodeChunkPart(b []byte, c *segChunk, findings bool, cs *chunkStrings) err
 		c.Records = append(c.Records, r)
 	}
 	c.Findings = c.Findings[:0]
-	if !findings {
+	if part == partRecords {
 		return d.err
 	}
 	nf := d.count(20)

@@ -84,6 +84,7 @@ func FuzzDecodeChunk(f *testing.F) {
 	f.Add(appendChunk(nil, &segChunk{}))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkParts(t, b)
 		var c segChunk
 		if err := decodeChunk(b, &c); err != nil {
 			return
@@ -257,15 +258,88 @@ func BenchmarkChunkEncode(b *testing.B) {
 }
 
 func BenchmarkChunkDecode(b *testing.B) {
-	c := benchChunk()
-	buf := appendChunk(nil, &c)
-	b.SetBytes(int64(len(buf)))
-	b.ReportAllocs()
-	var out segChunk
-	cs := newChunkStrings()
-	for b.Loop() {
-		if err := decodeChunkPart(buf, &out, true, cs); err != nil {
-			b.Fatal(err)
+	for _, bc := range []struct {
+		name string
+		part chunkPart
+	}{{"all", partAll}, {"records", partRecords}, {"findings", partFindings}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := benchChunk()
+			buf := appendChunk(nil, &c)
+			b.SetBytes(int64(len(buf)))
+			b.ReportAllocs()
+			var out segChunk
+			cs := newChunkStrings()
+			for b.Loop() {
+				if err := decodeChunkPart(buf, &out, bc.part, cs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// checkParts decodes b whole and in parts: the records part equals the
+// whole decode's records, the findings part its findings (and counts its
+// records), and each part fails exactly when the whole decode fails in
+// that part or before it.
+func checkParts(t *testing.T, b []byte) {
+	t.Helper()
+	var all, recs, finds segChunk
+	errAll := decodeChunkPart(b, &all, partAll, newChunkStrings())
+	errRecs := decodeChunkPart(b, &recs, partRecords, newChunkStrings())
+	errFinds := decodeChunkPart(b, &finds, partFindings, newChunkStrings())
+	if (errAll == nil) != (errFinds == nil) {
+		t.Fatalf("whole chunk: %v; findings part: %v", errAll, errFinds)
+	}
+	if errAll == nil && errRecs != nil {
+		t.Fatalf("whole chunk decodes, its records do not: %v", errRecs)
+	}
+	if errRecs == nil && !reflect.DeepEqual(all.Records, recs.Records) && errAll == nil {
+		t.Fatalf("records part differs from the whole decode")
+	}
+	if errAll != nil {
+		return
+	}
+	if finds.records() != len(all.Records) || len(finds.Records) != 0 {
+		t.Fatalf("findings part counted %d records (%d decoded), want %d", finds.records(), len(finds.Records), len(all.Records))
+	}
+	if len(all.Findings) != len(finds.Findings) {
+		t.Fatalf("findings part: %d findings, want %d", len(finds.Findings), len(all.Findings))
+	}
+	for i := range all.Findings {
+		a, f := all.Findings[i], finds.Findings[i]
+		if !reflect.DeepEqual(a, f) && !(a.Figure != a.Figure && f.Figure != f.Figure) {
+			t.Fatalf("finding %d: findings part %+v, whole %+v", i, f, a)
 		}
+	}
+}
+
+// TestChunkParts: the findings of a chunk decoded alone (records skipped,
+// their refs kept as views until a finding refers to one) are those of the
+// whole decode, also when a finding's ref was first written by a record
+// and when the chunk's bytes are overwritten after decoding.
+func TestChunkParts(t *testing.T) {
+	c := sampleChunk()
+	checkParts(t, appendChunk(nil, &c))
+	bc := benchChunk()
+	checkParts(t, appendChunk(nil, &bc))
+	// a finding whose source and object were first written by a record's
+	// attribution and source
+	shared := segChunk{Records: []segRecord{{Line: 1, Source: "src-a", Attrib: "file:///x/a.jsonl"}}, Findings: []schemas.Finding{
+		{Dataset: "ds", RuleID: "R", Object: "file:///x/a.jsonl", Locator: "file:///x/a.jsonl#L1", Source: "src-a", RecordDigest: strings.Repeat("ab", 32)},
+		{Dataset: "ds", RuleID: "R", Object: "file:///x/a.jsonl", Locator: "file:///x/a.jsonl#L1", Source: "src-a", RecordDigest: strings.Repeat("ab", 32), Message: "m"},
+		{Dataset: "ds", RuleID: "R", Object: "file:///x/a.jsonl", Locator: "file:///x/a.jsonl#L2", Source: "src-a", RecordDigest: strings.Repeat("cd", 32)},
+	}}
+	b := appendChunk(nil, &shared)
+	checkParts(t, b)
+	var out segChunk
+	if err := decodeChunkPart(b, &out, partFindings, newChunkStrings()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range b {
+		b[i] = '#' // the reader reuses its buffer for the next chunk
+	}
+	if !reflect.DeepEqual(out.Findings, shared.Findings) || out.records() != 1 {
+		t.Fatalf("findings decoded alone changed with the chunk's bytes: %+v", out.Findings)
 	}
 }

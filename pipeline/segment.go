@@ -50,7 +50,13 @@ type segChunk struct {
 	Records  []segRecord
 	Findings []schemas.Finding
 	Trailer  *segTrailer
+	// skipped counts the records of a chunk decoded without them
+	// (partFindings).
+	skipped int
 }
+
+// records is the number of records in the chunk, decoded or skipped.
+func (c *segChunk) records() int { return len(c.Records) + c.skipped }
 
 // segTrailer closes a complete segment.
 type segTrailer struct {
@@ -271,15 +277,20 @@ func openSegment(path string) (*segReader, error) {
 // each calls fn for every chunk and returns the trailer. The chunk is
 // reused between calls.
 func (r *segReader) each(fn func(c *segChunk) error) (*segTrailer, error) {
-	return r.scan(true, fn)
+	return r.scan(partAll, fn)
 }
 
 // eachRecords is each without decoding the findings.
 func (r *segReader) eachRecords(fn func(c *segChunk) error) (*segTrailer, error) {
-	return r.scan(false, fn)
+	return r.scan(partRecords, fn)
 }
 
-func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer, error) {
+// eachFindings is each with the records counted, not decoded.
+func (r *segReader) eachFindings(fn func(c *segChunk) error) (*segTrailer, error) {
+	return r.scan(partFindings, fn)
+}
+
+func (r *segReader) scan(part chunkPart, fn func(c *segChunk) error) (*segTrailer, error) {
 	var c segChunk
 	cs := newChunkStrings()
 	for {
@@ -306,7 +317,7 @@ func (r *segReader) scan(findings bool, fn func(c *segChunk) error) (*segTrailer
 			}
 			return &t, nil
 		case frameChunk:
-			if err := decodeChunkPart(r.buf, &c, findings, cs); err != nil {
+			if err := decodeChunkPart(r.buf, &c, part, cs); err != nil {
 				return nil, fmt.Errorf("reading segment %s: %w: %w", r.f.Name(), ErrBadSegment, err)
 			}
 			if err := fn(&c); err != nil {
@@ -419,34 +430,154 @@ func parseTrailerFile(b []byte) (segHeader, *segTrailer, [sha256.Size]byte, erro
 
 // readTrailer checks a segment is complete and authentic (its trailer
 // file's MAC under key, the segment file's SHA-256) and returns its header
-// and trailer. A missing segment gives an error wrapping fs.ErrNotExist;
-// an incomplete, unreadable or unauthentic one wraps ErrBadSegment.
+// and trailer, with the marshalled stage states. A missing segment gives
+// an error wrapping fs.ErrNotExist; an incomplete, unreadable or
+// unauthentic one wraps ErrBadSegment.
 func readTrailer(path string, key []byte) (segHeader, *segTrailer, error) {
+	return checkSegment(path, key, true)
+}
+
+// verifySegment is readTrailer for a caller that does not decode the
+// stage states (seal's pass 0 when processAll merged them): it makes the
+// same checks, but the trailer file is streamed through its MAC instead
+// of read into memory (megabytes per object for the sampling stages'
+// states, which only cost page faults and a copy), and the trailer's
+// States are nil.
+func verifySegment(path string, key []byte) (segHeader, *segTrailer, error) {
+	return checkSegment(path, key, false)
+}
+
+func checkSegment(path string, key []byte, states bool) (segHeader, *segTrailer, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return segHeader{}, nil, err
 	}
 	defer func() { _ = f.Close() }()
-	b, err := os.ReadFile(path + ".trailer")
-	if err != nil {
-		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, err)
-	}
-	if len(b) < segMACSize || !hmac.Equal(b[len(b)-segMACSize:], segMAC(key, b[:len(b)-segMACSize])) {
-		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, errSegmentAuth)
-	}
-	hdr, t, segSum, err := parseTrailerFile(b[:len(b)-segMACSize])
-	if err != nil {
+	var hdr segHeader
+	var t *segTrailer
+	var segSum [sha256.Size]byte
+	if states {
+		b, err := os.ReadFile(path + ".trailer")
+		if err != nil {
+			return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, err)
+		}
+		if len(b) < segMACSize || !hmac.Equal(b[len(b)-segMACSize:], segMAC(key, b[:len(b)-segMACSize])) {
+			return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, errSegmentAuth)
+		}
+		hdr, t, segSum, err = parseTrailerFile(b[:len(b)-segMACSize])
+		if err != nil {
+			return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, err)
+		}
+	} else if hdr, t, segSum, err = streamTrailerFile(path+".trailer", key); err != nil {
 		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: %w", path, ErrBadSegment, err)
 	}
 	if hdr.Format != segmentFormat {
 		return segHeader{}, nil, fmt.Errorf("reading segment trailer %s: %w: format %q", path, ErrBadSegment, hdr.Format)
 	}
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, *buf); err != nil {
 		return segHeader{}, nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, err)
 	}
 	if !bytes.Equal(h.Sum(nil), segSum[:]) {
 		return segHeader{}, nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, errSegmentAuth)
 	}
 	return hdr, t, nil
+}
+
+// hashBufs are the read buffers segments and trailer files are hashed
+// through (io.Copy's own is 32 KiB: eight times the read calls).
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// streamTrailerFile checks a trailer file's MAC under key and parses it as
+// parseTrailerFile does, reading it through a fixed buffer: the states are
+// hashed and skipped (the trailer's States are all nil). The error wraps
+// errSegmentAuth when the MAC does not match, errTrailerFile when it
+// matches a layout that does not parse.
+func streamTrailerFile(path string, key []byte) (segHeader, *segTrailer, [sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return segHeader{}, nil, sum, err
+	}
+	defer func() { _ = f.Close() }()
+	fi, err := f.Stat()
+	if err != nil {
+		return segHeader{}, nil, sum, err
+	}
+	if fi.Size() < segMACSize {
+		return segHeader{}, nil, sum, errSegmentAuth
+	}
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
+	mac := hmac.New(sha256.New, key)
+	// body is everything before the MAC, hashed as it is consumed
+	body := &io.LimitedReader{R: f, N: fi.Size() - segMACSize}
+	br := bufio.NewReaderSize(io.TeeReader(body, mac), 64<<10)
+	hdr, t, sum, perr := parseTrailerStream(br)
+	// Hash what the parse left (all of it when it failed early: the tee
+	// hashes every byte read from the file once), then compare the MAC: a
+	// MAC mismatch is reported before a layout error.
+	var rest int64
+	for {
+		n, err := br.Read(*buf)
+		rest += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return segHeader{}, nil, sum, err
+		}
+	}
+	var want [segMACSize + 1]byte
+	n, err := io.ReadFull(f, want[:])
+	if err != io.ErrUnexpectedEOF || n != segMACSize || !hmac.Equal(want[:segMACSize], mac.Sum(nil)) {
+		// a file that grew or shrank since Stat fails too
+		return segHeader{}, nil, sum, errSegmentAuth
+	}
+	if perr == nil && rest != 0 {
+		perr = fmt.Errorf("%w: %s", errTrailerFile, "bytes after the states")
+	}
+	if perr != nil {
+		return segHeader{}, nil, sum, perr
+	}
+	return hdr, t, sum, nil
+}
+
+// parseTrailerStream is parseTrailerFile over a stream, skipping the
+// states; it stops after the last state.
+func parseTrailerStream(br *bufio.Reader) (segHeader, *segTrailer, [sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	bad := func(what string) error { return fmt.Errorf("%w: %s", errTrailerFile, what) }
+	n, err := binary.ReadUvarint(br)
+	if err != nil || n > 1<<30 {
+		return segHeader{}, nil, sum, bad("header length")
+	}
+	meta := make([]byte, n)
+	if _, err := io.ReadFull(br, meta); err != nil {
+		return segHeader{}, nil, sum, bad("header length")
+	}
+	var m trailerMeta
+	if err := gob.NewDecoder(bytes.NewReader(meta)).Decode(&m); err != nil {
+		return segHeader{}, nil, sum, err
+	}
+	ns, err := binary.ReadUvarint(br)
+	if err != nil || ns > maxTrailerStates {
+		return segHeader{}, nil, sum, bad("state count")
+	}
+	t := &segTrailer{Object: m.Object, NRec: m.NRec, NFind: m.NFind}
+	for range ns {
+		l, err := binary.ReadUvarint(br)
+		if err != nil {
+			return segHeader{}, nil, sum, bad("state length")
+		}
+		if l == 0 {
+			continue
+		}
+		if d, err := br.Discard(int(min(l-1, 1<<62))); err != nil || uint64(d) != l-1 {
+			return segHeader{}, nil, sum, bad("state length")
+		}
+	}
+	return m.Header, t, m.Segment, nil
 }

@@ -58,7 +58,12 @@ var useNoticeTable = []useNotice{
 		id: RefNonCommercial, rule: "TC260-5.2-b2, CN-IM-7.2", conf: 0.75,
 		about: "no commercial use",
 		en:    regexp.MustCompile(`\b(?:not (?:to be used )?for (?:any )?commercial (?:use|purposes?|usage|distribution|redistribution|exploitation)|non-?commercial (?:use|purposes?|usage) only|(?:only )?for non-?commercial (?:use|purposes?|usage)(?: only)?|no commercial (?:use|usage|exploitation)|commercial (?:use|usage|exploitation) (?:is |are )?(?:strictly )?(?:prohibited|forbidden|not (?:permitted|allowed))|(?:may|must|shall|can) not be used for (?:any )?commercial|(?:may|must|shall|can)not be used for (?:any )?commercial|(?:for )?personal use only|only for personal use|commercial (?:use|usage|licensing|licen[sc]es?) (?:requires?|needs?|is subject to) (?:a |an |the |prior |written |separate |explicit )*(?:permission|licen[sc]e|authori[sz]ation|agreement)|for commercial (?:use|usage|purposes),? (?:please )?contact)\b`),
-		enAny: []string{"commercial", "personal use"},
+		// Every alternative holds "commercial " and the first letter
+		// of the word after it, "used for " or "personal use"
+		// (TestUseNoticeLiterals): a licence name ("Attribution-
+		// NonCommercial 4.0") does not run the pattern.
+		enAny: []string{"commercial u", "commercial p", "commercial d", "commercial r", "commercial e", "commercial l",
+			"used for ", "personal use"},
 		zh: []string{"禁止商用", "禁止商业用途", "禁止用于商业", "禁止商业使用", "不得用于商业", "不得商用", "严禁商用", "严禁用于商业",
 			"请勿商用", "请勿用于商业", "不可商用", "谢绝商用", "勿作商业用途", "仅限非商业", "仅供非商业", "仅用于非商业",
 			"非商业用途使用", "禁止商業", "不得用於商業", "請勿商用", "嚴禁商用",
