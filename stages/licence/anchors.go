@@ -318,14 +318,16 @@ func anyPairWord(win []byte, t *[1 << 16]uint8, at func([]byte, int) bool) bool 
 		if !pairIn8(t, binary.LittleEndian.Uint64(win[i:]), win[i+8]) {
 			continue
 		}
+		// at is called only where t marks the pair (it returns false
+		// elsewhere): one call per candidate, not eight per run.
 		for q := i; q < i+8; q++ {
-			if at(win, q) {
+			if t[uint16(win[q])|uint16(win[q+1])<<8] != 0 && at(win, q) {
 				return true
 			}
 		}
 	}
 	for ; i+1 < len(win); i++ {
-		if at(win, i) {
+		if t[uint16(win[i])|uint16(win[i+1])<<8] != 0 && at(win, i) {
 			return true
 		}
 	}
