@@ -9,21 +9,22 @@ import (
 	"unsafe"
 )
 
-// hugeHeapSize is how much of the heap prepareHugeHeap asks the kernel to
-// back with transparent huge pages: about the live heap of a one-worker
-// run (peak RSS ~160 MB at 512 MB of long documents), and at most half the
-// soft memory limit so that the runtime never scavenges against it.
-const hugeHeapSize = 128 << 20
+// maxHugeHeap bounds how much of the heap prepareHugeHeap asks the kernel to
+// back with transparent huge pages; below it, 7/8 of the soft memory limit
+// (168 MiB by default): the heap of a run with two workers (~190 MB of
+// RSS at 512 MB of long documents) then grows mostly into huge pages, and
+// the runtime's mapped memory stays under the limit.
+const maxHugeHeap = 256 << 20
 
 // madvHugepage is MADV_HUGEPAGE (linux/mman.h).
 const madvHugepage = 14
 
-// prepareHugeHeap has the kernel back the first hugeHeapSize bytes of heap
-// a run grows into with 2 MiB transparent huge pages where the host allows
-// them on request (/sys/kernel/mm/transparent_hugepage/enabled: madvise or
-// always). A `prov run` touches fresh heap pages ~45,000 times per 512 MB
-// checked (4 KiB each, 7–8 µs per minor fault on a paravirtualised VM: ~4 %
-// of the CPU); with huge pages it is a few thousand faults. The Go runtime
+// prepareHugeHeap has the kernel back the first 168 MiB (see maxHugeHeap)
+// of heap a run grows into with 2 MiB transparent huge pages where the host
+// allows them on request (/sys/kernel/mm/transparent_hugepage/enabled:
+// madvise or always). A `prov run` touches fresh heap pages ~45,000 times
+// per 512 MB checked (4 KiB each, 7–8 µs per minor fault on a
+// paravirtualised VM: ~4 % of the CPU); with huge pages far fewer. The Go runtime
 // no longer advises huge pages itself (Go 1.21.1+), so prov maps that much
 // heap once, untouched (no RSS), advises it, and frees it: the heap reuses
 // those pages first. Nothing a run computes depends on it.
@@ -35,7 +36,8 @@ func prepareHugeHeap() {
 	if os.Getenv("PROV_HUGEPAGES") == "off" || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
 		return
 	}
-	n := min(uintptr(hugeHeapSize), uintptr(max(debug.SetMemoryLimit(-1)/2, 0)))
+	lim := max(debug.SetMemoryLimit(-1), 0)
+	n := uintptr(min(maxHugeHeap, lim-lim/8))
 	if n < hugePage {
 		return
 	}
