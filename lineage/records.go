@@ -58,39 +58,97 @@ func compareRefs(a, b *ref) int {
 }
 
 // canonicalRefs validates recs and returns them sorted by (digest, line)
-// with subject keys decoded, sorted and de-duplicated.
+// with subject keys decoded, sorted and de-duplicated. Unsorted records
+// are converted straight into their counting sort buckets (sortRefs),
+// without a converted copy in input order first.
 func canonicalRefs(recs []RecordRef) ([]ref, error) {
 	out := make([]ref, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		if r.Line < 0 {
-			return nil, fmt.Errorf("record %d: %w: negative line", i, ErrBadEntry)
+	sorted := slices.IsSortedFunc(recs, func(a, b RecordRef) int {
+		if c := bytes.Compare(a.Digest[:], b.Digest[:]); c != 0 {
+			return c
 		}
-		if r.Verdict > schemas.Reject {
-			return nil, fmt.Errorf("record %d: %w: verdict %d", i, ErrBadEntry, r.Verdict)
-		}
-		o := &out[i]
-		o.digest, o.line, o.verdict = r.Digest, r.Line, r.Verdict
-		if len(r.Subjects) > 0 {
-			o.subjects = make([][32]byte, 0, len(r.Subjects))
-			for _, s := range r.Subjects {
-				var k [32]byte
-				if len(s) != 64 {
-					return nil, fmt.Errorf("record %d: %w: subject key %q is not 64 hex digits", i, ErrBadEntry, s)
-				}
-				if _, err := hex.Decode(k[:], []byte(s)); err != nil {
-					return nil, fmt.Errorf("record %d: %w: subject key: %w", i, ErrBadEntry, err)
-				}
-				o.subjects = append(o.subjects, k)
+		return cmp.Compare(a.Line, b.Line)
+	})
+	if sorted || len(recs) < sortBucketsMin {
+		for i := range recs {
+			if err := canonicalRef(&out[i], &recs[i], i); err != nil {
+				return nil, err
 			}
-			slices.SortFunc(o.subjects, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
-			o.subjects = slices.Compact(o.subjects)
+		}
+		if !sorted {
+			out = sortRefs(out)
+		}
+		return out, nil
+	}
+	start, shift := refBuckets(len(recs), func(i int) *schemas.Digest { return &recs[i].Digest })
+	next := slices.Clone(start[:len(start)-1])
+	for i := range recs {
+		b := bucketOf(&recs[i].Digest, shift)
+		if err := canonicalRef(&out[next[b]], &recs[i], i); err != nil {
+			return nil, err
+		}
+		next[b]++
+	}
+	sortBuckets(out, start)
+	return out, nil
+}
+
+// canonicalRef validates record i, r, and converts it into o.
+func canonicalRef(o *ref, r *RecordRef, i int) error {
+	if r.Line < 0 {
+		return fmt.Errorf("record %d: %w: negative line", i, ErrBadEntry)
+	}
+	if r.Verdict > schemas.Reject {
+		return fmt.Errorf("record %d: %w: verdict %d", i, ErrBadEntry, r.Verdict)
+	}
+	o.digest, o.line, o.verdict = r.Digest, r.Line, r.Verdict
+	if len(r.Subjects) > 0 {
+		o.subjects = make([][32]byte, 0, len(r.Subjects))
+		for _, s := range r.Subjects {
+			var k [32]byte
+			if len(s) != 64 {
+				return fmt.Errorf("record %d: %w: subject key %q is not 64 hex digits", i, ErrBadEntry, s)
+			}
+			if _, err := hex.Decode(k[:], []byte(s)); err != nil {
+				return fmt.Errorf("record %d: %w: subject key: %w", i, ErrBadEntry, err)
+			}
+			o.subjects = append(o.subjects, k)
+		}
+		slices.SortFunc(o.subjects, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+		o.subjects = slices.Compact(o.subjects)
+	}
+	return nil
+}
+
+// sortBucketsMin is the least number of refs sorted by buckets.
+const sortBucketsMin = 256
+
+// refBuckets returns the start of each counting sort bucket (and one past
+// the last) of n digests and the shift that gives a digest's bucket.
+func refBuckets(n int, digest func(i int) *schemas.Digest) ([]int, int) {
+	nbits := min(bits.Len(uint(n)), 16)
+	shift := 64 - nbits
+	start := make([]int, 1<<nbits+1)
+	for i := range n {
+		start[bucketOf(digest(i), shift)+1]++
+	}
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	return start, shift
+}
+
+func bucketOf(d *schemas.Digest, shift int) int { return int(binary.BigEndian.Uint64(d[:8]) >> shift) }
+
+// sortBuckets sorts each bucket of refs (placed by refBuckets' starts) by
+// compareRefs.
+func sortBuckets(refs []ref, start []int) {
+	cmpRefs := func(a, b ref) int { return compareRefs(&a, &b) }
+	for b := 0; b+1 < len(start); b++ {
+		if start[b+1]-start[b] > 1 {
+			slices.SortFunc(refs[start[b]:start[b+1]], cmpRefs)
 		}
 	}
-	if !slices.IsSortedFunc(out, func(a, b ref) int { return compareRefs(&a, &b) }) {
-		out = sortRefs(out)
-	}
-	return out, nil
 }
 
 // sortRefs returns refs sorted by (digest, line). Record digests are
@@ -100,33 +158,19 @@ func canonicalRefs(recs []RecordRef) ([]ref, error) {
 // record, digests chosen to collide), each bucket is still sorted by
 // compareRefs, so the order is always that of a comparison sort.
 func sortRefs(refs []ref) []ref {
-	cmpRefs := func(a, b ref) int { return compareRefs(&a, &b) }
-	if len(refs) < 256 {
-		slices.SortFunc(refs, cmpRefs)
+	if len(refs) < sortBucketsMin {
+		slices.SortFunc(refs, func(a, b ref) int { return compareRefs(&a, &b) })
 		return refs
 	}
-	nbits := min(bits.Len(uint(len(refs))), 16)
-	shift := 64 - nbits
-	bucket := func(r *ref) int { return int(binary.BigEndian.Uint64(r.digest[:8]) >> shift) }
-	start := make([]int, 1<<nbits+1)
-	for i := range refs {
-		start[bucket(&refs[i])+1]++
-	}
-	for b := 1; b < len(start); b++ {
-		start[b] += start[b-1]
-	}
+	start, shift := refBuckets(len(refs), func(i int) *schemas.Digest { return &refs[i].digest })
 	out := make([]ref, len(refs))
 	next := slices.Clone(start[:len(start)-1])
 	for i := range refs {
-		b := bucket(&refs[i])
+		b := bucketOf(&refs[i].digest, shift)
 		out[next[b]] = refs[i]
 		next[b]++
 	}
-	for b := 0; b+1 < len(start); b++ {
-		if start[b+1]-start[b] > 1 {
-			slices.SortFunc(out[start[b]:start[b+1]], cmpRefs)
-		}
-	}
+	sortBuckets(out, start)
 	return out
 }
 

@@ -109,3 +109,83 @@ func BenchmarkSortRefs(b *testing.B) {
 		}
 	})
 }
+
+// TestCanonicalRefsIsConvertThenSort: converting unsorted records straight
+// into their buckets gives the refs (every field, in the same order, ties
+// included) that converting them in input order and then sortRefs gave,
+// and a bad record fails with the same error.
+func TestCanonicalRefsIsConvertThenSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	convertThenSort := func(recs []RecordRef) ([]ref, error) {
+		out := make([]ref, len(recs))
+		for i := range recs {
+			if err := canonicalRef(&out[i], &recs[i], i); err != nil {
+				return nil, err
+			}
+		}
+		if !slices.IsSortedFunc(out, func(a, b ref) int { return compareRefs(&a, &b) }) {
+			out = sortRefs(out)
+		}
+		return out, nil
+	}
+	for _, tc := range []struct {
+		name string
+		n    int
+		fill func(i int, d *schemas.Digest)
+	}{
+		{"random", 20_000, func(_ int, d *schemas.Digest) {
+			for k := 0; k < 32; k += 8 {
+				binary.LittleEndian.PutUint64(d[k:], rng.Uint64())
+			}
+		}},
+		{"few digests", 3_000, func(_ int, d *schemas.Digest) { d[0], d[31] = byte(rng.IntN(3)), byte(rng.IntN(2)) }},
+		{"one bucket", 2_000, func(_ int, d *schemas.Digest) { d[9], d[20] = byte(rng.IntN(256)), byte(rng.IntN(256)) }},
+		{"sorted", 1_000, func(i int, d *schemas.Digest) { binary.BigEndian.PutUint32(d[:], uint32(i)) }},
+		{"small", 200, func(_ int, d *schemas.Digest) { d[0] = byte(rng.IntN(256)) }},
+	} {
+		recs := make([]RecordRef, tc.n)
+		for i := range recs {
+			tc.fill(i, &recs[i].Digest)
+			recs[i].Line = int64(rng.IntN(tc.n/4+1)) + 1
+			recs[i].Verdict = schemas.Verdict(rng.IntN(4))
+			if rng.IntN(7) == 0 {
+				recs[i].Subjects = []string{hexSum(fmt.Sprint(rng.IntN(5))), hexSum(fmt.Sprint(rng.IntN(5)))}
+			}
+		}
+		if tc.name == "sorted" {
+			for i := range recs {
+				recs[i].Line = int64(i + 1)
+			}
+		}
+		want, err := convertThenSort(recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := canonicalRefs(recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflectDeepEqualRefs(got, want) {
+			t.Fatalf("%s: canonicalRefs differs from converting then sorting", tc.name)
+		}
+		bad := slices.Clone(recs)
+		bad[len(bad)/2].Subjects = []string{"not hex"}
+		_, err1 := convertThenSort(bad)
+		_, err2 := canonicalRefs(bad)
+		if err1 == nil || err2 == nil || err1.Error() != err2.Error() {
+			t.Fatalf("%s: bad record: %v / %v", tc.name, err2, err1)
+		}
+	}
+}
+
+func reflectDeepEqualRefs(a, b []ref) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].digest != b[i].digest || a[i].line != b[i].line || a[i].verdict != b[i].verdict || !slices.Equal(a[i].subjects, b[i].subjects) {
+			return false
+		}
+	}
+	return true
+}

@@ -3,6 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/prov-ai/prov/lineage"
@@ -195,15 +198,25 @@ type attribCount struct {
 // record list for the ledger.
 func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrides, feed *dupFeed) (*sealedObject, error) {
 	obj := op.trail.Object
-	so := &sealedObject{srcs: map[string]*schemas.SourceRef{}}
+	// overrides only take records out: the stages' admitted count bounds
+	// the final one
+	so := &sealedObject{srcs: map[string]*schemas.SourceRef{},
+		admitted: make([]schemas.Digest, 0, min(max(obj.Counts.Admit+obj.Counts.Redact, 0), 1<<20))}
 	var counts schemas.Counts
-	refs := make([]lineage.RecordRef, 0, min(max(obj.Counts.In, 0), 1<<20))
+	rp := recordRefPool.Get().(*[]lineage.RecordRef)
+	defer func() {
+		clear(*rp) // nothing pinned
+		recordRefPool.Put(rp)
+	}()
+	refs := slices.Grow((*rp)[:0], int(min(max(obj.Counts.In, 0), 1<<20)))
 	attribAt := map[string]int{}
 	r, err := openSegment(op.path)
 	if err != nil {
 		return nil, err
 	}
-	_, err = r.eachRecords(func(c *segChunk) error {
+	// rec.Attrib is a view of the segment's read buffer: it is copied
+	// when kept (so.attrib), never kept as it is.
+	_, err = r.eachRecordsViewed(func(c *segChunk) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -248,8 +261,9 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 				if j, ok := attribAt[rec.Attrib]; ok {
 					so.attrib[j].n++
 				} else if len(so.attrib) < maxAttributions {
-					attribAt[rec.Attrib] = len(so.attrib)
-					so.attrib = append(so.attrib, attribCount{rec.Attrib, 1})
+					a := strings.Clone(rec.Attrib)
+					attribAt[a] = len(so.attrib)
+					so.attrib = append(so.attrib, attribCount{a, 1})
 				}
 			}
 		}
@@ -263,7 +277,8 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 		return nil, fmt.Errorf("sealing dataset %s: object %s: %w: read %d records, segment holds %d",
 			rc.ds.Name, obj.URI, ErrReconcile, obj.Counts.In, counts.In)
 	}
-	so.prep, err = lineage.PrepareRecords(refs)
+	so.prep, err = lineage.PrepareRecords(refs) // copies what it keeps
+	*rp = refs
 	if err != nil {
 		return nil, fmt.Errorf("sealing dataset %s: object %s: %w", rc.ds.Name, obj.URI, err)
 	}
@@ -272,6 +287,10 @@ func (rc *runCtx) prepareObject(ctx context.Context, op *objectPlan, ov *overrid
 	so.obj = obj
 	return so, nil
 }
+
+// recordRefPool holds pass 1's per-object record lists (megabytes each),
+// reused from object to object instead of grown afresh.
+var recordRefPool = sync.Pool{New: func() any { return new([]lineage.RecordRef) }}
 
 // eachSealedObject prepares the objects on up to --workers goroutines and
 // calls fn with them one at a time in plan order.

@@ -262,6 +262,10 @@ const (
 	partRecords  chunkPart = iota // the records (seal's pass 1)
 	partAll                       // records and findings
 	partFindings                  // the findings; the records are only counted (segChunk.skipped)
+	// partRecordsViewed is partRecords with each record's Attrib a view
+	// of the chunk's bytes (attributions end with the record's URL: a
+	// string each), valid until the next chunk is decoded
+	partRecordsViewed
 )
 
 func newChunkStrings() *chunkStrings { return &chunkStrings{strs: map[string]string{}} }
@@ -381,6 +385,30 @@ func (d *chunkDecoder) skipRef() {
 	d.lazy = append(d.lazy, true)
 }
 
+// viewRef reads a ref as a view of the chunk's bytes when it is new (and
+// when it repeats a view); an interned ref is returned as it is.
+func (d *chunkDecoder) viewRef() string {
+	i := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if i > 0 {
+		if i > uint64(len(d.refs)) {
+			d.err = errChunk
+			return ""
+		}
+		return d.refs[i-1]
+	}
+	b := d.bytes(d.uvarint())
+	if d.err != nil {
+		return ""
+	}
+	v := unsafe.String(unsafe.SliceData(b), len(b))
+	d.refs = append(d.refs, v)
+	d.lazy = append(d.lazy, true)
+	return v
+}
+
 // skipKey reads a key of a skipped record.
 func (d *chunkDecoder) skipKey() {
 	switch d.byte1() {
@@ -488,7 +516,11 @@ func decodeChunkPart(b []byte, c *segChunk, part chunkPart, cs *chunkStrings) er
 		r.Verdict = schemas.Verdict(d.byte1())
 		r.Bytes = int64(d.uvarint())
 		r.Source = d.ref()
-		r.Attrib = d.ref()
+		if part == partRecordsViewed {
+			r.Attrib = d.viewRef()
+		} else {
+			r.Attrib = d.ref()
+		}
 		if ns := d.count(1); ns > 0 {
 			r.Subjects = make([]string, ns)
 			for j := range r.Subjects {
@@ -505,7 +537,7 @@ func decodeChunkPart(b []byte, c *segChunk, part chunkPart, cs *chunkStrings) er
 		c.Records = append(c.Records, r)
 	}
 	c.Findings = c.Findings[:0]
-	if part == partRecords {
+	if part == partRecords || part == partRecordsViewed {
 		return d.err
 	}
 	nf := d.count(20)

@@ -261,7 +261,7 @@ func BenchmarkChunkDecode(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		part chunkPart
-	}{{"all", partAll}, {"records", partRecords}, {"findings", partFindings}} {
+	}{{"all", partAll}, {"records", partRecords}, {"recordsViewed", partRecordsViewed}, {"findings", partFindings}} {
 		b.Run(bc.name, func(b *testing.B) {
 			c := benchChunk()
 			buf := appendChunk(nil, &c)
@@ -288,6 +288,24 @@ func checkParts(t *testing.T, b []byte) {
 	errAll := decodeChunkPart(b, &all, partAll, newChunkStrings())
 	errRecs := decodeChunkPart(b, &recs, partRecords, newChunkStrings())
 	errFinds := decodeChunkPart(b, &finds, partFindings, newChunkStrings())
+	var viewed segChunk
+	errViewed := decodeChunkPart(b, &viewed, partRecordsViewed, newChunkStrings())
+	if (errViewed == nil) != (errRecs == nil) || (errRecs == nil && !reflect.DeepEqual(viewed.Records, recs.Records)) {
+		t.Fatalf("records with viewed attributions differ: %v / %v", errViewed, errRecs)
+	}
+	if errViewed == nil {
+		// what is not an attribution outlives the chunk's bytes
+		kept := bytes.Clone(b)
+		for i := range b {
+			b[i] = '#'
+		}
+		for i, r := range viewed.Records {
+			if r.Source != recs.Records[i].Source || !reflect.DeepEqual(r.Subjects, recs.Records[i].Subjects) {
+				t.Fatalf("record %d: source or subjects changed with the chunk's bytes", i)
+			}
+		}
+		copy(b, kept)
+	}
 	if (errAll == nil) != (errFinds == nil) {
 		t.Fatalf("whole chunk: %v; findings part: %v", errAll, errFinds)
 	}
@@ -325,7 +343,7 @@ func TestChunkParts(t *testing.T) {
 	checkParts(t, appendChunk(nil, &bc))
 	// a finding whose source and object were first written by a record's
 	// attribution and source
-	shared := segChunk{Records: []segRecord{{Line: 1, Source: "src-a", Attrib: "file:///x/a.jsonl"}}, Findings: []schemas.Finding{
+	shared := segChunk{Records: []segRecord{{Line: 1, Source: "src-a", Attrib: "file:///x/a.jsonl"}, {Line: 2, Source: "file:///x/a.jsonl", Attrib: "src-a"}}, Findings: []schemas.Finding{
 		{Dataset: "ds", RuleID: "R", Object: "file:///x/a.jsonl", Locator: "file:///x/a.jsonl#L1", Source: "src-a", RecordDigest: strings.Repeat("ab", 32)},
 		{Dataset: "ds", RuleID: "R", Object: "file:///x/a.jsonl", Locator: "file:///x/a.jsonl#L1", Source: "src-a", RecordDigest: strings.Repeat("ab", 32), Message: "m"},
 		{Dataset: "ds", RuleID: "R", Object: "file:///x/a.jsonl", Locator: "file:///x/a.jsonl#L2", Source: "src-a", RecordDigest: strings.Repeat("cd", 32)},
@@ -339,7 +357,7 @@ func TestChunkParts(t *testing.T) {
 	for i := range b {
 		b[i] = '#' // the reader reuses its buffer for the next chunk
 	}
-	if !reflect.DeepEqual(out.Findings, shared.Findings) || out.records() != 1 {
+	if !reflect.DeepEqual(out.Findings, shared.Findings) || out.records() != 2 {
 		t.Fatalf("findings decoded alone changed with the chunk's bytes: %+v", out.Findings)
 	}
 }

@@ -250,25 +250,37 @@ func (w *segWriter) abort() {
 // segReader reads a segment back.
 type segReader struct {
 	f   *os.File
-	br  *bufio.Reader
 	hdr segHeader
-	buf []byte
+	*readBuffers
 }
+
+// readBuffers are a segment reader's buffers (a megabyte each): seal reads
+// every segment twice, and the next reader reuses them (memory already
+// touched) instead of allocating and clearing new ones.
+type readBuffers struct {
+	br  *bufio.Reader
+	buf []byte   // the current frame
+	c   segChunk // the chunk scan decodes into
+}
+
+var readBufferPool = sync.Pool{New: func() any { return &readBuffers{br: bufio.NewReaderSize(nil, 1<<20)} }}
 
 func openSegment(path string) (*segReader, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	r := &segReader{f: f, br: bufio.NewReaderSize(f, 1<<20)}
+	b := readBufferPool.Get().(*readBuffers)
+	b.br.Reset(f)
+	r := &segReader{f: f, readBuffers: b}
 	// gob reads through an io.ByteReader without over-reading, so the
 	// frames start right after the header.
 	if err := gob.NewDecoder(r.br).Decode(&r.hdr); err != nil {
-		_ = f.Close()
+		_ = r.close()
 		return nil, fmt.Errorf("reading segment %s: %w: %w", path, ErrBadSegment, err)
 	}
 	if r.hdr.Format != segmentFormat {
-		_ = f.Close()
+		_ = r.close()
 		return nil, fmt.Errorf("reading segment %s: %w: format %q", path, ErrBadSegment, r.hdr.Format)
 	}
 	return r, nil
@@ -285,13 +297,20 @@ func (r *segReader) eachRecords(fn func(c *segChunk) error) (*segTrailer, error)
 	return r.scan(partRecords, fn)
 }
 
+// eachRecordsViewed is eachRecords with each record's Attrib a view of the
+// read buffer, valid until fn returns (partRecordsViewed): fn copies what
+// it keeps.
+func (r *segReader) eachRecordsViewed(fn func(c *segChunk) error) (*segTrailer, error) {
+	return r.scan(partRecordsViewed, fn)
+}
+
 // eachFindings is each with the records counted, not decoded.
 func (r *segReader) eachFindings(fn func(c *segChunk) error) (*segTrailer, error) {
 	return r.scan(partFindings, fn)
 }
 
 func (r *segReader) scan(part chunkPart, fn func(c *segChunk) error) (*segTrailer, error) {
-	var c segChunk
+	c := &r.c
 	cs := newChunkStrings()
 	for {
 		kind, err := r.br.ReadByte()
@@ -317,10 +336,10 @@ func (r *segReader) scan(part chunkPart, fn func(c *segChunk) error) (*segTraile
 			}
 			return &t, nil
 		case frameChunk:
-			if err := decodeChunkPart(r.buf, &c, part, cs); err != nil {
+			if err := decodeChunkPart(r.buf, c, part, cs); err != nil {
 				return nil, fmt.Errorf("reading segment %s: %w: %w", r.f.Name(), ErrBadSegment, err)
 			}
-			if err := fn(&c); err != nil {
+			if err := fn(c); err != nil {
 				return nil, err
 			}
 		default:
@@ -329,7 +348,19 @@ func (r *segReader) scan(part chunkPart, fn func(c *segChunk) error) (*segTraile
 	}
 }
 
-func (r *segReader) close() error { return r.f.Close() }
+// close closes the file and returns the buffers, emptied of what they
+// referenced (nothing is pinned); r is not used after it.
+func (r *segReader) close() error {
+	if b := r.readBuffers; b != nil {
+		r.readBuffers = nil
+		clear(b.c.Records[:cap(b.c.Records)])
+		clear(b.c.Findings[:cap(b.c.Findings)])
+		b.c = segChunk{Records: b.c.Records[:0], Findings: b.c.Findings[:0]}
+		b.br.Reset(nil)
+		readBufferPool.Put(b)
+	}
+	return r.f.Close()
+}
 
 // The trailer file is the small side file holding a segment's header,
 // trailer and stage states, so that resume checks and state merging need

@@ -156,6 +156,26 @@ var anchorPairs, anchorByPair, anchorBytes = func() (*[1 << 16]uint8, [][]pairAn
 	return &t, groups, bs
 }()
 
+// pairHeads holds, for each key pair group (by its value in anchorPairs)
+// of one anchor, the offset of its key pair and its first four bytes
+// (at's first test): the scan rules out a candidate position where the
+// anchor's bytes are not, without calling at. Larger groups (three pairs
+// of the table) are left to at.
+var pairHeads = func() (t [256]pairHead) {
+	for g, as := range anchorByPair {
+		if len(as) == 1 {
+			t[g+1] = pairHead{single: true, off: as[0].off, head: as[0].head, mask: as[0].mask}
+		}
+	}
+	return t
+}()
+
+type pairHead struct {
+	single     bool
+	off        int
+	head, mask uint32
+}
+
 // pairAnchor is an anchor of a key pair group: its index, the offset of
 // its key pair and its first four bytes (head, little endian; mask covers
 // the anchor's bytes when it has fewer), compared before the whole anchor.
@@ -226,6 +246,14 @@ func scanAnchorsInto(text []byte, h *anchorHits) {
 		}
 		for k := i; k < i+8; k++ {
 			if g := t[uint16(text[k])|uint16(text[k+1])<<8]; g != 0 {
+				// Most candidates are not the group's anchor: its
+				// first four bytes, compared here, rule them out
+				// without a call.
+				if f := &pairHeads[g]; f.single {
+					if j := k - f.off; j >= 0 && j+4 <= len(text) && binary.LittleEndian.Uint32(text[j:])&f.mask != f.head {
+						continue
+					}
+				}
 				sc.at(h, text, k, g)
 			}
 		}
@@ -290,14 +318,16 @@ func anyPairWord(win []byte, t *[1 << 16]uint8, at func([]byte, int) bool) bool 
 		if !pairIn8(t, binary.LittleEndian.Uint64(win[i:]), win[i+8]) {
 			continue
 		}
+		// at is called only where t marks the pair (it returns false
+		// elsewhere): one call per candidate, not eight per run.
 		for q := i; q < i+8; q++ {
-			if at(win, q) {
+			if t[uint16(win[q])|uint16(win[q+1])<<8] != 0 && at(win, q) {
 				return true
 			}
 		}
 	}
 	for ; i+1 < len(win); i++ {
-		if at(win, i) {
+		if t[uint16(win[i])|uint16(win[i+1])<<8] != 0 && at(win, i) {
 			return true
 		}
 	}

@@ -88,6 +88,21 @@ type Index struct {
 	// filter): probeHeld counts only these when no other licence can
 	// reach its thresholds.
 	shortKeys []uint32
+	// shortBits has the bit shortBit(s) set for every short key s: a
+	// shingle whose bit is clear is not one (most held shingles of a
+	// probe are keys of longer licences), without searching shortKeys.
+	shortBits []uint64
+}
+
+// shortBit is the bit of shortBits of shingle s (15 bits of s times an
+// odd constant).
+func shortBit(s uint32) uint32 { return s * 0x9E3779B1 >> 17 }
+
+// mayBeShort reports whether shingle s may be a short key (false: it is
+// not one).
+func (ix *Index) mayBeShort(s uint32) bool {
+	b := shortBit(s)
+	return ix.shortBits[b>>6]&(1<<(b&63)) != 0
 }
 
 // shortShingles bounds the licences whose keys are in shortKeys (42
@@ -271,6 +286,7 @@ func (ix *Index) prefixStart() []uint32 {
 			ix.prefix[p] = uint32(k)
 		}
 		ix.filter = make([]uint64, filterWords)
+		ix.shortBits = make([]uint64, 1<<15/64)
 		for i := 0; i < ix.nKeys(); i++ {
 			w, m := filterSlot(ix.key(i))
 			ix.filter[w] |= m
@@ -278,6 +294,8 @@ func (ix *Index) prefixStart() []uint32 {
 			for k := int(lo); k < int(hi); k++ {
 				if ix.Licences[ix.post(k)].Shingles <= shortShingles {
 					ix.shortKeys = append(ix.shortKeys, ix.key(i))
+					b := shortBit(ix.key(i))
+					ix.shortBits[b>>6] |= 1 << (b & 63)
 					break
 				}
 			}

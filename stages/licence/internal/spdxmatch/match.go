@@ -301,10 +301,14 @@ func (ix *Index) probeHeld(buf *matchBuf, held []uint32, total, dense int) bool 
 	// licence that cannot keeps a count at most its full one, and still
 	// cannot (TestProbeHeldShort).
 	short := float64(len(held)) <= MinCoverage*shortShingles
+	ix.prefixStart() // shortKeys, shortBits
 	counts := buf.counts(len(ix.Licences))
 	named := buf.named[:0]
 	for _, s := range held {
 		if short {
+			if !ix.mayBeShort(s) {
+				continue
+			}
 			if _, ok := slices.BinarySearch(ix.shortKeys, s); !ok {
 				continue
 			}

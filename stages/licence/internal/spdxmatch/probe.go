@@ -31,13 +31,24 @@ type Prober struct {
 	// is in progress at hi (or hi is len(text)).
 	lo, hi int
 	words  []probeWord
-	buf    []uint64
-	shs    []uint32
+	// held lists the held shingles of the region in text order: each
+	// with the index of the word that ends it (innerHeld reads a
+	// stretch's from here instead of testing every word's count).
+	held []heldShingle
+	buf  []uint64
+	shs  []uint32
 	// seen remembers shingles of seenIx found held, by their low bits
 	// (a held shingle recurs: a quoted licence sentence, a site's
 	// footer), each with bit 32 set.
 	seen   [256]uint64
 	seenIx *Index
+}
+
+// heldShingle is a held shingle of a Prober's region and the index of
+// the word that ends it.
+type heldShingle struct {
+	end int32
+	s   uint32
 }
 
 // probeWord is one word of a Prober's region: its hash and span, and
@@ -72,6 +83,7 @@ func (p *Prober) Release() {
 func (p *Prober) reset(a int) {
 	p.lo, p.hi = a, a
 	p.words = p.words[:0]
+	p.held = p.held[:0]
 }
 
 // Probe reports ix.Probe(text[a:b], dense) (0 ≤ a ≤ b ≤ len(text)).
@@ -193,11 +205,11 @@ func (p *Prober) cutHeld(pre, post []uint64, i, j int) []uint32 {
 // innerHeld appends to held the held shingles of the words i..j-1 (the
 // ones held counts) and keeps the result in p.shs.
 func (p *Prober) innerHeld(held []uint32, i, j int) []uint32 {
-	ws := p.words
-	for k := i; k < j-2; k++ {
-		if ws[k+2].c != ws[k+1].c {
-			held = append(held, shingle(ws[k].h, ws[k+1].h, ws[k+2].h))
-		}
+	// The shingles starting at words i..j-3 end at words i+2..j-1.
+	hs := p.held
+	m := sort.Search(len(hs), func(k int) bool { return int(hs[k].end) >= i+2 })
+	for ; m < len(hs) && int(hs[m].end) <= j-1; m++ {
+		held = append(held, hs[m].s)
 	}
 	p.shs = held[:0]
 	return held
@@ -314,6 +326,7 @@ func (p *Prober) extend(b int) {
 				if len(words) >= 2 {
 					if s := shingle(h2, h1, h); ix.mayHold(s) && p.isHeld(s) {
 						c++
+						p.held = append(p.held, heldShingle{end: int32(len(words)), s: s})
 					}
 				}
 				words = append(words, probeWord{h: h, start: int32(i), end: int32(i + 3), c: c})
@@ -400,6 +413,7 @@ func (p *Prober) extend(b int) {
 			s := shingle(h2, h1, h)
 			if ix.mayHold(s) && p.isHeld(s) {
 				c++
+				p.held = append(p.held, heldShingle{end: int32(len(words)), s: s})
 			}
 		}
 		words = append(words, probeWord{h: h, start: int32(start), end: int32(i), c: c})
