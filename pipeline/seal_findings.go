@@ -70,6 +70,7 @@ func (rc *runCtx) buildFindings(ctx context.Context, plans []objectPlan, ovlog *
 		return nil, err
 	}
 	cur, ord, k := -1, int64(0), 0
+	cites := citeCache{}
 	err = rc.eachChunk(ctx, plans, func(op *objectPlan, c *segChunk) error {
 		if op.idx != cur {
 			if pending != nil && pending.Plan == cur && k < len(pending.Items) {
@@ -84,7 +85,7 @@ func (rc *runCtx) buildFindings(ctx context.Context, plans []objectPlan, ovlog *
 		}
 		for i := range c.Findings {
 			c.Findings[i].Version = ver
-			cite(&c.Findings[i])
+			cites.cite(&c.Findings[i])
 		}
 		if err := ff.Write(c.Findings...); err != nil {
 			return err
@@ -124,6 +125,32 @@ func (rc *runCtx) buildFindings(ctx context.Context, plans []objectPlan, ovlog *
 	}
 	rc.log.Debug("seal: findings written", "rows", ff.Rows(), "took", time.Since(t0))
 	return &builtFindings{ver: ver, table: ff}, nil
+}
+
+// citeCache is cite with each rule ID's rulebook row looked up once: the
+// stages' findings cite a few dozen rules, and the rows (read only) are
+// shared by the findings that cite them.
+type citeCache map[string]citedRule
+
+type citedRule struct {
+	id  string
+	ids []string
+}
+
+func (cc citeCache) cite(f *schemas.Finding) {
+	r, ok := cc[f.RuleID]
+	if !ok {
+		if len(cc) >= 1024 {
+			cite(f)
+			return
+		}
+		r.id, r.ids = schemas.RuleIDs(f.RuleID)
+		cc[f.RuleID] = r
+	}
+	f.RuleID, f.RuleIDs = r.id, r.ids
+	if f.Verdict == "" {
+		f.Verdict = schemas.Admit.String()
+	}
 }
 
 // cite gives a finding one rule ID and its rulebook row's IDs, and a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/prov-ai/prov/lineage"
@@ -82,6 +83,24 @@ func TestSealNeverOverwritesSealedVersion(t *testing.T) {
 	for f, b := range files(d1.Version) {
 		if b != before[f] {
 			t.Errorf("%s of the sealed version %s was rewritten by the fixed-label run", f, d1.Version)
+		}
+	}
+}
+
+// TestCiteCacheIsCite: the findings pass's cached rule rows are cite's.
+func TestCiteCacheIsCite(t *testing.T) {
+	cc := citeCache{}
+	for range 2 {
+		for _, id := range []string{"CN-IM-7.3", " CN-IM-7.3 ", "TC260-5.2-b3", "PROV-MALFORMED", "GB45438-4.1 / PIPL-13", "x / y", "", RuleDuplicate} {
+			for _, v := range []string{"", "reject"} {
+				a := schemas.Finding{RuleID: id, Verdict: v}
+				b := a
+				cite(&a)
+				cc.cite(&b)
+				if !reflect.DeepEqual(a, b) {
+					t.Fatalf("rule %q: cached %+v, cite %+v", id, b, a)
+				}
+			}
 		}
 	}
 }
