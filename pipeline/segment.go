@@ -546,7 +546,7 @@ func streamTrailerFile(path string, key []byte) (segHeader, *segTrailer, [sha256
 	// body is everything before the MAC, hashed as it is consumed
 	body := &io.LimitedReader{R: f, N: fi.Size() - segMACSize}
 	br := bufio.NewReaderSize(io.TeeReader(body, mac), 64<<10)
-	hdr, t, sum, perr := parseTrailerStream(br)
+	hdr, t, sum, perr := parseTrailerStream(br, body.N)
 	// Hash what the parse left (all of it when it failed early: the tee
 	// hashes every byte read from the file once), then compare the MAC: a
 	// MAC mismatch is reported before a layout error.
@@ -576,13 +576,13 @@ func streamTrailerFile(path string, key []byte) (segHeader, *segTrailer, [sha256
 	return hdr, t, sum, nil
 }
 
-// parseTrailerStream is parseTrailerFile over a stream, skipping the
-// states; it stops after the last state.
-func parseTrailerStream(br *bufio.Reader) (segHeader, *segTrailer, [sha256.Size]byte, error) {
+// parseTrailerStream is parseTrailerFile over a stream of size bytes,
+// skipping the states; it stops after the last state.
+func parseTrailerStream(br *bufio.Reader, size int64) (segHeader, *segTrailer, [sha256.Size]byte, error) {
 	var sum [sha256.Size]byte
 	bad := func(what string) error { return fmt.Errorf("%w: %s", errTrailerFile, what) }
 	n, err := binary.ReadUvarint(br)
-	if err != nil || n > 1<<30 {
+	if err != nil || n > uint64(size) { // never allocate more than the file holds
 		return segHeader{}, nil, sum, bad("header length")
 	}
 	meta := make([]byte, n)
