@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -32,7 +33,13 @@ const madvHugepage = 14
 // PROV_HUGEPAGES=off or GODEBUG=disablethp=1 turns it off (hosts where
 // direct compaction stalls on fragmented memory); a smaller GOMEMLIMIT
 // shrinks it.
-func prepareHugeHeap() {
+func prepareHugeHeap() { hugeHeapOnce.Do(adviseHugeHeap) }
+
+// hugeHeapOnce: the heap's first pages are advised once per process (tests
+// run the command many times in one).
+var hugeHeapOnce sync.Once
+
+func adviseHugeHeap() {
 	if os.Getenv("PROV_HUGEPAGES") == "off" || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
 		return
 	}

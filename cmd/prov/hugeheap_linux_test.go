@@ -58,7 +58,7 @@ func TestPrepareHugeHeapAdvises(t *testing.T) {
 	}
 	t.Setenv("GODEBUG", "")
 	t.Setenv("PROV_HUGEPAGES", "")
-	prepareHugeHeap()
+	adviseHugeHeap()
 	// The heap reuses the freed block's pages first.
 	b := make([]byte, 16<<20)
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
