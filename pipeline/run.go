@@ -115,6 +115,18 @@ func (o *Options) valid() error {
 	return nil
 }
 
+// WorkerCount is the number of workers a run with these options uses:
+// Workers, else Config.Workers, else the number of CPUs.
+func (o Options) WorkerCount() int {
+	switch {
+	case o.Workers > 0:
+		return o.Workers
+	case o.Config.Workers > 0:
+		return o.Config.Workers
+	}
+	return runtime.NumCPU()
+}
+
 // Run checks every configured dataset (or opts.Dataset) and seals a version
 // of each. A run that finished but failed a policy gate returns its Result
 // and an error wrapping ErrGate.
@@ -125,12 +137,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.Workers == 0 {
-		opts.Workers = opts.Config.Workers
-	}
-	if opts.Workers == 0 {
-		opts.Workers = runtime.NumCPU()
-	}
+	opts.Workers = opts.WorkerCount()
 	if opts.Recorder != nil && opts.Config.Work != "" {
 		sweepWork(opts.Config.Work, opts.Logger)
 	}

@@ -50,8 +50,7 @@ func vmFlagsAt(t *testing.T, a uintptr) string {
 }
 
 // TestPrepareHugeHeapAdvises checks that the heap a run grows into after
-// prepareHugeHeap is advised for huge pages (VmFlags "hg"), and that
-// PROV_HUGEPAGES=off leaves it alone.
+// prepareHugeHeap is advised for huge pages (VmFlags "hg").
 func TestPrepareHugeHeapAdvises(t *testing.T) {
 	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
 		t.Skip("kernel without transparent huge pages")

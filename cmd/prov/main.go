@@ -138,6 +138,27 @@ func newRoot() *cobra.Command {
 // the peak RSS of a run predictable for batch pods (docs/operations.md).
 const defaultMemoryLimit = 192 << 20
 
+// workerMemoryLimit is what `prov run` adds to defaultMemoryLimit for each
+// worker after the first: each holds its own reader buffers, stage states
+// and segment writer. At 192 MiB, two workers on the 512 MB bench corpora
+// ran at the limit (RSS 250-265 MB): the collector ran more often and the
+// scavenger split the heap's huge pages (twice the minor faults).
+const workerMemoryLimit = 128 << 20
+
+// maxRunMemoryLimit caps the soft memory limit setRunMemoryLimit sets
+// (runtime.NumCPU workers on a large host): past it, set GOMEMLIMIT.
+const maxRunMemoryLimit = 1 << 30
+
+// setRunMemoryLimit raises the soft memory limit for a run with n workers
+// to defaultMemoryLimit plus workerMemoryLimit per worker after the first,
+// at most maxRunMemoryLimit, unless GOMEMLIMIT sets it.
+func setRunMemoryLimit(n int) {
+	if os.Getenv("GOMEMLIMIT") != "" || n <= 1 {
+		return
+	}
+	debug.SetMemoryLimit(min(defaultMemoryLimit+int64(n-1)*workerMemoryLimit, maxRunMemoryLimit))
+}
+
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)

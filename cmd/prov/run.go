@@ -45,7 +45,6 @@ policy gate failed.`,
 			if err != nil {
 				return usageError{err}
 			}
-			prepareHugeHeap()
 			env, err := openEnv(cmd.Context(), true)
 			if err != nil {
 				return err
@@ -53,6 +52,8 @@ policy gate failed.`,
 			defer closeJoin(&err, env.close)
 			opts := env.pipelineOptions()
 			opts.Dataset, opts.Workers, opts.Shard = dataset, workers, sh
+			setRunMemoryLimit(opts.WorkerCount())
+			prepareHugeHeap()
 			if opts.Now, err = parseAsOf(asOf); err != nil {
 				return err
 			}
