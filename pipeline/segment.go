@@ -286,13 +286,8 @@ func openSegment(path string) (*segReader, error) {
 	return r, nil
 }
 
-// each calls fn for every chunk and returns the trailer. The chunk is
-// reused between calls.
-func (r *segReader) each(fn func(c *segChunk) error) (*segTrailer, error) {
-	return r.scan(partAll, fn)
-}
-
-// eachRecords is each without decoding the findings.
+// eachRecords calls fn for every chunk, its records decoded but not its
+// findings, and returns the trailer. The chunk is reused between calls.
 func (r *segReader) eachRecords(fn func(c *segChunk) error) (*segTrailer, error) {
 	return r.scan(partRecords, fn)
 }

@@ -55,8 +55,8 @@ func adviseHugeHeap() {
 		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvHugepage)
 	}
 	runtime.KeepAlive(b)
-	b = nil
-	// Free it now so that the collector paces the run by its real heap.
+	// Free it now (b is dead past KeepAlive) so that the collector paces
+	// the run by its real heap.
 	runtime.GC()
 }
 
