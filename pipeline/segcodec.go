@@ -325,30 +325,40 @@ func (d *chunkDecoder) str() string {
 	return string(b)
 }
 
-// ref reads a ref, interning new strings.
-func (d *chunkDecoder) ref() string {
+// nextRef reads a ref: the 1-based index of an earlier one, or 0 and a
+// new value, which it appends to refs as a view of the chunk's bytes
+// (lazy). It returns the ref's index in refs, -1 after an error.
+func (d *chunkDecoder) nextRef() int {
 	i := d.uvarint()
 	if d.err != nil {
-		return ""
+		return -1
 	}
 	if i > 0 {
 		if i > uint64(len(d.refs)) {
 			d.err = errChunk
-			return ""
+			return -1
 		}
-		if d.lazy[i-1] {
-			d.refs[i-1], d.lazy[i-1] = d.intern(d.refs[i-1]), false
-		}
-		return d.refs[i-1]
+		return int(i - 1)
 	}
 	b := d.bytes(d.uvarint())
 	if d.err != nil {
+		return -1
+	}
+	d.refs = append(d.refs, unsafe.String(unsafe.SliceData(b), len(b)))
+	d.lazy = append(d.lazy, true)
+	return len(d.refs) - 1
+}
+
+// ref reads a ref, interning new strings.
+func (d *chunkDecoder) ref() string {
+	j := d.nextRef()
+	if j < 0 {
 		return ""
 	}
-	s := d.intern(unsafe.String(unsafe.SliceData(b), len(b)))
-	d.refs = append(d.refs, s)
-	d.lazy = append(d.lazy, false)
-	return s
+	if d.lazy[j] {
+		d.refs[j], d.lazy[j] = d.intern(d.refs[j]), false
+	}
+	return d.refs[j]
 }
 
 // intern returns a copy of v that outlives the chunk's bytes, the same
@@ -366,47 +376,16 @@ func (d *chunkDecoder) intern(v string) string {
 
 // skipRef reads a ref of a skipped record: a new one is kept as a view of
 // the chunk's bytes until a finding refers to it.
-func (d *chunkDecoder) skipRef() {
-	i := d.uvarint()
-	if d.err != nil {
-		return
-	}
-	if i > 0 {
-		if i > uint64(len(d.refs)) {
-			d.err = errChunk
-		}
-		return
-	}
-	b := d.bytes(d.uvarint())
-	if d.err != nil {
-		return
-	}
-	d.refs = append(d.refs, unsafe.String(unsafe.SliceData(b), len(b)))
-	d.lazy = append(d.lazy, true)
-}
+func (d *chunkDecoder) skipRef() { d.nextRef() }
 
 // viewRef reads a ref as a view of the chunk's bytes when it is new (and
 // when it repeats a view); an interned ref is returned as it is.
 func (d *chunkDecoder) viewRef() string {
-	i := d.uvarint()
-	if d.err != nil {
+	j := d.nextRef()
+	if j < 0 {
 		return ""
 	}
-	if i > 0 {
-		if i > uint64(len(d.refs)) {
-			d.err = errChunk
-			return ""
-		}
-		return d.refs[i-1]
-	}
-	b := d.bytes(d.uvarint())
-	if d.err != nil {
-		return ""
-	}
-	v := unsafe.String(unsafe.SliceData(b), len(b))
-	d.refs = append(d.refs, v)
-	d.lazy = append(d.lazy, true)
-	return v
+	return d.refs[j]
 }
 
 // skipKey reads a key of a skipped record.
