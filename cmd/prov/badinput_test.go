@@ -532,12 +532,12 @@ func TestBadInputLocal(t *testing.T) {
 	if d.Outputs.Certificate == "" {
 		t.Error("no certificate for the bad corpus: level 3 over it is not exercised")
 	}
-	t.Logf("peak RSS %.1f MB with a %d MB single line", float64(rss)/1e6, huge>>20)
+	t.Logf("peak RSS %.1f MiB with a %d MiB single line", float64(rss)/(1<<20), huge>>20)
 	if rss <= 0 {
 		t.Fatal("no rusage for the prov process")
 	}
 	if rss >= 300<<20 {
-		t.Errorf("peak RSS %.1f MB, want < 300 MB", float64(rss)/(1<<20))
+		t.Errorf("peak RSS %.1f MiB, want < 300 MiB", float64(rss)/(1<<20))
 	}
 }
 
