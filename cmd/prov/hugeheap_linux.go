@@ -28,9 +28,9 @@ const madvHugepage = 14
 // madvise or always). A `prov run` touches fresh heap pages ~45,000 times
 // per 512 MB checked (4 KiB each, 7–8 µs per minor fault on a
 // paravirtualised VM: ~4 % of the CPU); with huge pages far fewer. The Go runtime
-// no longer advises huge pages itself (Go 1.21.1+), so prov maps that much
-// heap once, untouched (no RSS), advises it, and frees it: the heap reuses
-// those pages first. Nothing a run computes depends on it.
+// no longer advises huge pages itself (Go 1.21.1+), so prov allocates that
+// much heap once in 2 MiB blocks, untouched (no RSS), advises it, and frees
+// it: the heap reuses those pages first. Nothing a run computes depends on it.
 //
 // PROV_HUGEPAGES=off or GODEBUG=disablethp=1 turns it off (hosts where
 // direct compaction stalls on fragmented memory); a smaller GOMEMLIMIT
