@@ -97,11 +97,12 @@ func TestAdviseHugeHeapTouchesNothing(t *testing.T) {
 	t.Setenv("GODEBUG", "")
 	t.Setenv("PROV_HUGEPAGES", "")
 	// Free, touched heap at the top of the heap.
-	top := make([]byte, 32<<20)
-	for i := range top {
-		top[i] = 1
-	}
-	top = nil
+	func() {
+		top := make([]byte, 32<<20)
+		for i := range top {
+			top[i] = 1
+		}
+	}()
 	runtime.GC()
 	runtime.GC()
 	before := vmRSS(t)
