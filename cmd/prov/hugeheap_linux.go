@@ -50,16 +50,7 @@ func adviseHugeHeap() {
 	if n < hugePage {
 		return
 	}
-	// In blocks of one huge page, not one block of n bytes: the runtime
-	// zeroes a new block whole when it starts on pages the heap used
-	// before, and one block of n starting on free heap just below the
-	// high-water mark put all of it in RSS (a 302 MiB peak for a run
-	// that needs 150). A huge-page block is zeroed only where it reuses
-	// such pages, which are resident already.
-	blocks := make([][]byte, 0, n/hugePage)
-	for range n / hugePage {
-		blocks = append(blocks, make([]byte, hugePage))
-	}
+	blocks := hugeBlocks(n)
 	for _, r := range blockRuns(blocks) {
 		if lo, hi := hugeRange(r[0], r[1]-r[0]); hi > lo {
 			// Best effort: an error (THP off, an old kernel) leaves 4 KiB pages.
@@ -70,6 +61,21 @@ func adviseHugeHeap() {
 	// Free them now (blocks is dead past KeepAlive) so that the collector
 	// paces the run by its real heap.
 	runtime.GC()
+}
+
+// hugeBlocks allocates n bytes of heap (rounded down to huge pages) in
+// blocks of one huge page, not one block of n bytes: the runtime zeroes a
+// new block whole when it starts on pages the heap used before, and one
+// block of n starting on free heap just below the high-water mark put all
+// of it in RSS (a 302 MiB peak for a run that needs 150). A huge-page
+// block is zeroed only where it reuses such pages, which are resident
+// already.
+func hugeBlocks(n uintptr) [][]byte {
+	blocks := make([][]byte, 0, n/hugePage)
+	for range n / hugePage {
+		blocks = append(blocks, make([]byte, hugePage))
+	}
+	return blocks
 }
 
 // blockRuns returns the address ranges [lo, hi) that the blocks cover,
