@@ -107,6 +107,9 @@ func (s *localStore) readPath(key string) (string, error) {
 	}
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
+		if fi, lerr := os.Lstat(p); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 && notExist(err) {
+			return "", ErrDanglingLink
+		}
 		return p, nil // missing or unreadable: os.Open reports it
 	}
 	if real == p {
@@ -118,6 +121,9 @@ func (s *localStore) readPath(key string) (string, error) {
 	}
 	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return "", ErrOutsideRoot
+	}
+	if fi, err := os.Stat(real); err == nil && fi.IsDir() {
+		return "", ErrDirLink
 	}
 	return real, nil
 }
@@ -440,9 +446,11 @@ func (s *localStore) Delete(ctx context.Context, key string) error {
 // List implements Store. It walks one directory at a time, sorting each
 // directory's entries as their keys sort (a directory "a" sorts as "a/"),
 // which yields keys in lexical byte order without holding the whole listing.
-// Symbolic links to files are listed (Get and Stat refuse those that
-// resolve outside the root with ErrOutsideRoot, so the pipeline can report
-// them); links to directories are not followed.
+// Every symbolic link is listed as an object: links to files below the root
+// are read normally; Get and Stat refuse links that resolve outside the root
+// (ErrOutsideRoot), links to directories (ErrDirLink: a listing never
+// descends through one) and dangling links (ErrDanglingLink), so the
+// pipeline reports each instead of leaving it out unsaid.
 func (s *localStore) List(ctx context.Context, prefix string) iter.Seq2[Object, error] {
 	return func(yield func(Object, error) bool) {
 		uri := s.URI(prefix)
@@ -507,10 +515,32 @@ func (s *localStore) walk(ctx context.Context, dir, keyBase, namePrefix string, 
 		switch t := de.Type(); {
 		case t.IsDir():
 			entries = append(entries, dirEntry{sortKey: name + "/", name: name, dir: true})
-		case t.IsRegular(), t&fs.ModeSymlink != 0:
-			fi, err := os.Stat(filepath.Join(dir, name)) // follows a link to its file
+		case t&fs.ModeSymlink != 0:
+			p := filepath.Join(dir, name)
+			fi, err := os.Stat(p) // follows the link to its file
+			if err == nil && fi.Mode().IsRegular() {
+				entries = append(entries, dirEntry{sortKey: name, name: name, info: fi})
+				continue
+			}
+			if err != nil && !notExist(err) {
+				yield(Object{}, fmt.Errorf("listing %s: %w", s.URI(keyBase+name), err))
+				return false
+			}
+			// A link to a directory or to nothing: listed as the link
+			// itself, which reads refuse (ErrDirLink, ErrDanglingLink).
+			li, err := os.Lstat(p)
 			if notExist(err) {
-				continue // deleted since ReadDir, or a dangling link
+				continue // deleted since ReadDir
+			}
+			if err != nil {
+				yield(Object{}, fmt.Errorf("listing %s: %w", s.URI(keyBase+name), err))
+				return false
+			}
+			entries = append(entries, dirEntry{sortKey: name, name: name, info: li})
+		case t.IsRegular():
+			fi, err := os.Stat(filepath.Join(dir, name))
+			if notExist(err) {
+				continue // deleted since ReadDir
 			}
 			if err != nil {
 				yield(Object{}, fmt.Errorf("listing %s: %w", s.URI(keyBase+name), err))

@@ -100,7 +100,7 @@ func TestLocalRejectsEscapes(t *testing.T) {
 	}
 }
 
-func TestLocalListSkipsTempAndLinks(t *testing.T) {
+func TestLocalListSkipsTempListsLinks(t *testing.T) {
 	dir := t.TempDir()
 	write := func(rel, data string) {
 		t.Helper()
@@ -128,6 +128,14 @@ func TestLocalListSkipsTempAndLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink(filepath.Join(dir, "a", "sub"), filepath.Join(dir, "a", "innerdirlink")); err != nil {
+		t.Fatal(err)
+	}
+	away := t.TempDir() // out of the store root
+	if err := os.Symlink(away, filepath.Join(dir, "a", "outdirlink")); err != nil {
+		t.Fatal(err)
+	}
+	write("a/sub/z", "3")
 	var keys []string
 	for o, err := range s.List(context.Background(), "a/") {
 		if err != nil {
@@ -135,8 +143,24 @@ func TestLocalListSkipsTempAndLinks(t *testing.T) {
 		}
 		keys = append(keys, o.Key)
 	}
-	if want := []string{"a/filelink", "a/x"}; !slices.Equal(keys, want) {
+	// Every link is listed (the listing never descends through a link to
+	// a directory: a/innerdirlink/z is not a key); reads refuse those with
+	// no file below the root behind them.
+	if want := []string{"a/dangling", "a/dirlink", "a/filelink", "a/innerdirlink", "a/outdirlink", "a/sub/z", "a/x"}; !slices.Equal(keys, want) {
 		t.Errorf("List = %q, want %q", keys, want)
+	}
+	ctx := context.Background()
+	for key, want := range map[string]error{"a/dangling": objstore.ErrDanglingLink, "a/dirlink": objstore.ErrDirLink, "a/innerdirlink": objstore.ErrDirLink, "a/outdirlink": objstore.ErrOutsideRoot, "a/filelink": nil} {
+		rc, err := s.Get(ctx, key, objstore.GetOptions{})
+		if err == nil {
+			_ = rc.Close()
+		}
+		if !errors.Is(err, want) || objstore.RefusalOf(err) != want {
+			t.Errorf("Get(%s) = %v, want %v", key, err, want)
+		}
+		if _, err := s.Stat(ctx, key); !errors.Is(err, want) {
+			t.Errorf("Stat(%s) = %v, want %v", key, err, want)
+		}
 	}
 }
 

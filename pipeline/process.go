@@ -261,13 +261,13 @@ func (rc *runCtx) readObject(ctx context.Context, p planned, path string) (*segT
 	}
 	err = readers.Read(ctx, in, opts, each)
 	refused := false
-	if errors.Is(err, objstore.ErrOutsideRoot) && counts.In == 0 {
-		// A link out of the input root: the object is refused, and the
-		// refusal is a quarantined record like any unreadable input, so
-		// the manifest and the findings show it.
+	if why := objstore.RefusalOf(err); why != nil && counts.In == 0 {
+		// A link out of the input root, to a directory or to nothing: the
+		// object is refused, and the refusal is a quarantined record like
+		// any unreadable input, so the manifest and the findings show it.
 		refused = true
 		err = each(&schemas.Record{Object: uri, Line: 1,
-			Err: &readers.ParseError{Object: uri, Line: 1, Offset: -1, Err: objstore.ErrOutsideRoot}})
+			Err: &readers.ParseError{Object: uri, Line: 1, Offset: -1, Err: why}})
 	}
 	if err != nil {
 		w.abort()

@@ -486,6 +486,15 @@ func TestBadInputLocal(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(corpus, "bad", "link-out.jsonl")); err != nil {
 		t.Fatal(err)
 	}
+	// A link to a directory (never descended through: its files would be
+	// listed twice, and links can loop) and a dangling link: listed,
+	// refused with a finding each, so nothing is left out unsaid.
+	if err := os.Symlink(filepath.Join(corpus, "bad", "huge"), filepath.Join(corpus, "bad", "link-dir")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(corpus, "gone.jsonl"), filepath.Join(corpus, "bad", "link-dangling.jsonl")); err != nil {
+		t.Fatal(err)
+	}
 	cfg, dir := badConfig(t, "file://"+corpus, "bad/", "")
 	res, rss, stderr := runBad(t, cfg, nil)
 	want := map[string]badCase{}
@@ -494,6 +503,8 @@ func TestBadInputLocal(t *testing.T) {
 	}
 	want["huge/line-200mb.jsonl"] = badCase{in: 3, quarantine: 1, reason: "line too long", lines: []int64{2}}
 	want["link-out.jsonl"] = badCase{in: 1, quarantine: 1, reason: objstore.ErrOutsideRoot.Error(), lines: []int64{1}}
+	want["link-dir"] = badCase{in: 1, quarantine: 1, reason: objstore.ErrDirLink.Error(), lines: []int64{1}}
+	want["link-dangling.jsonl"] = badCase{in: 1, quarantine: 1, reason: objstore.ErrDanglingLink.Error(), lines: []int64{1}}
 	checkBad(t, dir, res, want)
 	if strings.Contains(stderr, secret) || grepTree(t, filepath.Join(dir, "out"), secret) != "" {
 		t.Errorf("the file behind the link out of the root was read")

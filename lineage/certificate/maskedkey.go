@@ -68,6 +68,9 @@ func resolveMaskedKey(ctx context.Context, st objstore.Store, in schemas.InputOb
 			continue
 		}
 		rc, err := st.Get(ctx, o.Key, objstore.GetOptions{})
+		if objstore.RefusalOf(err) != nil {
+			continue // a link the store refuses to read: no bytes to match
+		}
 		if err != nil {
 			return "", fmt.Errorf("reading a candidate object for %s: %w", in.URI, scrubKey(err, o.Key, in.Key))
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -212,8 +211,8 @@ func rehashObject(ctx context.Context, r *Report, rh *Rehash, in schemas.InputOb
 var errStop = fmt.Errorf("stop")
 
 // rehashRefused checks an object the run refused to read (a symbolic link
-// out of the input root: the manifest lists it without a sha256, its one
-// record quarantined): the store still refuses it, and the ledger's record
+// out of the input root, to a directory or to nothing: the manifest lists
+// it without a sha256, its one record quarantined): the store still refuses it, and the ledger's record
 // list is that one quarantined line, by its locator digest.
 func rehashRefused(ctx context.Context, r *Report, rh *Rehash, in schemas.InputObject, leaf uint64, l *lineage.Ledger) ([]schemas.Digest, bool) {
 	part := "object " + in.URI
@@ -223,7 +222,8 @@ func rehashRefused(ctx context.Context, r *Report, rh *Rehash, in schemas.InputO
 		r.fail(3, part, "the run refused this object (no sha256 in the manifest), but the store now serves it: the object changed")
 		return nil, false
 	}
-	if !errors.Is(err, objstore.ErrOutsideRoot) {
+	why := objstore.RefusalOf(err)
+	if why == nil {
 		r.fail(3, part, "the run refused this object; reading it now fails otherwise: %v", err)
 		return nil, false
 	}
@@ -237,6 +237,6 @@ func rehashRefused(ctx context.Context, r *Report, rh *Rehash, in schemas.InputO
 		r.fail(3, part, "the run refused this object, but the ledger records %d records for it, not its one quarantined line", len(refs))
 		return nil, false
 	}
-	r.ok(3, part, "refused as the run refused it (%v); the ledger records its one quarantined line", objstore.ErrOutsideRoot)
+	r.ok(3, part, "refused as the run refused it (%v); the ledger records its one quarantined line", why)
 	return nil, true
 }
