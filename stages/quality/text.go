@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"cmp"
 	"hash/maphash"
 	"math/bits"
 	"slices"
@@ -300,15 +301,7 @@ func countDups(sp []spanHash) (n, dup, chars, dupChars int) {
 		}
 		return n, dup, chars, dupChars
 	}
-	slices.SortFunc(sp, func(a, b spanHash) int {
-		switch {
-		case a.h < b.h:
-			return -1
-		case a.h > b.h:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(sp, func(a, b spanHash) int { return cmp.Compare(a.h, b.h) })
 	for i := 1; i < n; i++ {
 		if sp[i].h == sp[i-1].h {
 			dup++

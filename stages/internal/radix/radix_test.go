@@ -1,6 +1,7 @@
 package radix
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -17,15 +18,7 @@ func TestSortIsStableSort(t *testing.T) {
 				a[i] = Pair{Key: r.Uint64() & mask, I: int32(i)}
 			}
 			want := slices.Clone(a)
-			slices.SortStableFunc(want, func(x, y Pair) int {
-				switch {
-				case x.Key < y.Key:
-					return -1
-				case x.Key > y.Key:
-					return 1
-				}
-				return 0
-			})
+			slices.SortStableFunc(want, func(x, y Pair) int { return cmp.Compare(x.Key, y.Key) })
 			got := Sort(a, make([]Pair, n))
 			if !slices.Equal(got, want) {
 				t.Fatalf("n=%d mask=%#x: Sort differs from a stable sort", n, mask)
